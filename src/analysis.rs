@@ -1,0 +1,217 @@
+//! What one plan changes: counts, the list of changes, what exists in state,
+//! and the plan's health. Pure data in, data out; nothing here prints.
+
+use sha2::{Digest, Sha256};
+
+use crate::classes;
+use crate::model::{ActionReason, Actions, Plan, ResourceChange};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub delete: usize,
+    pub replace: usize,
+    pub read: usize,
+    pub no_op: usize,
+    pub forget: usize,
+    pub import: usize,
+    pub moved: usize,
+    pub resources_in_state: usize,
+}
+
+impl Summary {
+    pub fn add(&mut self, other: &Summary) {
+        self.create += other.create;
+        self.update += other.update;
+        self.delete += other.delete;
+        self.replace += other.replace;
+        self.read += other.read;
+        self.no_op += other.no_op;
+        self.forget += other.forget;
+        self.import += other.import;
+        self.moved += other.moved;
+        self.resources_in_state += other.resources_in_state;
+    }
+}
+
+/// One resource change that is not a no-op.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeEntry {
+    pub address: String,
+    pub resource_type: String,
+    pub actions: Actions,
+    pub reason: Option<ActionReason>,
+    pub class: &'static str,
+    pub is_data_source: bool,
+    pub previous_address: Option<String>,
+    pub deposed: Option<String>,
+    pub importing: bool,
+}
+
+impl ChangeEntry {
+    pub fn destroys(&self) -> bool {
+        !self.is_data_source && self.actions.destroys()
+    }
+}
+
+/// Why a plan cannot be trusted to show everything it will do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HealthIssue {
+    Errored,
+    Incomplete,
+    Deferred(usize),
+    UnknownReason { address: String, reason: String },
+}
+
+impl HealthIssue {
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Errored => "the plan errored (`errored: true`): Terraform stopped planning part-way, so changes may be missing".to_owned(),
+            Self::Incomplete => "the plan is incomplete (`complete: false`, e.g. made with -target): changes outside it, deletions included, are not shown".to_owned(),
+            Self::Deferred(count) => format!("{count} change(s) were deferred (`deferred_changes`): they are not in this plan"),
+            Self::UnknownReason { address, reason } => format!("{address} has an action_reason this version does not know: {reason}"),
+        }
+    }
+
+    /// Issues that hide changes; an unknown reason is shown but hides nothing.
+    pub fn hides_changes(&self) -> bool {
+        !matches!(self, Self::UnknownReason { .. })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PlanAnalysis {
+    pub label: String,
+    pub format_version: String,
+    pub terraform_version: Option<String>,
+    pub fingerprint: String,
+    pub summary: Summary,
+    pub changes: Vec<ChangeEntry>,
+    pub health: Vec<HealthIssue>,
+}
+
+pub fn analyse(label: &str, plan: &Plan<'_>) -> PlanAnalysis {
+    let resource_changes: &[ResourceChange<'_>] =
+        plan.resource_changes.as_deref().unwrap_or_default();
+    let mut summary = Summary::default();
+    let mut changes = Vec::new();
+    let mut health = Vec::new();
+    for change in resource_changes {
+        count(&mut summary, change);
+        if let Some(ActionReason::Unknown(reason)) = &change.action_reason {
+            health.push(HealthIssue::UnknownReason {
+                address: change.address.clone(),
+                reason: reason.clone(),
+            });
+        }
+        if change.change.actions != Actions::NoOp || change.is_moved() || change.change.is_import()
+        {
+            changes.push(ChangeEntry {
+                address: change.address.clone(),
+                resource_type: change.resource_type.clone(),
+                actions: change.change.actions,
+                reason: change.action_reason.clone(),
+                class: classes::class_of(&change.resource_type),
+                is_data_source: change.is_data(),
+                previous_address: change
+                    .previous_address
+                    .clone()
+                    .filter(|_| change.is_moved()),
+                deposed: change.deposed.clone(),
+                importing: change.change.is_import(),
+            });
+        }
+    }
+    changes.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
+    summary.resources_in_state = resources_in_state(plan, resource_changes);
+    if plan.errored == Some(true) {
+        health.push(HealthIssue::Errored);
+    }
+    if plan.complete == Some(false) {
+        health.push(HealthIssue::Incomplete);
+    }
+    if !plan.deferred_changes.is_empty() {
+        health.push(HealthIssue::Deferred(plan.deferred_changes.len()));
+    }
+    PlanAnalysis {
+        label: label.to_owned(),
+        format_version: plan.format_version.clone().unwrap_or_default(),
+        terraform_version: plan.terraform_version.clone(),
+        fingerprint: fingerprint(resource_changes),
+        summary,
+        changes,
+        health,
+    }
+}
+
+fn count(summary: &mut Summary, change: &ResourceChange<'_>) {
+    match change.change.actions {
+        Actions::NoOp => summary.no_op += 1,
+        Actions::Create => summary.create += 1,
+        Actions::Read => summary.read += 1,
+        Actions::Update => summary.update += 1,
+        Actions::Delete => summary.delete += 1,
+        Actions::DeleteThenCreate | Actions::CreateThenDelete => summary.replace += 1,
+        Actions::Forget => summary.forget += 1,
+        Actions::CreateThenForget => {
+            summary.create += 1;
+            summary.forget += 1;
+        }
+        Actions::Open => {}
+    }
+    if change.change.is_import() {
+        summary.import += 1;
+    }
+    if change.is_moved() {
+        summary.moved += 1;
+    }
+}
+
+/// Managed instances that exist before apply: from `prior_state` when the
+/// plan has it, else the changes that act on an existing object.
+fn resources_in_state(plan: &Plan<'_>, changes: &[ResourceChange<'_>]) -> usize {
+    let from_state = plan
+        .prior_state
+        .as_ref()
+        .and_then(|state| state.values.as_ref())
+        .map_or(0, |values| {
+            values
+                .root_module
+                .all_resources()
+                .filter(|resource| !resource.is_data() && resource.deposed_key.is_none())
+                .count()
+        });
+    let from_changes = changes
+        .iter()
+        .filter(|change| !change.is_data() && change.deposed.is_none())
+        .filter(|change| {
+            !matches!(
+                change.change.actions,
+                Actions::Create | Actions::Read | Actions::Open
+            ) && !change.change.is_import()
+        })
+        .count();
+    from_state.max(from_changes)
+}
+
+/// A hash of what the plan would do: every change's address, actions and
+/// before/after values, in the order Terraform wrote them.
+fn fingerprint(changes: &[ResourceChange<'_>]) -> String {
+    let mut hasher = Sha256::new();
+    for change in changes {
+        hasher.update(change.address.as_bytes());
+        hasher.update([0]);
+        hasher.update(change.deposed.as_deref().unwrap_or_default().as_bytes());
+        hasher.update([0]);
+        hasher.update(change.change.actions.as_list().join(",").as_bytes());
+        hasher.update([0]);
+        for payload in [change.change.before, change.change.after] {
+            hasher.update(payload.map_or("null", |raw| raw.get()).as_bytes());
+            hasher.update([0]);
+        }
+    }
+    let digest = hasher.finalize();
+    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("sha256:{hex}")
+}

@@ -1,0 +1,69 @@
+//! The command line, exactly as typed. Defaults that depend on the
+//! environment (colour, stdin) are decided in `lib.rs`, not here.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "blastwall",
+    version,
+    about = "Stops risky Terraform/OpenTofu plans before they are applied",
+    long_about = "blastwall reads a Terraform or OpenTofu plan, works out what it destroys and \
+what depends on that, and fails the check when the plan is too risky to apply as it is.",
+    after_help = "Exit codes: 0 pass or warn, 1 no verdict (bad input or tool failure), 2 usage error, 3 blocked by policy."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check one or more plans and decide whether they may be applied
+    #[command(after_help = "Examples:
+  terraform plan -out plan.out && terraform show -json plan.out > plan.json
+  blastwall check plan.json
+  blastwall check plan.out                  # binary plan: runs `terraform show -json` for you
+  terraform show -json plan.out | blastwall check -
+  blastwall check infra/live/ --format json  # every plan below a directory, one verdict
+
+Exit codes: 0 pass or warn, 1 no verdict (bad input or tool failure), 2 usage error, 3 blocked by policy.")]
+    Check(CheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Plan JSON files, binary plan files, directories, or `-` for stdin
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Terraform or OpenTofu binary used to convert binary plan files
+    /// [default: `terraform` on PATH, else `tofu`]
+    #[arg(long, value_name = "PATH")]
+    pub terraform_bin: Option<PathBuf>,
+
+    /// When to colour the output (NO_COLOR is honoured by `auto`)
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A verdict line, the change summary and what is destroyed
+    Human,
+    /// The versioned report object (schema_version 1)
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}

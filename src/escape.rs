@@ -1,0 +1,83 @@
+//! Escaping of plan-supplied strings before they reach a terminal.
+//!
+//! Terraform's encoder leaves DEL, C1 controls (U+009B is an 8-bit CSI),
+//! bidi overrides and zero-width characters raw in plan JSON, so an address
+//! or for_each key can rewrite a terminal line or hide text. Every string
+//! that comes from a plan goes through [`for_terminal`] before it is printed.
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+/// Escapes control, format (bidi, zero-width) and other invisible characters
+/// as `\u{…}`, keeping quotes and printable unicode as they are.
+pub fn for_terminal(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for character in text.chars() {
+        if needs_escape(character) {
+            match character {
+                '\n' => escaped.push_str("\\n"),
+                '\r' => escaped.push_str("\\r"),
+                '\t' => escaped.push_str("\\t"),
+                _ => {
+                    let _ = write!(escaped, "\\u{{{:x}}}", character as u32);
+                }
+            }
+        } else {
+            escaped.push(character);
+        }
+    }
+    Cow::Owned(escaped)
+}
+
+pub fn needs_escape(character: char) -> bool {
+    character.is_control()
+        || matches!(character,
+            // bidi embeddings, overrides and isolates
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+            // zero-width and invisible separators
+            | '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{00ad}'
+            | '\u{2028}' | '\u{2029}' | '\u{180e}'
+            // interlinear annotation and tag characters can hide text
+            | '\u{fff9}'..='\u{fffb}' | '\u{e0000}'..='\u{e007f}')
+}
+
+/// At most `max_chars` characters of `text`, with an ellipsis when cut.
+pub fn bounded(text: &str, max_chars: usize) -> String {
+    let mut chars = text.chars();
+    let mut kept: String = chars.by_ref().take(max_chars).collect();
+    if chars.next().is_some() {
+        kept.push('…');
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_addresses_are_untouched() {
+        let address = r#"module.a["ünïcode ✓ \"q\""].aws_s3_bucket.b[0]"#;
+        assert!(matches!(for_terminal(address), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn terminal_control_sequences_are_neutralised() {
+        let hostile = "a\u{1b}[2Jb\u{9b}31mc\u{202e}d\u{200b}e\u{7f}";
+        let escaped = for_terminal(hostile);
+        assert_eq!(
+            escaped,
+            "a\\u{1b}[2Jb\\u{9b}31mc\\u{202e}d\\u{200b}e\\u{7f}"
+        );
+        assert!(!escaped.chars().any(needs_escape));
+    }
+
+    #[test]
+    fn bounded_cuts_on_characters() {
+        assert_eq!(bounded("ünïcode", 3), "ünï…");
+        assert_eq!(bounded("abc", 3), "abc");
+    }
+}

@@ -1,0 +1,95 @@
+//! Binary plan files (zip archives written by `terraform plan -out`) are
+//! converted by the Terraform or OpenTofu binary that made them: only it
+//! knows the provider schemas needed to render the values.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::error::InputError;
+use crate::escape;
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const STDERR_LINES_SHOWN: usize = 30;
+
+pub fn is_zip(bytes: &[u8]) -> bool {
+    bytes.starts_with(ZIP_MAGIC)
+}
+
+/// A zip whose entries include Terraform's `tfplan`, as opposed to any other
+/// zip (a Lambda bundle) lying in the same directory.
+pub fn looks_like_plan_zip(bytes: &[u8]) -> bool {
+    is_zip(bytes) && bytes.windows(6).any(|window| window == b"tfplan")
+}
+
+/// The binary to run: `--terraform-bin`, else `terraform` on PATH, else `tofu`.
+pub fn find_binary(explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(path) = explicit {
+        return Some(path.to_path_buf());
+    }
+    which::which("terraform")
+        .or_else(|_| which::which("tofu"))
+        .ok()
+}
+
+/// Runs `BIN show -json PLAN` in the plan's directory (where `.terraform/`
+/// with the providers lives) and returns its stdout.
+pub fn show_json(
+    input: &str,
+    plan: &Path,
+    explicit_binary: Option<&Path>,
+) -> Result<Vec<u8>, InputError> {
+    let binary = find_binary(explicit_binary).ok_or_else(|| InputError::NoTerraform {
+        input: input.to_owned(),
+    })?;
+    let plan = std::path::absolute(plan).map_err(|source| InputError::io(input, source))?;
+    let directory = plan
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let command_text = format!("{} show -json {}", binary.display(), plan.display());
+    let output = Command::new(&binary)
+        .args(["show", "-json", "-no-color"])
+        .arg(&plan)
+        .current_dir(&directory)
+        .env("TF_IN_AUTOMATION", "1")
+        .output()
+        .map_err(|error| InputError::ShowFailed {
+            input: input.to_owned(),
+            command: escape::for_terminal(&command_text).into_owned(),
+            status: format!("could not start it: {error}"),
+            stderr: String::new(),
+        })?;
+    if output.status.success() && !output.stdout.is_empty() {
+        return Ok(output.stdout);
+    }
+    Err(InputError::ShowFailed {
+        input: input.to_owned(),
+        command: escape::for_terminal(&command_text).into_owned(),
+        status: output.status.to_string(),
+        stderr: stderr_excerpt(&output.stderr),
+    })
+}
+
+fn stderr_excerpt(stderr: &[u8]) -> String {
+    let plain = strip_ansi_escapes::strip(stderr);
+    let text = String::from_utf8_lossy(&plain);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut excerpt = String::from("; it said:");
+    for line in lines.iter().take(STDERR_LINES_SHOWN) {
+        excerpt.push_str("\n    ");
+        excerpt.push_str(&escape::for_terminal(&escape::bounded(line, 200)));
+    }
+    if lines.len() > STDERR_LINES_SHOWN {
+        excerpt.push_str(&format!(
+            "\n    … {} more lines",
+            lines.len() - STDERR_LINES_SHOWN
+        ));
+    }
+    excerpt
+}

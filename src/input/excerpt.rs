@@ -1,0 +1,226 @@
+//! A bounded, redacted window of a JSON text around an error position.
+//!
+//! A plan is often one multi-megabyte line full of secrets, so a diagnostic
+//! can neither print "the offending line" nor any string value near the
+//! error: object keys are kept (they name the schema), string values become
+//! `"***"`, and the window is cut to a few dozen characters on each side.
+
+use crate::escape;
+
+const CHARS_BEFORE: usize = 60;
+const CHARS_AFTER: usize = 30;
+const REDACTED: &str = "***";
+
+/// The excerpt text and where the error sits in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excerpt {
+    pub text: String,
+    pub error_at: usize,
+    /// 1-based line and column (in characters) of the error in the whole input.
+    pub line: usize,
+    pub column: usize,
+}
+
+pub fn around(text: &str, offset: usize) -> Excerpt {
+    let offset = floor_char_boundary(text, offset.min(text.len()));
+    let line_start = text[..offset].rfind('\n').map_or(0, |index| index + 1);
+    let line_end = text[offset..]
+        .find('\n')
+        .map_or(text.len(), |index| offset + index);
+    let window_start = text[line_start..offset]
+        .char_indices()
+        .rev()
+        .nth(CHARS_BEFORE - 1)
+        .map_or(line_start, |(index, _)| line_start + index);
+    let window_end = text[offset..line_end]
+        .char_indices()
+        .nth(CHARS_AFTER)
+        .map_or(line_end, |(index, _)| offset + index);
+
+    let mut lexer = Lexer::default();
+    for &byte in &text.as_bytes()[..window_start] {
+        lexer.feed(byte);
+    }
+
+    let mut excerpt = String::new();
+    let mut error_at = None;
+    if window_start > line_start {
+        excerpt.push('…');
+    }
+    let mut redacting = false;
+    for (index, character) in text[window_start..window_end].char_indices() {
+        if window_start + index == offset {
+            error_at = Some(excerpt.len());
+        }
+        let was_value_string = lexer.in_value_string();
+        if character.is_ascii() {
+            lexer.feed(character as u8);
+        }
+        let is_value_string = lexer.in_value_string();
+        if was_value_string && is_value_string {
+            if !redacting {
+                excerpt.push_str(REDACTED);
+                redacting = true;
+            }
+            continue;
+        }
+        if was_value_string && !is_value_string && !redacting {
+            excerpt.push_str(REDACTED);
+        }
+        redacting = false;
+        excerpt.push_str(&escape::for_terminal(character.encode_utf8(&mut [0; 4])));
+    }
+    let error_at = error_at.unwrap_or(excerpt.len());
+    if window_end < line_end {
+        excerpt.push('…');
+    }
+    let line = text[..offset].matches('\n').count() + 1;
+    let column = text[line_start..offset].chars().count() + 1;
+    Excerpt {
+        text: excerpt,
+        error_at,
+        line,
+        column,
+    }
+}
+
+/// The excerpt as miette source code, reporting the error's real line and
+/// column in the input rather than its place in the excerpt.
+#[derive(Debug)]
+pub struct ExcerptSource {
+    name: String,
+    excerpt: Excerpt,
+}
+
+impl ExcerptSource {
+    pub fn new(name: String, excerpt: Excerpt) -> Self {
+        Self { name, excerpt }
+    }
+
+    pub fn span(&self) -> miette::SourceSpan {
+        let length = self.excerpt.text[self.excerpt.error_at..]
+            .chars()
+            .next()
+            .map_or(0, char::len_utf8);
+        miette::SourceSpan::new(self.excerpt.error_at.into(), length)
+    }
+}
+
+impl miette::SourceCode for ExcerptSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = self
+            .excerpt
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            self.excerpt.line - 1,
+            self.excerpt.column - 1,
+            inner.line_count(),
+        )))
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// Just enough JSON lexing to know whether a byte sits inside a string that
+/// is a value (redacted) rather than an object key (kept).
+#[derive(Default)]
+struct Lexer {
+    containers: Vec<u8>,
+    in_string: bool,
+    string_is_key: bool,
+    escaped: bool,
+    expecting_key: bool,
+}
+
+impl Lexer {
+    fn in_value_string(&self) -> bool {
+        self.in_string && !self.string_is_key
+    }
+
+    fn feed(&mut self, byte: u8) {
+        if self.in_string {
+            if self.escaped {
+                self.escaped = false;
+            } else if byte == b'\\' {
+                self.escaped = true;
+            } else if byte == b'"' {
+                self.in_string = false;
+            }
+            return;
+        }
+        match byte {
+            b'"' => {
+                self.in_string = true;
+                self.string_is_key = self.expecting_key;
+                self.expecting_key = false;
+            }
+            b'{' => {
+                self.containers.push(b'{');
+                self.expecting_key = true;
+            }
+            b'[' => {
+                self.containers.push(b'[');
+                self.expecting_key = false;
+            }
+            b'}' | b']' => {
+                self.containers.pop();
+                self.expecting_key = false;
+            }
+            b',' => self.expecting_key = self.containers.last() == Some(&b'{'),
+            b':' => self.expecting_key = false,
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_redacted_keys_are_kept() {
+        let text = r#"{"variables":{"password":{"value":"hunter2"}},"resource_changes":[{"change":{"actions":["explode"]}}]}"#;
+        let offset = text.find("explode").unwrap();
+        let excerpt = around(text, offset);
+        assert!(!excerpt.text.contains("hunter2"), "{}", excerpt.text);
+        assert!(!excerpt.text.contains("explode"), "{}", excerpt.text);
+        assert!(
+            excerpt.text.contains(r#""actions":["***"]"#),
+            "{}",
+            excerpt.text
+        );
+        assert_eq!(excerpt.line, 1);
+    }
+
+    #[test]
+    fn window_is_bounded_on_a_long_line() {
+        let secret = "s".repeat(10_000);
+        let text = format!(r#"{{"a":"{secret}","b":[1,2,}}"#);
+        let offset = text.len() - 1;
+        let excerpt = around(&text, offset);
+        assert!(excerpt.text.chars().count() <= CHARS_BEFORE + CHARS_AFTER + 8);
+        assert!(!excerpt.text.contains("sss"));
+        assert_eq!(&excerpt.text[excerpt.error_at..excerpt.error_at + 1], "}");
+    }
+
+    #[test]
+    fn error_inside_a_string_starting_before_the_window() {
+        let text = format!(r#"{{"k":"{}"#, "x".repeat(500));
+        let excerpt = around(&text, text.len());
+        assert!(!excerpt.text.contains('x'), "{}", excerpt.text);
+    }
+}

@@ -1,0 +1,474 @@
+//! From what the user passed (files, `-`, binary plans, directories) to
+//! decoded texts with the JSON documents located in them, and from a parsed
+//! document to "this is a plan" or precisely what else it is.
+
+mod binary;
+mod decode;
+pub mod excerpt;
+mod split;
+
+use std::io::Read;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use crate::error::InputError;
+use crate::escape;
+use crate::model::{Document, JsonFailure};
+
+pub use decode::Encoding;
+pub use split::Noise;
+
+/// One thing named on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Path(PathBuf),
+    Stdin,
+}
+
+impl Source {
+    pub fn from_arg(arg: &str) -> Self {
+        if arg == "-" {
+            Self::Stdin
+        } else {
+            Self::Path(PathBuf::from(arg))
+        }
+    }
+}
+
+/// A decoded input and where its JSON documents are.
+#[derive(Debug)]
+pub struct LoadedText {
+    /// How the input is named in reports: the path as given, or `<stdin>`.
+    pub label: String,
+    pub text: String,
+    pub documents: Vec<Range<usize>>,
+    /// Found by walking a directory: other JSON there is skipped, not refused.
+    pub from_directory: bool,
+}
+
+/// Something blastwall worked around and the user should fix at the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputWarning {
+    pub input: String,
+    pub message: String,
+    pub help: String,
+}
+
+/// A file below a directory that is not a plan and so was not analysed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub input: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub texts: Vec<LoadedText>,
+    pub warnings: Vec<InputWarning>,
+    pub skipped: Vec<Skipped>,
+    pub errors: Vec<InputError>,
+}
+
+pub fn load(sources: &[Source], terraform_bin: Option<&Path>) -> Loaded {
+    let mut loaded = Loaded::default();
+    for source in sources {
+        match source {
+            Source::Stdin => {
+                let mut bytes = Vec::new();
+                match std::io::stdin().lock().read_to_end(&mut bytes) {
+                    Ok(_) => load_bytes("<stdin>", None, bytes, false, terraform_bin, &mut loaded),
+                    Err(error) => loaded.errors.push(InputError::io("<stdin>", error)),
+                }
+            }
+            Source::Path(path) if path.is_dir() => load_directory(path, terraform_bin, &mut loaded),
+            Source::Path(path) => {
+                let label = path.display().to_string();
+                match std::fs::read(path) {
+                    Ok(bytes) => {
+                        load_bytes(&label, Some(path), bytes, false, terraform_bin, &mut loaded)
+                    }
+                    Err(error) => loaded.errors.push(InputError::io(label, error)),
+                }
+            }
+        }
+    }
+    loaded
+}
+
+/// Directories that never hold a user's plans: provider and module caches.
+fn is_skipped_directory(name: &str) -> bool {
+    matches!(name, ".terraform" | ".git" | "node_modules")
+}
+
+fn load_directory(root: &Path, terraform_bin: Option<&Path>, loaded: &mut Loaded) {
+    let before = loaded.texts.len() + loaded.errors.len();
+    let skipped_before = loaded.skipped.len();
+    let walker = walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| {
+            entry.depth() == 0
+                || !entry.file_type().is_dir()
+                || !is_skipped_directory(&entry.file_name().to_string_lossy())
+        });
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                let label = error.path().map_or_else(
+                    || root.display().to_string(),
+                    |path| path.display().to_string(),
+                );
+                loaded.errors.push(InputError::io(label, error.into()));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.path();
+        let label = path.display().to_string();
+        let is_json = path
+            .extension()
+            .is_some_and(|extension| extension.eq_ignore_ascii_case("json"));
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                loaded.errors.push(InputError::io(label, error));
+                continue;
+            }
+        };
+        if binary::looks_like_plan_zip(&bytes) || is_json {
+            load_bytes(&label, Some(path), bytes, true, terraform_bin, loaded);
+        }
+    }
+    if loaded.texts.len() + loaded.errors.len() == before {
+        let skipped = loaded.skipped.len() - skipped_before;
+        loaded.errors.push(InputError::NoPlans {
+            input: root.display().to_string(),
+            skipped: if skipped == 0 {
+                "no candidate file was found".to_owned()
+            } else {
+                format!("{skipped} JSON file(s) were found but none is a plan")
+            },
+        });
+    }
+}
+
+fn load_bytes(
+    label: &str,
+    path: Option<&Path>,
+    bytes: Vec<u8>,
+    from_directory: bool,
+    terraform_bin: Option<&Path>,
+    loaded: &mut Loaded,
+) {
+    match read_text(
+        label,
+        path,
+        bytes,
+        from_directory,
+        terraform_bin,
+        &mut loaded.warnings,
+    ) {
+        Ok(Some(text)) => loaded.texts.push(text),
+        Ok(None) => loaded.skipped.push(Skipped {
+            input: label.to_owned(),
+            reason: "empty file".to_owned(),
+        }),
+        Err(error) => match skip_reason(&error).filter(|_| from_directory) {
+            Some(reason) => loaded.skipped.push(Skipped {
+                input: label.to_owned(),
+                reason,
+            }),
+            None => loaded.errors.push(error),
+        },
+    }
+}
+
+/// In a directory, files that are recognisably not plans are skipped.
+pub fn skip_reason(error: &InputError) -> Option<String> {
+    let reason = match error {
+        InputError::Empty { .. } => "empty file",
+        InputError::TextPlan { .. } => "a human-readable plan text",
+        InputError::PlanLog { .. } => "a `terraform plan -json` log",
+        InputError::State { .. } => "a state JSON",
+        InputError::RawState { .. } => "a raw terraform.tfstate",
+        InputError::ProviderSchema { .. } => "a provider schema JSON",
+        InputError::OtherJson { what, .. } => {
+            return Some(format!("JSON that is not a plan ({what})"));
+        }
+        InputError::NotJson { .. } => "not JSON",
+        _ => return None,
+    };
+    Some(reason.to_owned())
+}
+
+fn read_text(
+    label: &str,
+    path: Option<&Path>,
+    bytes: Vec<u8>,
+    from_directory: bool,
+    terraform_bin: Option<&Path>,
+    warnings: &mut Vec<InputWarning>,
+) -> Result<Option<LoadedText>, InputError> {
+    let bytes = if binary::is_zip(&bytes) {
+        convert_binary_plan(label, path, &bytes, terraform_bin)?
+    } else {
+        bytes
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(InputError::Empty {
+            input: label.to_owned(),
+        });
+    }
+    let (mut text, encoding) = decode::decode(bytes).map_err(|detail| InputError::Encoding {
+        input: label.to_owned(),
+        detail,
+    })?;
+    if matches!(encoding, Encoding::Utf16Le | Encoding::Utf16Be) {
+        warnings.push(InputWarning {
+            input: label.to_owned(),
+            message: format!("the input is {}; it was decoded", encoding.describe()),
+            help: "in PowerShell, write plan JSON with `terraform show -json plan.out | Out-File -Encoding utf8 plan.json`".to_owned(),
+        });
+    }
+    // A raw ESC can never be part of JSON text (Terraform escapes C0 controls
+    // inside strings), so removing ANSI sequences cannot alter the plan.
+    if text.contains('\u{1b}') {
+        text = String::from_utf8_lossy(&strip_ansi_escapes::strip(text.as_bytes())).into_owned();
+        warnings.push(InputWarning {
+            input: label.to_owned(),
+            message: "ANSI colour codes were removed from the input".to_owned(),
+            help: "write plan JSON without colours (`-no-color`; for Terragrunt `--no-color` / `TG_NO_COLOR=true`, and send its logs to stderr)".to_owned(),
+        });
+    }
+    if !starts_like_json(&text) && looks_like_text_plan(&text) {
+        return Err(InputError::TextPlan {
+            input: label.to_owned(),
+        });
+    }
+    let split = split::split(&text)
+        .map_err(|broken| json_error(label, &text, broken.start, &broken.failure))?;
+    if split.documents.is_empty() {
+        return Err(InputError::NotJson {
+            input: label.to_owned(),
+            start: describe_start(&text),
+        });
+    }
+    if let Some(warning) = noise_warning(label, &split.noise) {
+        warnings.push(warning);
+    }
+    Ok(Some(LoadedText {
+        label: label.to_owned(),
+        text,
+        documents: split.documents,
+        from_directory,
+    }))
+}
+
+fn convert_binary_plan(
+    label: &str,
+    path: Option<&Path>,
+    bytes: &[u8],
+    terraform_bin: Option<&Path>,
+) -> Result<Vec<u8>, InputError> {
+    match path {
+        Some(path) => binary::show_json(label, path, terraform_bin),
+        None => {
+            // `show` needs a file; the working directory holds the providers.
+            let mut file = tempfile::Builder::new()
+                .prefix(".blastwall-stdin-")
+                .suffix(".tfplan")
+                .tempfile_in(".")
+                .or_else(|_| tempfile::NamedTempFile::new())
+                .map_err(|error| InputError::io(label, error))?;
+            std::io::Write::write_all(&mut file, bytes)
+                .map_err(|error| InputError::io(label, error))?;
+            let cwd = std::env::current_dir().map_err(|error| InputError::io(label, error))?;
+            let in_cwd = cwd.join(file.path().file_name().unwrap_or_default());
+            let target = if in_cwd.exists() {
+                in_cwd
+            } else {
+                file.path().to_path_buf()
+            };
+            binary::show_json(label, &target, terraform_bin)
+        }
+    }
+}
+
+fn starts_like_json(text: &str) -> bool {
+    text.trim_start().starts_with(['{', '['])
+}
+
+fn looks_like_text_plan(text: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "Terraform will perform the following actions",
+        "OpenTofu will perform the following actions",
+        "Resource actions are indicated with the following symbols",
+        "No changes. Your infrastructure matches the configuration",
+        "No changes. Infrastructure is up-to-date",
+        "Terraform used the selected providers to generate the following execution",
+        "OpenTofu used the selected providers to generate the following execution",
+        "An execution plan has been generated and is shown below",
+    ];
+    MARKERS.iter().any(|marker| text.contains(marker))
+        || text.lines().any(|line| {
+            let line = line.trim();
+            line.starts_with("Plan: ") && line.contains(" to add, ")
+        })
+}
+
+fn describe_start(text: &str) -> String {
+    let first_line = text.trim_start().lines().next().unwrap_or_default();
+    format!(
+        "`{}`",
+        escape::for_terminal(&escape::bounded(first_line, 40))
+    )
+}
+
+fn noise_warning(label: &str, noise: &[(usize, Noise)]) -> Option<InputWarning> {
+    let first = noise.first()?;
+    let lines = noise.len();
+    if noise
+        .iter()
+        .any(|(_, kind)| *kind == Noise::SetupTerraformWrapper)
+    {
+        return Some(InputWarning {
+            input: label.to_owned(),
+            message: format!(
+                "the input holds output of hashicorp/setup-terraform's wrapper; {lines} non-JSON line(s) were ignored (first at line {})",
+                first.0
+            ),
+            help: "set `terraform_wrapper: false` on hashicorp/setup-terraform, or write the plan with `terraform show -json plan.out > plan.json`".to_owned(),
+        });
+    }
+    Some(InputWarning {
+        input: label.to_owned(),
+        message: format!(
+            "{lines} non-JSON line(s) were ignored around the plan JSON (first at line {})",
+            first.0
+        ),
+        help: "write only `terraform show -json` output to the file; send logs to stderr (Terragrunt: `--log-disable` or `TG_LOG_FORMAT=json` to stderr)".to_owned(),
+    })
+}
+
+/// A JSON failure inside document text starting at `start` of `text`.
+pub fn json_error(label: &str, text: &str, start: usize, failure: &JsonFailure) -> InputError {
+    let offset = start + failure.offset;
+    let excerpt = excerpt::around(text, offset);
+    let (problem, help) = match failure.category {
+        serde_json::error::Category::Eof => (
+            format!("the JSON ends early ({})", failure.message),
+            "the file is truncated: an interrupted redirect, a full disk, or a size-limited log or artifact; regenerate it with `terraform show -json plan.out > plan.json`".to_owned(),
+        ),
+        serde_json::error::Category::Syntax => (
+            format!("invalid JSON: {}", failure.message),
+            "the file is not valid JSON here; regenerate it with `terraform show -json plan.out > plan.json` and do not edit it by hand".to_owned(),
+        ),
+        _ => (
+            failure.message.clone(),
+            "the JSON is valid but this value does not match Terraform's plan format; check which tool wrote it, or regenerate it with `terraform show -json plan.out`".to_owned(),
+        ),
+    };
+    let at_path = if failure.json_path.is_empty() {
+        String::new()
+    } else {
+        format!(" (at {})", escape::for_terminal(&failure.json_path))
+    };
+    let source = excerpt::ExcerptSource::new(label.to_owned(), excerpt.clone());
+    InputError::Json(Box::new(crate::error::JsonError {
+        input: label.to_owned(),
+        problem: escape::for_terminal(&problem).into_owned(),
+        line: excerpt.line,
+        column: excerpt.column,
+        at_path,
+        help,
+        span: source.span(),
+        excerpt: source,
+    }))
+}
+
+/// What a parsed JSON document is.
+pub fn recognise(label: &str, document: &Document<'_>) -> Result<(), InputError> {
+    let input = label.to_owned();
+    if document.ui_level.is_some() || document.ui_message.is_some() {
+        return Err(InputError::PlanLog { input });
+    }
+    if document.provider_schemas.is_some() {
+        return Err(InputError::ProviderSchema { input });
+    }
+    if document.lineage.is_some() && document.serial.is_some() {
+        let version = document
+            .raw_state_version
+            .map_or_else(|| "unknown".to_owned(), |raw| escape::bounded(raw.get(), 8));
+        return Err(InputError::RawState { input, version });
+    }
+    let is_plan = document.resource_changes.is_some()
+        || document.planned_values.is_some()
+        || document.prior_state.is_some()
+        || document.configuration.is_some()
+        || !document.resource_drift.is_empty()
+        || document.errored.is_some();
+    if !is_plan {
+        if document.values.is_some()
+            || document.format_version.is_some()
+                && document.terraform_version.is_some()
+                && document.provider_selections.is_none()
+        {
+            return Err(InputError::State { input });
+        }
+        let what = if document.valid.is_some() && document.diagnostics.is_some() {
+            "output of `terraform validate -json`".to_owned()
+        } else if document.provider_selections.is_some() {
+            "output of `terraform version -json`".to_owned()
+        } else {
+            "no format_version, planned_values or resource_changes".to_owned()
+        };
+        return Err(InputError::OtherJson { input, what });
+    }
+    let Some(version) = document.format_version.as_deref() else {
+        return Err(InputError::OtherJson {
+            input,
+            what: "plan-like keys but no format_version".to_owned(),
+        });
+    };
+    if !is_supported_format_version(version) {
+        return Err(InputError::FormatVersion {
+            input,
+            version: escape::for_terminal(&escape::bounded(version, 16)).into_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// 0.x and 1.x: minor versions only add fields, a major one may break them.
+fn is_supported_format_version(version: &str) -> bool {
+    let mut parts = version.split('.');
+    let major = parts.next().and_then(|major| major.parse::<u32>().ok());
+    let minor_ok = parts.all(|part| part.parse::<u32>().is_ok());
+    matches!(major, Some(0 | 1)) && minor_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_versions() {
+        for ok in ["0.1", "0.2", "1.0", "1.2", "1.15"] {
+            assert!(is_supported_format_version(ok), "{ok}");
+        }
+        for refused in ["2.0", "10.1", "", "one", "1.x"] {
+            assert!(!is_supported_format_version(refused), "{refused}");
+        }
+    }
+
+    #[test]
+    fn text_plan_markers() {
+        assert!(looks_like_text_plan(
+            "\nPlan: 1 to add, 0 to change, 0 to destroy.\n"
+        ));
+        assert!(!looks_like_text_plan("{\"format_version\":\"1.2\"}"));
+    }
+}

@@ -1,0 +1,204 @@
+//! Finding the JSON documents in a text that may hold several of them
+//! (Terragrunt's `run --all show -json` prints one per line) and lines that
+//! are not JSON at all (setup-terraform's wrapper, log lines).
+
+use std::ops::Range;
+
+use serde_json::value::RawValue;
+
+use crate::model::JsonFailure;
+
+/// What kind of noise a non-JSON line is, to say how to avoid it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Noise {
+    /// `[command]…terraform-bin show -json`, `::debug::`, `::set-output`, `%0A`:
+    /// hashicorp/setup-terraform's wrapper.
+    SetupTerraformWrapper,
+    /// Anything else: log lines of Terragrunt or a shell script.
+    LogLine,
+}
+
+#[derive(Debug, Default)]
+pub struct Split {
+    pub documents: Vec<Range<usize>>,
+    /// Line number (1-based) and kind of each ignored line.
+    pub noise: Vec<(usize, Noise)>,
+}
+
+/// A JSON document that starts like one but does not parse.
+#[derive(Debug)]
+pub struct BrokenDocument {
+    pub start: usize,
+    pub failure: JsonFailure,
+}
+
+pub fn split(text: &str) -> Result<Split, BrokenDocument> {
+    let mut split = Split::default();
+    let mut position = 0;
+    while position < text.len() {
+        let rest = &text[position..];
+        let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n']);
+        position += rest.len() - trimmed.len();
+        if trimmed.is_empty() {
+            break;
+        }
+        if starts_document(trimmed) {
+            match document_length(trimmed) {
+                Ok(length) => {
+                    split.documents.push(position..position + length);
+                    position += length;
+                    // The wrapper glues `%0A` to the document's last byte.
+                    let tail = line_rest(&text[position..]);
+                    if !tail.trim().is_empty() {
+                        reject_json_fragment(
+                            text,
+                            position + (tail.len() - tail.trim_start().len()),
+                        )?;
+                        split
+                            .noise
+                            .push((line_number(text, position), classify(tail)));
+                    }
+                    position += tail.len();
+                    continue;
+                }
+                // `[command]…`, `[INFO] …`: a bracketed log line, not a JSON array.
+                Err(failure)
+                    if trimmed.starts_with('[')
+                        && failure.category == serde_json::error::Category::Syntax => {}
+                Err(failure) => {
+                    return Err(BrokenDocument {
+                        start: position,
+                        failure,
+                    });
+                }
+            }
+        } else if !split.documents.is_empty() {
+            reject_json_fragment(text, position)?;
+        }
+        let line = line_rest(&text[position..]);
+        split
+            .noise
+            .push((line_number(text, position), classify(line)));
+        position += line.len();
+    }
+    Ok(split)
+}
+
+fn starts_document(text: &str) -> bool {
+    text.starts_with('{') || text.starts_with('[')
+}
+
+/// After a document, a line that starts like the inside of JSON (`}`, `]`,
+/// `,`, `"`, `:`) means the document is broken (an extra brace, a bad
+/// merge), not that a log line follows: refuse rather than analyse half.
+fn reject_json_fragment(text: &str, position: usize) -> Result<(), BrokenDocument> {
+    let rest = &text[position..];
+    let is_fragment = rest.starts_with(['}', ']', ',', '"'])
+        || (rest.starts_with(':') && !rest.starts_with("::"));
+    if is_fragment {
+        return Err(BrokenDocument {
+            start: 0,
+            failure: JsonFailure {
+                message: "unexpected data after the end of the JSON document".into(),
+                offset: position,
+                json_path: String::new(),
+                category: serde_json::error::Category::Syntax,
+            },
+        });
+    }
+    Ok(())
+}
+
+/// Length of the one JSON value at the start of `text`, found without
+/// building it (serde_json skips values iteratively, so depth is no issue).
+fn document_length(text: &str) -> Result<usize, JsonFailure> {
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
+    match stream.next() {
+        Some(Ok(_)) => Ok(stream.byte_offset()),
+        Some(Err(error)) => Err(failure_from(text, &error)),
+        None => Err(JsonFailure {
+            message: "EOF while parsing a value".into(),
+            offset: text.len(),
+            json_path: String::new(),
+            category: serde_json::error::Category::Eof,
+        }),
+    }
+}
+
+fn failure_from(text: &str, error: &serde_json::Error) -> JsonFailure {
+    let mut failure = crate::model::failure_from_error(text, error, String::new());
+    // Re-parsing as a plan tells the JSON path, when it stops at the same place.
+    let explained = crate::model::explain_json_failure(text);
+    if explained.offset == failure.offset && explained.category == failure.category {
+        failure.json_path = explained.json_path;
+    }
+    failure
+}
+
+fn line_rest(text: &str) -> &str {
+    match text.find('\n') {
+        Some(index) => &text[..=index],
+        None => text,
+    }
+}
+
+fn line_number(text: &str, position: usize) -> usize {
+    text.as_bytes()[..position]
+        .iter()
+        .filter(|byte| **byte == b'\n')
+        .count()
+        + 1
+}
+
+fn classify(line: &str) -> Noise {
+    let line = line.trim();
+    let wrapper = line.starts_with("[command]")
+        || line.starts_with("::debug::")
+        || line.starts_with("::set-output")
+        || line.starts_with("::add-mask::")
+        || line.starts_with("%0A")
+        || (line.contains("terraform-bin") && line.contains("show"));
+    if wrapper {
+        Noise::SetupTerraformWrapper
+    } else {
+        Noise::LogLine
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_document_per_line_is_several_documents() {
+        let text = "{\"a\":1}\n{\"b\":[2]}\n";
+        let split = split(text).unwrap();
+        assert_eq!(split.documents.len(), 2);
+        assert!(split.noise.is_empty());
+        assert_eq!(&text[split.documents[1].clone()], "{\"b\":[2]}");
+    }
+
+    #[test]
+    fn wrapper_lines_are_noise() {
+        let text = "[command]/tmp/x/terraform-bin show -json plan.out\n{\"a\":1}%0A\n::debug::stderr:\n::set-output name=exitcode::0\n";
+        let split = split(text).unwrap();
+        assert_eq!(split.documents.len(), 1);
+        assert_eq!(
+            split.noise,
+            vec![
+                (1, Noise::SetupTerraformWrapper),
+                (2, Noise::SetupTerraformWrapper),
+                (3, Noise::SetupTerraformWrapper),
+                (4, Noise::SetupTerraformWrapper)
+            ]
+        );
+    }
+
+    #[test]
+    fn truncated_document_is_broken() {
+        let broken =
+            split("log line\n{\"format_version\":\"1.2\",\"resource_changes\":[").unwrap_err();
+        assert_eq!(broken.start, 9);
+        assert_eq!(broken.failure.category, serde_json::error::Category::Eof);
+    }
+}

@@ -1,0 +1,148 @@
+//! blastwall: the seatbelt between a Terraform/OpenTofu plan and its apply.
+//!
+//! `run` is the whole pipeline (input → model → analysis → policy → report →
+//! render → exit code) so it can be tested without a process.
+
+pub mod analysis;
+pub mod classes;
+pub mod cli;
+pub mod error;
+pub mod escape;
+pub mod exit;
+pub mod input;
+pub mod model;
+pub mod policy;
+pub mod render;
+pub mod report;
+
+use std::io::{IsTerminal, Write};
+
+use cli::{Cli, ColorChoice, Command, Format};
+use error::{InputError, InputErrors, RunError};
+use exit::Exit;
+use input::{Loaded, Source};
+use report::Report;
+
+pub fn run(cli: &Cli) -> Result<Exit, RunError> {
+    match &cli.command {
+        Command::Check(args) => {
+            let sources = sources_from(&args.paths)?;
+            let report = check(&sources, args.terraform_bin.as_deref())?;
+            let stdout = std::io::stdout();
+            let color = use_color(args.color, stdout.is_terminal());
+            render::warnings(
+                &report,
+                &mut std::io::stderr().lock(),
+                use_color(args.color, std::io::stderr().is_terminal()),
+            )
+            .map_err(RunError::Output)?;
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            match args.format {
+                Format::Human => render::human::render(&report, &mut out, color),
+                Format::Json => render::json::render(&report, &mut out),
+            }
+            .and_then(|()| out.flush())
+            .map_err(RunError::Output)?;
+            Ok(report.decision.verdict.exit())
+        }
+    }
+}
+
+fn sources_from(paths: &[String]) -> Result<Vec<Source>, RunError> {
+    if paths.is_empty() {
+        if std::io::stdin().is_terminal() {
+            return Err(RunError::NoInput);
+        }
+        return Ok(vec![Source::Stdin]);
+    }
+    Ok(paths.iter().map(|path| Source::from_arg(path)).collect())
+}
+
+/// Reads, analyses and judges every plan named by `sources`. Any input that
+/// cannot be analysed means no verdict at all: a partial report could pass a
+/// plan set whose dangerous part was the unreadable one.
+pub fn check(
+    sources: &[Source],
+    terraform_bin: Option<&std::path::Path>,
+) -> Result<Report, RunError> {
+    let Loaded {
+        texts,
+        warnings,
+        mut skipped,
+        mut errors,
+    } = input::load(sources, terraform_bin);
+    let mut plans = Vec::new();
+    for loaded in &texts {
+        let many = loaded.documents.len() > 1;
+        for (index, range) in loaded.documents.iter().enumerate() {
+            let label = if many {
+                format!(
+                    "{} (document {} of {})",
+                    loaded.label,
+                    index + 1,
+                    loaded.documents.len()
+                )
+            } else {
+                loaded.label.clone()
+            };
+            let text = &loaded.text[range.clone()];
+            let document = match model::parse_document(text) {
+                Ok(document) => document,
+                Err(failure) => {
+                    errors.push(input::json_error(
+                        &label,
+                        &loaded.text,
+                        range.start,
+                        &failure,
+                    ));
+                    continue;
+                }
+            };
+            match input::recognise(&label, &document) {
+                Ok(()) => plans.push(analysis::analyse(&label, &document)),
+                Err(error) => match input::skip_reason(&error).filter(|_| loaded.from_directory) {
+                    Some(reason) => skipped.push(input::Skipped {
+                        input: label,
+                        reason,
+                    }),
+                    None => errors.push(error),
+                },
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(InputErrors { errors }.into());
+    }
+    if plans.is_empty() {
+        let input = sources.first().map_or_else(
+            || "<stdin>".to_owned(),
+            |source| match source {
+                Source::Stdin => "<stdin>".to_owned(),
+                Source::Path(path) => path.display().to_string(),
+            },
+        );
+        return Err(InputErrors {
+            errors: vec![InputError::NoPlans {
+                input,
+                skipped: format!("{} file(s) were skipped", skipped.len()),
+            }],
+        }
+        .into());
+    }
+    let decision = policy::decide(&plans);
+    Ok(Report::new(plans, decision, warnings, skipped))
+}
+
+/// `auto` colours a terminal unless NO_COLOR is set to anything non-empty
+/// (no-color.org) or TERM is `dumb`.
+fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            is_terminal
+                && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+                && std::env::var_os("TERM").is_none_or(|term| term != "dumb")
+        }
+    }
+}

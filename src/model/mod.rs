@@ -1,0 +1,148 @@
+//! The typed plan model and the one function that builds it from JSON text.
+
+pub mod actions;
+pub mod address;
+pub mod plan;
+
+pub use actions::{ActionReason, Actions};
+pub use address::Address;
+pub use plan::{Document, Plan, ResourceChange};
+
+/// Why a JSON text could not become a [`Document`]: serde's message, where it
+/// happened in the text, and the JSON path that leads there.
+#[derive(Debug, Clone)]
+pub struct JsonFailure {
+    pub message: String,
+    /// Byte offset in the parsed text.
+    pub offset: usize,
+    /// `resource_changes[12].change.actions`, or empty at the top level.
+    pub json_path: String,
+    pub category: serde_json::error::Category,
+}
+
+/// Parses one JSON document. Module nesting adds three JSON levels per module
+/// and real plans can nest deeper than serde_json's default limit of 128, so
+/// the recursion limit is off and the stack grows on demand instead.
+pub fn parse_document(text: &str) -> Result<Document<'_>, JsonFailure> {
+    match parse_fast(text) {
+        Ok(document) => Ok(document),
+        // Path tracking costs time on every value, so it only runs to explain a failure.
+        Err(_) => Err(explain_json_failure(text)),
+    }
+}
+
+fn parse_fast(text: &str) -> Result<Document<'_>, serde_json::Error> {
+    let mut json = serde_json::Deserializer::from_str(text);
+    json.disable_recursion_limit();
+    let stacked = serde_stacker::Deserializer::new(&mut json);
+    let mut document: Document<'_> = serde::Deserialize::deserialize(stacked)?;
+    json.end()?;
+    document.fill_missing_addresses();
+    Ok(document)
+}
+
+pub fn explain_json_failure(text: &str) -> JsonFailure {
+    let mut json = serde_json::Deserializer::from_str(text);
+    json.disable_recursion_limit();
+    let stacked = serde_stacker::Deserializer::new(&mut json);
+    let result: Result<Document<'_>, _> = serde_path_to_error::deserialize(stacked);
+    let (path, error) = match result {
+        Ok(_) => match json.end() {
+            Ok(()) => unreachable_success(),
+            Err(error) => (String::new(), error),
+        },
+        Err(error) => {
+            let path = error.path().to_string();
+            (path, error.into_inner())
+        }
+    };
+    let json_path = if path == "." { String::new() } else { path };
+    failure_from_error(text, &error, json_path)
+}
+
+pub fn failure_from_error(text: &str, error: &serde_json::Error, json_path: String) -> JsonFailure {
+    JsonFailure {
+        offset: offset_of(text, error.line(), error.column()),
+        message: strip_position(&error.to_string()),
+        json_path,
+        category: error.classify(),
+    }
+}
+
+/// The fast parse failed but the explaining one succeeded: cannot happen with
+/// the same deserializer; report it as an internal inconsistency rather than panic.
+fn unreachable_success() -> (String, serde_json::Error) {
+    (
+        String::new(),
+        serde::de::Error::custom("internal error: the document parsed on the second attempt"),
+    )
+}
+
+/// serde_json appends " at line L column C"; the diagnostic shows the
+/// position itself, so the message should not repeat it.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(index) => message[..index].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// serde_json reports 1-based lines and columns, where the column is a byte
+/// count; line 0 means "no position" (e.g. an error raised at the end).
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    if line == 0 {
+        return text.len();
+    }
+    let mut offset = 0;
+    for (index, segment) in text.split_inclusive('\n').enumerate() {
+        if index + 1 == line {
+            return (offset + column.saturating_sub(1)).min(text.len());
+        }
+        offset += segment.len();
+    }
+    text.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_action_reports_its_json_path() {
+        let text = r#"{"format_version":"1.2","resource_changes":[
+            {"address":"a.b","type":"a","change":{"actions":["create"]}},
+            {"address":"a.c","type":"a","change":{"actions":["explode"]}}]}"#;
+        let failure = parse_document(text).unwrap_err();
+        assert_eq!(failure.json_path, "resource_changes[1].change.actions");
+        assert!(
+            failure.message.contains("unknown action list"),
+            "{}",
+            failure.message
+        );
+        assert!(text[..failure.offset].ends_with(r#"["explode""#));
+    }
+
+    #[test]
+    fn truncated_document_is_an_eof_failure() {
+        let failure =
+            parse_document(r#"{"format_version":"1.2","resource_changes":[{"addr"#).unwrap_err();
+        assert_eq!(failure.category, serde_json::error::Category::Eof);
+    }
+
+    #[test]
+    fn deep_module_nesting_parses() {
+        let depth = 200;
+        let mut text = String::from(r#"{"format_version":"1.2","planned_values":{"root_module":"#);
+        for _ in 0..depth {
+            text.push_str(r#"{"child_modules":["#);
+        }
+        text.push_str(r#"{"resources":[{"address":"x.y","type":"x","values":{"n":1e400}}]}"#);
+        for _ in 0..depth {
+            text.push_str("]}");
+        }
+        text.push_str("}}");
+        let document = parse_document(&text).unwrap();
+        let root = &document.planned_values.unwrap().root_module;
+        assert_eq!(root.all_resources().count(), 1);
+    }
+}

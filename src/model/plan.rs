@@ -1,0 +1,360 @@
+//! Typed view of `terraform show -json PLANFILE`, field names as in the format.
+//!
+//! Attribute payloads (`before`, `after`, `values`, expressions…) stay as
+//! borrowed raw JSON: a 500 MB plan is mostly payload, and copying or
+//! building trees for it would dominate time and memory. Analyses that need a
+//! payload parse just that one.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::actions::{ActionReason, Actions};
+
+/// Fields present in plan JSON, plus the top-level keys that reveal other
+/// Terraform JSON documents, so one pass both parses and recognises.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct Document<'a> {
+    pub format_version: Option<String>,
+    pub terraform_version: Option<String>,
+    #[serde(borrow)]
+    pub variables: BTreeMap<String, Variable<'a>>,
+    #[serde(borrow)]
+    pub planned_values: Option<Values<'a>>,
+    #[serde(borrow)]
+    pub resource_changes: Option<Vec<ResourceChange<'a>>>,
+    #[serde(borrow)]
+    pub resource_drift: Vec<ResourceChange<'a>>,
+    #[serde(borrow)]
+    pub output_changes: BTreeMap<String, OutputChange<'a>>,
+    #[serde(borrow)]
+    pub prior_state: Option<State<'a>>,
+    #[serde(borrow)]
+    pub configuration: Option<Configuration<'a>>,
+    #[serde(borrow)]
+    pub deferred_changes: Vec<DeferredChange<'a>>,
+    pub errored: Option<bool>,
+    pub complete: Option<bool>,
+    pub applyable: Option<bool>,
+    pub timestamp: Option<String>,
+
+    // Markers of documents that are not plans.
+    #[serde(borrow)]
+    pub values: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub provider_schemas: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub lineage: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub serial: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub resources: Option<&'a RawValue>,
+    #[serde(rename = "version", borrow)]
+    pub raw_state_version: Option<&'a RawValue>,
+    #[serde(rename = "@level", borrow)]
+    pub ui_level: Option<&'a RawValue>,
+    #[serde(rename = "@message", borrow)]
+    pub ui_message: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub diagnostics: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub valid: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub provider_selections: Option<&'a RawValue>,
+}
+
+/// A document known to be a plan.
+pub type Plan<'a> = Document<'a>;
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct Variable<'a> {
+    #[serde(borrow)]
+    pub value: Option<&'a RawValue>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResourceChange<'a> {
+    /// Terraform 1.0.0 wrote `resource_drift` entries without an address;
+    /// [`Document::fill_missing_addresses`] rebuilds it from the parts.
+    #[serde(default)]
+    pub address: String,
+    pub previous_address: Option<String>,
+    pub module_address: Option<String>,
+    pub mode: Option<String>,
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    pub name: Option<String>,
+    pub index: Option<serde_json::Value>,
+    pub provider_name: Option<String>,
+    #[serde(default, deserialize_with = "deposed_key")]
+    pub deposed: Option<String>,
+    #[serde(borrow)]
+    pub change: Change<'a>,
+    pub action_reason: Option<ActionReason>,
+}
+
+/// Early 0.12-era plans wrote `deposed: true` instead of the deposed key.
+fn deposed_key<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Deposed {
+        Key(String),
+        Flag(bool),
+    }
+    Ok(match Option::<Deposed>::deserialize(deserializer)? {
+        Some(Deposed::Key(key)) => Some(key),
+        Some(Deposed::Flag(true)) => Some("(unknown key)".to_owned()),
+        Some(Deposed::Flag(false)) | None => None,
+    })
+}
+
+impl Document<'_> {
+    pub fn fill_missing_addresses(&mut self) {
+        let changes = self.resource_changes.iter_mut().flatten();
+        for change in changes.chain(self.resource_drift.iter_mut()) {
+            if change.address.is_empty() {
+                change.address = change.rebuilt_address();
+            }
+        }
+    }
+}
+
+impl ResourceChange<'_> {
+    fn rebuilt_address(&self) -> String {
+        let mut address = String::new();
+        if let Some(module) = self
+            .module_address
+            .as_deref()
+            .filter(|module| !module.is_empty())
+        {
+            address.push_str(module);
+            address.push('.');
+        }
+        if self.mode.as_deref() == Some("data") {
+            address.push_str("data.");
+        }
+        address.push_str(&self.resource_type);
+        address.push('.');
+        address.push_str(self.name.as_deref().unwrap_or("?"));
+        match &self.index {
+            Some(serde_json::Value::String(key)) => {
+                address.push_str(&format!("[{}]", serde_json::Value::String(key.clone())));
+            }
+            Some(serde_json::Value::Number(number)) => address.push_str(&format!("[{number}]")),
+            _ => {}
+        }
+        address
+    }
+
+    pub fn is_data(&self) -> bool {
+        match &self.mode {
+            Some(mode) => mode == "data",
+            None => self.address.starts_with("data.") || self.address.contains(".data."),
+        }
+    }
+
+    pub fn is_moved(&self) -> bool {
+        self.previous_address
+            .as_deref()
+            .is_some_and(|previous| previous != self.address)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Change<'a> {
+    pub actions: Actions,
+    #[serde(borrow, default)]
+    pub before: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub after: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub after_unknown: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub before_sensitive: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub after_sensitive: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub replace_paths: Option<&'a RawValue>,
+    /// An object when the resource is being imported; some dev-era 1.5 plans
+    /// write `false`, which means "not importing".
+    #[serde(borrow, default)]
+    pub importing: Option<&'a RawValue>,
+    pub generated_config: Option<String>,
+}
+
+impl Change<'_> {
+    pub fn is_import(&self) -> bool {
+        self.importing
+            .is_some_and(|raw| raw.get().trim_start().starts_with('{'))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OutputChange<'a> {
+    pub actions: Actions,
+    #[serde(borrow, default)]
+    pub before_sensitive: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub after_sensitive: Option<&'a RawValue>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeferredChange<'a> {
+    pub reason: Option<String>,
+    #[serde(borrow)]
+    pub resource_change: Option<ResourceChange<'a>>,
+}
+
+/// `prior_state`: a state document (`values` holds the modules).
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct State<'a> {
+    pub format_version: Option<String>,
+    pub terraform_version: Option<String>,
+    #[serde(borrow)]
+    pub values: Option<Values<'a>>,
+}
+
+/// `planned_values` and `prior_state.values`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct Values<'a> {
+    #[serde(borrow)]
+    pub outputs: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub root_module: StateModule<'a>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct StateModule<'a> {
+    pub address: Option<String>,
+    #[serde(borrow)]
+    pub resources: Vec<StateResource<'a>>,
+    #[serde(borrow)]
+    pub child_modules: Vec<StateModule<'a>>,
+}
+
+impl<'a> StateModule<'a> {
+    /// Every resource instance of this module and its descendants, without
+    /// recursion so any nesting depth is safe.
+    pub fn all_resources(&self) -> impl Iterator<Item = &StateResource<'a>> {
+        let mut pending: Vec<&StateModule<'a>> = vec![self];
+        let mut current: std::slice::Iter<'_, StateResource<'a>> = [].iter();
+        std::iter::from_fn(move || {
+            loop {
+                if let Some(resource) = current.next() {
+                    return Some(resource);
+                }
+                let module = pending.pop()?;
+                pending.extend(module.child_modules.iter().rev());
+                current = module.resources.iter();
+            }
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StateResource<'a> {
+    pub address: String,
+    pub mode: Option<String>,
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    pub name: Option<String>,
+    pub index: Option<serde_json::Value>,
+    pub provider_name: Option<String>,
+    #[serde(borrow, default)]
+    pub values: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub sensitive_values: Option<&'a RawValue>,
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    #[serde(default)]
+    pub tainted: bool,
+    pub deposed_key: Option<String>,
+}
+
+impl StateResource<'_> {
+    pub fn is_data(&self) -> bool {
+        match &self.mode {
+            Some(mode) => mode == "data",
+            None => self.address.starts_with("data.") || self.address.contains(".data."),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct Configuration<'a> {
+    #[serde(borrow)]
+    pub provider_config: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub root_module: ConfigModule<'a>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ConfigModule<'a> {
+    #[serde(borrow)]
+    pub outputs: BTreeMap<String, ConfigOutput<'a>>,
+    #[serde(borrow)]
+    pub resources: Vec<ConfigResource<'a>>,
+    #[serde(borrow)]
+    pub module_calls: BTreeMap<String, ModuleCall<'a>>,
+    #[serde(borrow)]
+    pub variables: BTreeMap<String, ConfigVariable<'a>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ConfigOutput<'a> {
+    #[serde(borrow)]
+    pub expression: Option<&'a RawValue>,
+    pub sensitive: bool,
+    pub depends_on: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ConfigResource<'a> {
+    pub address: String,
+    pub mode: Option<String>,
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    pub name: String,
+    #[serde(borrow)]
+    pub expressions: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub count_expression: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub for_each_expression: Option<&'a RawValue>,
+    pub depends_on: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ModuleCall<'a> {
+    pub source: Option<String>,
+    #[serde(borrow)]
+    pub expressions: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub count_expression: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub for_each_expression: Option<&'a RawValue>,
+    pub depends_on: Vec<String>,
+    #[serde(borrow)]
+    pub module: ConfigModule<'a>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ConfigVariable<'a> {
+    #[serde(borrow)]
+    pub default: Option<&'a RawValue>,
+    pub sensitive: bool,
+}

@@ -1,0 +1,289 @@
+//! `--format json`: the frozen, versioned output contract (schema_version 1,
+//! described by docs/report.schema.json). Its structs are its own, not the
+//! internal types, so refactoring the analysis cannot change the contract.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::analysis::Summary;
+use crate::report::Report;
+
+#[derive(Serialize)]
+struct ReportV1<'a> {
+    schema_version: u32,
+    tool: Tool,
+    plans: Vec<PlanV1<'a>>,
+    author: AuthorV1<'a>,
+    profile: &'a str,
+    verdict: &'static str,
+    reasons: &'a [String],
+    score: u32,
+    summary: SummaryV1,
+    changes: Vec<ChangeV1<'a>>,
+    blast_radius: BlastRadiusV1,
+    findings: Vec<FindingV1>,
+    warnings: Vec<WarningV1<'a>>,
+    skipped: Vec<SkippedV1<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct PlanV1<'a> {
+    path: &'a str,
+    format_version: &'a str,
+    terraform_version: Option<&'a str>,
+    fingerprint: &'a str,
+    health: Vec<String>,
+    summary: SummaryV1,
+}
+
+#[derive(Serialize)]
+struct AuthorV1<'a> {
+    kind: &'static str,
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct SummaryV1 {
+    create: usize,
+    update: usize,
+    delete: usize,
+    replace: usize,
+    read: usize,
+    no_op: usize,
+    forget: usize,
+    import: usize,
+    #[serde(rename = "move")]
+    moved: usize,
+    resources_in_state: usize,
+}
+
+impl From<&Summary> for SummaryV1 {
+    fn from(summary: &Summary) -> Self {
+        Self {
+            create: summary.create,
+            update: summary.update,
+            delete: summary.delete,
+            replace: summary.replace,
+            read: summary.read,
+            no_op: summary.no_op,
+            forget: summary.forget,
+            import: summary.import,
+            moved: summary.moved,
+            resources_in_state: summary.resources_in_state,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ChangeV1<'a> {
+    /// Index into `plans`.
+    plan: usize,
+    address: &'a str,
+    #[serde(rename = "type")]
+    resource_type: &'a str,
+    action: &'static str,
+    actions: &'static [&'static str],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    class: &'static str,
+    mode: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous_address: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deposed: Option<&'a str>,
+    importing: bool,
+}
+
+#[derive(Serialize, Default)]
+struct BlastRadiusV1 {
+    destroyed: Vec<String>,
+    disrupted: Vec<String>,
+    data_loss: Vec<String>,
+    share_of_state: f64,
+    roots: Vec<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct FindingV1 {}
+
+#[derive(Serialize)]
+struct WarningV1<'a> {
+    input: &'a str,
+    message: &'a str,
+    help: &'a str,
+}
+
+#[derive(Serialize)]
+struct SkippedV1<'a> {
+    input: &'a str,
+    reason: &'a str,
+}
+
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let plans = report
+        .plans
+        .iter()
+        .map(|plan| PlanV1 {
+            path: &plan.label,
+            format_version: &plan.format_version,
+            terraform_version: plan.terraform_version.as_deref(),
+            fingerprint: &plan.fingerprint,
+            health: plan.health.iter().map(|issue| issue.describe()).collect(),
+            summary: (&plan.summary).into(),
+        })
+        .collect();
+    let changes = report
+        .plans
+        .iter()
+        .enumerate()
+        .flat_map(|(index, plan)| {
+            plan.changes.iter().map(move |change| ChangeV1 {
+                plan: index,
+                address: &change.address,
+                resource_type: &change.resource_type,
+                action: change.actions.label(),
+                actions: change.actions.as_list(),
+                reason: change.reason.as_ref().map(|reason| reason.as_str()),
+                class: change.class,
+                mode: if change.is_data_source {
+                    "data"
+                } else {
+                    "managed"
+                },
+                previous_address: change.previous_address.as_deref(),
+                deposed: change.deposed.as_deref(),
+                importing: change.importing,
+            })
+        })
+        .collect();
+    let destroyed: Vec<String> = report
+        .plans
+        .iter()
+        .flat_map(|plan| plan.changes.iter().filter(|change| change.destroys()))
+        .map(|change| change.address.clone())
+        .collect();
+    let share_of_state = if report.summary.resources_in_state == 0 {
+        0.0
+    } else {
+        destroyed.len() as f64 / report.summary.resources_in_state as f64
+    };
+    let document = ReportV1 {
+        schema_version: 1,
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        plans,
+        author: AuthorV1 {
+            kind: report.author.kind.label(),
+            reason: &report.author.reason,
+        },
+        profile: &report.profile,
+        verdict: report.decision.verdict.label(),
+        reasons: &report.decision.reasons,
+        score: report.score,
+        summary: (&report.summary).into(),
+        changes,
+        blast_radius: BlastRadiusV1 {
+            destroyed,
+            share_of_state,
+            ..BlastRadiusV1::default()
+        },
+        findings: Vec::new(),
+        warnings: report
+            .warnings
+            .iter()
+            .map(|warning| WarningV1 {
+                input: &warning.input,
+                message: &warning.message,
+                help: &warning.help,
+            })
+            .collect(),
+        skipped: report
+            .skipped
+            .iter()
+            .map(|skipped| SkippedV1 {
+                input: &skipped.input,
+                reason: &skipped.reason,
+            })
+            .collect(),
+    };
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, TerminalSafe::default());
+    document
+        .serialize(&mut serializer)
+        .map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+/// Pretty JSON whose strings also escape the characters serde_json leaves
+/// raw (C1 controls, bidi overrides, zero-width), so `cat report.json` on a
+/// terminal is as safe as the human format. The JSON value is unchanged.
+#[derive(Default)]
+struct TerminalSafe {
+    pretty: serde_json::ser::PrettyFormatter<'static>,
+}
+
+impl serde_json::ser::Formatter for TerminalSafe {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut rest = fragment;
+        while let Some((index, character)) = rest
+            .char_indices()
+            .find(|(_, character)| crate::escape::needs_escape(*character))
+        {
+            writer.write_all(&rest.as_bytes()[..index])?;
+            let mut units = [0u16; 2];
+            for unit in character.encode_utf16(&mut units) {
+                write!(writer, "\\u{unit:04x}")?;
+            }
+            rest = &rest[index + character.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
+    }
+
+    fn begin_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.pretty.begin_array(writer)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.pretty.end_array(writer)
+    }
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.pretty.begin_array_value(writer, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.pretty.end_array_value(writer)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.pretty.begin_object(writer)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.pretty.end_object(writer)
+    }
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.pretty.begin_object_key(writer, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.pretty.begin_object_value(writer)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.pretty.end_object_value(writer)
+    }
+}

@@ -1,0 +1,38 @@
+//! One module per output format, each reading a finished [`Report`].
+
+pub mod human;
+pub mod json;
+
+use std::io::{self, Write};
+
+use owo_colors::{OwoColorize, Style};
+
+use crate::input::InputWarning;
+use crate::report::Report;
+
+/// Warnings go to stderr in every format so stdout stays parseable.
+pub fn warnings(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    for warning in &report.warnings {
+        write_warning(warning, out, color)?;
+    }
+    Ok(())
+}
+
+fn write_warning(warning: &InputWarning, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    let label = paint("warning", Style::new().yellow().bold(), color);
+    writeln!(
+        out,
+        "{label}: {}: {}\n  help: {}",
+        crate::escape::for_terminal(&warning.input),
+        warning.message,
+        warning.help
+    )
+}
+
+pub(crate) fn paint(text: &str, style: Style, color: bool) -> String {
+    if color {
+        text.style(style).to_string()
+    } else {
+        text.to_owned()
+    }
+}

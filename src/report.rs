@@ -1,0 +1,68 @@
+//! The finished report: everything a renderer needs, decided and sorted.
+//! Renderers read it; they never analyse.
+
+use crate::analysis::{PlanAnalysis, Summary};
+use crate::input::{InputWarning, Skipped};
+use crate::policy::Decision;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthorKind {
+    Agent,
+    Human,
+    Unknown,
+}
+
+impl AuthorKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Agent => "agent",
+            Self::Human => "human",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Author {
+    pub kind: AuthorKind,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub plans: Vec<PlanAnalysis>,
+    pub summary: Summary,
+    pub author: Author,
+    pub profile: String,
+    pub decision: Decision,
+    pub score: u32,
+    pub warnings: Vec<InputWarning>,
+    pub skipped: Vec<Skipped>,
+}
+
+impl Report {
+    pub fn new(
+        plans: Vec<PlanAnalysis>,
+        decision: Decision,
+        warnings: Vec<InputWarning>,
+        skipped: Vec<Skipped>,
+    ) -> Self {
+        let mut summary = Summary::default();
+        for plan in &plans {
+            summary.add(&plan.summary);
+        }
+        Self {
+            plans,
+            summary,
+            author: Author {
+                kind: AuthorKind::Unknown,
+                reason: "author detection is not configured in this version".to_owned(),
+            },
+            profile: "default".to_owned(),
+            decision,
+            score: 0,
+            warnings,
+            skipped,
+        }
+    }
+}
