@@ -4,6 +4,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::classes;
+use crate::escape;
 use crate::model::{ActionReason, Actions, Plan, ResourceChange};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -70,7 +71,11 @@ impl HealthIssue {
             Self::Errored => "the plan errored (`errored: true`): Terraform stopped planning part-way, so changes may be missing".to_owned(),
             Self::Incomplete => "the plan is incomplete (`complete: false`, e.g. made with -target): changes outside it, deletions included, are not shown".to_owned(),
             Self::Deferred(count) => format!("{count} change(s) were deferred (`deferred_changes`): they are not in this plan"),
-            Self::UnknownReason { address, reason } => format!("{address} has an action_reason this version does not know: {reason}"),
+            Self::UnknownReason { address, reason } => format!(
+                "{} has an action_reason this version does not know: {}",
+                escape::for_terminal(address),
+                escape::for_terminal(reason)
+            ),
         }
     }
 

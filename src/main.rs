@@ -9,7 +9,13 @@ fn main() -> ExitCode {
         Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
         Err(error) => {
             let exit = error.exit();
-            eprintln!("{:?}", miette::Report::new(error));
+            match error {
+                // One broken input: its own diagnostic, without the summary line.
+                blastwall::error::RunError::Inputs(mut inputs) if inputs.errors.len() == 1 => {
+                    eprintln!("{:?}", miette::Report::new(inputs.errors.remove(0)));
+                }
+                error => eprintln!("{:?}", miette::Report::new(error)),
+            }
             exit.into()
         }
     }

@@ -218,7 +218,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut serializer = serde_json::Serializer::with_formatter(&mut *out, TerminalSafe::default());
     document
         .serialize(&mut serializer)
-        .map_err(io::Error::other)?;
+        .map_err(io::Error::from)?;
     writeln!(out)
 }
 
