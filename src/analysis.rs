@@ -5,6 +5,8 @@ use sha2::{Digest, Sha256};
 
 use crate::classes;
 use crate::escape;
+use crate::graph::ResourceGraph;
+use crate::graph::blast::{self, BlastRadius, Destruction};
 use crate::model::{ActionReason, Actions, Plan, ResourceChange};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -85,6 +87,13 @@ impl HealthIssue {
     }
 }
 
+/// A change Terraform found made outside it (`resource_drift`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DriftEntry {
+    pub address: String,
+    pub actions: Actions,
+}
+
 #[derive(Debug, Clone)]
 pub struct PlanAnalysis {
     pub label: String,
@@ -94,6 +103,10 @@ pub struct PlanAnalysis {
     pub summary: Summary,
     pub changes: Vec<ChangeEntry>,
     pub health: Vec<HealthIssue>,
+    pub blast: BlastRadius,
+    /// Why the dependency graph may miss edges, one sentence each.
+    pub gaps: Vec<String>,
+    pub drift: Vec<DriftEntry>,
 }
 
 pub fn analyse(label: &str, plan: &Plan<'_>) -> PlanAnalysis {
@@ -139,7 +152,33 @@ pub fn analyse(label: &str, plan: &Plan<'_>) -> PlanAnalysis {
     if !plan.deferred_changes.is_empty() {
         health.push(HealthIssue::Deferred(plan.deferred_changes.len()));
     }
+    let graph = ResourceGraph::build(plan);
+    let destructions: Vec<Destruction<'_>> = resource_changes
+        .iter()
+        .filter(|change| !change.is_data() && change.change.actions.destroys())
+        .map(|change| Destruction {
+            address: &change.address,
+            resource_type: &change.resource_type,
+            actions: change.change.actions,
+            reason: change.action_reason.as_ref(),
+            before: change.change.before,
+        })
+        .collect();
+    let blast = blast::compute(&graph, &destructions);
+    let mut drift: Vec<DriftEntry> = plan
+        .resource_drift
+        .iter()
+        .filter(|change| change.change.actions != Actions::NoOp)
+        .map(|change| DriftEntry {
+            address: change.address.clone(),
+            actions: change.change.actions,
+        })
+        .collect();
+    drift.sort_by(|a, b| a.address.cmp(&b.address));
     PlanAnalysis {
+        gaps: graph.gaps().iter().map(|gap| gap.describe()).collect(),
+        blast,
+        drift,
         label: label.to_owned(),
         format_version: plan.format_version.clone().unwrap_or_default(),
         terraform_version: plan.terraform_version.clone(),

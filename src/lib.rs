@@ -9,11 +9,13 @@ pub mod cli;
 pub mod error;
 pub mod escape;
 pub mod exit;
+pub mod graph;
 pub mod input;
 pub mod model;
 pub mod policy;
 pub mod render;
 pub mod report;
+pub mod retention;
 
 use std::io::{IsTerminal, Write};
 

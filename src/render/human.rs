@@ -5,13 +5,15 @@ use std::io::{self, Write};
 use owo_colors::Style;
 
 use super::paint;
-use crate::analysis::{ChangeEntry, Summary};
+use std::collections::{BTreeMap, HashMap};
+
+use crate::analysis::{PlanAnalysis, Summary};
 use crate::escape::for_terminal;
+use crate::graph::blast::{Member, Role, Root};
+use crate::model::Actions;
 use crate::policy::Verdict;
 use crate::report::Report;
-
-/// Past this many destructive changes per plan, the rest are counted, not listed.
-const DESTRUCTIVE_LISTED: usize = 50;
+use crate::retention::Retention;
 
 pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
     verdict_line(report, out, color)?;
@@ -47,32 +49,18 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<(
                 issue.describe()
             )?;
         }
-        let destructive: Vec<&ChangeEntry> = plan
-            .changes
-            .iter()
-            .filter(|change| change.destroys())
-            .collect();
-        if destructive.is_empty() {
-            writeln!(out, "  nothing is destroyed")?;
-            continue;
-        }
-        writeln!(out, "  destroyed ({}):", destructive.len())?;
-        let width = destructive
-            .iter()
-            .take(DESTRUCTIVE_LISTED)
-            .map(|change| for_terminal(&change.address).chars().count())
-            .max()
-            .unwrap_or(0);
-        for change in destructive.iter().take(DESTRUCTIVE_LISTED) {
-            destructive_line(change, width, out, color)?;
-        }
-        if destructive.len() > DESTRUCTIVE_LISTED {
+        if !plan.drift.is_empty() {
             writeln!(
                 out,
-                "    … and {} more (`--format json` lists them all)",
-                destructive.len() - DESTRUCTIVE_LISTED
+                "  drift: {} resource(s) changed outside Terraform ({} deleted)",
+                plan.drift.len(),
+                plan.drift
+                    .iter()
+                    .filter(|entry| entry.actions == crate::model::Actions::Delete)
+                    .count()
             )?;
         }
+        blast_radius(plan, out, color)?;
     }
     if !report.skipped.is_empty() {
         writeln!(out)?;
@@ -119,40 +107,186 @@ fn verdict_line(report: &Report, out: &mut dyn Write, color: bool) -> io::Result
     )
 }
 
-fn destructive_line(
-    change: &ChangeEntry,
-    width: usize,
-    out: &mut dyn Write,
-    color: bool,
-) -> io::Result<()> {
-    let address = for_terminal(&change.address);
-    let padding = width.saturating_sub(address.chars().count());
-    let action = match change.actions {
-        crate::model::Actions::DeleteThenCreate => "replace (destroy first)",
-        crate::model::Actions::CreateThenDelete => "replace (create first)",
-        _ => "delete",
-    };
-    let mut line = format!(
-        "    {address}{} {}",
-        " ".repeat(padding),
-        paint(action, Style::new().red(), color)
-    );
-    if let Some(deposed) = &change.deposed {
-        line.push_str(&format!(" deposed object {}", for_terminal(deposed)));
+/// Roots drawn in full; the rest are counted.
+const ROOTS_DRAWN: usize = 20;
+/// Tree lines drawn per root before the rest are summarised by type.
+const LINES_PER_ROOT: usize = 25;
+
+fn blast_radius(plan: &PlanAnalysis, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    let blast = &plan.blast;
+    if blast.is_empty() {
+        return writeln!(out, "  nothing is destroyed");
     }
-    if change.class == "data" {
+    let share = match plan.summary.resources_in_state {
+        0 => String::new(),
+        in_state => format!(
+            " · {:.0}% of the {in_state} resources in state",
+            blast.destroyed.len() as f64 * 100.0 / in_state as f64
+        ),
+    };
+    writeln!(
+        out,
+        "  {} {} destroyed, {} disrupted, {} with data loss{share}",
+        paint("blast radius:", Style::new().bold(), color),
+        blast.destroyed.len(),
+        blast.disrupted.len(),
+        blast.data_loss.len()
+    )?;
+    for root in blast.roots.iter().take(ROOTS_DRAWN) {
+        draw_root(root, out, color)?;
+    }
+    if blast.roots.len() > ROOTS_DRAWN {
+        let rest = &blast.roots[ROOTS_DRAWN..];
+        let members: usize = rest.iter().map(|root| root.members.len() + 1).sum();
+        writeln!(
+            out,
+            "  … and {} more root(s) reaching {members} resource(s): {} (`--format json` lists them all)",
+            rest.len(),
+            counts_by_type(rest.iter().map(|root| root.resource_type.as_str()))
+        )?;
+    }
+    for verdict in &blast.data {
+        let (label, style, text) = match &verdict.retention {
+            Retention::Lost(why) => ("data loss", Style::new().red().bold(), why),
+            Retention::Kept(how) => ("data kept", Style::new().green(), how),
+            Retention::DestroyFails(why) => ("destroy fails", Style::new().yellow(), why),
+        };
+        writeln!(
+            out,
+            "  {}: {}: {text}",
+            paint(label, style, color),
+            for_terminal(&verdict.address)
+        )?;
+    }
+    if !plan.gaps.is_empty() {
+        writeln!(
+            out,
+            "  {} the dependency graph may be missing edges: {} gap(s), e.g. {} (`--format json` lists them)",
+            paint("!", Style::new().yellow().bold(), color),
+            plan.gaps.len(),
+            for_terminal(&plan.gaps[0])
+        )?;
+    }
+    Ok(())
+}
+
+fn draw_root(root: &Root, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    let mut line = format!(
+        "  {} {}",
+        for_terminal(&root.address),
+        action_text(root.actions, color)
+    );
+    if root.data_loss {
         line.push_str(&format!(
             " {}",
-            paint("[data]", Style::new().magenta().bold(), color)
+            paint("[data loss]", Style::new().magenta().bold(), color)
         ));
     }
-    if let Some(reason) = &change.reason {
+    if let Some(reason) = &root.reason {
         line.push_str(&format!(": {}", reason.explanation()));
         if !reason.is_known() {
             line.push_str(&format!(" ({})", for_terminal(reason.as_str())));
         }
     }
-    writeln!(out, "{line}")
+    writeln!(out, "{line}")?;
+    let mut children: HashMap<&str, Vec<&Member>> = HashMap::new();
+    for member in &root.members {
+        let parent = member.path[member.path.len() - 2].as_str();
+        children.entry(parent).or_default().push(member);
+    }
+    let mut drawn = 0;
+    let mut stack: Vec<(&Member, String, bool)> = Vec::new();
+    push_children(&children, &root.address, "  ", &mut stack);
+    while let Some((member, indent, last)) = stack.pop() {
+        if drawn == LINES_PER_ROOT {
+            break;
+        }
+        drawn += 1;
+        let branch = if last { "└─ " } else { "├─ " };
+        let via = member
+            .via
+            .last()
+            .map(|sources| sources.labels().join("+"))
+            .unwrap_or_default();
+        let role = match member.role {
+            Role::Disrupted => paint("disrupted", Style::new().yellow(), color),
+            Role::Destroyed => member
+                .actions
+                .map_or_else(String::new, |actions| action_text(actions, color)),
+            Role::DataLoss => format!(
+                "{} {}",
+                member
+                    .actions
+                    .map_or_else(String::new, |actions| action_text(actions, color)),
+                paint("[data loss]", Style::new().magenta().bold(), color)
+            ),
+        };
+        writeln!(
+            out,
+            "{indent}{branch}{} {role} (via {via})",
+            for_terminal(&member.address)
+        )?;
+        let child_indent = format!("{indent}{}", if last { "   " } else { "│  " });
+        push_children(&children, &member.address, &child_indent, &mut stack);
+    }
+    if root.members.len() > drawn {
+        writeln!(
+            out,
+            "     … {} more in this blast radius: {} (`--format json` lists them all)",
+            root.members.len() - drawn,
+            counts_by_type(
+                root.members[drawn..]
+                    .iter()
+                    .map(|member| member.resource_type.as_str())
+            )
+        )?;
+    }
+    Ok(())
+}
+
+fn push_children<'m>(
+    children: &HashMap<&str, Vec<&'m Member>>,
+    parent: &str,
+    indent: &str,
+    stack: &mut Vec<(&'m Member, String, bool)>,
+) {
+    if let Some(list) = children.get(parent) {
+        let mut sorted = list.clone();
+        sorted.sort_by(|a, b| a.address.cmp(&b.address));
+        // Pushed in reverse so the first child is drawn first.
+        for (index, member) in sorted.iter().enumerate().rev() {
+            stack.push((member, indent.to_owned(), index + 1 == sorted.len()));
+        }
+    }
+}
+
+/// `412 aws_instance, 12 aws_eip, …` for the most frequent types.
+fn counts_by_type<'a>(types: impl Iterator<Item = &'a str>) -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for resource_type in types {
+        *counts.entry(resource_type).or_default() += 1;
+    }
+    let mut sorted: Vec<(&str, usize)> = counts.into_iter().collect();
+    sorted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut parts: Vec<String> = sorted
+        .iter()
+        .take(6)
+        .map(|(resource_type, count)| format!("{count} {}", for_terminal(resource_type)))
+        .collect();
+    if sorted.len() > 6 {
+        parts.push(format!("{} other types", sorted.len() - 6));
+    }
+    parts.join(", ")
+}
+
+fn action_text(actions: Actions, color: bool) -> String {
+    let text = match actions {
+        Actions::DeleteThenCreate => "replace (destroy first)",
+        Actions::CreateThenDelete => "replace (create first)",
+        Actions::Delete => "delete",
+        other => other.label(),
+    };
+    paint(text, Style::new().red(), color)
 }
 
 fn summary_line(summary: &Summary) -> String {

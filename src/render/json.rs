@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::analysis::Summary;
 use crate::report::Report;
+use crate::retention::Retention;
 
 #[derive(Serialize)]
 struct ReportV1<'a> {
@@ -21,7 +22,7 @@ struct ReportV1<'a> {
     score: u32,
     summary: SummaryV1,
     changes: Vec<ChangeV1<'a>>,
-    blast_radius: BlastRadiusV1,
+    blast_radius: BlastRadiusV1<'a>,
     findings: Vec<FindingV1>,
     warnings: Vec<WarningV1<'a>>,
     skipped: Vec<SkippedV1<'a>>,
@@ -34,8 +35,17 @@ struct Tool {
 }
 
 #[derive(Serialize)]
+struct DriftV1<'a> {
+    address: &'a str,
+    action: &'static str,
+    actions: &'static [&'static str],
+}
+
+#[derive(Serialize)]
 struct PlanV1<'a> {
     path: &'a str,
+    /// Changes made outside Terraform (`resource_drift`).
+    drift: Vec<DriftV1<'a>>,
     format_version: &'a str,
     terraform_version: Option<&'a str>,
     fingerprint: &'a str,
@@ -102,12 +112,51 @@ struct ChangeV1<'a> {
 }
 
 #[derive(Serialize, Default)]
-struct BlastRadiusV1 {
-    destroyed: Vec<String>,
-    disrupted: Vec<String>,
-    data_loss: Vec<String>,
+struct BlastRadiusV1<'a> {
+    destroyed: Vec<&'a str>,
+    disrupted: Vec<&'a str>,
+    data_loss: Vec<&'a str>,
     share_of_state: f64,
-    roots: Vec<serde_json::Value>,
+    roots: Vec<RootV1<'a>>,
+    /// What happens to the data of every destroyed data-bearing resource.
+    data: Vec<DataV1<'a>>,
+    /// Why the dependency graph may miss edges.
+    gaps: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct RootV1<'a> {
+    plan: usize,
+    address: &'a str,
+    #[serde(rename = "type")]
+    resource_type: &'a str,
+    action: &'static str,
+    actions: &'static [&'static str],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    data_loss: bool,
+    members: Vec<MemberV1<'a>>,
+}
+
+#[derive(Serialize)]
+struct MemberV1<'a> {
+    address: &'a str,
+    #[serde(rename = "type")]
+    resource_type: &'a str,
+    role: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    actions: Option<&'static [&'static str]>,
+    /// From the root to this member, both included.
+    path: &'a [String],
+    /// How each link of `path` was learnt: state, config, value.
+    via: Vec<Vec<&'static str>>,
+}
+
+#[derive(Serialize)]
+struct DataV1<'a> {
+    address: &'a str,
+    outcome: &'static str,
+    why: &'a str,
 }
 
 #[derive(Serialize)]
@@ -136,6 +185,15 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             terraform_version: plan.terraform_version.as_deref(),
             fingerprint: &plan.fingerprint,
             health: plan.health.iter().map(|issue| issue.describe()).collect(),
+            drift: plan
+                .drift
+                .iter()
+                .map(|entry| DriftV1 {
+                    address: &entry.address,
+                    action: entry.actions.label(),
+                    actions: entry.actions.as_list(),
+                })
+                .collect(),
             summary: (&plan.summary).into(),
         })
         .collect();
@@ -163,17 +221,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             })
         })
         .collect();
-    let destroyed: Vec<String> = report
-        .plans
-        .iter()
-        .flat_map(|plan| plan.changes.iter().filter(|change| change.destroys()))
-        .map(|change| change.address.clone())
-        .collect();
-    let share_of_state = if report.summary.resources_in_state == 0 {
-        0.0
-    } else {
-        destroyed.len() as f64 / report.summary.resources_in_state as f64
-    };
+    let blast_radius = blast_radius(report);
     let document = ReportV1 {
         schema_version: 1,
         tool: Tool {
@@ -191,11 +239,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         score: report.score,
         summary: (&report.summary).into(),
         changes,
-        blast_radius: BlastRadiusV1 {
-            destroyed,
-            share_of_state,
-            ..BlastRadiusV1::default()
-        },
+        blast_radius,
         findings: Vec::new(),
         warnings: report
             .warnings
@@ -220,6 +264,63 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .serialize(&mut serializer)
         .map_err(io::Error::from)?;
     writeln!(out)
+}
+
+fn blast_radius(report: &Report) -> BlastRadiusV1<'_> {
+    let mut radius = BlastRadiusV1::default();
+    for (index, plan) in report.plans.iter().enumerate() {
+        let blast = &plan.blast;
+        radius
+            .destroyed
+            .extend(blast.destroyed.iter().map(String::as_str));
+        radius
+            .disrupted
+            .extend(blast.disrupted.iter().map(String::as_str));
+        radius
+            .data_loss
+            .extend(blast.data_loss.iter().map(String::as_str));
+        radius.gaps.extend(plan.gaps.iter().map(String::as_str));
+        radius.data.extend(blast.data.iter().map(|verdict| {
+            let (outcome, why) = match &verdict.retention {
+                Retention::Lost(why) => ("lost", why),
+                Retention::Kept(why) => ("kept", why),
+                Retention::DestroyFails(why) => ("destroy_fails", why),
+            };
+            DataV1 {
+                address: &verdict.address,
+                outcome,
+                why,
+            }
+        }));
+        radius.roots.extend(blast.roots.iter().map(|root| {
+            RootV1 {
+                plan: index,
+                address: &root.address,
+                resource_type: &root.resource_type,
+                action: root.actions.label(),
+                actions: root.actions.as_list(),
+                reason: root.reason.as_ref().map(|reason| reason.as_str()),
+                data_loss: root.data_loss,
+                members: root
+                    .members
+                    .iter()
+                    .map(|member| MemberV1 {
+                        address: &member.address,
+                        resource_type: &member.resource_type,
+                        role: member.role.label(),
+                        actions: member.actions.map(|actions| actions.as_list()),
+                        path: &member.path,
+                        via: member.via.iter().map(|sources| sources.labels()).collect(),
+                    })
+                    .collect(),
+            }
+        }));
+    }
+    if report.summary.resources_in_state > 0 {
+        radius.share_of_state =
+            radius.destroyed.len() as f64 / report.summary.resources_in_state as f64;
+    }
+    radius
 }
 
 /// Pretty JSON whose strings also escape the characters serde_json leaves

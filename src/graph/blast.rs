@@ -1,0 +1,291 @@
+//! The blast radius: from every destructive change, what else is destroyed,
+//! what keeps running but loses something it depends on, what data is lost,
+//! and the shortest chain of dependencies that explains each.
+//!
+//! One breadth-first search seeded with the cascade's roots (destroyed
+//! resources no other destroyed resource reaches) visits each resource once,
+//! so the cost is linear in the graph; each member is explained by the root
+//! that reaches it first.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use serde_json::value::RawValue;
+
+use super::{EdgeSources, NodeId, ResourceGraph};
+use crate::classes;
+use crate::model::{ActionReason, Actions};
+use crate::retention::{self, Retention};
+
+/// A change that destroys an existing object, as the blast radius needs it.
+pub struct Destruction<'p> {
+    pub address: &'p str,
+    pub resource_type: &'p str,
+    pub actions: Actions,
+    pub reason: Option<&'p ActionReason>,
+    pub before: Option<&'p RawValue>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Destroyed,
+    Disrupted,
+    DataLoss,
+}
+
+impl Role {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Destroyed => "destroyed",
+            Self::Disrupted => "disrupted",
+            Self::DataLoss => "data_loss",
+        }
+    }
+}
+
+/// One resource in a root's blast radius and how it is reached.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub address: String,
+    pub resource_type: String,
+    pub role: Role,
+    /// Its own action when it is destroyed too.
+    pub actions: Option<Actions>,
+    /// From the root to this member, both included.
+    pub path: Vec<String>,
+    /// The sources of each link of `path` (one fewer than its addresses).
+    pub via: Vec<EdgeSources>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Root {
+    pub address: String,
+    pub resource_type: String,
+    pub actions: Actions,
+    pub reason: Option<ActionReason>,
+    pub data_loss: bool,
+    pub members: Vec<Member>,
+}
+
+/// What happens to the data of a destroyed data-bearing resource.
+#[derive(Debug, Clone)]
+pub struct DataVerdict {
+    pub address: String,
+    pub retention: Retention,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct BlastRadius {
+    pub roots: Vec<Root>,
+    pub destroyed: Vec<String>,
+    pub disrupted: Vec<String>,
+    pub data_loss: Vec<String>,
+    /// Every destroyed data-bearing resource with what happens to its data.
+    pub data: Vec<DataVerdict>,
+}
+
+impl BlastRadius {
+    pub fn is_empty(&self) -> bool {
+        self.destroyed.is_empty()
+    }
+}
+
+pub fn compute(graph: &ResourceGraph, destructions: &[Destruction<'_>]) -> BlastRadius {
+    let mut by_node: HashMap<NodeId, &Destruction<'_>> = HashMap::new();
+    for destruction in destructions {
+        if let Some(node) = graph.find(destruction.address) {
+            // A deposed object and the current one share an address; the
+            // current object's change describes the resource best.
+            by_node.entry(node).or_insert(destruction);
+        }
+    }
+    let mut destroyed_nodes: Vec<NodeId> = by_node.keys().copied().collect();
+    destroyed_nodes.sort_by(|a, b| graph.node(*a).address.cmp(&graph.node(*b).address));
+
+    let data: Vec<DataVerdict> = destroyed_nodes
+        .iter()
+        .map(|node| by_node[node])
+        .filter(|destruction| classes::is_data_bearing(destruction.resource_type))
+        .map(|destruction| DataVerdict {
+            address: destruction.address.to_owned(),
+            retention: retention::judge(destruction.resource_type, destruction.before),
+        })
+        .collect();
+    let loses_data: HashMap<&str, bool> = destroyed_nodes
+        .iter()
+        .map(|node| by_node[node])
+        .filter(|destruction| classes::is_data_bearing(destruction.resource_type))
+        .map(|destruction| destruction.address)
+        .zip(&data)
+        .map(|(address, verdict)| (address, matches!(verdict.retention, Retention::Lost(_))))
+        .collect();
+
+    let reached = reached_from_other_destroyed(graph, &destroyed_nodes);
+    let mut roots: Vec<NodeId> = destroyed_nodes
+        .iter()
+        .copied()
+        .filter(|node| !reached.contains(node))
+        .collect();
+
+    let mut parent: HashMap<NodeId, (NodeId, EdgeSources)> = HashMap::new();
+    let mut root_of: HashMap<NodeId, usize> = HashMap::new();
+    let mut order: Vec<NodeId> = Vec::new();
+    let mut next_root = 0;
+    loop {
+        let first_new = order.len();
+        let mut queue: VecDeque<NodeId> = VecDeque::new();
+        for (index, root) in roots.iter().enumerate().skip(next_root) {
+            root_of.insert(*root, index);
+            queue.push_back(*root);
+        }
+        let new_roots = roots[next_root..].to_vec();
+        next_root = roots.len();
+        // Configuration and value edges name direct dependencies; state
+        // `depends_on` is transitive. Following direct edges first gives the
+        // chain that explains (vpc → subnet → instance), not a shortcut.
+        let mut search = Search {
+            graph,
+            parent: &mut parent,
+            root_of: &mut root_of,
+            order: &mut order,
+        };
+        search.run(queue, |sources| {
+            sources.contains(EdgeSources::CONFIG) || sources.contains(EdgeSources::VALUE)
+        });
+        let reseed: VecDeque<NodeId> = new_roots
+            .into_iter()
+            .chain(search.order[first_new..].iter().copied())
+            .collect();
+        search.run(reseed, |_| true);
+        // Destroyed resources that only reach each other (a cycle) are roots too.
+        match destroyed_nodes
+            .iter()
+            .find(|node| !root_of.contains_key(node))
+        {
+            Some(unvisited) => roots.push(*unvisited),
+            None => break,
+        }
+    }
+
+    let mut radius = BlastRadius {
+        data,
+        ..BlastRadius::default()
+    };
+    let mut built_roots: Vec<Root> = roots
+        .iter()
+        .map(|node| {
+            let destruction = by_node[node];
+            Root {
+                address: destruction.address.to_owned(),
+                resource_type: destruction.resource_type.to_owned(),
+                actions: destruction.actions,
+                reason: destruction.reason.cloned(),
+                data_loss: loses_data
+                    .get(destruction.address)
+                    .copied()
+                    .unwrap_or(false),
+                members: Vec::new(),
+            }
+        })
+        .collect();
+    for root in &built_roots {
+        radius.destroyed.push(root.address.clone());
+    }
+    for node in order {
+        let member_node = graph.node(node);
+        let destruction = by_node.get(&node);
+        let role = match destruction {
+            Some(destruction) if loses_data.get(destruction.address) == Some(&true) => {
+                Role::DataLoss
+            }
+            Some(_) => Role::Destroyed,
+            None => Role::Disrupted,
+        };
+        match role {
+            Role::Disrupted if member_node.is_data => continue,
+            Role::Disrupted => radius.disrupted.push(member_node.address.clone()),
+            _ => radius.destroyed.push(member_node.address.clone()),
+        }
+        let (path, via) = chain(graph, &parent, node);
+        built_roots[root_of[&node]].members.push(Member {
+            address: member_node.address.clone(),
+            resource_type: member_node.resource_type.clone(),
+            role,
+            actions: destruction.map(|destruction| destruction.actions),
+            path,
+            via,
+        });
+    }
+    radius.data_loss = loses_data
+        .iter()
+        .filter(|(_, lost)| **lost)
+        .map(|(address, _)| (*address).to_owned())
+        .collect();
+    radius.destroyed.sort();
+    radius.disrupted.sort();
+    radius.data_loss.sort();
+    for root in &mut built_roots {
+        root.members
+            .sort_by(|a, b| (a.path.len(), &a.address).cmp(&(b.path.len(), &b.address)));
+    }
+    radius.roots = built_roots;
+    radius
+}
+
+struct Search<'g, 's> {
+    graph: &'g ResourceGraph,
+    parent: &'s mut HashMap<NodeId, (NodeId, EdgeSources)>,
+    root_of: &'s mut HashMap<NodeId, usize>,
+    order: &'s mut Vec<NodeId>,
+}
+
+impl Search<'_, '_> {
+    fn run(&mut self, mut queue: VecDeque<NodeId>, follow: impl Fn(EdgeSources) -> bool) {
+        while let Some(node) = queue.pop_front() {
+            let root = self.root_of[&node];
+            for (dependent, sources) in self.graph.dependents(node) {
+                if !follow(sources) || self.root_of.contains_key(&dependent) {
+                    continue;
+                }
+                self.root_of.insert(dependent, root);
+                self.parent.insert(dependent, (node, sources));
+                self.order.push(dependent);
+                queue.push_back(dependent);
+            }
+        }
+    }
+}
+
+/// Destroyed resources that another destroyed resource reaches, so they are
+/// members of that one's blast radius rather than roots of their own.
+fn reached_from_other_destroyed(graph: &ResourceGraph, destroyed: &[NodeId]) -> HashSet<NodeId> {
+    let mut reached = HashSet::new();
+    let mut visited: HashSet<NodeId> = destroyed.iter().copied().collect();
+    let mut queue: VecDeque<NodeId> = destroyed.iter().copied().collect();
+    while let Some(node) = queue.pop_front() {
+        for (dependent, _) in graph.dependents(node) {
+            reached.insert(dependent);
+            if visited.insert(dependent) {
+                queue.push_back(dependent);
+            }
+        }
+    }
+    reached
+}
+
+fn chain(
+    graph: &ResourceGraph,
+    parent: &HashMap<NodeId, (NodeId, EdgeSources)>,
+    node: NodeId,
+) -> (Vec<String>, Vec<EdgeSources>) {
+    let mut path = vec![graph.node(node).address.clone()];
+    let mut via = Vec::new();
+    let mut current = node;
+    while let Some((previous, sources)) = parent.get(&current) {
+        path.push(graph.node(*previous).address.clone());
+        via.push(*sources);
+        current = *previous;
+    }
+    path.reverse();
+    via.reverse();
+    (path, via)
+}

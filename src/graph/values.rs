@@ -1,0 +1,252 @@
+//! Dependencies inferred from values: an attribute of one instance that
+//! equals the identity (`id`, `arn`, `self_link`, a name that identifies it)
+//! of another. This finds what configuration no longer says — functions that
+//! use a role by its hard-coded ARN — and dependencies through data sources.
+//!
+//! Payloads are scanned without building trees: a plan of 100k resources is
+//! mostly attribute payload.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+/// Attributes that identify the object that holds them, for any type.
+const IDENTITY_ATTRIBUTES: &[&str] = &["id", "arn", "self_link", "unique_id"];
+
+/// Name-like attributes that identify an object of these types (type
+/// prefix, attribute). Kept to names that are unique in their namespace.
+const NAMED_IDENTITIES: &[(&str, &str)] = &[
+    ("aws_s3_bucket", "bucket"),
+    ("aws_db_instance", "identifier"),
+    ("aws_db_instance", "address"),
+    ("aws_db_instance", "endpoint"),
+    ("aws_rds_cluster", "endpoint"),
+    ("aws_rds_cluster", "cluster_identifier"),
+    ("aws_lambda_function", "function_name"),
+    ("aws_iam_role", "name"),
+    ("aws_iam_policy", "name"),
+    ("aws_iam_user", "name"),
+    ("aws_iam_instance_profile", "name"),
+    ("aws_sqs_queue", "url"),
+    ("aws_lb", "dns_name"),
+    (
+        "aws_elasticache_replication_group",
+        "primary_endpoint_address",
+    ),
+    ("google_service_account", "email"),
+    ("google_storage_bucket", "url"),
+    ("azurerm_", "name"),
+];
+
+/// Top-level attributes that hold an object's own names and labels: equal
+/// to another object's name by naming convention, not by dependency.
+const NAMING_ATTRIBUTES: &[&str] = &[
+    "name",
+    "name_prefix",
+    "description",
+    "tags",
+    "tags_all",
+    "labels",
+];
+
+/// Identity values shorter than this are too likely to collide ("main", "1").
+const MIN_IDENTITY_LENGTH: usize = 8;
+/// A value that identifies more objects than this is not an identity.
+const MAX_OWNERS: usize = 2;
+
+pub fn identity_attributes(resource_type: &str) -> impl Iterator<Item = &'static str> + '_ {
+    IDENTITY_ATTRIBUTES.iter().copied().chain(
+        NAMED_IDENTITIES
+            .iter()
+            .filter(move |(prefix, _)| resource_type.starts_with(prefix))
+            .map(|(_, attribute)| *attribute),
+    )
+}
+
+/// Identity value → the nodes (by index) whose identity it is.
+#[derive(Default)]
+pub struct IdentityIndex<'t> {
+    owners: HashMap<Cow<'t, str>, Vec<usize>>,
+}
+
+impl<'t> IdentityIndex<'t> {
+    pub fn add(&mut self, node: usize, resource_type: &str, values: &'t RawValue) {
+        let wanted: Vec<&str> = identity_attributes(resource_type).collect();
+        for value in top_level_strings(values, &wanted) {
+            if value.len() < MIN_IDENTITY_LENGTH {
+                continue;
+            }
+            let owners = self.owners.entry(value).or_default();
+            if !owners.contains(&node) {
+                owners.push(node);
+            }
+        }
+    }
+
+    /// Calls `found(owner)` for every node other than `node` whose identity
+    /// appears as a value in `values` (outside `node`'s own identity attributes).
+    pub fn scan(
+        &self,
+        node: usize,
+        resource_type: &str,
+        values: &RawValue,
+        found: &mut dyn FnMut(usize),
+    ) {
+        if self.owners.is_empty() {
+            return;
+        }
+        let own: Vec<&str> = identity_attributes(resource_type)
+            .chain(NAMING_ATTRIBUTES.iter().copied())
+            .collect();
+        let mut visit = |value: &str| {
+            if value.len() < MIN_IDENTITY_LENGTH {
+                return;
+            }
+            if let Some(owners) = self.owners.get(value) {
+                let others: Vec<usize> = owners
+                    .iter()
+                    .copied()
+                    .filter(|owner| *owner != node)
+                    .collect();
+                if !others.is_empty() && others.len() <= MAX_OWNERS {
+                    others.into_iter().for_each(&mut *found);
+                }
+            }
+        };
+        let mut deserializer = serde_json::Deserializer::from_str(values.get());
+        let _ = deserializer.deserialize_any(StringScanner {
+            visit: &mut visit,
+            skip_keys: &own,
+            top_level: true,
+        });
+    }
+}
+
+/// String values of the named top-level keys of a JSON object.
+fn top_level_strings<'t>(values: &'t RawValue, keys: &[&str]) -> Vec<Cow<'t, str>> {
+    let Ok(map) = serde_json::from_str::<HashMap<Cow<'t, str>, &'t RawValue>>(values.get()) else {
+        return Vec::new();
+    };
+    keys.iter()
+        .filter_map(|key| map.get(*key))
+        .filter_map(|raw| serde_json::from_str::<Cow<'t, str>>(raw.get()).ok())
+        .collect()
+}
+
+struct StringScanner<'v, 'k> {
+    visit: &'v mut dyn FnMut(&str),
+    skip_keys: &'k [&'k str],
+    top_level: bool,
+}
+
+impl<'de> Visitor<'de> for StringScanner<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("attribute values")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<(), E> {
+        (self.visit)(value);
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq
+            .next_element_seed(ScannerSeed {
+                visit: &mut *self.visit,
+                skip_keys: self.skip_keys,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if self.top_level && self.skip_keys.contains(&key.as_ref()) {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            map.next_value_seed(ScannerSeed {
+                visit: &mut *self.visit,
+                skip_keys: self.skip_keys,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+struct ScannerSeed<'v, 'k> {
+    visit: &'v mut dyn FnMut(&str),
+    skip_keys: &'k [&'k str],
+}
+
+impl<'de> DeserializeSeed<'de> for ScannerSeed<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(StringScanner {
+            visit: self.visit,
+            skip_keys: self.skip_keys,
+            top_level: false,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(text: &str) -> Box<RawValue> {
+        serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn hard_coded_arn_is_found_and_own_identity_is_not() {
+        let role =
+            raw(r#"{"arn":"arn:aws:iam::123456789012:role/app","id":"app-role-1","name":"app"}"#);
+        let function = raw(
+            r#"{"arn":"arn:aws:lambda:us-east-1:123456789012:function:f","role":"arn:aws:iam::123456789012:role/app","environment":[{"variables":{"X":"y"}}]}"#,
+        );
+        let mut index = IdentityIndex::default();
+        index.add(0, "aws_iam_role", &role);
+        index.add(1, "aws_lambda_function", &function);
+        let mut found = Vec::new();
+        index.scan(1, "aws_lambda_function", &function, &mut |owner| {
+            found.push(owner)
+        });
+        assert_eq!(found, [0]);
+        found.clear();
+        index.scan(0, "aws_iam_role", &role, &mut |owner| found.push(owner));
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn short_values_are_not_identities() {
+        let a = raw(r#"{"id":"main"}"#);
+        let b = raw(r#"{"tags":{"Name":"main"}}"#);
+        let mut index = IdentityIndex::default();
+        index.add(0, "aws_vpc", &a);
+        let mut found = Vec::new();
+        index.scan(1, "aws_subnet", &b, &mut |owner| found.push(owner));
+        assert!(found.is_empty());
+    }
+}
