@@ -100,15 +100,26 @@ pub fn check(
                     continue;
                 }
             };
-            match input::recognise(&label, &document) {
+            // A `terraform plan -json` log is one input, however many lines it has.
+            let recognised = match input::recognise(&label, &document) {
+                Err(InputError::PlanLog { .. }) => Err(InputError::PlanLog {
+                    input: loaded.label.clone(),
+                }),
+                other => other,
+            };
+            let is_log = matches!(recognised, Err(InputError::PlanLog { .. }));
+            match recognised {
                 Ok(()) => plans.push(analysis::analyse(&label, &document)),
                 Err(error) => match input::skip_reason(&error).filter(|_| loaded.from_directory) {
                     Some(reason) => skipped.push(input::Skipped {
-                        input: label,
+                        input: if is_log { loaded.label.clone() } else { label },
                         reason,
                     }),
                     None => errors.push(error),
                 },
+            }
+            if is_log {
+                break;
             }
         }
     }

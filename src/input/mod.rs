@@ -395,9 +395,7 @@ pub fn recognise(label: &str, document: &Document<'_>) -> Result<(), InputError>
     if document.ui_level.is_some() || document.ui_message.is_some() {
         return Err(InputError::PlanLog { input });
     }
-    if document.provider_schemas.is_some() {
-        return Err(InputError::ProviderSchema { input });
-    }
+
     if document.lineage.is_some() && document.serial.is_some() {
         let version = document
             .raw_state_version
@@ -410,6 +408,10 @@ pub fn recognise(label: &str, document: &Document<'_>) -> Result<(), InputError>
         || document.configuration.is_some()
         || !document.resource_drift.is_empty()
         || document.errored.is_some();
+    // Terraform Cloud's redacted plan JSON carries provider_schemas beside the plan.
+    if !is_plan && document.provider_schemas.is_some() {
+        return Err(InputError::ProviderSchema { input });
+    }
     if !is_plan {
         if document.values.is_some()
             || document.format_version.is_some()

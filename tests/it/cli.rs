@@ -1,0 +1,261 @@
+//! The CLI as a user runs it: snapshots of what they see, exit codes, pipes.
+
+use std::io::Read;
+use std::process::Stdio;
+
+use crate::common::{blastwall, run, scenario, scenarios, transcript, write};
+
+#[test]
+fn every_scenario_human_and_json_output() {
+    let names = scenarios();
+    assert!(
+        names.len() >= 5,
+        "testdata/plans holds the scenarios: {names:?}"
+    );
+    for name in names {
+        let path = scenario(&name);
+        insta::assert_snapshot!(format!("human-{name}"), transcript(&run(&["check", &path])));
+        insta::assert_snapshot!(
+            format!("json-{name}"),
+            transcript(&run(&["check", "--format", "json", &path]))
+        );
+    }
+}
+
+#[test]
+fn exit_codes_follow_the_table() {
+    assert_eq!(
+        run(&["check", &scenario("no-changes")]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(&["check", "testdata/invalid/not-json.txt"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        run(&["check", "--format", "yaml", &scenario("no-changes")])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["check", &scenario("db-deleted")]).status.code(),
+        Some(3)
+    );
+}
+
+#[test]
+fn no_path_and_a_terminal_is_a_usage_error_but_a_pipe_is_read() {
+    let piped = blastwall()
+        .args(["check"])
+        .pipe_stdin(crate::common::root().join(scenario("no-changes")))
+        .unwrap()
+        .output()
+        .unwrap();
+    assert_eq!(piped.status.code(), Some(0), "{}", transcript(&piped));
+    let dash = blastwall()
+        .args(["check", "-"])
+        .pipe_stdin(crate::common::root().join(scenario("db-deleted")))
+        .unwrap()
+        .output()
+        .unwrap();
+    assert_eq!(dash.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&dash.stdout).contains("plan <stdin>"));
+}
+
+#[test]
+fn closed_pipe_is_not_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = write(
+        dir.path(),
+        "big.json",
+        synthetic_plan(20_000, "aws_instance"),
+    );
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("blastwall"))
+        .args(["check", "--format", "json"])
+        .arg(&plan)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // `| head -c 100`: read a little, then close the pipe.
+    let mut head = [0u8; 100];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut head)
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = crate::common::flat(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        output.status.success(),
+        "exit {:?}: {stderr}",
+        output.status.code()
+    );
+}
+
+#[test]
+fn directory_is_one_report_under_one_verdict() {
+    let output = run(&["check", "testdata/plans"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{}", transcript(&output));
+    for name in scenarios() {
+        assert!(
+            stdout.contains(&format!("testdata/plans/{name}/plan.json")),
+            "{name} missing:\n{stdout}"
+        );
+    }
+    assert!(
+        stdout
+            .lines()
+            .next()
+            .unwrap()
+            .contains(&format!("({} plans)", scenarios().len()))
+    );
+}
+
+#[test]
+fn directory_skips_non_plans_and_terraform_caches() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".terraform/modules")).unwrap();
+    write(
+        &dir.path().join(".terraform/modules"),
+        "modules.json",
+        "{\"Modules\":[]}",
+    );
+    write(dir.path(), "package.json", "{\"name\":\"x\"}");
+    write(
+        dir.path(),
+        "state.json",
+        std::fs::read(crate::common::root().join("testdata/invalid/state.json"))
+            .unwrap_or_else(|_| b"{\"format_version\":\"1.0\",\"values\":{}}".to_vec()),
+    );
+    std::fs::create_dir(dir.path().join("live")).unwrap();
+    std::fs::copy(
+        crate::common::root().join(scenario("no-changes")),
+        dir.path().join("live/plan.json"),
+    )
+    .unwrap();
+    let output = blastwall().arg("check").arg(dir.path()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    assert!(
+        stdout.contains("skipped 2 file(s) that are not plans"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("modules.json"), "{stdout}");
+}
+
+#[test]
+fn hostile_strings_from_the_plan_are_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let address = "aws_s3_bucket.b[\"\u{1b}[2J\u{9b}31m\u{202e}gnp.exe\u{200b}\"]";
+    let plan = serde_json::json!({
+        "format_version": "1.2",
+        "terraform_version": "1.11.4\u{1b}]0;pwned\u{7}",
+        "resource_changes": [{
+            "address": address, "mode": "managed", "type": "aws_s3_bucket", "name": "b",
+            "change": {"actions": ["delete"], "before": {}, "after": null},
+            "action_reason": "delete_because_\u{1b}[31mred"
+        }],
+        "prior_state": {"values": {"root_module": {"resources": [
+            {"address": address, "mode": "managed", "type": "aws_s3_bucket", "name": "b", "values": {}}
+        ]}}}
+    });
+    let path = write(dir.path(), "hostile.json", plan.to_string());
+    for format in ["human", "json"] {
+        let output = blastwall()
+            .args(["check", "--format", format])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(3), "{text}");
+        for raw in ['\u{1b}', '\u{9b}', '\u{202e}', '\u{200b}', '\u{7}'] {
+            assert!(
+                !text.contains(raw),
+                "{format} output holds raw U+{:04X}:\n{text}",
+                raw as u32
+            );
+        }
+    }
+}
+
+#[test]
+fn sensitive_values_never_reach_the_output() {
+    let secret = "s3cr3t-should-never-print";
+    let plan =
+        std::fs::read_to_string(crate::common::root().join(scenario("prior-state"))).unwrap();
+    assert!(
+        plan.contains(secret),
+        "the fixture holds the secret it must hide"
+    );
+    for format in ["human", "json"] {
+        let output = run(&["check", "--format", format, &scenario("prior-state")]);
+        assert!(!String::from_utf8_lossy(&output.stdout).contains(secret));
+        assert!(!String::from_utf8_lossy(&output.stderr).contains(secret));
+    }
+    // A diagnostic next to the secret shows a redacted excerpt, not the line.
+    let dir = tempfile::tempdir().unwrap();
+    let cut = plan.find(secret).unwrap() + secret.len() + 3;
+    let path = write(dir.path(), "cut.json", &plan[..cut]);
+    let output = blastwall().arg("check").arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = crate::common::flat(&output.stderr);
+    assert!(stderr.contains("the JSON ends early"), "{stderr}");
+    assert!(!stderr.contains(secret), "{stderr}");
+}
+
+#[test]
+fn deep_module_nesting_and_huge_numbers_parse() {
+    let dir = tempfile::tempdir().unwrap();
+    let depth = 60;
+    let mut address = String::new();
+    for level in 0..depth {
+        address.push_str(&format!("module.m{level}."));
+    }
+    address.push_str("terraform_data.x");
+    let huge = "9".repeat(401);
+    let mut module = format!(
+        r#"{{"resources":[{{"address":"{address}","mode":"managed","type":"terraform_data","name":"x","values":{{"input":{huge}}}}}]}}"#
+    );
+    for _ in 0..depth {
+        module = format!(r#"{{"child_modules":[{module}]}}"#);
+    }
+    let mut config =
+        r#"{"resources":[{"address":"terraform_data.x","type":"terraform_data","name":"x"}]}"#
+            .to_owned();
+    for level in (0..depth).rev() {
+        config =
+            format!(r#"{{"module_calls":{{"m{level}":{{"source":"./m","module":{config}}}}}}}"#);
+    }
+    let plan = format!(
+        r#"{{"format_version":"1.2","planned_values":{{"root_module":{module}}},"prior_state":{{"values":{{"root_module":{module}}}}},"configuration":{{"root_module":{config}}},"resource_changes":[{{"address":"{address}","type":"terraform_data","name":"x","change":{{"actions":["update"],"before":{{"input":{huge}}},"after":{{"input":1e400}}}}}}]}}"#
+    );
+    let path = write(dir.path(), "deep.json", plan);
+    let output = blastwall().arg("check").arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("1 update · 1 in state"));
+}
+
+/// A plan with `count` changes of one type, every 10th one deleted.
+pub fn synthetic_plan(count: usize, resource_type: &str) -> String {
+    let changes: Vec<String> = (0..count)
+        .map(|index| {
+            let action = if index % 10 == 0 { "delete" } else { "no-op" };
+            format!(
+                r#"{{"address":"{resource_type}.r[{index}]","mode":"managed","type":"{resource_type}","name":"r","index":{index},"change":{{"actions":["{action}"],"before":{{}},"after":{{}}}}}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"format_version":"1.2","resource_changes":[{}]}}"#,
+        changes.join(",")
+    )
+}

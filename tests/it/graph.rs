@@ -1,0 +1,205 @@
+//! The dependency graph checked against Terraform itself, and the blast
+//! radius on the scenarios a reviewer would reason about.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use blastwall::graph::ResourceGraph;
+use blastwall::model::{Address, parse_document};
+
+use crate::common::{root, scenarios};
+
+/// `terraform graph` edges as (dependency, dependent), configuration addresses.
+fn terraform_edges(dot: &str) -> BTreeSet<(String, String)> {
+    dot.lines()
+        .filter_map(|line| {
+            let (from, to) = line.trim().trim_end_matches(';').split_once(" -> ")?;
+            let unquote = |text: &str| text.trim().trim_matches('"').to_owned();
+            // `A -> B` in terraform graph: A depends on B.
+            Some((unquote(to), unquote(from)))
+        })
+        .collect()
+}
+
+fn reachable(edges: &BTreeSet<(String, String)>, from: &str, to: &str) -> bool {
+    let mut adjacency: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (dependency, dependent) in edges {
+        adjacency.entry(dependency).or_default().push(dependent);
+    }
+    let mut stack = vec![from];
+    let mut seen = BTreeSet::new();
+    while let Some(node) = stack.pop() {
+        if node == to {
+            return true;
+        }
+        if seen.insert(node) {
+            stack.extend(adjacency.get(node).into_iter().flatten().copied());
+        }
+    }
+    false
+}
+
+fn config_address(address: &str) -> String {
+    address
+        .parse::<Address>()
+        .map_or_else(|_| address.to_owned(), |parsed| parsed.config_address())
+}
+
+/// For every scenario: every edge Terraform reports is one of ours, and
+/// every edge of ours Terraform does not report (even transitively, as its
+/// output is transitively reduced) is explained in `graph-differences.txt`.
+#[test]
+fn graph_agrees_with_terraform_graph() {
+    let mut compared = 0;
+    let mut mismatches = Vec::new();
+    for name in scenarios() {
+        let dir = root().join("testdata/plans").join(&name);
+        let Ok(dot) = std::fs::read_to_string(dir.join("graph.dot")) else {
+            continue;
+        };
+        let theirs = terraform_edges(&dot);
+        let configured: BTreeSet<String> = dot
+            .lines()
+            .filter(|line| line.contains("[label="))
+            .filter_map(|line| line.trim().split('"').nth(1).map(str::to_owned))
+            .collect();
+        let text = std::fs::read_to_string(dir.join("plan.json")).unwrap();
+        let plan = parse_document(&text).unwrap();
+        let graph = ResourceGraph::build(&plan);
+        let ours: BTreeSet<(String, String)> = graph
+            .edges()
+            .into_iter()
+            .map(|(dependency, dependent, _)| {
+                (config_address(dependency), config_address(dependent))
+            })
+            .filter(|(dependency, dependent)| dependency != dependent)
+            .filter(|(dependency, dependent)| {
+                configured.contains(dependency) && configured.contains(dependent)
+            })
+            .collect();
+        let missing: Vec<_> = theirs.difference(&ours).collect();
+        assert!(
+            missing.is_empty(),
+            "{name}: terraform graph edges blastwall lacks: {missing:#?}"
+        );
+
+        let unexplained: BTreeSet<String> = ours
+            .iter()
+            .filter(|(dependency, dependent)| !reachable(&theirs, dependency, dependent))
+            .map(|(dependency, dependent)| format!("{dependency} -> {dependent}"))
+            .collect();
+        let explained: BTreeSet<String> =
+            std::fs::read_to_string(dir.join("graph-differences.txt"))
+                .unwrap_or_default()
+                .lines()
+                .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
+                .filter_map(|line| line.split_once(':').map(|(edge, _)| edge.trim().to_owned()))
+                .collect();
+        if unexplained != explained {
+            mismatches.push(format!(
+                "{name}: to explain: {:#?}\n  stale: {:#?}",
+                unexplained.difference(&explained).collect::<Vec<_>>(),
+                explained.difference(&unexplained).collect::<Vec<_>>()
+            ));
+        }
+        compared += 1;
+    }
+    assert!(
+        mismatches.is_empty(),
+        "edges of ours that terraform graph does not have must be listed, with why, in testdata/plans/<scenario>/graph-differences.txt:\n{}",
+        mismatches.join("\n")
+    );
+    assert!(compared >= 5, "compared {compared} scenarios");
+}
+
+fn blast(name: &str) -> blastwall::analysis::PlanAnalysis {
+    let text = std::fs::read_to_string(root().join("testdata/plans").join(name).join("plan.json"))
+        .unwrap();
+    let plan = parse_document(&text).unwrap();
+    blastwall::analysis::analyse(name, &plan)
+}
+
+#[test]
+fn vpc_replace_reaches_everything_behind_it_across_the_module_boundary() {
+    let analysis = blast("replace-cascade");
+    let root = analysis
+        .blast
+        .roots
+        .iter()
+        .find(|root| root.address == "aws_vpc.main")
+        .expect("the VPC is a root of the cascade");
+    let reached: BTreeSet<&str> = analysis
+        .blast
+        .destroyed
+        .iter()
+        .chain(&analysis.blast.disrupted)
+        .map(String::as_str)
+        .collect();
+    for expected in [
+        "aws_subnet.app[0]",
+        "aws_subnet.app[1]",
+        "aws_security_group.app",
+        "aws_security_group.admin",
+        "aws_route_table.main",
+        "aws_internet_gateway.main",
+        r#"module.app["web"].aws_network_interface.this"#,
+        r#"module.app["api"].aws_network_interface.this"#,
+        r#"module.app["web"].aws_instance.this"#,
+        "aws_ssm_parameter.inventory",
+    ] {
+        assert!(
+            reached.contains(expected),
+            "{expected} is not in the blast radius: {reached:#?}"
+        );
+    }
+    let eni = root
+        .members
+        .iter()
+        .find(|member| member.address == r#"module.app["web"].aws_network_interface.this"#)
+        .expect("the web ENI is explained by the VPC");
+    assert_eq!(eni.path.first().map(String::as_str), Some("aws_vpc.main"));
+    assert!(
+        eni.path.len() >= 3,
+        "a chain through a subnet or security group: {:?}",
+        eni.path
+    );
+}
+
+#[test]
+fn deleted_database_loses_data_and_disrupts_the_app_using_it_by_value() {
+    let analysis = blast("db-deleted");
+    assert_eq!(analysis.blast.data_loss, ["aws_db_instance.orders"]);
+    assert!(
+        analysis
+            .blast
+            .disrupted
+            .iter()
+            .any(|address| address == "aws_lambda_function.app"),
+        "{:?}",
+        analysis.blast.disrupted
+    );
+}
+
+#[test]
+fn forget_and_moves_destroy_nothing() {
+    let analysis = blast("prior-state");
+    let forgotten: Vec<_> = analysis
+        .changes
+        .iter()
+        .filter(|change| change.actions == blastwall::model::Actions::Forget)
+        .collect();
+    assert!(!forgotten.is_empty(), "the scenario has a forget");
+    for change in forgotten.iter().chain(
+        analysis
+            .changes
+            .iter()
+            .filter(|change| change.previous_address.is_some())
+            .collect::<Vec<_>>()
+            .iter(),
+    ) {
+        assert!(
+            !analysis.blast.destroyed.contains(&change.address),
+            "{} is not destroyed",
+            change.address
+        );
+    }
+}

@@ -1,0 +1,98 @@
+//! Binary plan files, converted by the real terraform binary. Skipped, with a
+//! message, where terraform is not installed.
+
+use crate::common::{blastwall, transcript};
+
+fn terraform() -> Option<std::path::PathBuf> {
+    which_terraform().or_else(|| {
+        eprintln!("SKIPPED: terraform is not on PATH; the binary-plan tests need it");
+        None
+    })
+}
+
+fn which_terraform() -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|dir| std::path::Path::new(dir).join("terraform"))
+        .find(|candidate| candidate.is_file())
+}
+
+fn terraform_in(dir: &std::path::Path, binary: &std::path::Path, args: &[&str]) {
+    let output = std::process::Command::new(binary)
+        .args(args)
+        .current_dir(dir)
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_IN_AUTOMATION", "1")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "terraform {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn binary_plan_is_converted_with_terraform_show() {
+    let Some(binary) = terraform() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "resource \"terraform_data\" \"a\" { input = \"one\" }\nresource \"terraform_data\" \"b\" { input = terraform_data.a.output }\n",
+    )
+    .unwrap();
+    terraform_in(dir.path(), &binary, &["init", "-input=false", "-no-color"]);
+    terraform_in(
+        dir.path(),
+        &binary,
+        &["plan", "-input=false", "-no-color", "-out", "plan.out"],
+    );
+    let output = blastwall()
+        .env("PATH", std::env::var_os("PATH").unwrap())
+        .arg("check")
+        .arg(dir.path().join("plan.out"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("2 create"),
+        "{}",
+        transcript(&output)
+    );
+
+    // Without any terraform/tofu: a clear error saying what to install or run.
+    let output = blastwall()
+        .env("PATH", "/nonexistent")
+        .arg("check")
+        .arg(dir.path().join("plan.out"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = crate::common::flat(&output.stderr);
+    assert!(
+        stderr.contains("neither `terraform` nor `tofu` was found"),
+        "{stderr}"
+    );
+
+    // A plan whose directory lacks `.terraform`: terraform's own error is shown.
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        dir.path().join("plan.out"),
+        elsewhere.path().join("plan.out"),
+    )
+    .unwrap();
+    std::fs::remove_dir_all(dir.path().join(".terraform")).ok();
+    let output = blastwall()
+        .arg("check")
+        .arg(elsewhere.path().join("plan.out"))
+        .output()
+        .unwrap();
+    let stderr = crate::common::flat(&output.stderr);
+    if output.status.code() == Some(1) {
+        assert!(
+            stderr.contains("show -json") && stderr.contains("it said"),
+            "{stderr}"
+        );
+    }
+}
