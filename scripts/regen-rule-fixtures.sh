@@ -1,0 +1,307 @@
+#!/usr/bin/env bash
+# Regenerate testdata/rules/ (one firing and one quiet plan per risk rule) with
+# the real terraform binary, offline.
+#
+# Usage (from anywhere; paths are resolved from this file):
+#   scripts/regen-rule-fixtures.sh                        # every rule
+#   scripts/regen-rule-fixtures.sh data-loss import       # only these rule ids
+#   JOBS=1 KEEP_WORK=1 scripts/regen-rule-fixtures.sh     # sequential, keep temp dirs
+#
+# Each fixture is testdata/rules/<rule-id>/<case>/ with <case> = fires|quiet.
+# In a fresh temporary directory the script copies the "before" configuration
+# (before/*.tf, or the fixture's own *.tf when there is no before/) plus
+# modules/, runs `terraform init` + `terraform apply`, runs the fixture's
+# optional hook (out-of-band changes with boto3, `terraform taint`, ...), swaps
+# in the "after" configuration (the fixture's own *.tf), runs the fixture's
+# plan and writes
+#   terraform show -json plan.out > <fixture>/plan.json   (bytes as terraform wrote them)
+# Nothing else in testdata/rules is written (the .tf files are the inputs),
+# except wrong-target/quiet/, a copy of wrong-target/fires/ (see the README).
+#
+# AWS resources are applied against a private moto server on 127.0.0.1 started
+# through ../shared/tools/sandbox/sandbox.sh (and stopped on exit); fixtures
+# that use only terraform_data need no provider at all.
+# Needs: terraform (1.11.x; the version is checked), python3, bash 5.
+# The same approach as scripts/regen-testdata.sh (see testdata/README.md).
+set -euo pipefail
+shopt -s inherit_errexit
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SANDBOX_SH="$(cd "$ROOT/../shared/tools/sandbox" && pwd)/sandbox.sh"
+RULES="$ROOT/testdata/rules"
+ALL_RULES=(data-loss protection-disabled environment-teardown shared-dependency-replaced
+  replace-downtime refactor-without-moved index-shift iam-wildcard-admin
+  world-open-admin-port destructive-update wrong-target drift-revert plan-incomplete
+  tainted-replace replace-requested forget-from-state import sensitive-change)
+EXPECTED_TF_VERSION="${EXPECTED_TF_VERSION:-1.11.4}"
+MAX_PLAN_BYTES=100000
+
+log() { printf '[rules %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+command -v terraform >/dev/null || die "terraform not found on PATH"
+tf_version="$(TF_CLI_CONFIG_FILE=/dev/null terraform version -json | python3 -c 'import json,sys; print(json.load(sys.stdin)["terraform_version"])')"
+[ "$tf_version" = "$EXPECTED_TF_VERSION" ] ||
+  die "terraform $tf_version found, fixtures are made with $EXPECTED_TF_VERSION (set EXPECTED_TF_VERSION to override)"
+
+if [ "$#" -gt 0 ]; then SELECTED=("$@"); else SELECTED=("${ALL_RULES[@]}"); fi
+for r in "${SELECTED[@]}"; do
+  [ -d "$RULES/$r/fires" ] || die "unknown rule id: $r (no $RULES/$r/fires)"
+done
+
+# The fixtures to run, as rule/case. wrong-target has one plan, copied to quiet/.
+FIXTURES=()
+for r in "${SELECTED[@]}"; do
+  FIXTURES+=("$r/fires")
+  [ "$r" = wrong-target ] || FIXTURES+=("$r/quiet")
+done
+
+# (grep on the files, not `cat | grep -q`: with pipefail, cat's SIGPIPE would
+# make the answer racy.)
+uses() { grep -qs "$2" "$RULES/$1"/*.tf "$RULES/$1"/before/*.tf; }
+is_aws() { uses "$1" 'hashicorp/aws'; }
+
+START_SECONDS=$SECONDS
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/blastwall-rules.XXXXXX")"
+
+# A private sandbox dir so that a moto started by someone else is left alone;
+# reuse the shared venv (moto + boto3) when it is already installed.
+export SANDBOX_DIR="$WORK/sandbox"
+mkdir -p "$SANDBOX_DIR"
+SHARED_VENV="$HOME/.cache/blastwall-sandbox/venv"
+if "$SHARED_VENV/bin/python" -c 'import moto, boto3' 2>/dev/null; then
+  ln -s "$SHARED_VENV" "$SANDBOX_DIR/venv"
+fi
+SANDBOX_STARTED=0
+cleanup() {
+  local rc=$?
+  # Background fixture jobs still running (after a failure): stop them.
+  local p
+  for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ "$SANDBOX_STARTED" = 1 ]; then "$SANDBOX_SH" stop || true; fi
+  if [ "${KEEP_WORK:-0}" = 1 ]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+
+# Terraform must not pick up anything from the caller's environment.
+unset TF_LOG TF_LOG_PATH TF_DATA_DIR TF_WORKSPACE TF_CLI_ARGS TF_CLI_ARGS_plan TF_CLI_ARGS_apply
+unset TF_CLI_ARGS_init TF_CLI_ARGS_show TF_CLI_ARGS_taint TF_CLI_ARGS_import
+# No plugin cache: init links the provider from the unpacked filesystem mirror,
+# and parallel inits sharing one cache race on it.
+unset TF_PLUGIN_CACHE_DIR
+while IFS= read -r v; do unset "$v"; done < <(env | sed -n 's/^\(TF_VAR_[^=]*\)=.*/\1/p')
+
+need_aws=0
+for f in "${FIXTURES[@]}"; do if is_aws "$f"; then need_aws=1; fi; done
+if [ "$need_aws" = 1 ]; then
+  log "starting the moto sandbox"
+  eval "$("$SANDBOX_SH" start)"
+  SANDBOX_STARTED=1
+  case "$AWS_ENDPOINT_URL" in http://127.0.0.1:*) ;; *) die "AWS_ENDPOINT_URL is not loopback" ;; esac
+  "$SANDBOX_DIR/venv/bin/python" -c "import urllib.request; urllib.request.urlopen('$AWS_ENDPOINT_URL/moto-api/data.json', timeout=5)" ||
+    die "moto did not start (see $SANDBOX_DIR/moto.log)"
+else
+  # terraform_data only: no provider to install, nothing to talk to.
+  export TF_CLI_CONFIG_FILE=/dev/null CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0
+fi
+PY="$SANDBOX_DIR/venv/bin/python"
+
+# ---------------------------------------------------------------- helpers
+
+# stage DIR SRC: replace the configuration in work dir DIR by the *.tf of SRC.
+stage() {
+  local dir="$1" src="$2"
+  find "$dir" -maxdepth 1 -name '*.tf' -delete
+  cp "$src"/*.tf "$dir/"
+}
+
+# tfq DIR LOG ARGS...: run terraform in DIR, output to DIR/LOG; show it on failure.
+tfq() {
+  local dir="$1" logf="$2"; shift 2
+  if ! (cd "$dir" && terraform "$@") >"$dir/$logf" 2>&1; then
+    cat "$dir/$logf" >&2
+    die "terraform $* failed in $dir"
+  fi
+}
+
+# A Lambda deployment package with fixed bytes (fixed timestamp).
+make_zip() {
+  python3 - "$1" <<'PY'
+import sys, zipfile
+info = zipfile.ZipInfo("app.py", date_time=(2024, 1, 1, 0, 0, 0))
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr(info, "def handler(event, context):\n    return {'ok': True}\n")
+PY
+}
+
+workdir() { printf '%s/%s' "$WORK" "${1//\//__}"; }
+
+# prepare FIXTURE: fresh work dir with the before configuration applied.
+prepare() {
+  local fx="$1" src="$RULES/$1" w; w="$(workdir "$1")"
+  rm -rf "$w"; mkdir -p "$w"
+  if [ -d "$src/before" ]; then stage "$w" "$src/before"; else stage "$w" "$src"; fi
+  if [ -d "$src/modules" ]; then cp -R "$src/modules" "$w/modules"; fi
+  if uses "$fx" 'app.zip'; then make_zip "$w/app.zip"; fi
+  tfq "$w" init.log init -input=false -no-color
+  tfq "$w" apply-before.log apply -input=false -no-color -auto-approve
+}
+
+# switch_to_after FIXTURE: put the after configuration in place.
+switch_to_after() {
+  local w; w="$(workdir "$1")"
+  stage "$w" "$RULES/$1"
+  tfq "$w" init-after.log init -input=false -no-color
+}
+
+# plan FIXTURE ARGS...: terraform plan -out plan.out ARGS, then write plan.json.
+plan() {
+  local fx="$1" w rc=0 size; w="$(workdir "$1")"; shift
+  (cd "$w" && terraform plan -input=false -no-color -out=plan.out "$@") >"$w/plan.log" 2>&1 || rc=$?
+  if [ "$rc" != 0 ]; then
+    cat "$w/plan.log" >&2
+    die "$fx: terraform plan $* exited $rc"
+  fi
+  [ -s "$w/plan.out" ] || die "$fx: no plan file written"
+  (cd "$w" && terraform show -json plan.out) >"$w/plan.json"
+  python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$w/plan.json" || die "$fx: plan.json is not JSON"
+  size="$(wc -c <"$w/plan.json")"
+  [ "$size" -lt "$MAX_PLAN_BYTES" ] || die "$fx: plan.json is $size bytes (limit $MAX_PLAN_BYTES)"
+  cp "$w/plan.json" "$RULES/$fx/plan.json"
+  log "$fx: $(grep -E '^(Plan:|No changes)' "$w/plan.log" | head -n1 || true) ($size bytes)"
+}
+
+# boto FIXTURE: run the python on stdin with boto3 against moto.
+boto() {
+  local w; w="$(workdir "$1")"
+  "$PY" - >"$w/boto.log" 2>&1 || { cat "$w/boto.log" >&2; die "$1: boto3 step failed"; }
+}
+
+# ---------------------------------------------------------------- fixtures
+# Fixtures without a function of their own: apply before, plan after, no flags.
+
+standard() { prepare "$1"; switch_to_after "$1"; plan "$1"; }
+
+fixture_environment-teardown/fires() {
+  prepare "$1"; switch_to_after "$1"
+  plan "$1" -destroy
+}
+
+fixture_drift-revert/fires() {
+  prepare "$1"
+  boto "$1" <<'PY'
+import boto3
+ec2 = boto3.client("ec2")
+vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["bw-drift-fires"]}])["Vpcs"][0]["VpcId"]
+ec2.create_tags(Resources=[vpc], Tags=[{"Key": "owner", "Value": "someone-in-the-console"}])
+PY
+  switch_to_after "$1"; plan "$1"
+}
+
+fixture_drift-revert/quiet() {
+  prepare "$1"
+  boto "$1" <<'PY'
+import boto3
+ec2 = boto3.client("ec2")
+vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["bw-drift-quiet"]}])["Vpcs"][0]["VpcId"]
+ec2.create_tags(Resources=[vpc], Tags=[{"Key": "owner", "Value": "someone-in-the-console"}])
+PY
+  switch_to_after "$1"; plan "$1"
+}
+
+fixture_plan-incomplete/fires() {
+  prepare "$1"; switch_to_after "$1"
+  plan "$1" -target=terraform_data.app
+}
+
+fixture_tainted-replace/fires() {
+  local w; w="$(workdir "$1")"
+  prepare "$1"
+  tfq "$w" taint.log taint -no-color terraform_data.server
+  switch_to_after "$1"; plan "$1"
+}
+
+fixture_replace-requested/fires() {
+  prepare "$1"; switch_to_after "$1"
+  plan "$1" -replace=terraform_data.server
+}
+
+fixture_import/fires() {
+  prepare "$1"
+  # Created out of band: the import block in the after config adopts it.
+  boto "$1" <<'PY'
+import boto3
+boto3.client("ssm").put_parameter(Name="/bw-import-fires/feature-flag", Value="on", Type="String")
+PY
+  switch_to_after "$1"; plan "$1"
+}
+
+run_fixture() {
+  local fx="$1" t0=$SECONDS
+  log "fixture $fx"
+  if declare -F "fixture_$fx" >/dev/null; then "fixture_$fx" "$fx"; else standard "$fx"; fi
+  log "fixture $fx done in $((SECONDS - t0))s"
+}
+
+# All fixtures run as background jobs, at most JOBS at a time (default 8; the
+# RDS ones spend ~80 s in provider waiters), each logging to its own file; the
+# slow AWS ones are started first. JOBS=1 runs everything in sequence.
+JOBS="${JOBS:-8}"
+ORDERED=()
+for f in "${FIXTURES[@]}"; do if uses "$f" aws_db_instance; then ORDERED+=("$f"); fi; done
+for f in "${FIXTURES[@]}"; do if is_aws "$f" && ! uses "$f" aws_db_instance; then ORDERED+=("$f"); fi; done
+for f in "${FIXTURES[@]}"; do if ! is_aws "$f"; then ORDERED+=("$f"); fi; done
+
+failed=0
+if [ "$JOBS" = 1 ]; then
+  for f in "${ORDERED[@]}"; do run_fixture "$f"; done
+else
+  declare -A PIDS=()
+  logfile() { printf '%s.log' "$(workdir "$1")"; }
+  reap() { # wait for one job to end, report it
+    local done_pid f rc=0
+    wait -n -p done_pid "${PIDS[@]}" || rc=$?
+    for f in "${!PIDS[@]}"; do
+      if [ "${PIDS[$f]}" = "$done_pid" ]; then
+        cat "$(logfile "$f")" >&2
+        if [ "$rc" != 0 ]; then log "ERROR: fixture $f failed"; failed=1; fi
+        unset "PIDS[$f]"
+      fi
+    done
+  }
+  for f in "${ORDERED[@]}"; do
+    while [ "${#PIDS[@]}" -ge "$JOBS" ]; do reap; done
+    run_fixture "$f" >"$(logfile "$f")" 2>&1 &
+    PIDS[$f]=$!
+  done
+  while [ "${#PIDS[@]}" -gt 0 ]; do reap; done
+fi
+[ "$failed" = 0 ] || die "some fixtures failed"
+
+# wrong-target: one plan; the quiet case is the same bytes (the test allows
+# account 123456789012 / us-east-1 there, and excludes them for fires).
+for r in "${SELECTED[@]}"; do
+  if [ "$r" = wrong-target ]; then
+    mkdir -p "$RULES/wrong-target/quiet"
+    cp "$RULES/wrong-target/fires/main.tf" "$RULES/wrong-target/fires/plan.json" "$RULES/wrong-target/quiet/"
+    rm -rf "$RULES/wrong-target/quiet/before"
+    cp -R "$RULES/wrong-target/fires/before" "$RULES/wrong-target/quiet/before"
+  fi
+done
+
+# A summary: per fixture, (address, actions, action_reason).
+python3 - "$RULES" "${SELECTED[@]}" <<'PY' >&2
+import json, os, sys
+for rule in sys.argv[2:]:
+    for case in ("fires", "quiet"):
+        d = json.load(open(os.path.join(sys.argv[1], rule, case, "plan.json")))
+        rc = d.get("resource_changes") or []
+        items = [f"{r['address']} {'+'.join(r['change']['actions'])}"
+                 + (f" ({r['action_reason']})" if r.get("action_reason") else "") for r in rc]
+        print(f"  {rule}/{case}: complete={d.get('complete')} drift={len(d.get('resource_drift') or [])}")
+        for i in items:
+            print(f"      {i}")
+PY
+log "all done in $((SECONDS - START_SECONDS))s"

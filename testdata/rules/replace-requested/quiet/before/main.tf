@@ -1,0 +1,8 @@
+# replace-requested/quiet, BEFORE.
+resource "terraform_data" "server" {
+  input = "web-server"
+}
+
+resource "terraform_data" "config" {
+  input = "v1"
+}
