@@ -3,11 +3,12 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::classes;
 use crate::escape;
 use crate::graph::ResourceGraph;
 use crate::graph::blast::{self, BlastRadius, Destruction};
 use crate::model::{ActionReason, Actions, Plan, ResourceChange};
+use crate::rules::kinds::Targets;
+use crate::rules::{Context, Finding, RuleSet};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -45,7 +46,7 @@ pub struct ChangeEntry {
     pub resource_type: String,
     pub actions: Actions,
     pub reason: Option<ActionReason>,
-    pub class: &'static str,
+    pub class: String,
     pub is_data_source: bool,
     pub previous_address: Option<String>,
     pub deposed: Option<String>,
@@ -107,9 +108,22 @@ pub struct PlanAnalysis {
     /// Why the dependency graph may miss edges, one sentence each.
     pub gaps: Vec<String>,
     pub drift: Vec<DriftEntry>,
+    /// Sorted: most severe first, then rule, then address.
+    pub findings: Vec<Finding>,
 }
 
-pub fn analyse(label: &str, plan: &Plan<'_>) -> PlanAnalysis {
+pub fn analyse(label: &str, plan: &Plan<'_>, rules: &RuleSet, targets: &Targets) -> PlanAnalysis {
+    analyse_with(label, plan, rules, targets, |_| {})
+}
+
+/// [`analyse`], also handing the rule context to `inspect` (for tests of rule kinds).
+pub fn analyse_with(
+    label: &str,
+    plan: &Plan<'_>,
+    rules: &RuleSet,
+    targets: &Targets,
+    inspect: impl FnOnce(&Context<'_, '_>),
+) -> PlanAnalysis {
     let resource_changes: &[ResourceChange<'_>] =
         plan.resource_changes.as_deref().unwrap_or_default();
     let mut summary = Summary::default();
@@ -130,7 +144,7 @@ pub fn analyse(label: &str, plan: &Plan<'_>) -> PlanAnalysis {
                 resource_type: change.resource_type.clone(),
                 actions: change.change.actions,
                 reason: change.action_reason.clone(),
-                class: classes::class_of(&change.resource_type),
+                class: rules.classes.class_of(&change.resource_type).to_owned(),
                 is_data_source: change.is_data(),
                 previous_address: change
                     .previous_address
@@ -164,7 +178,7 @@ pub fn analyse(label: &str, plan: &Plan<'_>) -> PlanAnalysis {
             before: change.change.before,
         })
         .collect();
-    let blast = blast::compute(&graph, &destructions);
+    let blast = blast::compute(&graph, &destructions, &rules.classes);
     let mut drift: Vec<DriftEntry> = plan
         .resource_drift
         .iter()
@@ -175,7 +189,22 @@ pub fn analyse(label: &str, plan: &Plan<'_>) -> PlanAnalysis {
         })
         .collect();
     drift.sort_by(|a, b| a.address.cmp(&b.address));
+    let sensitive_values = sensitive_variable_values(plan);
+    let context = Context {
+        plan,
+        changes: resource_changes,
+        graph: &graph,
+        blast: &blast,
+        summary: &summary,
+        health: &health,
+        classes: &rules.classes,
+        targets,
+        sensitive_values: &sensitive_values,
+    };
+    let findings = rules.evaluate(&context);
+    inspect(&context);
     PlanAnalysis {
+        findings,
         gaps: graph.gaps().iter().map(|gap| gap.describe()).collect(),
         blast,
         drift,
@@ -258,4 +287,40 @@ fn fingerprint(changes: &[ResourceChange<'_>]) -> String {
     let digest = hasher.finalize();
     let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
     format!("sha256:{hex}")
+}
+
+/// String values of variables the configuration marks sensitive: their
+/// values in `variables` carry no mark of their own.
+fn sensitive_variable_values(plan: &Plan<'_>) -> Vec<String> {
+    let Some(configuration) = &plan.configuration else {
+        return Vec::new();
+    };
+    let mut secrets = Vec::new();
+    for (name, variable) in &configuration.root_module.variables {
+        if !variable.sensitive {
+            continue;
+        }
+        let raw = plan
+            .variables
+            .get(name)
+            .and_then(|value| value.value)
+            .or(variable.default);
+        if let Some(value) =
+            raw.and_then(|raw| serde_json::from_str::<serde_json::Value>(raw.get()).ok())
+        {
+            collect_strings(&value, &mut secrets);
+        }
+    }
+    secrets.retain(|secret| secret.len() >= 4);
+    secrets
+}
+
+fn collect_strings(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(text) => out.push(text.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|item| collect_strings(item, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|item| collect_strings(item, out)),
+        other if !other.is_null() => out.push(other.to_string()),
+        _ => {}
+    }
 }

@@ -31,6 +31,36 @@ pub enum Command {
 
 Exit codes: 0 pass or warn, 1 no verdict (bad input or tool failure), 2 usage error, 3 blocked by policy.")]
     Check(CheckArgs),
+    /// List the rules (built-in and from --rules)
+    Rules(RulesArgs),
+    /// Print a rule's documentation: what it does, why it matters, an example, how to fix
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RulesArgs {
+    #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
+    pub format: RulesFormat,
+    /// A directory of extra rule files (`*.toml`)
+    #[arg(long, value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    /// One line per rule
+    Human,
+    /// The rules reference (docs/rules.md)
+    Markdown,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The rule id, e.g. data-loss
+    pub id: String,
+    /// A directory of extra rule files (`*.toml`)
+    #[arg(long, value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -51,6 +81,10 @@ pub struct CheckArgs {
     /// When to colour the output (NO_COLOR is honoured by `auto`)
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// A directory of extra rule files (`*.toml`), added to the built-in rules
+    #[arg(long, value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -209,6 +209,14 @@ pub enum RunError {
     #[diagnostic(code(blastwall::output))]
     Output(#[source] std::io::Error),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Rules(#[from] crate::rules::RuleError),
+
+    #[error("no rule `{id}`")]
+    #[diagnostic(code(blastwall::usage), help("known rules: {known}"))]
+    UnknownRule { id: String, known: String },
+
     #[error("no plan given, and standard input is a terminal")]
     #[diagnostic(
         code(blastwall::usage),
@@ -234,7 +242,7 @@ pub enum RunError {
 impl RunError {
     pub fn exit(&self) -> crate::exit::Exit {
         match self {
-            Self::NoInput => crate::exit::Exit::Usage,
+            Self::NoInput | Self::UnknownRule { .. } => crate::exit::Exit::Usage,
             _ => crate::exit::Exit::NoVerdict,
         }
     }

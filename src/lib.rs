@@ -4,7 +4,6 @@
 //! render → exit code) so it can be tested without a process.
 
 pub mod analysis;
-pub mod classes;
 pub mod cli;
 pub mod error;
 pub mod escape;
@@ -16,6 +15,7 @@ pub mod policy;
 pub mod render;
 pub mod report;
 pub mod retention;
+pub mod rules;
 
 use std::io::{IsTerminal, Write};
 
@@ -29,7 +29,13 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
     match &cli.command {
         Command::Check(args) => {
             let sources = sources_from(&args.paths)?;
-            let report = check(&sources, args.terraform_bin.as_deref())?;
+            let rules = load_rules(&args.rules)?;
+            let options = CheckOptions {
+                terraform_bin: args.terraform_bin.clone(),
+                rules,
+                targets: rules::kinds::Targets::default(),
+            };
+            let report = check(&sources, &options)?;
             let stdout = std::io::stdout();
             let color = use_color(args.color, stdout.is_terminal());
             render::warnings(
@@ -47,7 +53,45 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
             .map_err(RunError::Output)?;
             Ok(report.decision.verdict.exit())
         }
+        Command::Rules(args) => {
+            let rules = load_rules(&args.rules)?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            match args.format {
+                cli::RulesFormat::Human => render::rules_doc::list(&rules, &mut out),
+                cli::RulesFormat::Markdown => render::rules_doc::markdown(&rules, &mut out),
+            }
+            .and_then(|()| out.flush())
+            .map_err(RunError::Output)?;
+            Ok(Exit::Pass)
+        }
+        Command::Explain(args) => {
+            let rules = load_rules(&args.rules)?;
+            let Some(rule) = rules.get(&args.id) else {
+                return Err(RunError::UnknownRule {
+                    id: escape::for_terminal(&args.id).into_owned(),
+                    known: rules
+                        .rules
+                        .iter()
+                        .map(|rule| rule.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            };
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            render::rules_doc::explain(rule, &mut out)
+                .and_then(|()| out.flush())
+                .map_err(RunError::Output)?;
+            Ok(Exit::Pass)
+        }
     }
+}
+
+fn load_rules(dirs: &[std::path::PathBuf]) -> Result<rules::RuleSet, RunError> {
+    let mut rules = rules::RuleSet::builtin()?;
+    for dir in dirs {
+        rules.add_dir(dir)?;
+    }
+    Ok(rules)
 }
 
 fn sources_from(paths: &[String]) -> Result<Vec<Source>, RunError> {
@@ -60,19 +104,34 @@ fn sources_from(paths: &[String]) -> Result<Vec<Source>, RunError> {
     Ok(paths.iter().map(|path| Source::from_arg(path)).collect())
 }
 
+/// Everything `check` needs besides the inputs.
+pub struct CheckOptions {
+    pub terraform_bin: Option<std::path::PathBuf>,
+    pub rules: rules::RuleSet,
+    pub targets: rules::kinds::Targets,
+}
+
+impl CheckOptions {
+    /// Built-in rules, no allow-list, terraform found on PATH.
+    pub fn builtin() -> Result<Self, RunError> {
+        Ok(Self {
+            terraform_bin: None,
+            rules: rules::RuleSet::builtin()?,
+            targets: rules::kinds::Targets::default(),
+        })
+    }
+}
+
 /// Reads, analyses and judges every plan named by `sources`. Any input that
 /// cannot be analysed means no verdict at all: a partial report could pass a
 /// plan set whose dangerous part was the unreadable one.
-pub fn check(
-    sources: &[Source],
-    terraform_bin: Option<&std::path::Path>,
-) -> Result<Report, RunError> {
+pub fn check(sources: &[Source], options: &CheckOptions) -> Result<Report, RunError> {
     let Loaded {
         texts,
         warnings,
         mut skipped,
         mut errors,
-    } = input::load(sources, terraform_bin);
+    } = input::load(sources, options.terraform_bin.as_deref());
     let mut plans = Vec::new();
     for loaded in &texts {
         let many = loaded.documents.len() > 1;
@@ -109,7 +168,12 @@ pub fn check(
             };
             let is_log = matches!(recognised, Err(InputError::PlanLog { .. }));
             match recognised {
-                Ok(()) => plans.push(analysis::analyse(&label, &document)),
+                Ok(()) => plans.push(analysis::analyse(
+                    &label,
+                    &document,
+                    &options.rules,
+                    &options.targets,
+                )),
                 Err(error) => match input::skip_reason(&error).filter(|_| loaded.from_directory) {
                     Some(reason) => skipped.push(input::Skipped {
                         input: if is_log { loaded.label.clone() } else { label },

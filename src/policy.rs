@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::analysis::PlanAnalysis;
 use crate::escape;
 use crate::exit::Exit;
+use crate::rules::Severity;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -43,86 +44,56 @@ pub struct Decision {
     pub reasons: Vec<String>,
 }
 
-/// Share of the resources in state whose destroy counts as tearing the
-/// environment down.
-const TEARDOWN_SHARE: f64 = 0.5;
-const ADDRESSES_NAMED: usize = 5;
+/// Findings named in the verdict's reasons; the report lists them all.
+const REASONS_NAMED: usize = 8;
 
+/// Interim thresholds until profiles exist: any high or critical finding
+/// blocks, medium and low warn, info only informs.
 pub fn decide(plans: &[PlanAnalysis]) -> Decision {
-    let mut failures = Vec::new();
-    let mut warnings = Vec::new();
+    let mut blocking = Vec::new();
+    let mut warning = Vec::new();
     for plan in plans {
         let prefix = if plans.len() > 1 {
             format!("{}: ", escape::for_terminal(&plan.label))
         } else {
             String::new()
         };
-        for issue in &plan.health {
-            let reason = format!("{prefix}{}", issue.describe());
-            if issue.hides_changes() {
-                failures.push(reason);
-            } else {
-                warnings.push(reason);
+        for finding in &plan.findings {
+            let reason = format!(
+                "{prefix}{} [{}]: {}",
+                finding.rule,
+                finding.severity.label(),
+                escape::for_terminal(&finding.message)
+            );
+            match finding.severity {
+                Severity::Critical | Severity::High => blocking.push(reason),
+                Severity::Medium | Severity::Low => warning.push(reason),
+                Severity::Info => {}
             }
         }
-        let data_destroyed: Vec<_> = plan
-            .changes
-            .iter()
-            .filter(|change| change.destroys() && change.class == "data")
-            .collect();
-        if !data_destroyed.is_empty() {
-            let mut named: Vec<String> = data_destroyed
-                .iter()
-                .take(ADDRESSES_NAMED)
-                .map(|change| {
-                    format!(
-                        "{} ({})",
-                        escape::for_terminal(&change.address),
-                        change.actions.label()
-                    )
-                })
-                .collect();
-            if data_destroyed.len() > ADDRESSES_NAMED {
-                named.push(format!(
-                    "and {} more",
-                    data_destroyed.len() - ADDRESSES_NAMED
-                ));
-            }
-            failures.push(format!(
-                "{prefix}{} data-bearing resource(s) destroyed: {}",
-                data_destroyed.len(),
-                named.join(", ")
-            ));
-        }
-        let destroyed = plan
-            .changes
-            .iter()
-            .filter(|change| change.destroys() && change.deposed.is_none())
-            .count();
-        let in_state = plan.summary.resources_in_state;
-        if in_state > 0 && destroyed as f64 > in_state as f64 * TEARDOWN_SHARE {
-            failures.push(format!(
-                "{prefix}{destroyed} of {in_state} resources in state are destroyed ({:.0}% > {:.0}%): this tears the environment down",
-                destroyed as f64 * 100.0 / in_state as f64,
-                TEARDOWN_SHARE * 100.0
-            ));
-        }
     }
-    if !failures.is_empty() {
-        failures.extend(warnings);
-        return Decision {
-            verdict: Verdict::Fail,
-            reasons: failures,
-        };
+    let (verdict, mut reasons) = if !blocking.is_empty() {
+        (Verdict::Fail, blocking)
+    } else if !warning.is_empty() {
+        (Verdict::Warn, warning)
+    } else {
+        (Verdict::Pass, Vec::new())
+    };
+    if reasons.len() > REASONS_NAMED {
+        let more = reasons.len() - REASONS_NAMED;
+        reasons.truncate(REASONS_NAMED);
+        reasons.push(format!("and {more} more"));
     }
-    if !warnings.is_empty() {
-        return Decision {
-            verdict: Verdict::Warn,
-            reasons: warnings,
-        };
-    }
-    Decision {
-        verdict: Verdict::Pass,
-        reasons: Vec::new(),
-    }
+    Decision { verdict, reasons }
+}
+
+/// The score: the sum of the findings' points, capped at 100, so every
+/// point is explained by a finding.
+pub fn score(plans: &[PlanAnalysis]) -> u32 {
+    plans
+        .iter()
+        .flat_map(|plan| &plan.findings)
+        .map(|finding| finding.points)
+        .sum::<u32>()
+        .min(100)
 }

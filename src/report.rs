@@ -47,6 +47,7 @@ impl Report {
         warnings: Vec<InputWarning>,
         skipped: Vec<Skipped>,
     ) -> Self {
+        let score = crate::policy::score(&plans);
         let mut summary = Summary::default();
         for plan in &plans {
             summary.add(&plan.summary);
@@ -60,7 +61,7 @@ impl Report {
             },
             profile: "default".to_owned(),
             decision,
-            score: 0,
+            score,
             warnings,
             skipped,
         }

@@ -12,9 +12,9 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use serde_json::value::RawValue;
 
 use super::{EdgeSources, NodeId, ResourceGraph};
-use crate::classes;
 use crate::model::{ActionReason, Actions};
 use crate::retention::{self, Retention};
+use crate::rules::Classes;
 
 /// A change that destroys an existing object, as the blast radius needs it.
 pub struct Destruction<'p> {
@@ -89,7 +89,11 @@ impl BlastRadius {
     }
 }
 
-pub fn compute(graph: &ResourceGraph, destructions: &[Destruction<'_>]) -> BlastRadius {
+pub fn compute(
+    graph: &ResourceGraph,
+    destructions: &[Destruction<'_>],
+    classes: &Classes,
+) -> BlastRadius {
     let mut by_node: HashMap<NodeId, &Destruction<'_>> = HashMap::new();
     for destruction in destructions {
         if let Some(node) = graph.find(destruction.address) {
@@ -104,7 +108,7 @@ pub fn compute(graph: &ResourceGraph, destructions: &[Destruction<'_>]) -> Blast
     let data: Vec<DataVerdict> = destroyed_nodes
         .iter()
         .map(|node| by_node[node])
-        .filter(|destruction| classes::is_data_bearing(destruction.resource_type))
+        .filter(|destruction| classes.is_data_bearing(destruction.resource_type))
         .map(|destruction| DataVerdict {
             address: destruction.address.to_owned(),
             retention: retention::judge(destruction.resource_type, destruction.before),
@@ -113,7 +117,7 @@ pub fn compute(graph: &ResourceGraph, destructions: &[Destruction<'_>]) -> Blast
     let loses_data: HashMap<&str, bool> = destroyed_nodes
         .iter()
         .map(|node| by_node[node])
-        .filter(|destruction| classes::is_data_bearing(destruction.resource_type))
+        .filter(|destruction| classes.is_data_bearing(destruction.resource_type))
         .map(|destruction| destruction.address)
         .zip(&data)
         .map(|(address, verdict)| (address, matches!(verdict.retention, Retention::Lost(_))))

@@ -134,6 +134,26 @@ impl ResourceGraph {
         dependents
     }
 
+    /// Everything that depends on `id`, directly or through others, in
+    /// breadth-first order; at most `limit` resources.
+    pub fn reach(&self, id: NodeId, limit: usize) -> Vec<NodeId> {
+        let mut seen = HashSet::from([id.0]);
+        let mut queue = std::collections::VecDeque::from([id.0]);
+        let mut reached = Vec::new();
+        while let Some(node) = queue.pop_front() {
+            for dependent in self.graph.neighbors_directed(node, Direction::Outgoing) {
+                if reached.len() == limit {
+                    return reached;
+                }
+                if seen.insert(dependent) {
+                    reached.push(NodeId(dependent));
+                    queue.push_back(dependent);
+                }
+            }
+        }
+        reached
+    }
+
     /// Every edge as (dependency, dependent, sources), sorted.
     pub fn edges(&self) -> Vec<(&str, &str, EdgeSources)> {
         let mut edges: Vec<_> = self

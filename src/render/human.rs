@@ -14,6 +14,7 @@ use crate::model::Actions;
 use crate::policy::Verdict;
 use crate::report::Report;
 use crate::retention::Retention;
+use crate::rules::Severity;
 
 pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
     verdict_line(report, out, color)?;
@@ -61,6 +62,14 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<(
             )?;
         }
         blast_radius(plan, out, color)?;
+        findings(plan, out, color)?;
+    }
+    if report.plans.iter().any(|plan| !plan.findings.is_empty()) {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "`blastwall explain <rule>` says why a rule matters and how to fix what it found."
+        )?;
     }
     if !report.skipped.is_empty() {
         writeln!(out)?;
@@ -98,13 +107,70 @@ fn verdict_line(report: &Report, out: &mut dyn Write, color: bool) -> io::Result
     };
     writeln!(
         out,
-        "{} {}{}: {} · {}",
+        "{} {}{} (score {}): {} · {}",
         paint(mark, style, color),
         paint(word, style, color),
         plans,
+        report.score,
         headline,
         summary_line(&report.summary)
     )
+}
+
+/// Findings listed per plan; the rest are counted (JSON lists all).
+const FINDINGS_LISTED: usize = 40;
+
+fn findings(plan: &PlanAnalysis, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    if plan.findings.is_empty() {
+        return writeln!(out, "  no findings");
+    }
+    writeln!(
+        out,
+        "  {} ({}):",
+        paint("findings", Style::new().bold(), color),
+        plan.findings.len()
+    )?;
+    for finding in plan.findings.iter().take(FINDINGS_LISTED) {
+        let style = match finding.severity {
+            Severity::Critical | Severity::High => Style::new().red().bold(),
+            Severity::Medium => Style::new().yellow().bold(),
+            Severity::Low | Severity::Info => Style::new().dimmed(),
+        };
+        writeln!(
+            out,
+            "    {} {} {}",
+            paint(&format!("{:<8}", finding.severity.label()), style, color),
+            paint(&finding.rule, Style::new().bold(), color),
+            for_terminal(&finding.message)
+        )?;
+        for evidence in &finding.evidence {
+            let values = match (evidence.before.as_deref(), evidence.after.as_deref()) {
+                (Some(before), Some(after)) => {
+                    format!("{} → {}", for_terminal(before), for_terminal(after))
+                }
+                (Some(only), None) | (None, Some(only)) => for_terminal(only).into_owned(),
+                (None, None) => continue,
+            };
+            writeln!(
+                out,
+                "             {}: {values}",
+                for_terminal(&evidence.path)
+            )?;
+        }
+        if let Some(suggestion) = &finding.suggestion {
+            for line in suggestion.lines() {
+                writeln!(out, "             {}", for_terminal(line))?;
+            }
+        }
+    }
+    if plan.findings.len() > FINDINGS_LISTED {
+        writeln!(
+            out,
+            "    … and {} more (`--format json` lists them all)",
+            plan.findings.len() - FINDINGS_LISTED
+        )?;
+    }
+    Ok(())
 }
 
 /// Roots drawn in full; the rest are counted.

@@ -23,7 +23,7 @@ struct ReportV1<'a> {
     summary: SummaryV1,
     changes: Vec<ChangeV1<'a>>,
     blast_radius: BlastRadiusV1<'a>,
-    findings: Vec<FindingV1>,
+    findings: Vec<FindingV1<'a>>,
     warnings: Vec<WarningV1<'a>>,
     skipped: Vec<SkippedV1<'a>>,
 }
@@ -102,7 +102,7 @@ struct ChangeV1<'a> {
     actions: &'static [&'static str],
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
-    class: &'static str,
+    class: &'a str,
     mode: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     previous_address: Option<&'a str>,
@@ -160,7 +160,25 @@ struct DataV1<'a> {
 }
 
 #[derive(Serialize)]
-struct FindingV1 {}
+struct FindingV1<'a> {
+    plan: usize,
+    rule: &'a str,
+    severity: &'static str,
+    address: &'a str,
+    message: &'a str,
+    points: u32,
+    evidence: Vec<EvidenceV1<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suggestion: Option<&'a str>,
+    fix: &'a str,
+}
+
+#[derive(Serialize)]
+struct EvidenceV1<'a> {
+    path: &'a str,
+    before: Option<&'a str>,
+    after: Option<&'a str>,
+}
 
 #[derive(Serialize)]
 struct WarningV1<'a> {
@@ -209,7 +227,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 action: change.actions.label(),
                 actions: change.actions.as_list(),
                 reason: change.reason.as_ref().map(|reason| reason.as_str()),
-                class: change.class,
+                class: &change.class,
                 mode: if change.is_data_source {
                     "data"
                 } else {
@@ -240,7 +258,32 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         summary: (&report.summary).into(),
         changes,
         blast_radius,
-        findings: Vec::new(),
+        findings: report
+            .plans
+            .iter()
+            .enumerate()
+            .flat_map(|(index, plan)| {
+                plan.findings.iter().map(move |finding| FindingV1 {
+                    plan: index,
+                    rule: &finding.rule,
+                    severity: finding.severity.label(),
+                    address: &finding.address,
+                    message: &finding.message,
+                    points: finding.points,
+                    evidence: finding
+                        .evidence
+                        .iter()
+                        .map(|evidence| EvidenceV1 {
+                            path: &evidence.path,
+                            before: evidence.before.as_deref(),
+                            after: evidence.after.as_deref(),
+                        })
+                        .collect(),
+                    suggestion: finding.suggestion.as_deref(),
+                    fix: &finding.fix,
+                })
+            })
+            .collect(),
         warnings: report
             .warnings
             .iter()

@@ -2,6 +2,7 @@
 
 pub mod human;
 pub mod json;
+pub mod rules_doc;
 
 use std::io::{self, Write};
 

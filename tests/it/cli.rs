@@ -176,7 +176,7 @@ fn hostile_strings_from_the_plan_are_escaped() {
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&output.stdout);
-        assert_eq!(output.status.code(), Some(3), "{text}");
+        assert!(matches!(output.status.code(), Some(0 | 3)), "{text}");
         for raw in ['\u{1b}', '\u{9b}', '\u{202e}', '\u{200b}', '\u{7}'] {
             assert!(
                 !text.contains(raw),

@@ -32,10 +32,15 @@ fn files_below(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+fn options() -> blastwall::CheckOptions {
+    blastwall::CheckOptions::builtin().expect("built-in rules load")
+}
+
 /// One line per file: what blastwall made of it.
 fn outcome(path: &Path) -> String {
-    let result =
-        std::panic::catch_unwind(|| blastwall::check(&[Source::Path(path.to_path_buf())], None));
+    let result = std::panic::catch_unwind(|| {
+        blastwall::check(&[Source::Path(path.to_path_buf())], &options())
+    });
     match result {
         Err(_) => "PANIC".to_owned(),
         Ok(Ok(report)) => {

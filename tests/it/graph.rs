@@ -115,7 +115,12 @@ fn blast(name: &str) -> blastwall::analysis::PlanAnalysis {
     let text = std::fs::read_to_string(root().join("testdata/plans").join(name).join("plan.json"))
         .unwrap();
     let plan = parse_document(&text).unwrap();
-    blastwall::analysis::analyse(name, &plan)
+    blastwall::analysis::analyse(
+        name,
+        &plan,
+        &blastwall::rules::RuleSet::builtin().unwrap(),
+        &Default::default(),
+    )
 }
 
 #[test]

@@ -6,5 +6,6 @@ mod common;
 mod corpus;
 mod graph;
 mod input;
+mod rules;
 mod schema;
 mod terraform;

@@ -1,0 +1,190 @@
+//! `attribute-transition`: an attribute moves to its unsafe side (a
+//! protection switched off), in place or with a replace.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Context, managed};
+use crate::model::Actions;
+use crate::rules::{Draft, Evidence, values};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub transitions: Vec<Transition>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transition {
+    /// Resource types; a trailing `*` matches a prefix.
+    pub types: Vec<String>,
+    /// Attribute path, e.g. `versioning_configuration[0].status`.
+    pub path: String,
+    /// Unsafe values: fires when the value becomes one of them.
+    #[serde(default)]
+    pub to: Vec<toml::Value>,
+    /// Fires when a number decreases (deletion windows, retention days).
+    #[serde(default)]
+    pub decrease: bool,
+    /// What the change means, for the message.
+    pub meaning: String,
+}
+
+pub fn type_matches(patterns: &[String], resource_type: &str) -> bool {
+    patterns
+        .iter()
+        .any(|pattern| match pattern.strip_suffix('*') {
+            Some(prefix) => resource_type.starts_with(prefix),
+            None => pattern == resource_type,
+        })
+}
+
+pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+    let mut drafts = Vec::new();
+    for change in managed(context) {
+        if !matches!(
+            change.change.actions,
+            Actions::Update | Actions::DeleteThenCreate | Actions::CreateThenDelete
+        ) {
+            continue;
+        }
+        let transitions: Vec<&Transition> = params
+            .transitions
+            .iter()
+            .filter(|transition| type_matches(&transition.types, &change.resource_type))
+            .collect();
+        if transitions.is_empty() {
+            continue;
+        }
+        let (Some(before), Some(after)) = (
+            values::parse(change.change.before),
+            values::parse(change.change.after),
+        ) else {
+            continue;
+        };
+        for transition in transitions {
+            let unsafe_values: Vec<Value> = transition
+                .to
+                .iter()
+                .filter_map(|value| serde_json::to_value(value).ok())
+                .collect();
+            for (path, new) in values::lookup(&after, &transition.path) {
+                let old = values::lookup(&before, &path)
+                    .into_iter()
+                    .next()
+                    .map(|(_, value)| value);
+                let became_unsafe = unsafe_values.contains(new)
+                    && old.is_some_and(|old| !unsafe_values.contains(old));
+                let decreased = transition.decrease
+                    && matches!((old.and_then(Value::as_f64), new.as_f64()), (Some(old), Some(new)) if new < old);
+                if !(became_unsafe || decreased) {
+                    continue;
+                }
+                let show =
+                    |value: &Value| values::shown(value, &path, false, context.sensitive_values);
+                drafts.push(
+                    Draft::new(
+                        change.address.clone(),
+                        format!(
+                            "{}: `{path}` goes from {} to {} ({}): {}",
+                            change.address,
+                            old.map_or_else(|| "unset".to_owned(), show),
+                            show(new),
+                            change.change.actions.label(),
+                            transition.meaning
+                        ),
+                    )
+                    .with_evidence(Evidence {
+                        path: path.clone(),
+                        before: old.map(show),
+                        after: Some(show(new)),
+                    }),
+                );
+            }
+        }
+    }
+    drafts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::drafts;
+
+    const PARAMS: &str = r#"[[params.transitions]]
+types = ["aws_db_instance", "aws_rds_*"]
+path = "deletion_protection"
+to = [false]
+meaning = "it can be deleted"
+[[params.transitions]]
+types = ["aws_kms_key"]
+path = "deletion_window_in_days"
+decrease = true
+meaning = "less time to undo"
+"#;
+
+    fn plan(resource_type: &str, before: &str, after: &str) -> String {
+        format!(
+            r#"{{"format_version":"1.2","resource_changes":[{{"address":"{resource_type}.x","type":"{resource_type}","name":"x","change":{{"actions":["update"],"before":{before},"after":{after}}}}}]}}"#
+        )
+    }
+
+    #[test]
+    fn protection_switched_off_fires() {
+        let found = drafts(
+            "attribute-transition",
+            PARAMS,
+            &plan(
+                "aws_db_instance",
+                r#"{"deletion_protection":true}"#,
+                r#"{"deletion_protection":false}"#,
+            ),
+        );
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0]
+                .message
+                .contains("`deletion_protection` goes from true to false"),
+            "{}",
+            found[0].message
+        );
+        let found = drafts(
+            "attribute-transition",
+            PARAMS,
+            &plan(
+                "aws_kms_key",
+                r#"{"deletion_window_in_days":30}"#,
+                r#"{"deletion_window_in_days":7}"#,
+            ),
+        );
+        assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn protection_switched_on_is_quiet() {
+        assert!(
+            drafts(
+                "attribute-transition",
+                PARAMS,
+                &plan(
+                    "aws_db_instance",
+                    r#"{"deletion_protection":false}"#,
+                    r#"{"deletion_protection":true}"#
+                )
+            )
+            .is_empty()
+        );
+        assert!(
+            drafts(
+                "attribute-transition",
+                PARAMS,
+                &plan(
+                    "aws_rds_cluster",
+                    r#"{"deletion_protection":false}"#,
+                    r#"{"deletion_protection":false}"#
+                )
+            )
+            .is_empty()
+        );
+    }
+}

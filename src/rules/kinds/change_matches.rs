@@ -1,0 +1,122 @@
+//! `change-matches`: a change with given actions, action reasons or import
+//! flag (count/for_each churn, tainted, -replace, forget, import).
+
+use serde::Deserialize;
+
+use super::{ActionName, Context, managed};
+use crate::rules::Draft;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    #[serde(default)]
+    pub actions: Vec<ActionName>,
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    #[serde(default)]
+    pub importing: bool,
+    /// Reasons that count only as churn: when the same resource also gets a
+    /// create in this plan (a for_each key renamed, not one removed).
+    #[serde(default)]
+    pub churn_only: Vec<String>,
+    /// The finding's message; `{address}`, `{action}` and `{reason}` are filled in.
+    pub message: String,
+}
+
+pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+    managed(context)
+        .filter(|change| {
+            params.actions.is_empty()
+                || params
+                    .actions
+                    .iter()
+                    .any(|name| name.matches(change.change.actions))
+        })
+        .filter(|change| {
+            params.reasons.is_empty()
+                || change.action_reason.as_ref().is_some_and(|reason| {
+                    params
+                        .reasons
+                        .iter()
+                        .any(|wanted| wanted == reason.as_str())
+                })
+        })
+        .filter(|change| !params.importing || change.change.is_import())
+        .filter(|change| {
+            let churn_reason = change.action_reason.as_ref().is_some_and(|reason| {
+                params
+                    .churn_only
+                    .iter()
+                    .any(|churn| churn == reason.as_str())
+            });
+            !churn_reason || has_create_of_same_resource(context, change)
+        })
+        .map(|change| {
+            let reason = change
+                .action_reason
+                .as_ref()
+                .map_or("", |reason| reason.explanation());
+            let message = params
+                .message
+                .replace("{address}", &change.address)
+                .replace("{action}", change.change.actions.label())
+                .replace("{reason}", reason);
+            Draft::new(change.address.clone(), message)
+        })
+        .collect()
+}
+
+fn has_create_of_same_resource(
+    context: &Context<'_, '_>,
+    deleted: &crate::model::ResourceChange<'_>,
+) -> bool {
+    let resource = |address: &str| {
+        address
+            .parse::<crate::model::Address>()
+            .ok()
+            .map(|parsed| parsed.resource_address())
+    };
+    let Some(target) = resource(&deleted.address) else {
+        return false;
+    };
+    managed(context)
+        .filter(|change| matches!(change.change.actions, crate::model::Actions::Create))
+        .any(|change| resource(&change.address).as_ref() == Some(&target))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::drafts;
+
+    const PLAN: &str = r#"{"format_version":"1.2","resource_changes":[
+        {"address":"terraform_data.w[2]","type":"terraform_data","name":"w","change":{"actions":["delete"],"before":{}},"action_reason":"delete_because_count_index"},
+        {"address":"terraform_data.t","type":"terraform_data","name":"t","change":{"actions":["delete","create"],"before":{}},"action_reason":"replace_because_tainted"},
+        {"address":"terraform_data.f","type":"terraform_data","name":"f","change":{"actions":["forget"],"before":{}},"action_reason":"delete_because_no_resource_config"}]}"#;
+
+    #[test]
+    fn matches_by_reason() {
+        let found = drafts(
+            "change-matches",
+            "[params]\nreasons = [\"delete_because_count_index\"]\nmessage = \"{address}: {reason}\"",
+            PLAN,
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].message,
+            "terraform_data.w[2]: its count index is now out of range"
+        );
+    }
+
+    #[test]
+    fn matches_by_action_and_not_by_reason_alone() {
+        let found = drafts(
+            "change-matches",
+            "[params]\nactions = [\"forget\"]\nmessage = \"{address}\"",
+            PLAN,
+        );
+        assert_eq!(
+            found.iter().map(|d| d.address.as_str()).collect::<Vec<_>>(),
+            ["terraform_data.f"]
+        );
+    }
+}

@@ -1,0 +1,182 @@
+//! `destructive-update`: an in-place update that removes what something
+//! relies on — rules, environment variables, listeners, records, policy
+//! statements. An "update" that strips a service's configuration is as
+//! dangerous as a delete.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Context, managed};
+use crate::model::Actions;
+use crate::rules::{Draft, Evidence, values};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// Top-level attributes whose entries something relies on.
+    pub attributes: Vec<String>,
+}
+
+pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+    let mut drafts = Vec::new();
+    for change in managed(context).filter(|change| change.change.actions == Actions::Update) {
+        let (Some(before), Some(after)) = (
+            values::parse(change.change.before),
+            values::parse(change.change.after),
+        ) else {
+            continue;
+        };
+        let unknown = values::parse(change.change.after_unknown);
+        let mut removed = Vec::new();
+        for attribute in &params.attributes {
+            if unknown
+                .as_ref()
+                .and_then(|unknown| unknown.get(attribute))
+                .is_some_and(|flag| flag == &Value::Bool(true))
+            {
+                continue;
+            }
+            if let Some(old) = before.get(attribute) {
+                let new = after.get(attribute).unwrap_or(&Value::Null);
+                removals(attribute, old, new, &mut removed);
+            }
+        }
+        if removed.is_empty() {
+            continue;
+        }
+        let mut draft = Draft::new(
+            change.address.clone(),
+            format!(
+                "{} is updated in place and loses {}",
+                change.address,
+                removed
+                    .iter()
+                    .map(|(path, what)| format!("{what} at `{path}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+        for (path, what) in removed {
+            draft = draft.with_evidence(Evidence {
+                path,
+                before: Some(what),
+                after: Some("removed".to_owned()),
+            });
+        }
+        drafts.push(draft);
+    }
+    drafts
+}
+
+/// What `new` no longer has of `old`: map keys, list entries; JSON
+/// documents held in strings (IAM policies) are compared as documents.
+fn removals(path: &str, old: &Value, new: &Value, out: &mut Vec<(String, String)>) {
+    match (old, new) {
+        (Value::String(old_text), Value::String(new_text)) if old_text != new_text => {
+            if let (Ok(old_json), Ok(new_json)) = (
+                serde_json::from_str::<Value>(old_text),
+                serde_json::from_str::<Value>(new_text),
+            ) && (old_json.is_object() || old_json.is_array())
+            {
+                removals(path, &old_json, &new_json, out);
+            }
+        }
+        (Value::Object(old_map), Value::Object(new_map)) => {
+            for (key, old_value) in old_map {
+                let child = format!("{path}.{key}");
+                match new_map.get(key) {
+                    None | Some(Value::Null) if !old_value.is_null() => {
+                        out.push((child, "an entry".to_owned()))
+                    }
+                    Some(new_value) => removals(&child, old_value, new_value, out),
+                    None => {}
+                }
+            }
+        }
+        (Value::Array(old_items), Value::Array(new_items)) => {
+            if old_items.len() == new_items.len() {
+                for (index, (old_item, new_item)) in old_items.iter().zip(new_items).enumerate() {
+                    removals(&format!("{path}[{index}]"), old_item, new_item, out);
+                }
+            } else {
+                let gone = old_items
+                    .iter()
+                    .filter(|item| {
+                        !new_items
+                            .iter()
+                            .any(|new_item| values::equivalent(item, new_item))
+                    })
+                    .count();
+                if gone > 0 && new_items.len() < old_items.len() {
+                    out.push((
+                        path.to_owned(),
+                        format!("{gone} of {} entries", old_items.len()),
+                    ));
+                }
+            }
+        }
+        (old, Value::Null) if !values::is_empty(old) => {
+            out.push((path.to_owned(), "all entries".to_owned()))
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::drafts;
+
+    const PARAMS: &str = "[params]\nattributes = [\"ingress\", \"environment\", \"policy\"]";
+
+    fn plan(before: &str, after: &str) -> String {
+        format!(
+            r#"{{"format_version":"1.2","resource_changes":[{{"address":"aws_lambda_function.f","type":"aws_lambda_function","name":"f","change":{{"actions":["update"],"before":{before},"after":{after},"after_unknown":{{}}}}}}]}}"#
+        )
+    }
+
+    #[test]
+    fn removed_environment_variable_and_rule_fire() {
+        let found = drafts(
+            "destructive-update",
+            PARAMS,
+            &plan(
+                r#"{"environment":[{"variables":{"A":"1","B":"2"}}],"ingress":[{"from_port":22},{"from_port":443}]}"#,
+                r#"{"environment":[{"variables":{"A":"1"}}],"ingress":[{"from_port":443}]}"#,
+            ),
+        );
+        assert_eq!(found.len(), 1);
+        let message = &found[0].message;
+        assert!(
+            message.contains("`environment[0].variables.B`"),
+            "{message}"
+        );
+        assert!(message.contains("1 of 2 entries at `ingress`"), "{message}");
+    }
+
+    #[test]
+    fn additions_are_quiet() {
+        assert!(
+            drafts(
+                "destructive-update",
+                PARAMS,
+                &plan(
+                    r#"{"environment":[{"variables":{"A":"1"}}]}"#,
+                    r#"{"environment":[{"variables":{"A":"1","B":"2"}}]}"#
+                )
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn policy_statements_compared_as_documents() {
+        let before = r#"{"policy":"{\"Statement\":[{\"Action\":\"s3:GetObject\"},{\"Action\":\"s3:PutObject\"}]}"}"#;
+        let after = r#"{"policy":"{\"Statement\":[{\"Action\":\"s3:GetObject\"}]}"}"#;
+        let found = drafts("destructive-update", PARAMS, &plan(before, after));
+        assert!(
+            found[0].message.contains("policy.Statement"),
+            "{}",
+            found[0].message
+        );
+    }
+}

@@ -1,0 +1,111 @@
+//! `drift-revert`: the plan undoes changes made outside Terraform (recorded
+//! in `resource_drift`): someone fixed something by hand and apply puts it back.
+
+use super::Context;
+use crate::model::Actions;
+use crate::rules::{Draft, Evidence, values};
+
+pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
+    let mut drafts = Vec::new();
+    for drift in &context.plan.resource_drift {
+        if drift.change.actions != Actions::Update {
+            continue;
+        }
+        let Some(change) = context
+            .changes
+            .iter()
+            .find(|change| change.address == drift.address)
+        else {
+            continue;
+        };
+        if !matches!(
+            change.change.actions,
+            Actions::Update | Actions::DeleteThenCreate | Actions::CreateThenDelete
+        ) {
+            continue;
+        }
+        let (Some(recorded), Some(outside), Some(planned)) = (
+            values::parse(drift.change.before),
+            values::parse(drift.change.after),
+            values::parse(change.change.after),
+        ) else {
+            continue;
+        };
+        let (Some(recorded), Some(outside), Some(planned)) = (
+            recorded.as_object(),
+            outside.as_object(),
+            planned.as_object(),
+        ) else {
+            continue;
+        };
+        let mask = values::parse(change.change.after_sensitive);
+        let mut reverted = Vec::new();
+        let null = serde_json::Value::Null;
+        for (key, now) in outside {
+            let was = recorded.get(key).unwrap_or(&null);
+            if values::equivalent(was, now) {
+                continue;
+            }
+            // Changed outside, and the plan writes the recorded value back.
+            if let Some(back) = planned.get(key)
+                && values::equivalent(back, was)
+                && !values::equivalent(back, now)
+            {
+                reverted.push(key.clone());
+            }
+        }
+        if reverted.is_empty() {
+            continue;
+        }
+        let mut draft = Draft::new(
+            change.address.clone(),
+            format!(
+                "{} was changed outside Terraform ({}) and this plan changes it back",
+                change.address,
+                reverted
+                    .iter()
+                    .map(|key| format!("`{key}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+        for key in reverted {
+            let sensitive = values::is_sensitive(mask.as_ref(), &key);
+            let show = |value: Option<&serde_json::Value>| {
+                value.map(|value| values::shown(value, &key, sensitive, context.sensitive_values))
+            };
+            draft = draft.with_evidence(Evidence {
+                before: show(outside.get(&key)),
+                after: show(planned.get(&key)),
+                path: key,
+            });
+        }
+        drafts.push(draft);
+    }
+    drafts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::drafts;
+
+    fn plan(planned_tag: &str) -> String {
+        format!(
+            r#"{{"format_version":"1.2",
+            "resource_drift":[{{"address":"aws_s3_bucket.b","type":"aws_s3_bucket","name":"b","change":{{"actions":["update"],"before":{{"tags":{{"owner":"team-a"}}}},"after":{{"tags":{{"owner":"team-b"}}}}}}}}],
+            "resource_changes":[{{"address":"aws_s3_bucket.b","type":"aws_s3_bucket","name":"b","change":{{"actions":["update"],"before":{{"tags":{{"owner":"team-b"}}}},"after":{{"tags":{{"owner":"{planned_tag}"}}}}}}}}]}}"#
+        )
+    }
+
+    #[test]
+    fn reverting_an_out_of_band_change_fires() {
+        let found = drafts("drift-revert", "", &plan("team-a"));
+        assert_eq!(found.len(), 1);
+        assert!(found[0].message.contains("`tags`"));
+    }
+
+    #[test]
+    fn adopting_the_out_of_band_change_is_quiet() {
+        assert!(drafts("drift-revert", "", &plan("team-c")).is_empty());
+    }
+}

@@ -1,0 +1,295 @@
+//! `open-ingress`: ingress from anywhere (0.0.0.0/0, ::/0) to an
+//! administration or database port.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Context, managed};
+use crate::model::Actions;
+use crate::rules::{Draft, Evidence, values};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub ports: Vec<u16>,
+    /// Sources that mean "anyone".
+    pub sources: Vec<String>,
+}
+
+/// One ingress permission as the providers spell it.
+struct Ingress {
+    path: String,
+    sources: Vec<String>,
+    /// Inclusive port ranges; empty means every port.
+    ports: Vec<(u32, u32)>,
+}
+
+pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+    let mut drafts = Vec::new();
+    for change in managed(context) {
+        if matches!(
+            change.change.actions,
+            Actions::NoOp | Actions::Delete | Actions::Forget | Actions::Read
+        ) {
+            continue;
+        }
+        let Some(after) = values::parse(change.change.after) else {
+            continue;
+        };
+        let before = values::parse(change.change.before);
+        let open_before: Vec<String> = before
+            .as_ref()
+            .map(|before| exposures(params, &change.resource_type, before))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(_, what)| what)
+            .collect();
+        for (path, what) in exposures(params, &change.resource_type, &after) {
+            if open_before.contains(&what) {
+                continue;
+            }
+            drafts.push(
+                Draft::new(
+                    change.address.clone(),
+                    format!("{} opens {what}", change.address),
+                )
+                .with_evidence(Evidence {
+                    path,
+                    before: None,
+                    after: Some(what),
+                }),
+            );
+        }
+    }
+    drafts
+}
+
+fn exposures(params: &Params, resource_type: &str, object: &Value) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for ingress in ingresses(resource_type, object) {
+        let Some(source) = ingress
+            .sources
+            .iter()
+            .find(|source| params.sources.contains(source))
+        else {
+            continue;
+        };
+        let open: Vec<u16> = params
+            .ports
+            .iter()
+            .copied()
+            .filter(|port| {
+                ingress.ports.is_empty()
+                    || ingress
+                        .ports
+                        .iter()
+                        .any(|(from, to)| (*from..=*to).contains(&u32::from(*port)))
+            })
+            .collect();
+        if open.is_empty() {
+            continue;
+        }
+        let ports = if ingress.ports.is_empty() {
+            "every port".to_owned()
+        } else {
+            format!(
+                "port {}",
+                open.iter()
+                    .map(u16::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        found.push((ingress.path, format!("{ports} to {source}")));
+    }
+    found
+}
+
+fn ingresses(resource_type: &str, object: &Value) -> Vec<Ingress> {
+    let text = |value: Option<&Value>| value.and_then(Value::as_str).unwrap_or_default().to_owned();
+    let list = |value: Option<&Value>| -> Vec<String> {
+        match value {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            Some(Value::String(single)) if !single.is_empty() => vec![single.clone()],
+            _ => Vec::new(),
+        }
+    };
+    let port_range = |rule: &Value, protocol_key: &str| -> Vec<(u32, u32)> {
+        let protocol = text(rule.get(protocol_key));
+        if protocol == "-1" || protocol.eq_ignore_ascii_case("all") {
+            return Vec::new();
+        }
+        let from = rule.get("from_port").and_then(Value::as_u64).unwrap_or(0) as u32;
+        let to = rule.get("to_port").and_then(Value::as_u64).unwrap_or(65535) as u32;
+        if from == 0 && (to == 0 || to == 65535) {
+            Vec::new()
+        } else {
+            vec![(from, to)]
+        }
+    };
+    let mut found = Vec::new();
+    match resource_type {
+        "aws_security_group" => {
+            for (path, rule) in values::lookup(object, "ingress[*]") {
+                let mut sources = list(rule.get("cidr_blocks"));
+                sources.extend(list(rule.get("ipv6_cidr_blocks")));
+                found.push(Ingress {
+                    path,
+                    sources,
+                    ports: port_range(rule, "protocol"),
+                });
+            }
+        }
+        "aws_security_group_rule" if text(object.get("type")) == "ingress" => {
+            let mut sources = list(object.get("cidr_blocks"));
+            sources.extend(list(object.get("ipv6_cidr_blocks")));
+            found.push(Ingress {
+                path: "cidr_blocks".to_owned(),
+                sources,
+                ports: port_range(object, "protocol"),
+            });
+        }
+        "aws_vpc_security_group_ingress_rule" => {
+            let mut sources = list(object.get("cidr_ipv4"));
+            sources.extend(list(object.get("cidr_ipv6")));
+            found.push(Ingress {
+                path: "cidr_ipv4".to_owned(),
+                sources,
+                ports: port_range(object, "ip_protocol"),
+            });
+        }
+        "google_compute_firewall" if text(object.get("direction")) != "EGRESS" => {
+            let sources = list(object.get("source_ranges"));
+            for (path, allow) in values::lookup(object, "allow[*]") {
+                let protocol = text(allow.get("protocol"));
+                let ports = if protocol == "all" {
+                    Vec::new()
+                } else {
+                    list(allow.get("ports"))
+                        .iter()
+                        .filter_map(|range| parse_range(range))
+                        .collect()
+                };
+                found.push(Ingress {
+                    path,
+                    sources: sources.clone(),
+                    ports,
+                });
+            }
+        }
+        "azurerm_network_security_rule" => found.extend(azure_rule("", object)),
+        "azurerm_network_security_group" => {
+            for (path, rule) in values::lookup(object, "security_rule[*]") {
+                found.extend(azure_rule(&path, rule));
+            }
+        }
+        _ => {}
+    }
+    found
+}
+
+fn azure_rule(path: &str, rule: &Value) -> Option<Ingress> {
+    let field = |key: &str| rule.get(key).and_then(Value::as_str).unwrap_or_default();
+    if !field("direction").eq_ignore_ascii_case("inbound")
+        || !field("access").eq_ignore_ascii_case("allow")
+    {
+        return None;
+    }
+    let mut sources: Vec<String> = vec![field("source_address_prefix").to_owned()];
+    if let Some(Value::Array(prefixes)) = rule.get("source_address_prefixes") {
+        sources.extend(prefixes.iter().filter_map(Value::as_str).map(str::to_owned));
+    }
+    let sources = sources
+        .into_iter()
+        .map(|source| {
+            if source == "*" || source.eq_ignore_ascii_case("internet") {
+                "0.0.0.0/0".to_owned()
+            } else {
+                source
+            }
+        })
+        .collect();
+    let mut ranges: Vec<String> = vec![field("destination_port_range").to_owned()];
+    if let Some(Value::Array(more)) = rule.get("destination_port_ranges") {
+        ranges.extend(more.iter().filter_map(Value::as_str).map(str::to_owned));
+    }
+    let ports = if ranges.iter().any(|range| range == "*") {
+        Vec::new()
+    } else {
+        ranges
+            .iter()
+            .filter_map(|range| parse_range(range))
+            .collect()
+    };
+    Some(Ingress {
+        path: if path.is_empty() {
+            "source_address_prefix".to_owned()
+        } else {
+            path.to_owned()
+        },
+        sources,
+        ports,
+    })
+}
+
+fn parse_range(range: &str) -> Option<(u32, u32)> {
+    match range.split_once('-') {
+        Some((from, to)) => Some((from.trim().parse().ok()?, to.trim().parse().ok()?)),
+        None => {
+            let port = range.trim().parse().ok()?;
+            Some((port, port))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::drafts;
+
+    const PARAMS: &str = "[params]\nports = [22, 3389, 5432]\nsources = [\"0.0.0.0/0\", \"::/0\"]";
+
+    fn plan(resource_type: &str, after: &str) -> String {
+        format!(
+            r#"{{"format_version":"1.2","resource_changes":[{{"address":"{resource_type}.x","type":"{resource_type}","name":"x","change":{{"actions":["create"],"before":null,"after":{after}}}}}]}}"#
+        )
+    }
+
+    #[test]
+    fn ssh_and_rdp_from_anywhere_fire() {
+        let group = r#"{"ingress":[{"from_port":22,"to_port":22,"protocol":"tcp","cidr_blocks":["0.0.0.0/0"],"ipv6_cidr_blocks":[]}]}"#;
+        assert_eq!(
+            drafts("open-ingress", PARAMS, &plan("aws_security_group", group)).len(),
+            1
+        );
+        let rule = r#"{"from_port":3389,"to_port":3389,"ip_protocol":"tcp","cidr_ipv6":"::/0","cidr_ipv4":null}"#;
+        assert_eq!(
+            drafts(
+                "open-ingress",
+                PARAMS,
+                &plan("aws_vpc_security_group_ingress_rule", rule)
+            )
+            .len(),
+            1
+        );
+        let firewall = r#"{"direction":"INGRESS","source_ranges":["0.0.0.0/0"],"allow":[{"protocol":"tcp","ports":["20-30"]}]}"#;
+        assert_eq!(
+            drafts(
+                "open-ingress",
+                PARAMS,
+                &plan("google_compute_firewall", firewall)
+            )
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn https_from_anywhere_and_ssh_from_inside_are_quiet() {
+        let group = r#"{"ingress":[{"from_port":443,"to_port":443,"protocol":"tcp","cidr_blocks":["0.0.0.0/0"]},{"from_port":22,"to_port":22,"protocol":"tcp","cidr_blocks":["10.0.0.0/8"]}]}"#;
+        assert!(drafts("open-ingress", PARAMS, &plan("aws_security_group", group)).is_empty());
+    }
+}

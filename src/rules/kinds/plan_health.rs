@@ -1,0 +1,54 @@
+//! `plan-health`: a plan that cannot show everything it will do (errored,
+//! incomplete, deferred changes, unknown action reasons) is never a pass.
+
+use super::Context;
+use crate::analysis::HealthIssue;
+use crate::rules::{Draft, Severity};
+
+pub const PLAN_ADDRESS: &str = "(plan)";
+
+pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
+    context
+        .health
+        .iter()
+        .map(|issue| {
+            let address = match issue {
+                HealthIssue::UnknownReason { address, .. } => address.clone(),
+                _ => PLAN_ADDRESS.to_owned(),
+            };
+            let mut draft = Draft::new(address, issue.describe());
+            if !issue.hides_changes() {
+                draft.at_most = Some(Severity::Medium);
+            }
+            draft
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::drafts;
+
+    #[test]
+    fn errored_and_incomplete_plans_fire() {
+        let found = drafts(
+            "plan-health",
+            "",
+            r#"{"format_version":"1.2","errored":true,"complete":false,"resource_changes":[]}"#,
+        );
+        assert_eq!(found.len(), 2);
+        assert!(found[0].message.contains("errored"));
+    }
+
+    #[test]
+    fn complete_plan_is_quiet() {
+        assert!(
+            drafts(
+                "plan-health",
+                "",
+                r#"{"format_version":"1.2","errored":false,"complete":true,"resource_changes":[]}"#
+            )
+            .is_empty()
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! `refactor`: a delete and a create of the same type whose values match —
+//! a rename, a module move, count → for_each — that a `moved` block would
+//! turn into a no-op instead of a destroy and a create.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Context, managed};
+use crate::model::Actions;
+use crate::rules::{Draft, values};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// Attributes that differ between the two objects even in a pure move.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+}
+
+pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+    let deleted: Vec<_> = managed(context)
+        .filter(|change| change.change.actions == Actions::Delete)
+        .collect();
+    let created: Vec<_> = managed(context)
+        .filter(|change| change.change.actions == Actions::Create && !change.change.is_import())
+        .collect();
+    if deleted.is_empty() || created.is_empty() {
+        return Vec::new();
+    }
+    let mut used = vec![false; deleted.len()];
+    let mut drafts = Vec::new();
+    for create in created {
+        let Some(after) = values::parse(create.change.after) else {
+            continue;
+        };
+        let unknown = values::parse(create.change.after_unknown);
+        for (index, delete) in deleted.iter().enumerate() {
+            if used[index]
+                || delete.resource_type != create.resource_type
+                || delete.provider_name != create.provider_name
+            {
+                continue;
+            }
+            let Some(before) = values::parse(delete.change.before) else {
+                continue;
+            };
+            if !same_object(&before, &after, unknown.as_ref(), &params.ignore) {
+                continue;
+            }
+            used[index] = true;
+            let mut draft = Draft::new(
+                delete.address.clone(),
+                format!(
+                    "{} is destroyed and {} is created with the same values: this looks like a refactor (rename, module move or count/for_each change) that a `moved` block turns into a no-op",
+                    delete.address, create.address
+                ),
+            );
+            draft.suggestion = Some(format!(
+                "moved {{\n  from = {}\n  to   = {}\n}}",
+                delete.address, create.address
+            ));
+            drafts.push(draft);
+            break;
+        }
+    }
+    drafts
+}
+
+/// Every attribute the new object knows already equals the old object's.
+fn same_object(before: &Value, after: &Value, unknown: Option<&Value>, ignore: &[String]) -> bool {
+    let (Some(before), Some(after)) = (before.as_object(), after.as_object()) else {
+        return false;
+    };
+    let mut compared = 0;
+    for (key, new) in after {
+        if ignore.iter().any(|ignored| ignored == key) || new.is_null() {
+            continue;
+        }
+        if unknown
+            .and_then(|unknown| unknown.get(key))
+            .is_some_and(|flag| flag == &Value::Bool(true))
+        {
+            continue;
+        }
+        if before.get(key) != Some(new) {
+            return false;
+        }
+        compared += 1;
+    }
+    compared > 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::drafts;
+
+    fn plan(new_input: &str) -> String {
+        format!(
+            r#"{{"format_version":"1.2","resource_changes":[
+            {{"address":"terraform_data.old","type":"terraform_data","name":"old","provider_name":"terraform.io/builtin/terraform","change":{{"actions":["delete"],"before":{{"id":"1","input":"x","output":"x","triggers_replace":null}},"after":null}}}},
+            {{"address":"module.app.terraform_data.new","type":"terraform_data","name":"new","provider_name":"terraform.io/builtin/terraform","change":{{"actions":["create"],"before":null,"after":{{"input":{new_input},"triggers_replace":null}},"after_unknown":{{"id":true,"output":true}}}}}}]}}"#
+        )
+    }
+
+    #[test]
+    fn rename_without_moved_suggests_the_block() {
+        let found = drafts("refactor", "[params]\nignore = []", &plan("\"x\""));
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].suggestion.as_deref(),
+            Some("moved {\n  from = terraform_data.old\n  to   = module.app.terraform_data.new\n}")
+        );
+    }
+
+    #[test]
+    fn different_values_are_not_a_refactor() {
+        assert!(drafts("refactor", "[params]\nignore = []", &plan("\"y\"")).is_empty());
+    }
+}

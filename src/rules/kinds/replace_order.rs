@@ -1,0 +1,72 @@
+//! `replace-order`: a resource that serves traffic is destroyed before its
+//! replacement exists (`["delete","create"]`), where create-before-destroy
+//! would keep it serving.
+
+use serde::Deserialize;
+
+use super::{Context, managed};
+use crate::model::Actions;
+use crate::rules::{Draft, values};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub classes: Vec<String>,
+}
+
+pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+    managed(context)
+        .filter(|change| change.change.actions == Actions::DeleteThenCreate)
+        .filter_map(|change| {
+            let class = context.classes.class_of(&change.resource_type);
+            if !params.classes.iter().any(|wanted| wanted == class) {
+                return None;
+            }
+            let fixed_name = values::parse(change.change.after)
+                .and_then(|after| after.get("name").and_then(|name| name.as_str()).map(str::to_owned))
+                .is_some();
+            let mut message = format!(
+                "{} ({class}) is destroyed before its replacement is created: it serves nothing in between",
+                change.address
+            );
+            if fixed_name {
+                message.push_str("; its fixed `name` must become `name_prefix` (or change) for create_before_destroy to work");
+            }
+            Some(Draft::new(change.address.clone(), message))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::drafts;
+
+    fn plan(actions: &str) -> String {
+        format!(
+            r#"{{"format_version":"1.2","resource_changes":[{{"address":"aws_lb_target_group.web","type":"aws_lb_target_group","name":"web","change":{{"actions":{actions},"before":{{"name":"web"}},"after":{{"name":"web"}}}}}}]}}"#
+        )
+    }
+
+    #[test]
+    fn destroy_first_replace_of_edge_fires() {
+        let found = drafts(
+            "replace-order",
+            "[params]\nclasses = [\"edge\", \"compute\"]",
+            &plan(r#"["delete","create"]"#),
+        );
+        assert_eq!(found.len(), 1);
+        assert!(found[0].message.contains("name_prefix"));
+    }
+
+    #[test]
+    fn create_before_destroy_is_quiet() {
+        assert!(
+            drafts(
+                "replace-order",
+                "[params]\nclasses = [\"edge\"]",
+                &plan(r#"["create","delete"]"#)
+            )
+            .is_empty()
+        );
+    }
+}

@@ -1,0 +1,88 @@
+//! `share-of-state-exceeds`: the plan destroys a large share of what exists.
+
+use serde::Deserialize;
+
+use super::Context;
+use super::plan_health::PLAN_ADDRESS;
+use crate::rules::Draft;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// Fires above this share of the resources in state, 0..1.
+    pub share: f64,
+    /// Tiny states are not environments: fire only from this many destroyed resources.
+    pub min_destroyed: usize,
+}
+
+pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+    let destroyed = context.blast.destroyed.len();
+    let in_state = context.summary.resources_in_state;
+    if in_state == 0 || destroyed < params.min_destroyed {
+        return Vec::new();
+    }
+    let share = destroyed as f64 / in_state as f64;
+    if share <= params.share {
+        return Vec::new();
+    }
+    vec![Draft::new(
+        PLAN_ADDRESS,
+        format!(
+            "the plan destroys {destroyed} of the {in_state} resources in state ({:.0}%, above {:.0}%): this tears the environment down",
+            share * 100.0,
+            params.share * 100.0
+        ),
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::drafts;
+
+    fn plan(deleted: usize, kept: usize) -> String {
+        let mut changes = Vec::new();
+        for index in 0..deleted + kept {
+            let action = if index < deleted { "delete" } else { "no-op" };
+            changes.push(format!(r#"{{"address":"terraform_data.r[{index}]","type":"terraform_data","name":"r","change":{{"actions":["{action}"],"before":{{}}}}}}"#));
+        }
+        format!(
+            r#"{{"format_version":"1.2","resource_changes":[{}]}}"#,
+            changes.join(",")
+        )
+    }
+
+    #[test]
+    fn destroying_most_of_the_state_fires() {
+        let found = drafts(
+            "share-of-state-exceeds",
+            "[params]\nshare = 0.5\nmin_destroyed = 3",
+            &plan(6, 2),
+        );
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.contains("6 of the 8"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn one_delete_among_many_is_quiet() {
+        assert!(
+            drafts(
+                "share-of-state-exceeds",
+                "[params]\nshare = 0.5\nmin_destroyed = 3",
+                &plan(1, 7)
+            )
+            .is_empty()
+        );
+        assert!(
+            drafts(
+                "share-of-state-exceeds",
+                "[params]\nshare = 0.5\nmin_destroyed = 3",
+                &plan(2, 0)
+            )
+            .is_empty()
+        );
+    }
+}

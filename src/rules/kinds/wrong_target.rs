@@ -1,0 +1,200 @@
+//! `wrong-target`: the plan touches an account, project, subscription or
+//! region outside the allow-list. An agent deploying to the wrong account
+//! must be stopped before apply. Without an allow-list nothing fires.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::{Context, managed};
+use crate::model::Actions;
+use crate::rules::{Draft, values};
+
+/// Allowed targets, from the configuration; an empty list allows anything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Targets {
+    pub accounts: Vec<String>,
+    pub regions: Vec<String>,
+    pub projects: Vec<String>,
+    pub subscriptions: Vec<String>,
+}
+
+impl Targets {
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty()
+            && self.regions.is_empty()
+            && self.projects.is_empty()
+            && self.subscriptions.is_empty()
+    }
+}
+
+#[derive(Debug, Default)]
+struct Seen {
+    accounts: BTreeSet<String>,
+    regions: BTreeSet<String>,
+    projects: BTreeSet<String>,
+    subscriptions: BTreeSet<String>,
+}
+
+pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
+    let targets = context.targets;
+    if targets.is_empty() {
+        return Vec::new();
+    }
+    let mut drafts = Vec::new();
+    for change in managed(context) {
+        if change.change.actions == Actions::NoOp {
+            continue;
+        }
+        let mut seen = Seen::default();
+        for payload in [change.change.before, change.change.after] {
+            if let Some(value) = values::parse(payload) {
+                collect(&value, None, &mut seen);
+            }
+        }
+        for (kind, found, allowed) in [
+            ("account", &seen.accounts, &targets.accounts),
+            ("region", &seen.regions, &targets.regions),
+            ("project", &seen.projects, &targets.projects),
+            ("subscription", &seen.subscriptions, &targets.subscriptions),
+        ] {
+            if allowed.is_empty() {
+                continue;
+            }
+            let outside: Vec<&String> = found
+                .iter()
+                .filter(|item| !allowed.contains(item))
+                .collect();
+            if outside.is_empty() {
+                continue;
+            }
+            drafts.push(Draft::new(
+                change.address.clone(),
+                format!(
+                    "{} is in {kind} {} — not in the allowed {kind}s ({})",
+                    change.address,
+                    outside
+                        .iter()
+                        .map(|item| item.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    allowed.join(", ")
+                ),
+            ));
+        }
+    }
+    if let Some(region) = provider_regions(context)
+        .into_iter()
+        .find(|region| !targets.regions.is_empty() && !targets.regions.contains(region))
+    {
+        drafts.push(Draft::new(
+            super::plan_health::PLAN_ADDRESS,
+            format!(
+                "a provider is configured for region {region}, not in the allowed regions ({})",
+                targets.regions.join(", ")
+            ),
+        ));
+    }
+    drafts
+}
+
+/// Accounts and regions in ARNs, GCP projects, Azure subscriptions.
+fn collect(value: &Value, key: Option<&str>, seen: &mut Seen) {
+    match value {
+        Value::String(text) => {
+            if let Some(rest) = text.strip_prefix("arn:") {
+                let parts: Vec<&str> = rest.splitn(5, ':').collect();
+                if parts.len() == 5 {
+                    if parts[2].len() > 1 {
+                        seen.regions.insert(parts[2].to_owned());
+                    }
+                    if parts[3].len() == 12 && parts[3].chars().all(|c| c.is_ascii_digit()) {
+                        seen.accounts.insert(parts[3].to_owned());
+                    }
+                }
+            }
+            if let Some(id) = text
+                .strip_prefix("/subscriptions/")
+                .and_then(|rest| rest.split('/').next())
+                .filter(|id| id.len() == 36)
+            {
+                seen.subscriptions.insert(id.to_owned());
+            }
+            match key {
+                Some("project") if !text.is_empty() => {
+                    seen.projects.insert(text.clone());
+                }
+                Some("region") if !text.is_empty() => {
+                    seen.regions.insert(text.clone());
+                }
+                Some("account_id" | "owner_id")
+                    if text.len() == 12 && text.chars().all(|c| c.is_ascii_digit()) =>
+                {
+                    seen.accounts.insert(text.clone());
+                }
+                _ => {}
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| collect(item, key, seen)),
+        Value::Object(map) => map
+            .iter()
+            .for_each(|(child_key, child)| collect(child, Some(child_key), seen)),
+        _ => {}
+    }
+}
+
+fn provider_regions(context: &Context<'_, '_>) -> Vec<String> {
+    let Some(config) = context
+        .plan
+        .configuration
+        .as_ref()
+        .and_then(|configuration| values::parse(configuration.provider_config))
+    else {
+        return Vec::new();
+    };
+    let mut regions: Vec<String> = config
+        .as_object()
+        .into_iter()
+        .flat_map(|providers| providers.values())
+        .filter_map(|provider| {
+            provider
+                .pointer("/expressions/region/constant_value")
+                .and_then(Value::as_str)
+        })
+        .map(str::to_owned)
+        .collect();
+    regions.sort();
+    regions.dedup();
+    regions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::drafts_with;
+    use super::*;
+
+    const PLAN: &str = r#"{"format_version":"1.2","resource_changes":[{"address":"aws_iam_role.r","type":"aws_iam_role","name":"r","change":{"actions":["create"],"before":null,"after":{"arn":"arn:aws:iam::123456789012:role/r"}}}]}"#;
+
+    #[test]
+    fn account_outside_the_allow_list_fires() {
+        let targets = Targets {
+            accounts: vec!["999999999999".into()],
+            ..Targets::default()
+        };
+        let found = drafts_with(&crate::rules::Kind::WrongTarget, PLAN, &targets);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].message.contains("account 123456789012"));
+    }
+
+    #[test]
+    fn allowed_account_or_no_allow_list_is_quiet() {
+        let targets = Targets {
+            accounts: vec!["123456789012".into()],
+            ..Targets::default()
+        };
+        assert!(drafts_with(&crate::rules::Kind::WrongTarget, PLAN, &targets).is_empty());
+        assert!(
+            drafts_with(&crate::rules::Kind::WrongTarget, PLAN, &Targets::default()).is_empty()
+        );
+    }
+}

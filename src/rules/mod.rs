@@ -1,0 +1,315 @@
+//! Risk rules: a few kinds in code (`kinds/`), many rules as data
+//! (`rules/*.toml`, embedded at build time; users add their own with
+//! `--rules DIR`). Each rule file carries its id, severity, points,
+//! parameters and the user documentation.
+
+pub mod classes;
+pub mod finding;
+pub mod kinds;
+pub mod values;
+
+use std::path::Path;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+pub use classes::Classes;
+pub use finding::{Draft, Evidence, Finding};
+pub use kinds::{Context, Kind};
+
+/// Every embedded data file under `rules/`, as (path, text).
+pub const BUILTIN_FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+}
+
+/// The fixed sections of a rule's documentation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Docs {
+    pub what: String,
+    pub why: String,
+    pub example: String,
+    pub fix: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    id: String,
+    kind: String,
+    severity: Severity,
+    points: u32,
+    summary: String,
+    #[serde(default)]
+    #[allow(dead_code)]
+    params: toml::Table,
+    docs: Docs,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub kind: Kind,
+    pub severity: Severity,
+    pub points: u32,
+    pub summary: String,
+    pub docs: Docs,
+    /// `rules/data-loss.toml` for built-ins, the user's path otherwise.
+    pub source: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    pub classes: Classes,
+}
+
+impl RuleSet {
+    pub fn builtin() -> Result<Self, RuleError> {
+        Self::from_files(BUILTIN_FILES.iter().map(|(path, text)| (*path, *text)))
+    }
+
+    fn from_files<'f>(
+        files: impl Iterator<Item = (&'f str, &'f str)> + Clone,
+    ) -> Result<Self, RuleError> {
+        let classes = Classes::load(files.clone().filter(|(path, _)| path.contains("classes")))?;
+        let mut rules = Vec::new();
+        for (path, text) in files.filter(|(path, _)| is_rule_file(path)) {
+            rules.push(parse_rule(path, text)?);
+        }
+        let mut set = RuleSet { rules, classes };
+        set.check_unique_ids()?;
+        set.rules.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(set)
+    }
+
+    /// Adds every `*.toml` rule file of `dir` (not recursive).
+    pub fn add_dir(&mut self, dir: &Path) -> Result<(), RuleError> {
+        let entries = std::fs::read_dir(dir).map_err(|error| RuleError::Io {
+            path: dir.display().to_string(),
+            message: error.to_string(),
+        })?;
+        let mut paths: Vec<_> = entries
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| {
+                path.extension()
+                    .is_some_and(|extension| extension == "toml")
+            })
+            .collect();
+        paths.sort();
+        for path in paths {
+            let label = path.display().to_string();
+            let text = std::fs::read_to_string(&path).map_err(|error| RuleError::Io {
+                path: label.clone(),
+                message: error.to_string(),
+            })?;
+            self.rules.push(parse_rule(&label, &text)?);
+        }
+        self.check_unique_ids()?;
+        self.rules.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(())
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|rule| rule.id == id)
+    }
+
+    fn check_unique_ids(&self) -> Result<(), RuleError> {
+        let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+        for rule in &self.rules {
+            if let Some(first) = seen.insert(&rule.id, &rule.source) {
+                return Err(RuleError::invalid(
+                    &rule.source,
+                    &format!("rule id `{}` is already defined in {first}", rule.id),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs every rule on one plan. Findings come back sorted: severity
+    /// (most severe first), then rule, then address.
+    pub fn evaluate(&self, context: &Context<'_, '_>) -> Vec<Finding> {
+        let mut findings: Vec<Finding> = self
+            .rules
+            .iter()
+            .flat_map(|rule| {
+                rule.kind
+                    .check(context)
+                    .into_iter()
+                    .map(move |draft| Finding::new(rule, draft))
+            })
+            .collect();
+        findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.rule.cmp(&b.rule))
+                .then_with(|| a.address.cmp(&b.address))
+                .then_with(|| a.message.cmp(&b.message))
+        });
+        findings
+    }
+}
+
+fn is_rule_file(path: &str) -> bool {
+    !path.contains("classes") && !path.contains("profiles/") && !path.contains("authors")
+}
+
+fn parse_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
+    let file: RuleFile =
+        toml::from_str(text).map_err(|error| RuleError::toml(path, text, &error))?;
+    if !is_kebab_case(&file.id) {
+        return Err(RuleError::invalid(
+            path,
+            &format!("rule id `{}` must be kebab-case", file.id),
+        ));
+    }
+    let kind = Kind::parse(&file.kind, text).map_err(|error| match error {
+        kinds::KindError::Unknown => RuleError::invalid(
+            path,
+            &format!(
+                "unknown rule kind `{}`; known kinds: {}",
+                file.kind,
+                kinds::KIND_NAMES.join(", ")
+            ),
+        ),
+        kinds::KindError::Params(error) => RuleError::toml(path, text, &error),
+    })?;
+    Ok(Rule {
+        id: file.id,
+        kind,
+        severity: file.severity,
+        points: file.points,
+        summary: file.summary,
+        docs: file.docs,
+        source: path.to_owned(),
+    })
+}
+
+fn is_kebab_case(id: &str) -> bool {
+    !id.is_empty()
+        && id.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
+/// A rule or class file that cannot be used.
+#[derive(Debug, Error, Diagnostic)]
+pub enum RuleError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Toml(Box<TomlError>),
+
+    #[error("{path}: {message}")]
+    #[diagnostic(code(blastwall::rules::invalid))]
+    Invalid { path: String, message: String },
+
+    #[error("{path}: cannot read: {message}")]
+    #[diagnostic(code(blastwall::rules::io))]
+    Io { path: String, message: String },
+}
+
+/// A rule or class file that is not valid TOML or does not match its schema.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{path}: {message}")]
+#[diagnostic(
+    code(blastwall::rules::toml),
+    help("fix the rule file; `blastwall explain <id>` shows a built-in rule to copy from")
+)]
+pub struct TomlError {
+    pub path: String,
+    pub message: String,
+    #[source_code]
+    source_code: NamedSource<String>,
+    #[label("here")]
+    pub span: Option<SourceSpan>,
+}
+
+impl RuleError {
+    fn toml(path: &str, text: &str, error: &toml::de::Error) -> Self {
+        Self::Toml(Box::new(TomlError {
+            path: path.to_owned(),
+            message: error.message().to_owned(),
+            source_code: NamedSource::new(path, text.to_owned()).with_language("toml"),
+            span: error.span().map(SourceSpan::from),
+        }))
+    }
+
+    fn invalid(path: &str, message: &str) -> Self {
+        Self::Invalid {
+            path: path.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_rules_load_and_have_unique_kebab_ids() {
+        let set = RuleSet::builtin().unwrap();
+        assert!(set.rules.len() >= 15, "{} rules", set.rules.len());
+        for rule in &set.rules {
+            assert!(is_kebab_case(&rule.id));
+            assert_eq!(
+                rule.source,
+                format!("rules/{}.toml", rule.id),
+                "a rule's file is named after its id"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_rule_file_points_at_the_line() {
+        let text = "id = \"x-y\"\nkind = \"plan-health\"\nseverity = \"catastrophic\"\npoints = 1\nsummary = \"s\"\n[docs]\nwhat = \"\"\nwhy = \"\"\nexample = \"\"\nfix = \"\"\n";
+        let error = parse_rule("my-rules/x.toml", text).unwrap_err();
+        let RuleError::Toml(toml) = &error else {
+            panic!("{error:?}")
+        };
+        let (Some(span), message) = (&toml.span, &toml.message) else {
+            panic!("{error:?}")
+        };
+        assert_eq!(
+            &text[span.offset()..span.offset() + span.len()],
+            "\"catastrophic\""
+        );
+        assert!(message.contains("unknown variant"), "{message}");
+    }
+
+    #[test]
+    fn unknown_kind_is_named() {
+        let text = "id = \"x\"\nkind = \"telepathy\"\nseverity = \"low\"\npoints = 1\nsummary = \"s\"\n[docs]\nwhat = \"\"\nwhy = \"\"\nexample = \"\"\nfix = \"\"\n";
+        let error = parse_rule("x.toml", text).unwrap_err();
+        assert!(
+            error.to_string().contains("unknown rule kind `telepathy`"),
+            "{error}"
+        );
+    }
+}

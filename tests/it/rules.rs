@@ -1,0 +1,271 @@
+//! Every rule fires on its firing fixture and stays quiet on its quiet one;
+//! docs come from one source and the generated reference is current.
+
+use std::collections::BTreeMap;
+
+use blastwall::input::Source;
+use blastwall::rules::{RuleSet, kinds::Targets};
+use blastwall::{CheckOptions, check};
+
+use crate::common::{root, run};
+
+fn findings_of(path: &std::path::Path, targets: Targets) -> Vec<blastwall::rules::Finding> {
+    let mut options = CheckOptions::builtin().unwrap();
+    options.targets = targets;
+    let report = check(&[Source::Path(path.to_path_buf())], &options)
+        .unwrap_or_else(|error| panic!("{}: {error:?}", path.display()));
+    report
+        .plans
+        .into_iter()
+        .flat_map(|plan| plan.findings)
+        .collect()
+}
+
+/// The allow-list the wrong-target fixtures are checked against: the fixture
+/// plan is in moto's account 123456789012, us-east-1.
+fn targets_for(rule: &str, case: &str) -> Targets {
+    if rule != "wrong-target" {
+        return Targets::default();
+    }
+    match case {
+        "fires" => Targets {
+            accounts: vec!["111111111111".into()],
+            regions: vec!["eu-west-1".into()],
+            ..Targets::default()
+        },
+        _ => Targets {
+            accounts: vec!["123456789012".into()],
+            regions: vec!["us-east-1".into()],
+            ..Targets::default()
+        },
+    }
+}
+
+#[test]
+fn every_rule_fires_on_its_fixture_and_not_on_its_quiet_twin() {
+    let rules = RuleSet::builtin().unwrap();
+    let mut missing = Vec::new();
+    for rule in &rules.rules {
+        let dir = root().join("testdata/rules").join(&rule.id);
+        for case in ["fires", "quiet"] {
+            let plan = dir.join(case).join("plan.json");
+            if !plan.is_file() {
+                missing.push(format!("{}/{case}", rule.id));
+                continue;
+            }
+            let findings = findings_of(&plan, targets_for(&rule.id, case));
+            let own: Vec<_> = findings
+                .iter()
+                .filter(|finding| finding.rule == rule.id)
+                .collect();
+            match case {
+                "fires" => assert!(
+                    !own.is_empty(),
+                    "{} does not fire on {}: {findings:#?}",
+                    rule.id,
+                    plan.display()
+                ),
+                _ => assert!(
+                    own.is_empty(),
+                    "{} fires on its quiet fixture {}: {own:#?}",
+                    rule.id,
+                    plan.display()
+                ),
+            }
+            let shown: Vec<String> = findings
+                .iter()
+                .map(|finding| {
+                    let mut line = format!(
+                        "{} [{}] {} — {}",
+                        finding.rule,
+                        finding.severity.label(),
+                        finding.address,
+                        finding.message
+                    );
+                    for evidence in &finding.evidence {
+                        line.push_str(&format!(
+                            "\n    {}: {:?} → {:?}",
+                            evidence.path, evidence.before, evidence.after
+                        ));
+                    }
+                    if let Some(suggestion) = &finding.suggestion {
+                        line.push_str(&format!("\n    suggestion:\n{suggestion}"));
+                    }
+                    line
+                })
+                .collect();
+            insta::assert_snapshot!(format!("rule-{}-{case}", rule.id), shown.join("\n"));
+        }
+    }
+    assert!(missing.is_empty(), "rules without fixtures: {missing:?}");
+}
+
+#[test]
+fn explain_prints_every_rule_and_refuses_unknown_ids() {
+    let rules = RuleSet::builtin().unwrap();
+    for rule in &rules.rules {
+        let output = run(&["explain", &rule.id]);
+        assert_eq!(output.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&output.stdout);
+        for section in ["What it does", "Why it matters", "Example", "How to fix"] {
+            assert!(text.contains(section), "{}: {section} missing", rule.id);
+        }
+    }
+    let output = run(&["explain", "no-such-rule"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(crate::common::flat(&output.stderr).contains("known rules: data-loss"));
+}
+
+#[test]
+fn rules_reference_is_generated_and_current() {
+    let output = run(&["rules", "--format", "markdown"]);
+    let generated = String::from_utf8(output.stdout).unwrap();
+    let committed = std::fs::read_to_string(root().join("docs/rules.md")).unwrap_or_default();
+    assert!(
+        generated == committed,
+        "docs/rules.md is stale; regenerate it with `{}`",
+        blastwall::render::rules_doc::REGENERATE
+    );
+}
+
+#[test]
+fn malformed_user_rule_file_is_a_diagnostic_pointing_at_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("mine.toml"),
+        "id = \"my-rule\"\nkind = \"change-matches\"\nseverity = \"high\"\npoints = 5\nsummary = \"s\"\n[params]\nactions = [\"obliterate\"]\nmessage = \"m\"\n[docs]\nwhat = \"w\"\nwhy = \"w\"\nexample = \"e\"\nfix = \"f\"\n",
+    )
+    .unwrap();
+    let output = crate::common::blastwall()
+        .args(["check", "testdata/plans/no-changes/plan.json", "--rules"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("mine.toml:7:"), "{stderr}");
+    assert!(stderr.contains("obliterate"), "{stderr}");
+}
+
+#[test]
+fn user_rules_are_added() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("no-terraform-data-delete.toml"),
+        "id = \"no-terraform-data-delete\"\nkind = \"destroy-of-class\"\nseverity = \"high\"\npoints = 5\nsummary = \"s\"\n[params]\nclasses = [\"ephemeral\"]\nactions = [\"delete\"]\n[docs]\nwhat = \"w\"\nwhy = \"w\"\nexample = \"e\"\nfix = \"f\"\n",
+    )
+    .unwrap();
+    let output = crate::common::blastwall()
+        .args([
+            "check",
+            "testdata/plans/module-keys/plan.json",
+            "--format",
+            "json",
+            "--rules",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert!(rules.contains(&"no-terraform-data-delete"), "{rules:?}");
+    assert_eq!(output.status.code(), Some(3));
+}
+
+#[test]
+fn no_op_and_tag_only_plans_raise_nothing_above_info() {
+    for plan in [
+        "testdata/plans/no-changes/plan.json",
+        "testdata/plans/refresh-only/plan.json",
+    ] {
+        let findings = findings_of(&root().join(plan), Targets::default());
+        let loud: Vec<_> = findings
+            .iter()
+            .filter(|finding| finding.severity > blastwall::rules::Severity::Info)
+            .collect();
+        assert!(loud.is_empty(), "{plan}: {loud:#?}");
+    }
+}
+
+/// Providers that exist only in test suites (Terraform's own `test`,
+/// `tfcoremock`, HashiCorp's `fakewebservices`…): not worth classes.
+const TEST_PROVIDERS: &[&str] = &[
+    "test_",
+    "tfcoremock_",
+    "fakewebservices_",
+    "mock_",
+    "corner_",
+    "example_",
+    "mnptu_",
+    "infracost_",
+];
+
+/// Corpus resource types that fall into the `unknown` class: a snapshot so
+/// the list stays short and reviewed.
+#[test]
+fn corpus_types_in_the_unknown_class() {
+    let dir = root().join("../shared/corpus/public");
+    if !dir.is_dir() {
+        eprintln!("SKIPPED: ../shared/corpus is not present");
+        return;
+    }
+    let rules = RuleSet::builtin().unwrap();
+    let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
+    let (mut instances, mut unknown_instances) = (0, 0);
+    for entry in walkdir::WalkDir::new(&dir)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+    {
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Ok(report) = check(
+            &[Source::Path(entry.path().to_path_buf())],
+            &CheckOptions::builtin().unwrap(),
+        ) else {
+            continue;
+        };
+        for plan in report.plans {
+            for change in plan.changes {
+                if change.is_data_source {
+                    continue;
+                }
+                if TEST_PROVIDERS
+                    .iter()
+                    .any(|prefix| change.resource_type.starts_with(prefix))
+                {
+                    continue;
+                }
+                instances += 1;
+                if rules.classes.class_of(&change.resource_type) == "unknown" {
+                    unknown_instances += 1;
+                    *unknown.entry(change.resource_type).or_default() += 1;
+                }
+            }
+        }
+    }
+    let share = unknown_instances as f64 / instances.max(1) as f64;
+    let listing: Vec<String> = unknown
+        .iter()
+        .map(|(name, count)| format!("{count:>4} {name}"))
+        .collect();
+    insta::assert_snapshot!(
+        "corpus-unknown-types",
+        format!(
+            "{unknown_instances} of {instances} changed resource instances of real providers ({:.1}%) have an unknown type\n{}",
+            share * 100.0,
+            listing.join("\n")
+        )
+    );
+    assert!(
+        share < 0.05,
+        "{:.1}% of corpus resources are unclassified",
+        share * 100.0
+    );
+}
