@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+pub use crate::author::AuthorChoice;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "blastwall",
@@ -35,6 +37,8 @@ Exit codes: 0 pass or warn, 1 no verdict (bad input or tool failure), 2 usage er
     Rules(RulesArgs),
     /// Print a rule's documentation: what it does, why it matters, an example, how to fix
     Explain(ExplainArgs),
+    /// Accept the findings of one exact plan: writes an approval record bound to its fingerprint
+    Approve(ApproveArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -85,6 +89,53 @@ pub struct CheckArgs {
     /// A directory of extra rule files (`*.toml`), added to the built-in rules
     #[arg(long, value_name = "DIR")]
     pub rules: Vec<PathBuf>,
+
+    /// Who wrote the plan; `auto` detects AI agents from the environment and the pull request
+    #[arg(long, value_enum, default_value_t = AuthorChoice::Auto)]
+    pub author: AuthorChoice,
+
+    /// Use this profile whoever the author is (built-in: agent, human)
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Configuration file [default: ./blastwall.toml when present]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Approval records (files or directories) made with `blastwall approve`
+    #[arg(long, value_name = "PATH")]
+    pub approvals: Vec<PathBuf>,
+
+    /// Exit 3 on this verdict or worse
+    #[arg(long, value_enum, default_value_t = FailOn::Fail)]
+    pub fail_on: FailOn,
+
+    /// Report the verdict but always exit 0 (unless the input is unreadable)
+    #[arg(long)]
+    pub exit_zero: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Warn,
+    Fail,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ApproveArgs {
+    /// The plan to approve (plan JSON or binary plan)
+    pub plan: String,
+    /// Who approves (a name or handle; recorded in the approval)
+    #[arg(long)]
+    pub by: String,
+    /// Why the risk is accepted
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Where to write the record [default: .blastwall/approvals/<fingerprint>.json]
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_name = "PATH")]
+    pub terraform_bin: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -213,6 +213,27 @@ pub enum RunError {
     #[diagnostic(transparent)]
     Rules(#[from] crate::rules::RuleError),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(#[from] Box<crate::config::ConfigError>),
+
+    #[error("no profile `{name}`")]
+    #[diagnostic(code(blastwall::usage), help("known profiles: {known}"))]
+    UnknownProfile { name: String, known: String },
+
+    #[error("an AI agent cannot approve a plan: {reason}")]
+    #[diagnostic(
+        code(blastwall::approve::agent),
+        help(
+            "approvals exist so a person can knowingly accept a risky plan; ask a person to run `blastwall approve`"
+        )
+    )]
+    AgentApproval { reason: String },
+
+    #[error("`blastwall approve` takes exactly one plan, and the input holds {count}")]
+    #[diagnostic(code(blastwall::usage), help("approve each plan file on its own"))]
+    ApproveOnePlan { count: usize },
+
     #[error("no rule `{id}`")]
     #[diagnostic(code(blastwall::usage), help("known rules: {known}"))]
     UnknownRule { id: String, known: String },
@@ -242,7 +263,10 @@ pub enum RunError {
 impl RunError {
     pub fn exit(&self) -> crate::exit::Exit {
         match self {
-            Self::NoInput | Self::UnknownRule { .. } => crate::exit::Exit::Usage,
+            Self::NoInput
+            | Self::UnknownRule { .. }
+            | Self::UnknownProfile { .. }
+            | Self::ApproveOnePlan { .. } => crate::exit::Exit::Usage,
             _ => crate::exit::Exit::NoVerdict,
         }
     }

@@ -4,7 +4,10 @@
 //! render → exit code) so it can be tested without a process.
 
 pub mod analysis;
+pub mod approval;
+pub mod author;
 pub mod cli;
+pub mod config;
 pub mod error;
 pub mod escape;
 pub mod exit;
@@ -12,10 +15,14 @@ pub mod graph;
 pub mod input;
 pub mod model;
 pub mod policy;
+pub mod profile;
 pub mod render;
 pub mod report;
 pub mod retention;
 pub mod rules;
+pub mod settings;
+
+pub use settings::CheckOptions;
 
 use std::io::{IsTerminal, Write};
 
@@ -29,12 +36,7 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
     match &cli.command {
         Command::Check(args) => {
             let sources = sources_from(&args.paths)?;
-            let rules = load_rules(&args.rules)?;
-            let options = CheckOptions {
-                terraform_bin: args.terraform_bin.clone(),
-                rules,
-                targets: rules::kinds::Targets::default(),
-            };
+            let options = CheckOptions::from_args(args)?;
             let report = check(&sources, &options)?;
             let stdout = std::io::stdout();
             let color = use_color(args.color, stdout.is_terminal());
@@ -51,8 +53,9 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
             }
             .and_then(|()| out.flush())
             .map_err(RunError::Output)?;
-            Ok(report.decision.verdict.exit())
+            Ok(options.gate.exit(report.decision.verdict))
         }
+        Command::Approve(args) => approve(args),
         Command::Rules(args) => {
             let rules = load_rules(&args.rules)?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -86,6 +89,69 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
     }
 }
 
+/// `blastwall approve`: checks the plan and records its findings as accepted,
+/// bound to its fingerprint. An agent cannot approve its own plan.
+fn approve(args: &cli::ApproveArgs) -> Result<Exit, RunError> {
+    let agents = author::Agents::builtin()?;
+    let env = |name: &str| std::env::var(name).ok();
+    let none = |_: &[&str]| None;
+    let read = |_: &str| None;
+    let author = author::detect(
+        author::AuthorChoice::Auto,
+        &agents,
+        &author::Context {
+            env: &env,
+            git: &none,
+            read: &read,
+        },
+    );
+    if author.kind == report::AuthorKind::Agent {
+        return Err(RunError::AgentApproval {
+            reason: author.reason,
+        });
+    }
+    let mut options = CheckOptions::builtin()?;
+    options.terraform_bin = args.terraform_bin.clone();
+    let report = check(&[Source::from_arg(&args.plan)], &options)?;
+    if report.plans.len() != 1 {
+        return Err(RunError::ApproveOnePlan {
+            count: report.plans.len(),
+        });
+    }
+    let record = approval::Approval::of(&report.plans[0], &args.by, args.reason.as_deref());
+    let out = args.out.clone().unwrap_or_else(|| {
+        let short = record
+            .fingerprint
+            .trim_start_matches("sha256:")
+            .chars()
+            .take(16)
+            .collect::<String>();
+        std::path::PathBuf::from(format!(".blastwall/approvals/{short}.json"))
+    });
+    if let Some(dir) = out.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| RunError::WriteFile {
+            path: out.clone(),
+            source,
+        })?;
+    }
+    let text = serde_json::to_string_pretty(&record)
+        .map_err(std::io::Error::from)
+        .map_err(RunError::Output)?;
+    std::fs::write(&out, text + "\n").map_err(|source| RunError::WriteFile {
+        path: out.clone(),
+        source,
+    })?;
+    println!(
+        "approved {} finding(s) of {} (fingerprint {}) by {}; written to {}",
+        record.accepts.len(),
+        escape::for_terminal(&record.plan),
+        record.fingerprint,
+        escape::for_terminal(&record.by),
+        out.display()
+    );
+    Ok(Exit::Pass)
+}
+
 fn load_rules(dirs: &[std::path::PathBuf]) -> Result<rules::RuleSet, RunError> {
     let mut rules = rules::RuleSet::builtin()?;
     for dir in dirs {
@@ -102,24 +168,6 @@ fn sources_from(paths: &[String]) -> Result<Vec<Source>, RunError> {
         return Ok(vec![Source::Stdin]);
     }
     Ok(paths.iter().map(|path| Source::from_arg(path)).collect())
-}
-
-/// Everything `check` needs besides the inputs.
-pub struct CheckOptions {
-    pub terraform_bin: Option<std::path::PathBuf>,
-    pub rules: rules::RuleSet,
-    pub targets: rules::kinds::Targets,
-}
-
-impl CheckOptions {
-    /// Built-in rules, no allow-list, terraform found on PATH.
-    pub fn builtin() -> Result<Self, RunError> {
-        Ok(Self {
-            terraform_bin: None,
-            rules: rules::RuleSet::builtin()?,
-            targets: rules::kinds::Targets::default(),
-        })
-    }
 }
 
 /// Reads, analyses and judges every plan named by `sources`. Any input that
@@ -206,8 +254,24 @@ pub fn check(sources: &[Source], options: &CheckOptions) -> Result<Report, RunEr
         }
         .into());
     }
-    let decision = policy::decide(&plans);
-    Ok(Report::new(plans, decision, warnings, skipped))
+    let policy = policy::Policy {
+        profile: &options.profile,
+        thresholds: options.thresholds.clone(),
+        severity: &options.config.severity,
+        ignores: &options.config.ignores,
+        approvals: &options.approvals,
+        trusted_approvals_only: options.profile.trusted_approvals_only,
+        today: options.today,
+        config_label: &options.config.path.as_ref().map_or_else(
+            || config::FILE_NAME.to_owned(),
+            |path| path.display().to_string(),
+        ),
+    };
+    let mut decision = policy::decide(&mut plans, &policy);
+    decision
+        .notes
+        .extend(options.approval_problems.iter().cloned());
+    Ok(Report::new(plans, decision, warnings, skipped, options))
 }
 
 /// `auto` colours a terminal unless NO_COLOR is set to anything non-empty

@@ -1,15 +1,17 @@
-//! The one place that turns an analysis into a verdict and an exit code.
-//!
-//! Interim policy of the plan reader: blocked when a data-bearing resource is
-//! destroyed, when more than half of the resources in state are destroyed,
-//! or when the plan cannot show everything it will do. Profiles and rules
-//! replace the first two with thresholds; the last never goes away.
+//! The one place that turns findings, score and blast radius into a verdict
+//! and an exit code: severity overrides, ignores, approvals and the
+//! profile's thresholds are all applied here, in this order.
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::analysis::PlanAnalysis;
+use crate::approval;
+use crate::config::{Ignore, glob_matches, parse_date};
 use crate::escape;
 use crate::exit::Exit;
+use crate::profile::{Profile, RuleOverride, Thresholds};
 use crate::rules::Severity;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -21,13 +23,6 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    pub fn exit(self) -> Exit {
-        match self {
-            Self::Pass | Self::Warn => Exit::Pass,
-            Self::Fail => Exit::Blocked,
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Self::Pass => "pass",
@@ -37,63 +32,399 @@ impl Verdict {
     }
 }
 
+/// How the verdict becomes an exit code (`--fail-on`, `--exit-zero`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Gate {
+    pub fail_on_warn: bool,
+    pub exit_zero: bool,
+}
+
+impl Gate {
+    pub fn exit(self, verdict: Verdict) -> Exit {
+        match verdict {
+            _ if self.exit_zero => Exit::Pass,
+            Verdict::Fail => Exit::Blocked,
+            Verdict::Warn if self.fail_on_warn => Exit::Blocked,
+            Verdict::Warn | Verdict::Pass => Exit::Pass,
+        }
+    }
+}
+
+/// Everything the decision depends on besides the plans.
+pub struct Policy<'p> {
+    pub profile: &'p Profile,
+    /// The profile's thresholds with the config's overrides applied.
+    pub thresholds: Thresholds,
+    /// The config's per-rule severities; they win over the profile's.
+    pub severity: &'p BTreeMap<String, RuleOverride>,
+    pub ignores: &'p [Ignore],
+    pub approvals: &'p [approval::Loaded],
+    /// Only approvals from trusted paths count (the agent profile).
+    pub trusted_approvals_only: bool,
+    /// `(year, month, day)`, for ignore expiry.
+    pub today: (u32, u32, u32),
+    /// Where the ignores come from, to name their lines.
+    pub config_label: &'p str,
+}
+
+/// A finding the policy did not count, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    pub plan: usize,
+    pub rule: String,
+    pub address: String,
+    pub why: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
     pub verdict: Verdict,
-    /// One sentence per reason, most severe first; plan-supplied text is escaped.
+    /// The thresholds crossed, most severe first ("data-loss on aws_db_instance.x").
     pub reasons: Vec<String>,
+    pub accepted: Vec<Accepted>,
+    /// Ignores that matched nothing or expired, approvals that did not apply.
+    pub notes: Vec<String>,
+    /// For each failing finding, its "how to fix".
+    pub fixes: Vec<String>,
+    pub score: u32,
 }
 
-/// Findings named in the verdict's reasons; the report lists them all.
-const REASONS_NAMED: usize = 8;
+/// Rules whose findings no ignore may silence: a plan that does not show
+/// everything it will do cannot be judged by a standing exception.
+const NOT_IGNORABLE: &[&str] = &["plan-incomplete"];
 
-/// Interim thresholds until profiles exist: any high or critical finding
-/// blocks, medium and low warn, info only informs.
-pub fn decide(plans: &[PlanAnalysis]) -> Decision {
-    let mut blocking = Vec::new();
-    let mut warning = Vec::new();
-    for plan in plans {
-        let prefix = if plans.len() > 1 {
-            format!("{}: ", escape::for_terminal(&plan.label))
+pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
+    let mut decision = Decision {
+        verdict: Verdict::Pass,
+        reasons: Vec::new(),
+        accepted: Vec::new(),
+        notes: Vec::new(),
+        fixes: Vec::new(),
+        score: 0,
+    };
+    apply_severity_overrides(plans, policy);
+    let covered = apply_approvals(plans, policy, &mut decision);
+    apply_ignores(plans, policy, &mut decision);
+
+    let thresholds = &policy.thresholds;
+    let mut fail = Vec::new();
+    let mut warn = Vec::new();
+    for (index, plan) in plans.iter().enumerate() {
+        let prefix = if covered.contains(&index) {
+            "(approved) "
         } else {
-            String::new()
+            ""
         };
-        for finding in &plan.findings {
-            let reason = format!(
-                "{prefix}{} [{}]: {}",
+        let open: Vec<_> = plan
+            .findings
+            .iter()
+            .filter(|finding| !is_accepted(&decision, index, &finding.rule, &finding.address))
+            .collect();
+        for finding in open {
+            let line = format!(
+                "{prefix}{} on {}: {}",
                 finding.rule,
-                finding.severity.label(),
+                escape::for_terminal(&finding.address),
                 escape::for_terminal(&finding.message)
             );
-            match finding.severity {
-                Severity::Critical | Severity::High => blocking.push(reason),
-                Severity::Medium | Severity::Low => warning.push(reason),
-                Severity::Info => {}
+            if thresholds
+                .fail_severity
+                .is_some_and(|limit| finding.severity >= limit)
+            {
+                fail.push(line);
+                let fix = format!(
+                    "{} on {}: {}",
+                    finding.rule,
+                    escape::for_terminal(&finding.address),
+                    first_paragraph(&finding.fix)
+                );
+                if !decision.fixes.contains(&fix) {
+                    decision.fixes.push(fix);
+                }
+            } else if thresholds
+                .warn_severity
+                .is_some_and(|limit| finding.severity >= limit)
+            {
+                warn.push(line);
             }
         }
     }
-    let (verdict, mut reasons) = if !blocking.is_empty() {
-        (Verdict::Fail, blocking)
-    } else if !warning.is_empty() {
-        (Verdict::Warn, warning)
-    } else {
-        (Verdict::Pass, Vec::new())
-    };
-    if reasons.len() > REASONS_NAMED {
-        let more = reasons.len() - REASONS_NAMED;
-        reasons.truncate(REASONS_NAMED);
-        reasons.push(format!("and {more} more"));
+    decision.score = plans
+        .iter()
+        .enumerate()
+        .flat_map(|(index, plan)| plan.findings.iter().map(move |finding| (index, finding)))
+        .filter(|(index, finding)| !is_accepted(&decision, *index, &finding.rule, &finding.address))
+        .map(|(_, finding)| finding.points)
+        .sum::<u32>()
+        .min(100);
+
+    // Thresholds on the plan as a whole; an approval of the exact plan covers them.
+    let uncovered: Vec<&PlanAnalysis> = plans
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| !covered.contains(index))
+        .map(|(_, plan)| plan)
+        .collect();
+    let radius: usize = uncovered
+        .iter()
+        .map(|plan| plan.blast.destroyed.len() + plan.blast.disrupted.len())
+        .sum();
+    let destroyed: usize = uncovered
+        .iter()
+        .map(|plan| plan.blast.destroyed.len())
+        .sum();
+    let in_state: usize = uncovered
+        .iter()
+        .map(|plan| plan.summary.resources_in_state)
+        .sum();
+    let data_loss: usize = uncovered
+        .iter()
+        .map(|plan| plan.blast.data_loss.len())
+        .sum();
+    if let Some(limit) = thresholds.max_blast_radius.filter(|limit| radius > *limit) {
+        fail.push(format!(
+            "blast radius {radius} > {limit} (resources destroyed or disrupted)"
+        ));
+        decision.fixes.push(format!("blast radius: split the change so each plan destroys or disrupts at most {limit} resources, or have a person approve this plan"));
     }
-    Decision { verdict, reasons }
+    if let Some(limit) = thresholds
+        .max_share_of_state
+        .filter(|limit| in_state > 0 && destroyed as f64 / in_state as f64 > *limit)
+    {
+        fail.push(format!(
+            "share of state destroyed {:.0}% > {:.0}%",
+            destroyed as f64 * 100.0 / in_state as f64,
+            limit * 100.0
+        ));
+    }
+    if let Some(limit) = thresholds.max_data_loss.filter(|limit| data_loss > *limit) {
+        fail.push(format!("data loss on {data_loss} resource(s) > {limit}"));
+    }
+    if let Some(limit) = thresholds
+        .fail_score
+        .filter(|limit| decision.score >= *limit)
+    {
+        fail.push(format!("score {} ≥ {limit}", decision.score));
+    } else if let Some(limit) = thresholds
+        .warn_score
+        .filter(|limit| decision.score >= *limit)
+    {
+        warn.push(format!("score {} ≥ {limit}", decision.score));
+    }
+
+    decision.verdict = if !fail.is_empty() {
+        Verdict::Fail
+    } else if !warn.is_empty() {
+        Verdict::Warn
+    } else {
+        Verdict::Pass
+    };
+    fail.extend(warn);
+    decision.reasons = fail;
+    decision
 }
 
-/// The score: the sum of the findings' points, capped at 100, so every
-/// point is explained by a finding.
-pub fn score(plans: &[PlanAnalysis]) -> u32 {
-    plans
-        .iter()
-        .flat_map(|plan| &plan.findings)
-        .map(|finding| finding.points)
-        .sum::<u32>()
-        .min(100)
+fn first_paragraph(text: &str) -> String {
+    text.trim()
+        .split("\n\n")
+        .next()
+        .unwrap_or_default()
+        .replace('\n', " ")
+}
+
+fn is_accepted(decision: &Decision, plan: usize, rule: &str, address: &str) -> bool {
+    decision.accepted.iter().any(|accepted| {
+        accepted.plan == plan && accepted.rule == rule && accepted.address == address
+    })
+}
+
+fn apply_severity_overrides(plans: &mut [PlanAnalysis], policy: &Policy<'_>) {
+    for plan in plans {
+        plan.findings.retain_mut(|finding| {
+            let chosen = policy
+                .severity
+                .get(&finding.rule)
+                .or_else(|| policy.profile.rules.get(&finding.rule));
+            match chosen {
+                Some(RuleOverride::Off) => false,
+                Some(RuleOverride::Severity(severity)) => {
+                    finding.severity = *severity;
+                    if *severity == Severity::Info {
+                        finding.points = 0;
+                    }
+                    true
+                }
+                None => true,
+            }
+        });
+        plan.findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.rule.cmp(&b.rule))
+                .then_with(|| a.address.cmp(&b.address))
+        });
+    }
+}
+
+/// Returns the plans an approval covers as a whole.
+fn apply_approvals(
+    plans: &[PlanAnalysis],
+    policy: &Policy<'_>,
+    decision: &mut Decision,
+) -> Vec<usize> {
+    let mut covered = Vec::new();
+    for loaded in policy.approvals {
+        let name = loaded.path.display();
+        if policy.trusted_approvals_only && !loaded.trusted {
+            decision.notes.push(format!(
+                "approval {name} by {} was not applied: the {} profile honours only approvals from paths blastwall.toml trusts ([approvals] trusted), never from a flag",
+                escape::for_terminal(&loaded.approval.by),
+                policy.profile.name
+            ));
+            continue;
+        }
+        let Some(index) = plans
+            .iter()
+            .position(|plan| plan.fingerprint == loaded.approval.fingerprint)
+        else {
+            decision.notes.push(format!(
+                "approval {name} by {} was not applied: it is for another plan ({}), not one checked here",
+                escape::for_terminal(&loaded.approval.by),
+                escape::bounded(&loaded.approval.fingerprint, 19)
+            ));
+            continue;
+        };
+        covered.push(index);
+        for finding in &plans[index].findings {
+            if loaded
+                .approval
+                .accepts(&plans[index].fingerprint, &finding.rule, &finding.address)
+            {
+                decision.accepted.push(Accepted {
+                    plan: index,
+                    rule: finding.rule.clone(),
+                    address: finding.address.clone(),
+                    why: format!(
+                        "approved by {}{}",
+                        escape::for_terminal(&loaded.approval.by),
+                        loaded
+                            .approval
+                            .reason
+                            .as_deref()
+                            .map(|reason| format!(": {}", escape::for_terminal(reason)))
+                            .unwrap_or_default()
+                    ),
+                });
+            }
+        }
+    }
+    covered
+}
+
+fn apply_ignores(plans: &[PlanAnalysis], policy: &Policy<'_>, decision: &mut Decision) {
+    for ignore in policy.ignores {
+        let place = format!("{}:{}", policy.config_label, ignore.line);
+        if let Some(expiry) = ignore.expires.as_deref().and_then(parse_date)
+            && expiry < policy.today
+        {
+            decision.notes.push(format!(
+                "ignore at {place} ({} on {}) expired on {}; it no longer applies",
+                ignore.rule,
+                ignore.address,
+                ignore.expires.as_deref().unwrap_or_default()
+            ));
+            continue;
+        }
+        if NOT_IGNORABLE.contains(&ignore.rule.as_str()) {
+            decision.notes.push(format!(
+                "ignore at {place}: {} cannot be ignored; approve the exact plan instead",
+                ignore.rule
+            ));
+            continue;
+        }
+        let mut matched = false;
+        for (index, plan) in plans.iter().enumerate() {
+            for finding in &plan.findings {
+                if finding.rule == ignore.rule
+                    && glob_matches(&ignore.address, &finding.address)
+                    && !is_accepted(decision, index, &finding.rule, &finding.address)
+                {
+                    matched = true;
+                    decision.accepted.push(Accepted {
+                        plan: index,
+                        rule: finding.rule.clone(),
+                        address: finding.address.clone(),
+                        why: format!("ignored at {place}: {}", ignore.reason),
+                    });
+                }
+            }
+        }
+        if !matched {
+            decision.notes.push(format!(
+                "ignore at {place} ({} on {}) matched nothing",
+                ignore.rule, ignore.address
+            ));
+        }
+    }
+}
+
+/// Today's date in UTC, from the system clock.
+pub fn today() -> (u32, u32, u32) {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() / 86_400) as i64;
+    civil_from_days(days)
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (u32, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    } as u32;
+    let year = (year_of_era + era * 400 + i64::from(month <= 2)) as u32;
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_418), (2025, 11, 26));
+    }
+
+    #[test]
+    fn gate() {
+        let default = Gate::default();
+        assert_eq!(default.exit(Verdict::Warn), Exit::Pass);
+        assert_eq!(default.exit(Verdict::Fail), Exit::Blocked);
+        assert_eq!(
+            Gate {
+                fail_on_warn: true,
+                exit_zero: false
+            }
+            .exit(Verdict::Warn),
+            Exit::Blocked
+        );
+        assert_eq!(
+            Gate {
+                fail_on_warn: false,
+                exit_zero: true
+            }
+            .exit(Verdict::Fail),
+            Exit::Pass
+        );
+    }
 }

@@ -34,6 +34,7 @@ pub struct Report {
     pub summary: Summary,
     pub author: Author,
     pub profile: String,
+    pub profile_reason: String,
     pub decision: Decision,
     pub score: u32,
     pub warnings: Vec<InputWarning>,
@@ -46,8 +47,9 @@ impl Report {
         decision: Decision,
         warnings: Vec<InputWarning>,
         skipped: Vec<Skipped>,
+        options: &crate::CheckOptions,
     ) -> Self {
-        let score = crate::policy::score(&plans);
+        let score = decision.score;
         let mut summary = Summary::default();
         for plan in &plans {
             summary.add(&plan.summary);
@@ -55,11 +57,9 @@ impl Report {
         Self {
             plans,
             summary,
-            author: Author {
-                kind: AuthorKind::Unknown,
-                reason: "author detection is not configured in this version".to_owned(),
-            },
-            profile: "default".to_owned(),
+            author: options.author.clone(),
+            profile: options.profile.name.clone(),
+            profile_reason: options.profile_reason.clone(),
             decision,
             score,
             warnings,

@@ -23,11 +23,34 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<(
     }
     writeln!(
         out,
-        "  profile: {} · author: {} ({})",
+        "  profile: {} ({}) · author: {}",
         report.profile,
-        report.author.kind.label(),
-        report.author.reason
+        for_terminal(&report.profile_reason),
+        report.author.kind.label()
     )?;
+    if !report.decision.fixes.is_empty() {
+        writeln!(out, "  {}", paint("to pass:", Style::new().bold(), color))?;
+        for fix in &report.decision.fixes {
+            writeln!(out, "    - {fix}")?;
+        }
+    }
+    for accepted in &report.decision.accepted {
+        writeln!(
+            out,
+            "  accepted: {} on {} ({})",
+            accepted.rule,
+            for_terminal(&accepted.address),
+            for_terminal(&accepted.why)
+        )?;
+    }
+    for note in &report.decision.notes {
+        writeln!(
+            out,
+            "  {} {}",
+            paint("note:", Style::new().yellow(), color),
+            for_terminal(note)
+        )?;
+    }
     for plan in &report.plans {
         writeln!(out)?;
         writeln!(

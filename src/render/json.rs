@@ -17,6 +17,13 @@ struct ReportV1<'a> {
     plans: Vec<PlanV1<'a>>,
     author: AuthorV1<'a>,
     profile: &'a str,
+    profile_reason: &'a str,
+    /// Findings not counted: ignored by the config or approved, with why.
+    accepted: Vec<AcceptedV1<'a>>,
+    /// Ignores that matched nothing or expired, approvals that did not apply.
+    notes: &'a [String],
+    /// For each failing finding or threshold, what would make the plan pass.
+    fixes: &'a [String],
     verdict: &'static str,
     reasons: &'a [String],
     score: u32,
@@ -174,6 +181,14 @@ struct FindingV1<'a> {
 }
 
 #[derive(Serialize)]
+struct AcceptedV1<'a> {
+    plan: usize,
+    rule: &'a str,
+    address: &'a str,
+    why: &'a str,
+}
+
+#[derive(Serialize)]
 struct EvidenceV1<'a> {
     path: &'a str,
     before: Option<&'a str>,
@@ -252,6 +267,20 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             reason: &report.author.reason,
         },
         profile: &report.profile,
+        profile_reason: &report.profile_reason,
+        accepted: report
+            .decision
+            .accepted
+            .iter()
+            .map(|accepted| AcceptedV1 {
+                plan: accepted.plan,
+                rule: &accepted.rule,
+                address: &accepted.address,
+                why: &accepted.why,
+            })
+            .collect(),
+        notes: &report.decision.notes,
+        fixes: &report.decision.fixes,
         verdict: report.decision.verdict.label(),
         reasons: &report.decision.reasons,
         score: report.score,

@@ -251,7 +251,7 @@ pub struct TomlError {
 }
 
 impl RuleError {
-    fn toml(path: &str, text: &str, error: &toml::de::Error) -> Self {
+    pub(crate) fn toml(path: &str, text: &str, error: &toml::de::Error) -> Self {
         Self::Toml(Box::new(TomlError {
             path: path.to_owned(),
             message: error.message().to_owned(),

@@ -6,6 +6,7 @@ mod common;
 mod corpus;
 mod graph;
 mod input;
+mod policy;
 mod rules;
 mod schema;
 mod terraform;

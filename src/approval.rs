@@ -1,0 +1,117 @@
+//! Approvals bound to one plan: a record of who accepted which findings of
+//! the plan with a given fingerprint. Any other plan — even one resource
+//! different — has another fingerprint and is not covered.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::PlanAnalysis;
+use crate::rules::Severity;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Accepted {
+    pub rule: String,
+    pub address: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    pub approval_version: u32,
+    pub fingerprint: String,
+    /// The plan as it was named when approved (information only).
+    pub plan: String,
+    pub by: String,
+    pub reason: Option<String>,
+    pub accepts: Vec<Accepted>,
+}
+
+impl Approval {
+    /// Accepts every finding above info of the plan.
+    pub fn of(plan: &PlanAnalysis, by: &str, reason: Option<&str>) -> Self {
+        let mut accepts: Vec<Accepted> = plan
+            .findings
+            .iter()
+            .filter(|finding| finding.severity > Severity::Info)
+            .map(|finding| Accepted {
+                rule: finding.rule.clone(),
+                address: finding.address.clone(),
+            })
+            .collect();
+        accepts.dedup();
+        Approval {
+            approval_version: 1,
+            fingerprint: plan.fingerprint.clone(),
+            plan: plan.label.clone(),
+            by: by.to_owned(),
+            reason: reason.map(str::to_owned),
+            accepts,
+        }
+    }
+
+    pub fn accepts(&self, fingerprint: &str, rule: &str, address: &str) -> bool {
+        self.fingerprint == fingerprint
+            && self
+                .accepts
+                .iter()
+                .any(|accepted| accepted.rule == rule && accepted.address == address)
+    }
+}
+
+/// An approval and where it came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub approval: Approval,
+    pub path: PathBuf,
+    /// From a path `blastwall.toml` trusts, not only from the command line.
+    pub trusted: bool,
+}
+
+/// Reads approval files (`*.json`) from files or directories; unreadable
+/// ones are reported, not skipped silently.
+pub fn load(paths: &[PathBuf], trusted: bool) -> (Vec<Loaded>, Vec<String>) {
+    let mut loaded = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        let files: Vec<PathBuf> = if path.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+                .map(|entries| {
+                    entries
+                        .flatten()
+                        .map(|entry| entry.path())
+                        .filter(|file| is_json(file))
+                        .collect()
+                })
+                .unwrap_or_default();
+            files.sort();
+            files
+        } else {
+            vec![path.clone()]
+        };
+        for file in files {
+            match std::fs::read_to_string(&file)
+                .map_err(|error| error.to_string())
+                .and_then(|text| {
+                    serde_json::from_str::<Approval>(&text).map_err(|error| error.to_string())
+                }) {
+                Ok(approval) => loaded.push(Loaded {
+                    approval,
+                    path: file,
+                    trusted,
+                }),
+                Err(error) => problems.push(format!(
+                    "{}: not an approval record: {error}",
+                    file.display()
+                )),
+            }
+        }
+    }
+    (loaded, problems)
+}
+
+fn is_json(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|extension| extension == "json")
+}

@@ -1,0 +1,292 @@
+//! Profiles, author detection, config, ignores, approvals and exit codes,
+//! as a user meets them on the command line.
+
+use crate::common::{blastwall, flat, transcript};
+
+/// Destroy-first replace of a load balancer target group: medium in general,
+/// high for an agent.
+const DOWNTIME: &str = "testdata/rules/replace-downtime/fires/plan.json";
+const DB_DELETED: &str = "testdata/plans/db-deleted/plan.json";
+const NO_CHANGES: &str = "testdata/plans/no-changes/plan.json";
+
+#[test]
+fn same_plan_fails_for_an_agent_and_warns_for_a_person() {
+    let agent = blastwall()
+        .args(["check", DOWNTIME, "--author", "agent"])
+        .output()
+        .unwrap();
+    let human = blastwall()
+        .args(["check", DOWNTIME, "--author", "human"])
+        .output()
+        .unwrap();
+    assert_eq!(agent.status.code(), Some(3), "{}", transcript(&agent));
+    assert_eq!(human.status.code(), Some(0), "{}", transcript(&human));
+    assert!(String::from_utf8_lossy(&human.stdout).starts_with("! WARN"));
+    insta::assert_snapshot!("policy-agent", transcript(&agent));
+    insta::assert_snapshot!("policy-human", transcript(&human));
+}
+
+#[test]
+fn auto_detection_picks_the_profile_and_says_why() {
+    let claude = blastwall()
+        .args(["check", NO_CHANGES])
+        .env("CLAUDECODE", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&claude.stdout);
+    assert!(
+        text.contains(
+            "profile: agent (author is an agent: CLAUDECODE is set: Claude Code is running)"
+        ),
+        "{text}"
+    );
+
+    let scrubbed = blastwall().args(["check", NO_CHANGES]).output().unwrap();
+    let text = String::from_utf8_lossy(&scrubbed.stdout);
+    assert!(
+        text.contains("an unknown author is treated as possibly an agent"),
+        "{text}"
+    );
+
+    let explicit = blastwall()
+        .args(["check", NO_CHANGES])
+        .env("CLAUDECODE", "1")
+        .env("BLASTWALL_AUTHOR", "human")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&explicit.stdout)
+            .contains("profile: human (author is a person: BLASTWALL_AUTHOR=human)")
+    );
+}
+
+#[test]
+fn every_agent_variable_in_the_data_file_is_detected() {
+    let agents = blastwall::author::Agents::builtin().unwrap();
+    assert!(agents.agent.len() >= 5);
+    for agent in &agents.agent {
+        for variable in &agent.env {
+            let output = blastwall()
+                .args(["check", NO_CHANGES, "--format", "json"])
+                .env(variable, "1")
+                .output()
+                .unwrap();
+            let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+            assert_eq!(
+                report["author"]["kind"], "agent",
+                "{variable} ({})",
+                agent.name
+            );
+            assert_eq!(report["profile"], "agent");
+        }
+    }
+}
+
+#[test]
+fn github_pull_requests_by_bots_or_with_agent_trailers_are_agents() {
+    let dir = tempfile::tempdir().unwrap();
+    let event = |login: &str, kind: &str| {
+        let path = dir.path().join(format!("{kind}.json"));
+        std::fs::write(
+            &path,
+            format!(r#"{{"pull_request":{{"number":12,"user":{{"login":"{login}","type":"{kind}"}},"base":{{"sha":"0000000"}},"head":{{"sha":"1111111"}}}}}}"#),
+        )
+        .unwrap();
+        path
+    };
+    let bot = blastwall()
+        .args(["check", NO_CHANGES, "--format", "json"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_EVENT_PATH", event("copilot-swe-agent[bot]", "Bot"))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&bot.stdout).unwrap();
+    assert_eq!(report["author"]["kind"], "agent");
+    assert!(
+        report["author"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("copilot-swe-agent[bot]")
+    );
+
+    let person = blastwall()
+        .args(["check", NO_CHANGES, "--format", "json"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_EVENT_PATH", event("alice", "User"))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&person.stdout).unwrap();
+    assert_eq!(report["author"]["kind"], "human", "{report:#}");
+    assert_eq!(report["profile"], "human");
+}
+
+#[test]
+fn config_errors_point_at_their_lines_all_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("blastwall.toml");
+    std::fs::write(
+        &config,
+        "profile = \"agent\"\nthreshold = 3\n[targets]\naccount = [\"1\"]\n",
+    )
+    .unwrap();
+    let output = blastwall()
+        .args(["check", NO_CHANGES, "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("2 problem(s)"), "{stderr}");
+    assert!(stderr.contains("unknown key `threshold`"), "{stderr}");
+    assert!(stderr.contains("blastwall.toml:2:1"), "{stderr}");
+}
+
+#[test]
+fn ignores_accept_findings_and_stale_or_expired_ones_are_noted() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("blastwall.toml");
+    std::fs::write(
+        &config,
+        r#"[[ignore]]
+rule = "data-loss"
+address = "aws_db_instance.*"
+reason = "the orders database is being retired"
+
+[[ignore]]
+rule = "index-shift"
+address = "module.nothing.*"
+reason = "stale"
+
+[[ignore]]
+rule = "data-loss"
+address = "*"
+reason = "too old"
+expires = "2020-01-01"
+"#,
+    )
+    .unwrap();
+    let output = blastwall()
+        .args(["check", DB_DELETED, "--author", "human", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let text = flat(&output.stdout);
+    assert!(
+        text.contains("accepted: data-loss on aws_db_instance.orders (ignored at"),
+        "{text}"
+    );
+    assert!(
+        text.contains("blastwall.toml:6 (index-shift on module.nothing.*) matched nothing"),
+        "{text}"
+    );
+    assert!(
+        text.contains("blastwall.toml:11 (data-loss on *) expired on 2020-01-01"),
+        "{text}"
+    );
+}
+
+#[test]
+fn approvals_cover_exactly_one_plan_and_never_from_an_agent_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let approval = dir.path().join("approval.json");
+    let approve = blastwall()
+        .args([
+            "approve",
+            DB_DELETED,
+            "--by",
+            "alice",
+            "--reason",
+            "retiring orders",
+            "--out",
+        ])
+        .arg(&approval)
+        .output()
+        .unwrap();
+    assert_eq!(approve.status.code(), Some(0), "{}", transcript(&approve));
+
+    // A person's run honours the approval given on the command line.
+    let human = blastwall()
+        .args(["check", DB_DELETED, "--author", "human", "--approvals"])
+        .arg(&approval)
+        .output()
+        .unwrap();
+    assert_eq!(human.status.code(), Some(0), "{}", transcript(&human));
+    assert!(flat(&human.stdout).contains("approved by alice: retiring orders"));
+
+    // Another plan is not covered.
+    let other = blastwall()
+        .args([
+            "check",
+            "testdata/rules/data-loss/fires/plan.json",
+            "--author",
+            "human",
+            "--approvals",
+        ])
+        .arg(&approval)
+        .output()
+        .unwrap();
+    assert_eq!(other.status.code(), Some(3), "{}", transcript(&other));
+    assert!(flat(&other.stdout).contains("it is for another plan"));
+
+    // The agent profile ignores approvals from a flag…
+    let agent = blastwall()
+        .args(["check", DB_DELETED, "--author", "agent", "--approvals"])
+        .arg(&approval)
+        .output()
+        .unwrap();
+    assert_eq!(agent.status.code(), Some(3), "{}", transcript(&agent));
+    assert!(
+        flat(&agent.stdout).contains("honours only approvals from paths blastwall.toml trusts")
+    );
+
+    // …but honours them from a path the config trusts.
+    let config = dir.path().join("blastwall.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[approvals]\ntrusted = [{:?}]\n",
+            approval.display().to_string()
+        ),
+    )
+    .unwrap();
+    let trusted = blastwall()
+        .args(["check", DB_DELETED, "--author", "agent", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(trusted.status.code(), Some(0), "{}", transcript(&trusted));
+
+    // An agent cannot approve its own plan.
+    let by_agent = blastwall()
+        .args(["approve", DB_DELETED, "--by", "bot"])
+        .env("CLAUDECODE", "1")
+        .output()
+        .unwrap();
+    assert_eq!(by_agent.status.code(), Some(1));
+    assert!(flat(&by_agent.stderr).contains("an AI agent cannot approve a plan"));
+}
+
+#[test]
+fn fail_on_warn_and_exit_zero() {
+    let warn = blastwall()
+        .args(["check", DOWNTIME, "--author", "human"])
+        .output()
+        .unwrap();
+    assert_eq!(warn.status.code(), Some(0));
+    let strict = blastwall()
+        .args(["check", DOWNTIME, "--author", "human", "--fail-on", "warn"])
+        .output()
+        .unwrap();
+    assert_eq!(strict.status.code(), Some(3));
+    let report_only = blastwall()
+        .args(["check", DB_DELETED, "--exit-zero"])
+        .output()
+        .unwrap();
+    assert_eq!(report_only.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&report_only.stdout).starts_with("✖ FAIL"));
+    let unknown_profile = blastwall()
+        .args(["check", NO_CHANGES, "--profile", "lenient"])
+        .output()
+        .unwrap();
+    assert_eq!(unknown_profile.status.code(), Some(2));
+}
