@@ -1,8 +1,6 @@
 //! What one plan changes: counts, the list of changes, what exists in state,
 //! and the plan's health. Pure data in, data out; nothing here prints.
 
-use sha2::{Digest, Sha256};
-
 use crate::escape;
 use crate::graph::ResourceGraph;
 use crate::graph::blast::{self, BlastRadius, Destruction};
@@ -268,25 +266,27 @@ fn resources_in_state(plan: &Plan<'_>, changes: &[ResourceChange<'_>]) -> usize 
     from_state.max(from_changes)
 }
 
-/// A hash of what the plan would do: every change's address, actions and
-/// before/after values, in the order Terraform wrote them.
+/// A hash of what the plan would do: every change's address, deposed key,
+/// actions and before/after values, in address order (BLAKE3: fast enough
+/// for 500 MB plans, and collision-resistant, so an approval cannot be
+/// reused for another plan).
 fn fingerprint(changes: &[ResourceChange<'_>]) -> String {
-    let mut hasher = Sha256::new();
-    for change in changes {
+    let mut ordered: Vec<&ResourceChange<'_>> = changes.iter().collect();
+    ordered.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
+    let mut hasher = blake3::Hasher::new();
+    for change in ordered {
         hasher.update(change.address.as_bytes());
-        hasher.update([0]);
+        hasher.update(&[0]);
         hasher.update(change.deposed.as_deref().unwrap_or_default().as_bytes());
-        hasher.update([0]);
+        hasher.update(&[0]);
         hasher.update(change.change.actions.as_list().join(",").as_bytes());
-        hasher.update([0]);
+        hasher.update(&[0]);
         for payload in [change.change.before, change.change.after] {
             hasher.update(payload.map_or("null", |raw| raw.get()).as_bytes());
-            hasher.update([0]);
+            hasher.update(&[0]);
         }
     }
-    let digest = hasher.finalize();
-    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!("sha256:{hex}")
+    format!("blake3:{}", hasher.finalize().to_hex())
 }
 
 /// String values of variables the configuration marks sensitive: their

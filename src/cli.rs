@@ -39,6 +39,16 @@ Exit codes: 0 pass or warn, 1 no verdict (bad input or tool failure), 2 usage er
     Explain(ExplainArgs),
     /// Accept the findings of one exact plan: writes an approval record bound to its fingerprint
     Approve(ApproveArgs),
+    /// Serve the Model Context Protocol over stdio: tools check_plan, explain_rule, blast_radius
+    Mcp(McpArgs),
+    /// Check the plan, then apply exactly that plan only if it passes
+    #[command(after_help = "Examples:
+  blastwall guard -- terraform apply              # plans to a temporary file, checks it, applies that file
+  blastwall guard -- terraform apply plan.out     # checks and applies the saved plan
+  blastwall guard -- tofu destroy -auto-approve   # -auto-approve never skips the check
+
+Exit codes: 3 when the check blocks (nothing is applied); otherwise terraform's own exit code.")]
+    Guard(GuardArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -74,8 +84,9 @@ pub struct CheckArgs {
     pub paths: Vec<String>,
 
     /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// Output format [default: agent when an AI agent is detected, else human]
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
 
     /// Terraform or OpenTofu binary used to convert binary plan files
     /// [default: `terraform` on PATH, else `tofu`]
@@ -113,12 +124,32 @@ pub struct CheckArgs {
     /// Report the verdict but always exit 0 (unless the input is unreadable)
     #[arg(long)]
     pub exit_zero: bool,
+
+    /// Longest Markdown report, in characters (GitHub 65536, Azure DevOps 150000, Bitbucket 32000)
+    #[arg(long, value_name = "CHARS", default_value_t = 65_536)]
+    pub max_length: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
     Warn,
     Fail,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GuardArgs {
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// The terraform or tofu command to run, after `--`
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct McpArgs {
+    /// Profile for every check [default: agent]
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -144,6 +175,14 @@ pub enum Format {
     Human,
     /// The versioned report object (schema_version 1)
     Json,
+    /// Terse and stable, for AI agents: one line per finding, the verdict last
+    Agent,
+    /// A pull-request comment (GitHub, GitLab, Azure DevOps, Bitbucket)
+    Markdown,
+    /// SARIF 2.1.0 for code scanning
+    Sarif,
+    /// GitHub Actions annotations; the Markdown report goes to $GITHUB_STEP_SUMMARY
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -234,6 +234,19 @@ pub enum RunError {
     #[diagnostic(code(blastwall::usage), help("approve each plan file on its own"))]
     ApproveOnePlan { count: usize },
 
+    #[error(
+        "guard needs the command to wrap after `--`, e.g. `blastwall guard -- terraform apply`"
+    )]
+    #[diagnostic(code(blastwall::usage))]
+    GuardUsage,
+
+    #[error("cannot run `{binary}`: {message}")]
+    #[diagnostic(
+        code(blastwall::guard::spawn),
+        help("check that terraform or tofu is installed and on PATH")
+    )]
+    GuardSpawn { binary: String, message: String },
+
     #[error("no rule `{id}`")]
     #[diagnostic(code(blastwall::usage), help("known rules: {known}"))]
     UnknownRule { id: String, known: String },

@@ -12,7 +12,9 @@ pub mod error;
 pub mod escape;
 pub mod exit;
 pub mod graph;
+pub mod guard;
 pub mod input;
+pub mod mcp;
 pub mod model;
 pub mod policy;
 pub mod profile;
@@ -46,16 +48,61 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
                 use_color(args.color, std::io::stderr().is_terminal()),
             )
             .map_err(RunError::Output)?;
+            // As oxlint does: an agent gets the terse format unless it asks for another.
+            let format =
+                args.format
+                    .unwrap_or(if report.author.kind == report::AuthorKind::Agent {
+                        Format::Agent
+                    } else {
+                        Format::Human
+                    });
             let mut out = std::io::BufWriter::new(stdout.lock());
-            match args.format {
+            match format {
                 Format::Human => render::human::render(&report, &mut out, color),
                 Format::Json => render::json::render(&report, &mut out),
+                Format::Agent => render::agent::render(&report, &mut out),
+                Format::Markdown => render::markdown::render(&report, &mut out, args.max_length),
+                Format::Sarif => render::sarif::render(&report, &options.rules, &mut out),
+                Format::Github => {
+                    if let Some(summary) =
+                        std::env::var_os("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty())
+                    {
+                        append_step_summary(
+                            std::path::Path::new(&summary),
+                            &report,
+                            STEP_SUMMARY_LIMIT,
+                        )?;
+                    }
+                    render::github::render(&report, &mut out)
+                }
             }
             .and_then(|()| out.flush())
             .map_err(RunError::Output)?;
             Ok(options.gate.exit(report.decision.verdict))
         }
         Command::Approve(args) => approve(args),
+        Command::Mcp(args) => mcp::serve(args.profile.clone()).map(|()| Exit::Pass),
+        Command::Guard(args) => {
+            let options = CheckOptions::from_args(&args.check)?;
+            let color = use_color(args.check.color, std::io::stderr().is_terminal());
+            let format = args.check.format;
+            guard::run(&args.command, &options, &mut |report| {
+                // The report goes to stderr: stdout belongs to terraform.
+                let mut err = std::io::stderr().lock();
+                render::warnings(report, &mut err, color).map_err(RunError::Output)?;
+                let chosen = format.unwrap_or(if report.author.kind == report::AuthorKind::Agent {
+                    Format::Agent
+                } else {
+                    Format::Human
+                });
+                match chosen {
+                    Format::Json => render::json::render(report, &mut err),
+                    Format::Agent => render::agent::render(report, &mut err),
+                    _ => render::human::render(report, &mut err, color),
+                }
+                .map_err(RunError::Output)
+            })
+        }
         Command::Rules(args) => {
             let rules = load_rules(&args.rules)?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -87,6 +134,34 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
             Ok(Exit::Pass)
         }
     }
+}
+
+/// GitHub allows 1 MiB of job summary per step; the PR comment is the one
+/// that must fit 65,536 characters, and its truncation note points here.
+const STEP_SUMMARY_LIMIT: usize = 1_000_000;
+
+/// The Markdown report, appended to the job summary file GitHub Actions names.
+fn append_step_summary(
+    path: &std::path::Path,
+    report: &Report,
+    max_length: usize,
+) -> Result<(), RunError> {
+    let mut text = Vec::new();
+    render::markdown::render(report, &mut text, max_length).map_err(RunError::Output)?;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|source| RunError::WriteFile {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    file.write_all(&text)
+        .and_then(|()| file.write_all(b"\n"))
+        .map_err(|source| RunError::WriteFile {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 /// `blastwall approve`: checks the plan and records its findings as accepted,

@@ -109,6 +109,7 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
     let thresholds = &policy.thresholds;
     let mut fail = Vec::new();
     let mut warn = Vec::new();
+    let mut fixes_seen = std::collections::HashSet::new();
     for (index, plan) in plans.iter().enumerate() {
         let prefix = if covered.contains(&index) {
             "(approved) "
@@ -138,7 +139,7 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
                     escape::for_terminal(&finding.address),
                     first_paragraph(&finding.fix)
                 );
-                if !decision.fixes.contains(&fix) {
+                if fixes_seen.insert(fix.clone()) {
                     decision.fixes.push(fix);
                 }
             } else if thresholds

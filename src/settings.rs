@@ -13,6 +13,7 @@ use crate::report::{Author, AuthorKind};
 use crate::rules::{RuleSet, kinds::Targets};
 
 /// Everything `check` needs besides the inputs.
+#[derive(Clone)]
 pub struct CheckOptions {
     pub terraform_bin: Option<PathBuf>,
     pub rules: RuleSet,

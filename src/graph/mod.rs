@@ -179,6 +179,9 @@ impl ResourceGraph {
 #[derive(Default)]
 struct Builder {
     graph: DiGraph<Node, EdgeSources>,
+    /// petgraph's `find_edge` walks a node's edge list, and hub resources
+    /// (a VPC, a KMS key) have tens of thousands: deduplicate in O(1) instead.
+    edges: HashMap<(NodeIndex, NodeIndex), petgraph::graph::EdgeIndex>,
     by_address: HashMap<String, NodeIndex>,
     /// Configuration address (`module.a.aws_x.y`) → its instances.
     by_config_address: HashMap<String, Vec<NodeIndex>>,
@@ -222,10 +225,11 @@ impl Builder {
         if dependency == dependent {
             return;
         }
-        match self.graph.find_edge(dependency, dependent) {
-            Some(edge) => self.graph[edge].insert(source),
+        match self.edges.get(&(dependency, dependent)) {
+            Some(edge) => self.graph[*edge].insert(source),
             None => {
-                self.graph.add_edge(dependency, dependent, source);
+                let edge = self.graph.add_edge(dependency, dependent, source);
+                self.edges.insert((dependency, dependent), edge);
             }
         }
     }

@@ -18,8 +18,15 @@ use crate::rules::Severity;
 
 pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
     verdict_line(report, out, color)?;
-    for reason in &report.decision.reasons {
+    for reason in report.decision.reasons.iter().take(REASONS_LISTED) {
         writeln!(out, "  - {reason}")?;
+    }
+    if report.decision.reasons.len() > REASONS_LISTED {
+        writeln!(
+            out,
+            "  - … and {} more (listed with the findings below)",
+            report.decision.reasons.len() - REASONS_LISTED
+        )?;
     }
     writeln!(
         out,
@@ -30,8 +37,15 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<(
     )?;
     if !report.decision.fixes.is_empty() {
         writeln!(out, "  {}", paint("to pass:", Style::new().bold(), color))?;
-        for fix in &report.decision.fixes {
+        for fix in report.decision.fixes.iter().take(REASONS_LISTED) {
             writeln!(out, "    - {fix}")?;
+        }
+        if report.decision.fixes.len() > REASONS_LISTED {
+            writeln!(
+                out,
+                "    - … and {} more (`--format json` lists them all)",
+                report.decision.fixes.len() - REASONS_LISTED
+            )?;
         }
     }
     for accepted in &report.decision.accepted {
@@ -139,6 +153,9 @@ fn verdict_line(report: &Report, out: &mut dyn Write, color: bool) -> io::Result
         summary_line(&report.summary)
     )
 }
+
+/// Reasons under the verdict line; the findings below list everything.
+const REASONS_LISTED: usize = 8;
 
 /// Findings listed per plan; the rest are counted (JSON lists all).
 const FINDINGS_LISTED: usize = 40;

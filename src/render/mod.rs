@@ -1,8 +1,12 @@
 //! One module per output format, each reading a finished [`Report`].
 
+pub mod agent;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod markdown;
 pub mod rules_doc;
+pub mod sarif;
 
 use std::io::{self, Write};
 

@@ -29,7 +29,7 @@ fn same_plan_fails_for_an_agent_and_warns_for_a_person() {
 #[test]
 fn auto_detection_picks_the_profile_and_says_why() {
     let claude = blastwall()
-        .args(["check", NO_CHANGES])
+        .args(["check", NO_CHANGES, "--format", "human"])
         .env("CLAUDECODE", "1")
         .output()
         .unwrap();

@@ -8,7 +8,12 @@ use crate::rules::Draft;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    /// Classes that count; empty means every class.
+    #[serde(default)]
     pub classes: Vec<String>,
+    /// Address globs that count (`*` matches anything); empty means every address.
+    #[serde(default)]
+    pub addresses: Vec<String>,
     pub actions: Vec<ActionName>,
 }
 
@@ -22,20 +27,23 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
         })
         .filter_map(|change| {
             let class = context.classes.class_of(&change.resource_type);
-            params
-                .classes
-                .iter()
-                .any(|wanted| wanted == class)
-                .then(|| {
-                    Draft::new(
-                        change.address.clone(),
-                        format!(
-                            "{} ({class}) is destroyed ({})",
-                            change.address,
-                            change.change.actions.label()
-                        ),
-                    )
-                })
+            let class_matches =
+                params.classes.is_empty() || params.classes.iter().any(|wanted| wanted == class);
+            let address_matches = params.addresses.is_empty()
+                || params
+                    .addresses
+                    .iter()
+                    .any(|pattern| crate::config::glob_matches(pattern, &change.address));
+            (class_matches && address_matches).then(|| {
+                Draft::new(
+                    change.address.clone(),
+                    format!(
+                        "{} ({class}) is destroyed ({})",
+                        change.address,
+                        change.change.actions.label()
+                    ),
+                )
+            })
         })
         .collect()
 }

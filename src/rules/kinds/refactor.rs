@@ -17,6 +17,9 @@ pub struct Params {
     pub ignore: Vec<String>,
 }
 
+/// Resource type and provider: only these can be the same object.
+type Kind<'a> = (&'a str, Option<&'a str>);
+
 pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
     let deleted: Vec<_> = managed(context)
         .filter(|change| change.change.actions == Actions::Delete)
@@ -27,27 +30,39 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
     if deleted.is_empty() || created.is_empty() {
         return Vec::new();
     }
+    // Each payload is parsed once; candidates are grouped by type and provider.
+    let mut by_kind: std::collections::HashMap<Kind<'_>, Vec<(usize, Value)>> =
+        std::collections::HashMap::new();
+    for (index, delete) in deleted.iter().enumerate() {
+        if let Some(before) = values::parse(delete.change.before) {
+            by_kind
+                .entry((
+                    delete.resource_type.as_str(),
+                    delete.provider_name.as_deref(),
+                ))
+                .or_default()
+                .push((index, before));
+        }
+    }
     let mut used = vec![false; deleted.len()];
     let mut drafts = Vec::new();
     for create in created {
+        let Some(candidates) = by_kind.get(&(
+            create.resource_type.as_str(),
+            create.provider_name.as_deref(),
+        )) else {
+            continue;
+        };
         let Some(after) = values::parse(create.change.after) else {
             continue;
         };
         let unknown = values::parse(create.change.after_unknown);
-        for (index, delete) in deleted.iter().enumerate() {
-            if used[index]
-                || delete.resource_type != create.resource_type
-                || delete.provider_name != create.provider_name
-            {
+        for (index, before) in candidates {
+            if used[*index] || !same_object(before, &after, unknown.as_ref(), &params.ignore) {
                 continue;
             }
-            let Some(before) = values::parse(delete.change.before) else {
-                continue;
-            };
-            if !same_object(&before, &after, unknown.as_ref(), &params.ignore) {
-                continue;
-            }
-            used[index] = true;
+            used[*index] = true;
+            let delete = deleted[*index];
             let mut draft = Draft::new(
                 delete.address.clone(),
                 format!(

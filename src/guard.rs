@@ -1,0 +1,256 @@
+//! `blastwall guard -- terraform apply [ARGS…]`: the seatbelt in the path of
+//! apply. It makes (or takes) the saved plan, checks it, and only on pass
+//! applies exactly that plan file, forwarding its output and exit code.
+//! `-auto-approve` never bypasses the check.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::error::RunError;
+use crate::exit::Exit;
+use crate::input::Source;
+use crate::policy::Verdict;
+use crate::report::Report;
+use crate::{CheckOptions, check};
+
+/// What the wrapped command asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    /// `terraform`, `tofu` or a path to either.
+    pub binary: String,
+    /// Global options before the subcommand (`-chdir=DIR`).
+    pub global: Vec<String>,
+    pub subcommand: String,
+    /// Options after the subcommand.
+    pub options: Vec<String>,
+    /// A saved plan given to `apply`.
+    pub plan_file: Option<String>,
+}
+
+/// Options of `apply` that `plan` does not take.
+const APPLY_ONLY: &[&str] = &["-auto-approve", "-backup", "-state-out"];
+/// Options `apply PLANFILE` accepts (the plan fixes everything else).
+const SAVED_PLAN_APPLY: &[&str] = &[
+    "-no-color",
+    "-lock",
+    "-lock-timeout",
+    "-parallelism",
+    "-input",
+    "-backup",
+    "-state-out",
+    "-compact-warnings",
+    "-json",
+];
+
+pub fn parse(command: &[String]) -> Option<Invocation> {
+    let (binary, rest) = command.split_first()?;
+    let position = rest.iter().position(|arg| !arg.starts_with('-'))?;
+    let global = rest[..position].to_vec();
+    let subcommand = rest[position].clone();
+    let mut options = Vec::new();
+    let mut plan_file = None;
+    for arg in &rest[position + 1..] {
+        if arg.starts_with('-') {
+            options.push(arg.clone());
+        } else if subcommand == "apply" && plan_file.is_none() {
+            plan_file = Some(arg.clone());
+        } else {
+            options.push(arg.clone());
+        }
+    }
+    Some(Invocation {
+        binary: binary.clone(),
+        global,
+        subcommand,
+        options,
+        plan_file,
+    })
+}
+
+fn name_of(option: &str) -> &str {
+    option.split('=').next().unwrap_or(option)
+}
+
+impl Invocation {
+    pub fn destroys_or_applies(&self) -> bool {
+        matches!(self.subcommand.as_str(), "apply" | "destroy")
+    }
+
+    fn working_dir(&self) -> PathBuf {
+        self.global
+            .iter()
+            .find_map(|option| option.strip_prefix("-chdir="))
+            .map_or_else(|| PathBuf::from("."), PathBuf::from)
+    }
+
+    /// `plan -out FILE` with the planning options of the original command.
+    fn plan_command(&self, out: &Path) -> Vec<String> {
+        let mut args = self.global.clone();
+        args.push("plan".to_owned());
+        if self.subcommand == "destroy" {
+            args.push("-destroy".to_owned());
+        }
+        args.extend(
+            self.options
+                .iter()
+                .filter(|option| !APPLY_ONLY.contains(&name_of(option)))
+                .cloned(),
+        );
+        args.push("-input=false".to_owned());
+        args.push(format!("-out={}", out.display()));
+        args
+    }
+
+    /// `apply FILE`: exactly the checked plan, nothing re-planned.
+    fn apply_command(&self, plan: &Path) -> Vec<String> {
+        let mut args = self.global.clone();
+        args.push("apply".to_owned());
+        args.extend(
+            self.options
+                .iter()
+                .filter(|option| SAVED_PLAN_APPLY.contains(&name_of(option)))
+                .cloned(),
+        );
+        args.push(plan.display().to_string());
+        args
+    }
+}
+
+/// Runs the guard; `render` prints the report (the caller's format).
+pub fn run(
+    command: &[String],
+    options: &CheckOptions,
+    render: &mut dyn FnMut(&Report) -> Result<(), RunError>,
+) -> Result<Exit, RunError> {
+    let Some(invocation) = parse(command) else {
+        return Err(RunError::GuardUsage);
+    };
+    if !invocation.destroys_or_applies() {
+        // Not a change to infrastructure: run it as it is.
+        return forward(&invocation.binary, &command[1..]);
+    }
+    let workdir = invocation.working_dir();
+    let (plan_path, _temporary) = match &invocation.plan_file {
+        Some(file) => (resolve(&workdir, file), None),
+        None => {
+            let temporary = tempfile::Builder::new()
+                .prefix(".blastwall-guard-")
+                .suffix(".tfplan")
+                .tempfile_in(&workdir)
+                .map_err(RunError::Output)?;
+            let path = temporary.path().to_path_buf();
+            let file_name = path.file_name().map(PathBuf::from).unwrap_or_default();
+            eprintln!(
+                "blastwall guard: planning first ({} plan -out …)",
+                invocation.binary
+            );
+            let planned = forward(&invocation.binary, &invocation.plan_command(&file_name))?;
+            if planned != Exit::Pass {
+                eprintln!(
+                    "blastwall guard: `{} plan` failed; nothing was applied",
+                    invocation.binary
+                );
+                return Ok(Exit::NoVerdict);
+            }
+            (path, Some(temporary))
+        }
+    };
+    let mut options = options.clone();
+    options
+        .terraform_bin
+        .get_or_insert_with(|| PathBuf::from(&invocation.binary));
+    let report = check(&[Source::Path(plan_path.clone())], &options)?;
+    render(&report)?;
+    let exit = options.gate.exit(report.decision.verdict);
+    if exit == Exit::Blocked {
+        eprintln!(
+            "blastwall guard: {} blocked; nothing was applied. Fix the plan, or have a person approve this exact plan (`blastwall approve`).",
+            match report.decision.verdict {
+                Verdict::Fail => "the plan failed the check:",
+                _ => "the plan was",
+            }
+        );
+        return Ok(Exit::Blocked);
+    }
+    let file_name = if invocation.plan_file.is_some() {
+        plan_path.clone()
+    } else {
+        plan_path.file_name().map(PathBuf::from).unwrap_or_default()
+    };
+    eprintln!(
+        "blastwall guard: the plan passed ({}); applying exactly that plan",
+        report.decision.verdict.label()
+    );
+    forward(&invocation.binary, &invocation.apply_command(&file_name))
+}
+
+fn resolve(workdir: &Path, file: &str) -> PathBuf {
+    let path = PathBuf::from(file);
+    if path.is_absolute() {
+        path
+    } else {
+        workdir.join(path)
+    }
+}
+
+/// Runs the real binary with inherited stdio and maps its exit code.
+fn forward(binary: &str, args: &[String]) -> Result<Exit, RunError> {
+    let status =
+        Command::new(binary)
+            .args(args)
+            .status()
+            .map_err(|error| RunError::GuardSpawn {
+                binary: binary.to_owned(),
+                message: error.to_string(),
+            })?;
+    Ok(match status.code() {
+        Some(0) => Exit::Pass,
+        Some(code) => Exit::Forwarded(code.clamp(1, 255) as u8),
+        None => Exit::NoVerdict,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(text: &str) -> Vec<String> {
+        text.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn bare_apply_plans_with_its_options_and_applies_the_file() {
+        let invocation = parse(&args(
+            "terraform -chdir=infra apply -auto-approve -var=a=1 -lock=false",
+        ))
+        .unwrap();
+        assert_eq!(invocation.subcommand, "apply");
+        assert_eq!(invocation.plan_file, None);
+        assert_eq!(
+            invocation.plan_command(Path::new("p.tfplan")),
+            args("-chdir=infra plan -var=a=1 -lock=false -input=false -out=p.tfplan")
+        );
+        assert_eq!(
+            invocation.apply_command(Path::new("p.tfplan")),
+            args("-chdir=infra apply -lock=false p.tfplan")
+        );
+    }
+
+    #[test]
+    fn apply_of_a_saved_plan_and_destroy() {
+        let saved = parse(&args("tofu apply -auto-approve plan.out")).unwrap();
+        assert_eq!(saved.plan_file.as_deref(), Some("plan.out"));
+        let destroy = parse(&args("terraform destroy -auto-approve")).unwrap();
+        assert!(
+            destroy
+                .plan_command(Path::new("p"))
+                .contains(&"-destroy".to_owned())
+        );
+        let apply_destroy = parse(&args("terraform apply -destroy")).unwrap();
+        assert!(
+            apply_destroy
+                .plan_command(Path::new("p"))
+                .contains(&"-destroy".to_owned())
+        );
+    }
+}

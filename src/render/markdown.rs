@@ -1,0 +1,1281 @@
+//! `--format markdown`: the pull-request comment.
+//!
+//! A comment that fits on a screen: the verdict, score and destroy counts
+//! first, then findings, what would make the plan pass, the blast radius as a
+//! Mermaid graph and each root's chains folded in `<details>`. Sections are
+//! written in priority order under a character budget (GitHub refuses
+//! comments over 65,536 characters); when the next one does not fit, the
+//! comment stops there and says so. The header is always kept.
+//!
+//! Every plan-supplied string goes through [`escape`] (or [`mermaid_label`]
+//! inside the graph): it is inert in Markdown and in HTML alike, so the same
+//! text is safe in a paragraph, a table cell and a `<summary>`, and it cannot
+//! mention anyone, link anywhere or reference an issue.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use crate::analysis::{PlanAnalysis, Summary};
+use crate::escape::{bounded, for_terminal};
+use crate::graph::blast::{Member, Role, Root};
+use crate::model::{Actions, Address};
+use crate::policy::Verdict;
+use crate::report::Report;
+use crate::retention::Retention;
+use crate::rules::{Finding, Severity};
+
+/// The marker the Action looks for to update its comment in place.
+pub const MARKER: &str = "<!-- blastwall-report -->";
+
+/// Characters kept of one plan-supplied string (an address, a key, a path).
+const ADDRESS_CHARS: usize = 120;
+/// Characters kept of a sentence (a finding's message, a reason, a fix).
+const SENTENCE_CHARS: usize = 400;
+/// Rows of the findings table; the rest are counted.
+const FINDINGS_LISTED: usize = 30;
+/// Items of a plain list (fixes, notes, warnings…); the rest are counted.
+const LIST_ITEMS: usize = 15;
+/// Nodes of the Mermaid graph before members are collapsed into groups.
+const GRAPH_NODES: usize = 40;
+/// Edges drawn between the graph's nodes.
+const GRAPH_EDGES: usize = 80;
+/// Roots whose chains are listed; the rest are counted.
+const ROOTS_LISTED: usize = 15;
+/// Chains listed per root; the rest are counted by type.
+const MEMBERS_LISTED: usize = 20;
+/// Addresses shown in one chain before its middle is elided.
+const CHAIN_LINKS: usize = 7;
+/// Room kept free beside the truncation note.
+const MARGIN: usize = 64;
+
+pub fn render(report: &Report, out: &mut dyn Write, max_length: usize) -> io::Result<()> {
+    out.write_all(compose(report, max_length).as_bytes())
+}
+
+/// The comment, at most `max_length` characters unless its header alone is
+/// longer.
+fn compose(report: &Report, max_length: usize) -> String {
+    let note = format!(
+        "\n---\n> ✂️ **Report truncated** to fit {max_length} characters. The full report is in the job summary / `--format json` artifact.\n"
+    );
+    let mut comment = Comment {
+        text: String::new(),
+        chars: 0,
+        budget: max_length.saturating_sub(note.chars().count() + MARGIN),
+        truncated: false,
+    };
+    comment.always(&header(report));
+    let sections: [fn(&Report, &mut Comment); 9] = [
+        why,
+        findings,
+        fixes,
+        reasons,
+        accepted_and_notes,
+        blast_graph,
+        chains,
+        plans,
+        inputs,
+    ];
+    for section in sections {
+        if comment.truncated {
+            break;
+        }
+        section(report, &mut comment);
+    }
+    if comment.truncated {
+        comment.text.push_str(&note);
+    }
+    comment.text
+}
+
+/// The comment under construction and its character budget.
+struct Comment {
+    text: String,
+    chars: usize,
+    budget: usize,
+    truncated: bool,
+}
+
+impl Comment {
+    /// Text kept whatever the budget: the header.
+    fn always(&mut self, text: &str) {
+        self.text.push_str(text);
+        self.chars += text.chars().count();
+    }
+
+    fn fits(&self, chars: usize) -> bool {
+        !self.truncated && self.chars + chars <= self.budget
+    }
+
+    /// A block kept whole or not at all; a block that does not fit ends the comment.
+    fn block(&mut self, text: &str) {
+        let chars = text.chars().count();
+        if self.fits(chars) {
+            self.always(text);
+        } else {
+            self.truncated = true;
+        }
+    }
+
+    /// `head`, as many `items` as fit, then `foot` (which closes what `head`
+    /// opened, so it is always written with it). An item that does not fit
+    /// ends the comment.
+    fn list(&mut self, head: &str, items: impl IntoIterator<Item = String>, foot: &str) {
+        let mut items = items.into_iter();
+        let Some(first) = items.next() else {
+            return;
+        };
+        let (head_chars, foot_chars) = (head.chars().count(), foot.chars().count());
+        let first_chars = first.chars().count();
+        if !self.fits(head_chars + first_chars + foot_chars) {
+            self.truncated = true;
+            return;
+        }
+        self.always(head);
+        self.always(&first);
+        for item in items {
+            let chars = item.chars().count();
+            if !self.fits(chars + foot_chars) {
+                self.truncated = true;
+                break;
+            }
+            self.always(&item);
+        }
+        self.text.push_str(foot);
+        self.chars += foot_chars;
+    }
+}
+
+/// Plan-supplied text made inert in Markdown and in HTML, so it is safe in a
+/// paragraph, a table cell and a `<summary>` alike (never in a code span,
+/// where entities are not decoded).
+///
+/// Control, bidi and zero-width characters are made visible first
+/// ([`for_terminal`]); then `&<>` become HTML entities, the characters
+/// Markdown gives meaning to become numeric references (a reference is
+/// always literal text, never syntax, and it cannot split a table cell), and
+/// a zero-width space (written as `&#8203;`) breaks what GitHub links on
+/// rendered text: `@mentions`, e-mail addresses, `#123` references and bare
+/// `https://` or `www.` links.
+pub fn escape(text: &str) -> String {
+    let visible = for_terminal(text);
+    let chars: Vec<char> = visible.chars().collect();
+    let mut escaped = String::with_capacity(visible.len() + visible.len() / 4);
+    for (index, &character) in chars.iter().enumerate() {
+        let before = index.checked_sub(1).map(|at| chars[at]);
+        let after = chars.get(index + 1).copied();
+        match character {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '|' => escaped.push_str("&#124;"),
+            '`' => escaped.push_str("&#96;"),
+            '\\' => escaped.push_str("&#92;"),
+            '*' => escaped.push_str("&#42;"),
+            '~' => escaped.push_str("&#126;"),
+            '[' => escaped.push_str("&#91;"),
+            ']' => escaped.push_str("&#93;"),
+            '$' => escaped.push_str("&#36;"),
+            '!' => escaped.push_str("&#33;"),
+            // Between two letters or digits `_` cannot open or close
+            // emphasis (`aws_db_instance`); elsewhere it might.
+            '_' if before.is_some_and(char::is_alphanumeric)
+                && after.is_some_and(char::is_alphanumeric) =>
+            {
+                escaped.push('_');
+            }
+            '_' => escaped.push_str("&#95;"),
+            '#' if after.is_some_and(char::is_alphanumeric) => escaped.push_str("&#35;&#8203;"),
+            '#' => escaped.push_str("&#35;"),
+            '@' => escaped.push_str("&#64;&#8203;"),
+            ':' if after == Some('/') => escaped.push_str(":&#8203;"),
+            '.' if index >= 3
+                && chars[index - 3..index]
+                    .iter()
+                    .all(|letter| letter.eq_ignore_ascii_case(&'w')) =>
+            {
+                escaped.push_str("&#8203;.");
+            }
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}
+
+/// [`escape`] of at most `max_chars` characters of `text`.
+fn escape_bounded(text: &str, max_chars: usize) -> String {
+    escape(&bounded(text, max_chars))
+}
+
+/// Text for a quoted Mermaid label (`n0["…"]`): Mermaid's entity codes
+/// (`#quot;`, `#35;`) for the characters that end the label, start an entity
+/// or a directive (`%%{…}%%`), or turn on HTML or Markdown labels.
+pub fn mermaid_label(text: &str) -> String {
+    let visible = for_terminal(text);
+    let mut escaped = String::with_capacity(visible.len() + 8);
+    for character in visible.chars() {
+        match character {
+            '"' => escaped.push_str("#quot;"),
+            '#' => escaped.push_str("#35;"),
+            '&' => escaped.push_str("#amp;"),
+            '<' => escaped.push_str("#lt;"),
+            '>' => escaped.push_str("#gt;"),
+            '`' => escaped.push_str("#96;"),
+            '%' => escaped.push_str("#37;"),
+            '@' => escaped.push_str("#64;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}
+
+// ---------------------------------------------------------------- header
+
+fn header(report: &Report) -> String {
+    let (mark, headline) = match report.decision.verdict {
+        Verdict::Pass => ("✅", "pass"),
+        Verdict::Warn => ("⚠️", "warn"),
+        Verdict::Fail => ("❌", "fail"),
+    };
+    let destroyed: usize = report.plans.iter().map(|p| p.blast.destroyed.len()).sum();
+    let disrupted: usize = report.plans.iter().map(|p| p.blast.disrupted.len()).sum();
+    let data_loss: usize = report.plans.iter().map(|p| p.blast.data_loss.len()).sum();
+    let share = match report.summary.resources_in_state {
+        _ if destroyed == 0 => String::new(),
+        0 => String::new(),
+        in_state => format!(
+            " ({:.0}% of the {in_state} resources in state)",
+            destroyed as f64 * 100.0 / in_state as f64
+        ),
+    };
+    let plans = match report.plans.len() {
+        1 => String::new(),
+        count => format!(" · {count} plans"),
+    };
+    format!(
+        "{MARKER}\n### {mark} blastwall: {headline} — score {}/100{plans}\n\n\
+         **{destroyed} destroyed · {disrupted} disrupted · {data_loss} with data loss**{share}  \n\
+         changes: {}\n",
+        report.score,
+        summary_line(&report.summary)
+    )
+}
+
+/// `1 create, 2 delete · 9 in state`.
+pub(crate) fn summary_line(summary: &Summary) -> String {
+    let parts = [
+        (summary.create, "create"),
+        (summary.update, "update"),
+        (summary.delete, "delete"),
+        (summary.replace, "replace"),
+        (summary.read, "read"),
+        (summary.forget, "forget"),
+        (summary.import, "import"),
+        (summary.moved, "move"),
+        (summary.no_op, "no-op"),
+    ];
+    let mut line: Vec<String> = parts
+        .iter()
+        .filter(|(count, _)| *count > 0)
+        .map(|(count, word)| format!("{count} {word}"))
+        .collect();
+    if line.is_empty() {
+        line.push("no changes".to_owned());
+    }
+    format!(
+        "{} · {} in state",
+        line.join(", "),
+        summary.resources_in_state
+    )
+}
+
+// ---------------------------------------------------------------- sections
+
+fn why(report: &Report, comment: &mut Comment) {
+    let reasons = &report.decision.reasons;
+    let reason = match reasons.first() {
+        Some(first) => {
+            let more = match reasons.len() {
+                1 => String::new(),
+                count => format!(" (+{} more)", count - 1),
+            };
+            format!("{}{more}", escape_bounded(first, SENTENCE_CHARS))
+        }
+        None => "nothing in this plan crosses the policy".to_owned(),
+    };
+    comment.block(&format!(
+        "\n**Why:** {reason}  \n**Profile:** {} — {} · **author:** {}\n",
+        escape(&report.profile),
+        escape_bounded(&report.profile_reason, SENTENCE_CHARS),
+        report.author.kind.label()
+    ));
+}
+
+fn is_accepted(report: &Report, plan: usize, finding: &Finding) -> bool {
+    report.decision.accepted.iter().any(|accepted| {
+        accepted.plan == plan
+            && accepted.rule == finding.rule
+            && accepted.address == finding.address
+    })
+}
+
+fn severity_badge(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "🔴 critical",
+        Severity::High => "🟠 high",
+        Severity::Medium => "🟡 medium",
+        Severity::Low => "🔵 low",
+        Severity::Info => "⚪ info",
+    }
+}
+
+fn findings(report: &Report, comment: &mut Comment) {
+    let mut open: Vec<(usize, &Finding)> = report
+        .plans
+        .iter()
+        .enumerate()
+        .flat_map(|(index, plan)| plan.findings.iter().map(move |finding| (index, finding)))
+        .filter(|(index, finding)| !is_accepted(report, *index, finding))
+        .collect();
+    if open.is_empty() {
+        comment.block("\nNo findings.\n");
+        return;
+    }
+    // Stable: within a severity, plans in order and each plan's own order.
+    open.sort_by_key(|(_, finding)| std::cmp::Reverse(finding.severity));
+    let many_plans = report.plans.len() > 1;
+    let head = format!(
+        "\n#### Findings ({})\n\n| severity | rule | resource | what |{}\n|---|---|---|---|{}\n",
+        open.len(),
+        if many_plans { " plan |" } else { "" },
+        if many_plans { "---|" } else { "" }
+    );
+    let total = open.len();
+    let rows = open
+        .into_iter()
+        .take(FINDINGS_LISTED)
+        .map(|(index, finding)| {
+            let what = what_of(finding);
+            let plan = if many_plans {
+                format!(" {} |", escape_bounded(&report.plans[index].label, 60))
+            } else {
+                String::new()
+            };
+            format!(
+                "| {} | {} | {} | {} |{plan}\n",
+                severity_badge(finding.severity),
+                escape(&finding.rule),
+                escape_bounded(&finding.address, ADDRESS_CHARS),
+                escape_bounded(what, SENTENCE_CHARS)
+            )
+        });
+    let more = (total > FINDINGS_LISTED).then(|| {
+        format!(
+            "\n… and {} more finding(s); `--format json` lists them all.\n",
+            total - FINDINGS_LISTED
+        )
+    });
+    comment.list(&head, rows, "");
+    if let Some(more) = more {
+        comment.block(&more);
+    }
+}
+
+/// A finding's message without the address it starts with (the table shows
+/// it in its own column).
+fn what_of(finding: &Finding) -> &str {
+    if finding.address.is_empty() {
+        return &finding.message;
+    }
+    let shown = for_terminal(&finding.address);
+    finding
+        .message
+        .strip_prefix(finding.address.as_str())
+        .or_else(|| finding.message.strip_prefix(shown.as_ref()))
+        .map_or(finding.message.as_str(), |rest| {
+            rest.trim_start_matches(':').trim_start()
+        })
+}
+
+/// `- item` lines, the first `LIST_ITEMS`, then a count of the rest.
+fn bullet_list<'a>(items: impl ExactSizeIterator<Item = &'a str>) -> Vec<String> {
+    let total = items.len();
+    let mut lines: Vec<String> = items
+        .take(LIST_ITEMS)
+        .map(|item| format!("- {}\n", escape_bounded(item, SENTENCE_CHARS)))
+        .collect();
+    if total > LIST_ITEMS {
+        lines.push(format!(
+            "- … and {} more (`--format json` lists them all)\n",
+            total - LIST_ITEMS
+        ));
+    }
+    lines
+}
+
+fn fixes(report: &Report, comment: &mut Comment) {
+    if report.decision.verdict != Verdict::Fail {
+        return;
+    }
+    let fixes = &report.decision.fixes;
+    comment.list(
+        "\n#### What would make it pass\n\n",
+        bullet_list(fixes.iter().map(String::as_str)),
+        "",
+    );
+}
+
+fn reasons(report: &Report, comment: &mut Comment) {
+    let reasons = &report.decision.reasons;
+    if reasons.len() < 2 {
+        return;
+    }
+    comment.list(
+        &format!(
+            "\n<details><summary>All {} reasons for the verdict</summary>\n\n",
+            reasons.len()
+        ),
+        bullet_list(reasons.iter().map(String::as_str)),
+        "\n</details>\n",
+    );
+}
+
+fn accepted_and_notes(report: &Report, comment: &mut Comment) {
+    let accepted: Vec<String> = report
+        .decision
+        .accepted
+        .iter()
+        .map(|accepted| {
+            format!(
+                "{} on {}: {}",
+                accepted.rule,
+                bounded(&accepted.address, ADDRESS_CHARS),
+                accepted.why
+            )
+        })
+        .collect();
+    comment.list(
+        "\n#### Accepted (not counted)\n\n",
+        bullet_list(accepted.iter().map(String::as_str)),
+        "",
+    );
+    comment.list(
+        "\n#### Notes\n\n",
+        bullet_list(report.decision.notes.iter().map(String::as_str)),
+        "",
+    );
+}
+
+// ---------------------------------------------------------------- graph
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Kind {
+    Destroyed,
+    DataLoss,
+    Disrupted,
+}
+
+impl Kind {
+    fn class(self) -> &'static str {
+        match self {
+            Self::Destroyed => "destroyed",
+            Self::DataLoss => "dataloss",
+            Self::Disrupted => "disrupted",
+        }
+    }
+
+    fn words(self) -> &'static str {
+        match self {
+            Self::Destroyed => "destroyed",
+            Self::DataLoss => "with data loss",
+            Self::Disrupted => "disrupted",
+        }
+    }
+}
+
+fn member_kind(member: &Member) -> Kind {
+    match member.role {
+        Role::Destroyed => Kind::Destroyed,
+        Role::DataLoss => Kind::DataLoss,
+        Role::Disrupted => Kind::Disrupted,
+    }
+}
+
+fn root_kind(root: &Root) -> Kind {
+    if root.data_loss {
+        Kind::DataLoss
+    } else {
+        Kind::Destroyed
+    }
+}
+
+/// One resource of the blast radius, as the graph sees it.
+struct GraphNode<'r> {
+    plan: usize,
+    address: &'r str,
+    resource_type: &'r str,
+    kind: Kind,
+    is_root: bool,
+}
+
+/// How nodes are merged into groups, from none to most.
+#[derive(Clone, Copy)]
+struct Level {
+    /// Roots are merged too (otherwise each root is its own node).
+    roots: bool,
+    module: ModuleGrouping,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ModuleGrouping {
+    /// Every node is its own group.
+    None,
+    /// By module instance: `module.app["api"]`.
+    Instance,
+    /// By module call, keys dropped: `module.app`.
+    Call,
+    /// By type alone.
+    Ignored,
+}
+
+const LEVELS: [Level; 6] = [
+    Level {
+        roots: false,
+        module: ModuleGrouping::None,
+    },
+    Level {
+        roots: false,
+        module: ModuleGrouping::Instance,
+    },
+    Level {
+        roots: false,
+        module: ModuleGrouping::Call,
+    },
+    Level {
+        roots: true,
+        module: ModuleGrouping::Instance,
+    },
+    Level {
+        roots: true,
+        module: ModuleGrouping::Call,
+    },
+    Level {
+        roots: true,
+        module: ModuleGrouping::Ignored,
+    },
+];
+
+/// What nodes merged at one level share; `None` parts are not merged on.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct GroupKey {
+    plan: usize,
+    address: Option<String>,
+    module: Option<String>,
+    resource_type: Option<String>,
+    kind: Kind,
+    /// Roots and members are never merged together: an edge into a group
+    /// then means every resource in it is reached.
+    is_root: bool,
+}
+
+/// The module path of an address: `(module.a["k"].module.b, module.a.module.b)`;
+/// empty for the root module or an address that does not parse.
+fn modules_of(address: &str) -> (String, String) {
+    address
+        .parse::<Address>()
+        .map(|parsed| {
+            let calls: Vec<String> = parsed
+                .module
+                .iter()
+                .map(|step| format!("module.{}", step.name))
+                .collect();
+            (parsed.module_path(), calls.join("."))
+        })
+        .unwrap_or_default()
+}
+
+fn group_key(node: &GraphNode<'_>, level: Level, modules: &(String, String)) -> GroupKey {
+    if level.module == ModuleGrouping::None || (node.is_root && !level.roots) {
+        return GroupKey {
+            plan: node.plan,
+            address: Some(node.address.to_owned()),
+            module: None,
+            resource_type: None,
+            kind: node.kind,
+            is_root: node.is_root,
+        };
+    }
+    let module = match level.module {
+        ModuleGrouping::Instance => Some(modules.0.clone()),
+        ModuleGrouping::Call => Some(modules.1.clone()),
+        ModuleGrouping::None | ModuleGrouping::Ignored => None,
+    };
+    GroupKey {
+        plan: node.plan,
+        address: None,
+        module,
+        resource_type: Some(node.resource_type.to_owned()),
+        kind: node.kind,
+        is_root: node.is_root,
+    }
+}
+
+/// A node as drawn: one resource or a group of them.
+struct Drawn {
+    plan: Option<usize>,
+    kind: Kind,
+    label: String,
+    count: usize,
+    first: usize,
+}
+
+fn blast_graph(report: &Report, comment: &mut Comment) {
+    if report.plans.iter().all(|plan| plan.blast.is_empty()) {
+        comment.block("\nNothing is destroyed.\n");
+        return;
+    }
+    let mermaid = mermaid(report);
+    comment.block(&format!(
+        "\n#### Blast radius\n\n```mermaid\n{mermaid}```\n\n🟥 destroyed · 🟪 data loss · 🟧 disrupted (kept, but loses something it depends on)\n"
+    ));
+    let mut data = Vec::new();
+    for plan in &report.plans {
+        for verdict in &plan.blast.data {
+            let (label, why) = match &verdict.retention {
+                Retention::Lost(why) => ("💥 data loss", why),
+                Retention::Kept(how) => ("✅ data kept", how),
+                Retention::DestroyFails(why) => ("⛔ destroy fails", why),
+            };
+            data.push(format!(
+                "- {label}: {}: {}\n",
+                escape_bounded(&verdict.address, ADDRESS_CHARS),
+                escape_bounded(why, SENTENCE_CHARS)
+            ));
+        }
+    }
+    let total = data.len();
+    data.truncate(LIST_ITEMS);
+    if total > LIST_ITEMS {
+        data.push(format!(
+            "- … and {} more (`--format json` lists them all)\n",
+            total - LIST_ITEMS
+        ));
+    }
+    comment.list("\n", data, "");
+}
+
+/// The blast radius as a Mermaid `graph LR`: every resource when there are
+/// few, otherwise members (then roots, then modules) merged into counted
+/// groups, so the graph stays readable whatever the plan's size.
+fn mermaid(report: &Report) -> String {
+    let mut nodes: Vec<GraphNode<'_>> = Vec::new();
+    let mut index: HashMap<(usize, &str), usize> = HashMap::new();
+    let mut links: Vec<(usize, &str, &str)> = Vec::new();
+    for (plan_index, plan) in report.plans.iter().enumerate() {
+        for root in &plan.blast.roots {
+            index.entry((plan_index, &root.address)).or_insert_with(|| {
+                nodes.push(GraphNode {
+                    plan: plan_index,
+                    address: &root.address,
+                    resource_type: &root.resource_type,
+                    kind: root_kind(root),
+                    is_root: true,
+                });
+                nodes.len() - 1
+            });
+            for member in &root.members {
+                index
+                    .entry((plan_index, &member.address))
+                    .or_insert_with(|| {
+                        nodes.push(GraphNode {
+                            plan: plan_index,
+                            address: &member.address,
+                            resource_type: &member.resource_type,
+                            kind: member_kind(member),
+                            is_root: false,
+                        });
+                        nodes.len() - 1
+                    });
+                // Paths are the search's tree: each member's last link is
+                // its own, earlier links belong to the members before it.
+                if let [.., from, to] = member.path.as_slice() {
+                    links.push((plan_index, from, to));
+                }
+            }
+        }
+    }
+
+    // The least merging that fits.
+    let modules: Vec<(String, String)> = if nodes.len() > GRAPH_NODES {
+        nodes.iter().map(|node| modules_of(node.address)).collect()
+    } else {
+        vec![(String::new(), String::new()); nodes.len()]
+    };
+    let mut chosen: Option<Vec<GroupKey>> = None;
+    for level in LEVELS {
+        let keys: Vec<GroupKey> = nodes
+            .iter()
+            .zip(&modules)
+            .map(|(node, modules)| group_key(node, level, modules))
+            .collect();
+        let distinct: BTreeSet<&GroupKey> = keys.iter().collect();
+        let fits = distinct.len() <= GRAPH_NODES;
+        chosen = Some(keys);
+        if fits {
+            break;
+        }
+    }
+    let keys = chosen.expect("at least one level");
+
+    let mut drawn: Vec<Drawn> = Vec::new();
+    let mut group_of_key: HashMap<&GroupKey, usize> = HashMap::new();
+    let mut group_of_node: Vec<usize> = Vec::with_capacity(nodes.len());
+    for (id, key) in keys.iter().enumerate() {
+        let group = *group_of_key.entry(key).or_insert_with(|| {
+            drawn.push(Drawn {
+                plan: Some(key.plan),
+                kind: key.kind,
+                label: String::new(),
+                count: 0,
+                first: id,
+            });
+            drawn.len() - 1
+        });
+        drawn[group].count += 1;
+        group_of_node.push(group);
+    }
+    // Still too many (many modules and types): keep the largest groups and
+    // merge the rest, per kind, into "other" nodes.
+    if drawn.len() > GRAPH_NODES {
+        let mut order: Vec<usize> = (0..drawn.len()).collect();
+        order.sort_by_key(|&group| (std::cmp::Reverse(drawn[group].count), group));
+        let keep = GRAPH_NODES - 3;
+        let mut remap: Vec<usize> = vec![0; drawn.len()];
+        let mut merged: Vec<Drawn> = Vec::new();
+        let mut other: BTreeMap<Kind, usize> = BTreeMap::new();
+        let mut kept: Vec<usize> = order[..keep].to_vec();
+        kept.sort_unstable();
+        for &group in &kept {
+            remap[group] = merged.len();
+            let old = &drawn[group];
+            merged.push(Drawn {
+                plan: old.plan,
+                kind: old.kind,
+                label: String::new(),
+                count: old.count,
+                first: old.first,
+            });
+        }
+        for &group in &order[keep..] {
+            let kind = drawn[group].kind;
+            let target = *other.entry(kind).or_insert_with(|| {
+                merged.push(Drawn {
+                    plan: None,
+                    kind,
+                    label: String::new(),
+                    count: 0,
+                    first: usize::MAX,
+                });
+                merged.len() - 1
+            });
+            merged[target].count += drawn[group].count;
+            remap[group] = target;
+        }
+        for group in &mut group_of_node {
+            *group = remap[*group];
+        }
+        drawn = merged;
+    }
+    for node in &mut drawn {
+        node.label = if node.plan.is_none() {
+            format!("{} other resources {}", node.count, node.kind.words())
+        } else if node.count == 1 {
+            bounded(nodes[node.first].address, ADDRESS_CHARS)
+        } else {
+            let key = &keys[node.first];
+            let resource_type = key
+                .resource_type
+                .as_deref()
+                .unwrap_or(nodes[node.first].resource_type);
+            match key.module.as_deref() {
+                Some("") | None => format!("{} × {resource_type}", node.count),
+                Some(module) => format!("{} × {resource_type} in {module}", node.count),
+            }
+        };
+    }
+
+    let mut edges: BTreeSet<(usize, usize)> = BTreeSet::new();
+    for (plan, from, to) in links {
+        let (Some(&from), Some(&to)) = (index.get(&(plan, from)), index.get(&(plan, to))) else {
+            continue;
+        };
+        let (from, to) = (group_of_node[from], group_of_node[to]);
+        if from != to {
+            edges.insert((from, to));
+        }
+    }
+
+    let mut text = String::from("graph LR\n");
+    let many_plans = report.plans.len() > 1;
+    let mut by_plan: BTreeMap<Option<usize>, Vec<usize>> = BTreeMap::new();
+    for (group, node) in drawn.iter().enumerate() {
+        by_plan
+            .entry(node.plan.filter(|_| many_plans))
+            .or_default()
+            .push(group);
+    }
+    for (plan, groups) in &by_plan {
+        let indent = if let Some(plan) = plan {
+            let _ = writeln!(
+                text,
+                "  subgraph p{plan}[\"{}\"]",
+                mermaid_label(&bounded(&report.plans[*plan].label, 80))
+            );
+            "    "
+        } else {
+            "  "
+        };
+        for &group in groups {
+            let _ = writeln!(
+                text,
+                "{indent}n{group}[\"{}\"]",
+                mermaid_label(&drawn[group].label)
+            );
+        }
+        if plan.is_some() {
+            text.push_str("  end\n");
+        }
+    }
+    let total_edges = edges.len();
+    for (from, to) in edges.iter().take(GRAPH_EDGES) {
+        let _ = writeln!(text, "  n{from} --> n{to}");
+    }
+    if total_edges > GRAPH_EDGES {
+        let _ = writeln!(
+            text,
+            "  %% {} more edges not drawn",
+            total_edges - GRAPH_EDGES
+        );
+    }
+    text.push_str("  classDef destroyed fill:#ffd7d7,stroke:#d00000,color:#000\n");
+    text.push_str("  classDef dataloss fill:#f7d0ff,stroke:#b000b0,color:#000\n");
+    text.push_str("  classDef disrupted fill:#ffe3c2,stroke:#e07000,color:#000\n");
+    for kind in [Kind::Destroyed, Kind::DataLoss, Kind::Disrupted] {
+        let members: Vec<String> = drawn
+            .iter()
+            .enumerate()
+            .filter(|(_, node)| node.kind == kind)
+            .map(|(group, _)| format!("n{group}"))
+            .collect();
+        if !members.is_empty() {
+            let _ = writeln!(text, "  class {} {}", members.join(","), kind.class());
+        }
+    }
+    text
+}
+
+// ---------------------------------------------------------------- chains
+
+fn action_text(actions: Actions) -> &'static str {
+    match actions {
+        Actions::DeleteThenCreate => "replace (destroy first)",
+        Actions::CreateThenDelete => "replace (create first)",
+        Actions::Delete => "delete",
+        other => other.label(),
+    }
+}
+
+fn role_text(member: &Member) -> String {
+    let action = member.actions.map(action_text).unwrap_or("destroyed");
+    match member.role {
+        Role::Disrupted => "disrupted".to_owned(),
+        Role::Destroyed => action.to_owned(),
+        Role::DataLoss => format!("{action}, data loss"),
+    }
+}
+
+/// `a → b → c`, its middle elided when long.
+fn chain(path: &[String]) -> String {
+    let link = |address: &String| escape_bounded(address, ADDRESS_CHARS);
+    if path.len() <= CHAIN_LINKS {
+        return path.iter().map(link).collect::<Vec<_>>().join(" → ");
+    }
+    let head: Vec<String> = path[..2].iter().map(link).collect();
+    let tail: Vec<String> = path[path.len() - (CHAIN_LINKS - 3)..]
+        .iter()
+        .map(link)
+        .collect();
+    format!(
+        "{} → … {} more … → {}",
+        head.join(" → "),
+        path.len() - head.len() - tail.len(),
+        tail.join(" → ")
+    )
+}
+
+/// `412 aws_instance, 12 aws_eip, …` for the most frequent types.
+fn counts_by_type<'a>(types: impl Iterator<Item = &'a str>) -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for resource_type in types {
+        *counts.entry(resource_type).or_default() += 1;
+    }
+    let mut sorted: Vec<(&str, usize)> = counts.into_iter().collect();
+    sorted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut parts: Vec<String> = sorted
+        .iter()
+        .take(6)
+        .map(|(resource_type, count)| format!("{count} {}", escape_bounded(resource_type, 60)))
+        .collect();
+    if sorted.len() > 6 {
+        parts.push(format!("{} other types", sorted.len() - 6));
+    }
+    parts.join(", ")
+}
+
+fn root_summary(root: &Root) -> String {
+    let mark = if root.data_loss { "🟪" } else { "🟥" };
+    let mut summary = format!(
+        "{mark} {} — {}",
+        escape_bounded(&root.address, ADDRESS_CHARS),
+        action_text(root.actions)
+    );
+    if root.data_loss {
+        summary.push_str(", data loss");
+    }
+    if let Some(reason) = &root.reason {
+        summary.push_str(": ");
+        summary.push_str(reason.explanation());
+        if !reason.is_known() {
+            let _ = write!(summary, " ({})", escape_bounded(reason.as_str(), 80));
+        }
+    }
+    let _ = write!(
+        summary,
+        " · {} more in its blast radius",
+        root.members.len()
+    );
+    summary
+}
+
+fn chains(report: &Report, comment: &mut Comment) {
+    let mut with_members: Vec<(usize, &Root)> = Vec::new();
+    let mut alone: Vec<(usize, &Root)> = Vec::new();
+    for (index, plan) in report.plans.iter().enumerate() {
+        for root in &plan.blast.roots {
+            if root.members.is_empty() {
+                alone.push((index, root));
+            } else {
+                with_members.push((index, root));
+            }
+        }
+    }
+    if with_members.is_empty() && alone.is_empty() {
+        return;
+    }
+    comment.block("\n#### Why each resource is in the blast radius\n\n");
+    // The widest blast first; stable, so ties keep the report's order.
+    with_members.sort_by_key(|(_, root)| std::cmp::Reverse(root.members.len()));
+    let many_plans = report.plans.len() > 1;
+    for (index, root) in with_members.iter().take(ROOTS_LISTED) {
+        let mut summary = root_summary(root);
+        if many_plans {
+            let _ = write!(
+                summary,
+                " · in {}",
+                escape_bounded(&report.plans[*index].label, 60)
+            );
+        }
+        let head = format!("<details><summary>{summary}</summary>\n\n");
+        let listed = root.members.iter().take(MEMBERS_LISTED).map(|member| {
+            let via = member
+                .via
+                .last()
+                .map(|sources| format!(" (via {})", sources.labels().join("+")))
+                .unwrap_or_default();
+            format!("- {}: {}{via}\n", chain(&member.path), role_text(member))
+        });
+        let rest = (root.members.len() > MEMBERS_LISTED).then(|| {
+            format!(
+                "- … and {} more: {} (`--format json` lists them all)\n",
+                root.members.len() - MEMBERS_LISTED,
+                counts_by_type(
+                    root.members[MEMBERS_LISTED..]
+                        .iter()
+                        .map(|member| member.resource_type.as_str())
+                )
+            )
+        });
+        comment.list(&head, listed.chain(rest), "\n</details>\n");
+        if comment.truncated {
+            return;
+        }
+    }
+    if with_members.len() > ROOTS_LISTED {
+        let rest = &with_members[ROOTS_LISTED..];
+        let reached: usize = rest.iter().map(|(_, root)| root.members.len() + 1).sum();
+        comment.block(&format!(
+            "\n… and {} more root(s) reaching {reached} resource(s): {} (`--format json` lists them all)\n",
+            rest.len(),
+            counts_by_type(rest.iter().map(|(_, root)| root.resource_type.as_str()))
+        ));
+    }
+    if !alone.is_empty() {
+        let head = format!(
+            "<details><summary>{} {}destroyed, nothing else depends on {}</summary>\n\n",
+            alone.len(),
+            if with_members.is_empty() { "" } else { "more " },
+            if alone.len() == 1 { "it" } else { "them" }
+        );
+        let mut items: Vec<String> = alone
+            .iter()
+            .take(LIST_ITEMS * 2)
+            .map(|(_, root)| {
+                format!(
+                    "- {}: {}{}\n",
+                    escape_bounded(&root.address, ADDRESS_CHARS),
+                    action_text(root.actions),
+                    if root.data_loss { ", data loss" } else { "" }
+                )
+            })
+            .collect();
+        if alone.len() > LIST_ITEMS * 2 {
+            items.push(format!(
+                "- … and {} more: {} (`--format json` lists them all)\n",
+                alone.len() - LIST_ITEMS * 2,
+                counts_by_type(
+                    alone[LIST_ITEMS * 2..]
+                        .iter()
+                        .map(|(_, root)| root.resource_type.as_str())
+                )
+            ));
+        }
+        comment.list(&head, items, "\n</details>\n");
+    }
+}
+
+// ---------------------------------------------------------------- plans and inputs
+
+fn plan_item(plan: &PlanAnalysis) -> String {
+    let version = plan.terraform_version.as_deref().map_or_else(
+        || "Terraform version not recorded".to_owned(),
+        |version| format!("Terraform {}", escape_bounded(version, 40)),
+    );
+    let mut item = format!(
+        "- {} (format {}, {version}): {}\n",
+        escape_bounded(&plan.label, ADDRESS_CHARS),
+        escape_bounded(&plan.format_version, 20),
+        summary_line(&plan.summary)
+    );
+    for issue in &plan.health {
+        let _ = writeln!(
+            item,
+            "  - ⚠️ {}",
+            escape_bounded(&issue.describe(), SENTENCE_CHARS)
+        );
+    }
+    if !plan.drift.is_empty() {
+        let _ = writeln!(
+            item,
+            "  - drift: {} resource(s) changed outside Terraform ({} deleted)",
+            plan.drift.len(),
+            plan.drift
+                .iter()
+                .filter(|entry| entry.actions == Actions::Delete)
+                .count()
+        );
+    }
+    if let Some(gap) = plan.gaps.first() {
+        let _ = writeln!(
+            item,
+            "  - the dependency graph may be missing edges: {} gap(s), e.g. {}",
+            plan.gaps.len(),
+            escape_bounded(gap, SENTENCE_CHARS)
+        );
+    }
+    item
+}
+
+fn plans(report: &Report, comment: &mut Comment) {
+    let total = report.plans.len();
+    let mut items: Vec<String> = report
+        .plans
+        .iter()
+        .take(LIST_ITEMS)
+        .map(plan_item)
+        .collect();
+    if total > LIST_ITEMS {
+        items.push(format!(
+            "- … and {} more plan(s) (`--format json` lists them all)\n",
+            total - LIST_ITEMS
+        ));
+    }
+    let head = if total == 1 {
+        "\n#### Plan\n\n".to_owned()
+    } else {
+        format!("\n#### Plans ({total})\n\n")
+    };
+    comment.list(&head, items, "");
+}
+
+fn inputs(report: &Report, comment: &mut Comment) {
+    let warnings: Vec<String> = report
+        .warnings
+        .iter()
+        .map(|warning| {
+            format!(
+                "{}: {} (help: {})",
+                bounded(&warning.input, ADDRESS_CHARS),
+                warning.message,
+                warning.help
+            )
+        })
+        .collect();
+    comment.list(
+        "\n#### Input warnings\n\n",
+        bullet_list(warnings.iter().map(String::as_str)),
+        "",
+    );
+    let skipped: Vec<String> = report
+        .skipped
+        .iter()
+        .map(|skipped| {
+            format!(
+                "{}: {}",
+                bounded(&skipped.input, ADDRESS_CHARS),
+                skipped.reason
+            )
+        })
+        .collect();
+    comment.list(
+        &format!(
+            "\n#### Skipped {} file(s) that are not plans\n\n",
+            skipped.len()
+        ),
+        bullet_list(skipped.iter().map(String::as_str)),
+        "",
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inert(escaped: &str) {
+        for raw in [
+            '<', '>', '|', '`', '*', '[', ']', '~', '\n', '\r', '\u{202e}', '\u{1b}',
+        ] {
+            assert!(!escaped.contains(raw), "{raw:?} survives in {escaped:?}");
+        }
+        assert!(
+            !escaped.contains('@') || escaped.contains("@&#8203;"),
+            "{escaped}"
+        );
+    }
+
+    #[test]
+    fn script_tags_become_entities() {
+        let escaped = escape("<script>alert(1)</script>");
+        assert_eq!(escaped, "&lt;script&gt;alert(1)&lt;/script&gt;");
+        inert(&escaped);
+    }
+
+    #[test]
+    fn pipes_cannot_split_a_table_cell() {
+        assert_eq!(escape("a|b"), "a&#124;b");
+    }
+
+    #[test]
+    fn backticks_cannot_open_a_code_span() {
+        assert_eq!(escape("`x`"), "&#96;x&#96;");
+    }
+
+    #[test]
+    fn mentions_are_broken() {
+        let escaped = escape("@org/team and mail@example.com");
+        assert_eq!(
+            escaped,
+            "&#64;&#8203;org/team and mail&#64;&#8203;example.com"
+        );
+        inert(&escaped);
+    }
+
+    #[test]
+    fn newlines_and_controls_are_shown_not_obeyed() {
+        let escaped = escape("line\nbreak\r\u{1b}[2J");
+        assert_eq!(escaped, "line&#92;nbreak&#92;r&#92;u{1b}&#91;2J");
+        inert(&escaped);
+    }
+
+    #[test]
+    fn links_and_images_are_not_links() {
+        let escaped =
+            escape("[link](javascript:x) ![i](https://evil.example/x.png) www.evil.example");
+        assert_eq!(
+            escaped,
+            "&#91;link&#93;(javascript:x) &#33;&#91;i&#93;(https:&#8203;//evil.example/x.png) www&#8203;.evil.example"
+        );
+        inert(&escaped);
+    }
+
+    #[test]
+    fn bidi_overrides_are_visible() {
+        let escaped = escape("gnp\u{202e}.exe");
+        assert_eq!(escaped, "gnp&#92;u{202e}.exe");
+    }
+
+    #[test]
+    fn emphasis_headings_and_references_are_literal() {
+        assert_eq!(
+            escape("*b* _i_ ~~s~~"),
+            "&#42;b&#42; &#95;i&#95; &#126;&#126;s&#126;&#126;"
+        );
+        assert_eq!(escape("# h #12"), "&#35; h &#35;&#8203;12");
+        assert_eq!(escape("a & b $x$"), "a &amp; b &#36;x&#36;");
+    }
+
+    #[test]
+    fn ordinary_addresses_stay_readable() {
+        assert_eq!(
+            escape(r#"module.app["api"].aws_db_instance.this[0]"#),
+            r#"module.app&#91;"api"&#93;.aws_db_instance.this&#91;0&#93;"#
+        );
+    }
+
+    #[test]
+    fn mermaid_labels_cannot_end_the_label_or_inject_directives() {
+        let label = mermaid_label("a\"]-->x %%{init: {}}%% <b>#`\n");
+        assert_eq!(
+            label,
+            "a#quot;]--#gt;x #37;#37;{init: {}}#37;#37; #lt;b#gt;#35;#96;\\n"
+        );
+        assert!(!label.contains('"'));
+    }
+
+    #[test]
+    fn chains_elide_their_middle() {
+        let path: Vec<String> = (0..20).map(|index| format!("t.r{index}")).collect();
+        assert_eq!(
+            chain(&path),
+            "t.r0 → t.r1 → … 14 more … → t.r16 → t.r17 → t.r18 → t.r19"
+        );
+    }
+
+    #[test]
+    fn lists_stop_at_the_budget_and_close_what_they_opened() {
+        let mut comment = Comment {
+            text: String::new(),
+            chars: 0,
+            budget: 60,
+            truncated: false,
+        };
+        comment.list(
+            "<details>\n",
+            (0..10).map(|index| format!("- item {index}\n")),
+            "</details>\n",
+        );
+        assert!(comment.truncated);
+        assert!(comment.text.ends_with("</details>\n"));
+        assert!(comment.text.chars().count() <= 60, "{}", comment.text);
+    }
+}

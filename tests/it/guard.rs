@@ -1,0 +1,160 @@
+//! `blastwall guard -- terraform apply` end to end with the real terraform
+//! binary on a `terraform_data` configuration (skipped without terraform).
+
+use std::path::Path;
+
+use crate::common::{blastwall, transcript};
+
+fn terraform() -> Option<std::path::PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join("terraform"))
+            .find(|candidate| candidate.is_file())
+    });
+    if found.is_none() {
+        eprintln!("SKIPPED: terraform is not on PATH; the guard tests need it");
+    }
+    found
+}
+
+fn terraform_in(dir: &Path, args: &[&str]) -> String {
+    let output = std::process::Command::new("terraform")
+        .args(args)
+        .current_dir(dir)
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_IN_AUTOMATION", "1")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "terraform {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+const DATABASE_RULE: &str = r#"id = "database-destroyed"
+kind = "destroy-of-class"
+severity = "critical"
+points = 40
+summary = "A database is destroyed"
+[params]
+addresses = ["*database*"]
+actions = ["delete", "replace"]
+[docs]
+what = "A resource named like a database is destroyed."
+why = "Its data is lost."
+example = "terraform_data.database removed"
+fix = "Keep the database."
+"#;
+
+/// A directory with state for `database` and `app`, and a config that
+/// loads the rule above.
+fn environment() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("policies")).unwrap();
+    std::fs::write(
+        dir.path().join("policies/database-destroyed.toml"),
+        DATABASE_RULE,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("blastwall.toml"),
+        "rules = [\"policies\"]\n",
+    )
+    .unwrap();
+    write_config(dir.path(), true, "v1");
+    terraform_in(dir.path(), &["init", "-input=false", "-no-color"]);
+    terraform_in(
+        dir.path(),
+        &["apply", "-auto-approve", "-input=false", "-no-color"],
+    );
+    dir
+}
+
+fn write_config(dir: &Path, with_database: bool, version: &str) {
+    let database = if with_database {
+        "resource \"terraform_data\" \"database\" { input = \"orders\" }\n"
+    } else {
+        ""
+    };
+    std::fs::write(
+        dir.join("main.tf"),
+        format!("{database}resource \"terraform_data\" \"app\" {{ input = \"{version}\" }}\n"),
+    )
+    .unwrap();
+}
+
+fn state(dir: &Path) -> String {
+    terraform_in(dir, &["state", "list"])
+}
+
+fn guard(dir: &Path, command: &[&str]) -> std::process::Output {
+    blastwall()
+        .env("PATH", std::env::var_os("PATH").unwrap())
+        .env("CHECKPOINT_DISABLE", "1")
+        .current_dir(dir)
+        .args(["guard", "--author", "agent", "--"])
+        .args(command)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn guard_refuses_a_plan_that_deletes_the_database_and_applies_a_safe_one() {
+    if terraform().is_none() {
+        return;
+    }
+    let env = environment();
+    let dir = env.path();
+
+    // Risky: the database disappears from the configuration.
+    write_config(dir, false, "v1");
+    let before = std::fs::read(dir.join("terraform.tfstate")).unwrap();
+    let refused = guard(dir, &["terraform", "apply", "-auto-approve"]);
+    assert_eq!(refused.status.code(), Some(3), "{}", transcript(&refused));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("database-destroyed"),
+        "{}",
+        transcript(&refused)
+    );
+    assert_eq!(
+        std::fs::read(dir.join("terraform.tfstate")).unwrap(),
+        before,
+        "state untouched"
+    );
+    assert!(state(dir).contains("terraform_data.database"));
+    let leftovers: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".blastwall-guard-")
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "the temporary plan is removed");
+
+    // `terraform destroy` is covered too.
+    let destroy = guard(dir, &["terraform", "destroy", "-auto-approve"]);
+    assert_eq!(destroy.status.code(), Some(3), "{}", transcript(&destroy));
+    assert!(state(dir).contains("terraform_data.database"));
+
+    // Safe: only the app's input changes; the guard applies that plan.
+    write_config(dir, true, "v2");
+    let applied = guard(dir, &["terraform", "apply", "-auto-approve"]);
+    assert_eq!(applied.status.code(), Some(0), "{}", transcript(&applied));
+    let shown = terraform_in(dir, &["show", "-json"]);
+    assert!(shown.contains("\"v2\""), "the new input is applied");
+
+    // A saved plan is checked and applied as given.
+    write_config(dir, true, "v3");
+    terraform_in(
+        dir,
+        &["plan", "-input=false", "-no-color", "-out=saved.tfplan"],
+    );
+    let saved = guard(dir, &["terraform", "apply", "saved.tfplan"]);
+    assert_eq!(saved.status.code(), Some(0), "{}", transcript(&saved));
+    assert!(terraform_in(dir, &["show", "-json"]).contains("\"v3\""));
+}
