@@ -27,6 +27,19 @@ pub struct Invocation {
     pub plan_file: Option<String>,
 }
 
+/// Options written either `-var=a=b` or `-var a=b`.
+const VALUE_OPTIONS: &[&str] = &[
+    "-var",
+    "-var-file",
+    "-target",
+    "-replace",
+    "-state",
+    "-state-out",
+    "-backup",
+    "-lock-timeout",
+    "-parallelism",
+];
+
 /// Options of `apply` that `plan` does not take.
 const APPLY_ONLY: &[&str] = &["-auto-approve", "-backup", "-state-out"];
 /// Options `apply PLANFILE` accepts (the plan fixes everything else).
@@ -49,9 +62,15 @@ pub fn parse(command: &[String]) -> Option<Invocation> {
     let subcommand = rest[position].clone();
     let mut options = Vec::new();
     let mut plan_file = None;
-    for arg in &rest[position + 1..] {
+    let mut arguments = rest[position + 1..].iter();
+    while let Some(arg) = arguments.next() {
         if arg.starts_with('-') {
+            // `-var a=b` is the flag and its value, not a plan file named `a=b`.
+            let takes_value = !arg.contains('=') && VALUE_OPTIONS.contains(&arg.as_str());
             options.push(arg.clone());
+            if takes_value && let Some(value) = arguments.next() {
+                options.push(value.clone());
+            }
         } else if subcommand == "apply" && plan_file.is_none() {
             plan_file = Some(arg.clone());
         } else {
@@ -69,6 +88,28 @@ pub fn parse(command: &[String]) -> Option<Invocation> {
 
 fn name_of(option: &str) -> &str {
     option.split('=').next().unwrap_or(option)
+}
+
+/// The options whose name `keep` accepts, each with its separate value.
+fn select(options: &[String], keep: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut selected = Vec::new();
+    let mut index = 0;
+    while index < options.len() {
+        let option = &options[index];
+        let with_value = option.starts_with('-')
+            && !option.contains('=')
+            && VALUE_OPTIONS.contains(&option.as_str());
+        let width = if with_value && index + 1 < options.len() {
+            2
+        } else {
+            1
+        };
+        if keep(name_of(option)) {
+            selected.extend(options[index..index + width].iter().cloned());
+        }
+        index += width;
+    }
+    selected
 }
 
 impl Invocation {
@@ -90,12 +131,7 @@ impl Invocation {
         if self.subcommand == "destroy" {
             args.push("-destroy".to_owned());
         }
-        args.extend(
-            self.options
-                .iter()
-                .filter(|option| !APPLY_ONLY.contains(&name_of(option)))
-                .cloned(),
-        );
+        args.extend(select(&self.options, |name| !APPLY_ONLY.contains(&name)));
         args.push("-input=false".to_owned());
         args.push(format!("-out={}", out.display()));
         args
@@ -105,12 +141,9 @@ impl Invocation {
     fn apply_command(&self, plan: &Path) -> Vec<String> {
         let mut args = self.global.clone();
         args.push("apply".to_owned());
-        args.extend(
-            self.options
-                .iter()
-                .filter(|option| SAVED_PLAN_APPLY.contains(&name_of(option)))
-                .cloned(),
-        );
+        args.extend(select(&self.options, |name| {
+            SAVED_PLAN_APPLY.contains(&name)
+        }));
         args.push(plan.display().to_string());
         args
     }
@@ -234,6 +267,20 @@ mod tests {
             invocation.apply_command(Path::new("p.tfplan")),
             args("-chdir=infra apply -lock=false p.tfplan")
         );
+    }
+
+    #[test]
+    fn separate_option_values_are_not_plan_files() {
+        let invocation = parse(&args(
+            "terraform apply -var v=x -target aws_s3_bucket.b -auto-approve",
+        ))
+        .unwrap();
+        assert_eq!(invocation.plan_file, None);
+        assert_eq!(
+            invocation.plan_command(Path::new("p")),
+            args("plan -var v=x -target aws_s3_bucket.b -input=false -out=p")
+        );
+        assert_eq!(invocation.apply_command(Path::new("p")), args("apply p"));
     }
 
     #[test]

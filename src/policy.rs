@@ -76,6 +76,18 @@ pub struct Accepted {
     pub why: String,
 }
 
+/// What would make the plan pass: one entry per failing rule (with the
+/// resources it fired on) or per threshold crossed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// The rule, or `None` for a plan-wide threshold.
+    pub rule: Option<String>,
+    /// Plan-supplied: escape before printing.
+    pub addresses: Vec<String>,
+    /// blastwall's own words (the rule's "How to fix"), Markdown.
+    pub text: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
     pub verdict: Verdict,
@@ -84,8 +96,8 @@ pub struct Decision {
     pub accepted: Vec<Accepted>,
     /// Ignores that matched nothing or expired, approvals that did not apply.
     pub notes: Vec<String>,
-    /// For each failing finding, its "how to fix".
-    pub fixes: Vec<String>,
+    /// For each failing rule or threshold, its "how to fix".
+    pub fixes: Vec<Fix>,
     pub score: u32,
 }
 
@@ -109,7 +121,8 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
     let thresholds = &policy.thresholds;
     let mut fail = Vec::new();
     let mut warn = Vec::new();
-    let mut fixes_seen = std::collections::HashSet::new();
+    let mut fix_of_rule: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::new();
     for (index, plan) in plans.iter().enumerate() {
         let prefix = if covered.contains(&index) {
             "(approved) "
@@ -122,25 +135,36 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
             .filter(|finding| !is_accepted(&decision, index, &finding.rule, &finding.address))
             .collect();
         for finding in open {
-            let line = format!(
-                "{prefix}{} on {}: {}",
-                finding.rule,
-                escape::for_terminal(&finding.address),
-                escape::for_terminal(&finding.message)
-            );
+            // Messages usually start with the address; do not say it twice.
+            let line = if finding.message.starts_with(finding.address.as_str()) {
+                format!(
+                    "{prefix}{}: {}",
+                    finding.rule,
+                    escape::for_terminal(&finding.message)
+                )
+            } else {
+                format!(
+                    "{prefix}{} on {}: {}",
+                    finding.rule,
+                    escape::for_terminal(&finding.address),
+                    escape::for_terminal(&finding.message)
+                )
+            };
             if thresholds
                 .fail_severity
                 .is_some_and(|limit| finding.severity >= limit)
             {
                 fail.push(line);
-                let fix = format!(
-                    "{} on {}: {}",
-                    finding.rule,
-                    escape::for_terminal(&finding.address),
-                    first_paragraph(&finding.fix)
-                );
-                if fixes_seen.insert(fix.clone()) {
-                    decision.fixes.push(fix);
+                match fix_of_rule.get(&finding.rule) {
+                    Some(&at) => decision.fixes[at].addresses.push(finding.address.clone()),
+                    None => {
+                        fix_of_rule.insert(finding.rule.clone(), decision.fixes.len());
+                        decision.fixes.push(Fix {
+                            rule: Some(finding.rule.clone()),
+                            addresses: vec![finding.address.clone()],
+                            text: first_paragraph(&finding.fix),
+                        });
+                    }
                 }
             } else if thresholds
                 .warn_severity
@@ -186,7 +210,11 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
         fail.push(format!(
             "blast radius {radius} > {limit} (resources destroyed or disrupted)"
         ));
-        decision.fixes.push(format!("blast radius: split the change so each plan destroys or disrupts at most {limit} resources, or have a person approve this plan"));
+        decision.fixes.push(Fix {
+            rule: None,
+            addresses: Vec::new(),
+            text: format!("blast radius: split the change so each plan destroys or disrupts at most {limit} resources, or have a person approve this exact plan"),
+        });
     }
     if let Some(limit) = thresholds
         .max_share_of_state

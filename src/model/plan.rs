@@ -19,21 +19,21 @@ use super::actions::{ActionReason, Actions};
 pub struct Document<'a> {
     pub format_version: Option<String>,
     pub terraform_version: Option<String>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "null_as_empty")]
     pub variables: BTreeMap<String, Variable<'a>>,
     #[serde(borrow)]
     pub planned_values: Option<Values<'a>>,
     #[serde(borrow)]
     pub resource_changes: Option<Vec<ResourceChange<'a>>>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "null_as_empty")]
     pub resource_drift: Vec<ResourceChange<'a>>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "null_as_empty")]
     pub output_changes: BTreeMap<String, OutputChange<'a>>,
     #[serde(borrow)]
     pub prior_state: Option<State<'a>>,
     #[serde(borrow)]
     pub configuration: Option<Configuration<'a>>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "null_as_empty")]
     pub deferred_changes: Vec<DeferredChange<'a>>,
     pub errored: Option<bool>,
     pub complete: Option<bool>,
@@ -63,6 +63,16 @@ pub struct Document<'a> {
     pub valid: Option<&'a RawValue>,
     #[serde(borrow)]
     pub provider_selections: Option<&'a RawValue>,
+}
+
+/// `null` where a list or map is expected reads as empty: hand-made and
+/// tool-converted plans write it, and it means the same as absent.
+fn null_as_empty<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 /// A document known to be a plan.
@@ -234,9 +244,9 @@ pub struct Values<'a> {
 #[serde(default)]
 pub struct StateModule<'a> {
     pub address: Option<String>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "null_as_empty")]
     pub resources: Vec<StateResource<'a>>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "null_as_empty")]
     pub child_modules: Vec<StateModule<'a>>,
 }
 
@@ -272,9 +282,9 @@ pub struct StateResource<'a> {
     pub values: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub sensitive_values: Option<&'a RawValue>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub depends_on: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub tainted: bool,
     pub deposed_key: Option<String>,
 }

@@ -38,7 +38,7 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<(
     if !report.decision.fixes.is_empty() {
         writeln!(out, "  {}", paint("to pass:", Style::new().bold(), color))?;
         for fix in report.decision.fixes.iter().take(REASONS_LISTED) {
-            writeln!(out, "    - {fix}")?;
+            writeln!(out, "    - {}", fix_line(fix))?;
         }
         if report.decision.fixes.len() > REASONS_LISTED {
             writeln!(
@@ -125,6 +125,30 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<(
         }
     }
     Ok(())
+}
+
+/// `rule (a, b and 3 more): how to fix`, plan strings escaped.
+pub(crate) fn fix_line(fix: &crate::policy::Fix) -> String {
+    const NAMED: usize = 3;
+    let mut line = String::new();
+    if let Some(rule) = &fix.rule {
+        line.push_str(rule);
+        let mut named: Vec<String> = fix
+            .addresses
+            .iter()
+            .take(NAMED)
+            .map(|address| for_terminal(address).into_owned())
+            .collect();
+        if fix.addresses.len() > NAMED {
+            named.push(format!("and {} more", fix.addresses.len() - NAMED));
+        }
+        if !named.is_empty() {
+            line.push_str(&format!(" ({})", named.join(", ")));
+        }
+        line.push_str(": ");
+    }
+    line.push_str(&fix.text);
+    line
 }
 
 fn verdict_line(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {

@@ -22,8 +22,8 @@ struct ReportV1<'a> {
     accepted: Vec<AcceptedV1<'a>>,
     /// Ignores that matched nothing or expired, approvals that did not apply.
     notes: &'a [String],
-    /// For each failing finding or threshold, what would make the plan pass.
-    fixes: &'a [String],
+    /// For each failing rule or threshold, what would make the plan pass.
+    fixes: Vec<FixV1<'a>>,
     verdict: &'static str,
     reasons: &'a [String],
     score: u32,
@@ -181,6 +181,14 @@ struct FindingV1<'a> {
 }
 
 #[derive(Serialize)]
+struct FixV1<'a> {
+    /// `null` for a plan-wide threshold.
+    rule: Option<&'a str>,
+    addresses: &'a [String],
+    text: &'a str,
+}
+
+#[derive(Serialize)]
 struct AcceptedV1<'a> {
     plan: usize,
     rule: &'a str,
@@ -280,7 +288,16 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             })
             .collect(),
         notes: &report.decision.notes,
-        fixes: &report.decision.fixes,
+        fixes: report
+            .decision
+            .fixes
+            .iter()
+            .map(|fix| FixV1 {
+                rule: fix.rule.as_deref(),
+                addresses: &fix.addresses,
+                text: &fix.text,
+            })
+            .collect(),
         verdict: report.decision.verdict.label(),
         reasons: &report.decision.reasons,
         score: report.score,

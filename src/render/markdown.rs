@@ -203,6 +203,14 @@ pub fn escape(text: &str) -> String {
     escaped
 }
 
+/// An escaped address that may wrap after its dots and brackets, so long
+/// module paths do not push a table wider than the comment.
+fn breakable(escaped: &str) -> String {
+    escaped
+        .replace('.', ".<wbr>")
+        .replace("&#93;", "&#93;<wbr>")
+}
+
 /// [`escape`] of at most `max_chars` characters of `text`.
 fn escape_bounded(text: &str, max_chars: usize) -> String {
     escape(&bounded(text, max_chars))
@@ -322,11 +330,11 @@ fn is_accepted(report: &Report, plan: usize, finding: &Finding) -> bool {
 
 fn severity_badge(severity: Severity) -> &'static str {
     match severity {
-        Severity::Critical => "🔴 critical",
-        Severity::High => "🟠 high",
-        Severity::Medium => "🟡 medium",
-        Severity::Low => "🔵 low",
-        Severity::Info => "⚪ info",
+        Severity::Critical => "🔴&nbsp;critical",
+        Severity::High => "🟠&nbsp;high",
+        Severity::Medium => "🟡&nbsp;medium",
+        Severity::Low => "🔵&nbsp;low",
+        Severity::Info => "⚪&nbsp;info",
     }
 }
 
@@ -366,8 +374,8 @@ fn findings(report: &Report, comment: &mut Comment) {
                 "| {} | {} | {} | {} |{plan}\n",
                 severity_badge(finding.severity),
                 escape(&finding.rule),
-                escape_bounded(&finding.address, ADDRESS_CHARS),
-                escape_bounded(what, SENTENCE_CHARS)
+                breakable(&escape_bounded(&finding.address, ADDRESS_CHARS)),
+                breakable(&escape_bounded(what, SENTENCE_CHARS))
             )
         });
     let more = (total > FINDINGS_LISTED).then(|| {
@@ -419,11 +427,37 @@ fn fixes(report: &Report, comment: &mut Comment) {
         return;
     }
     let fixes = &report.decision.fixes;
-    comment.list(
-        "\n#### What would make it pass\n\n",
-        bullet_list(fixes.iter().map(String::as_str)),
-        "",
-    );
+    let mut lines: Vec<String> = fixes
+        .iter()
+        .take(LIST_ITEMS)
+        .map(|fix| {
+            let mut line = String::from("- ");
+            if let Some(rule) = &fix.rule {
+                const NAMED: usize = 3;
+                let mut named: Vec<String> = fix
+                    .addresses
+                    .iter()
+                    .take(NAMED)
+                    .map(|address| breakable(&escape_bounded(address, ADDRESS_CHARS)))
+                    .collect();
+                if fix.addresses.len() > NAMED {
+                    named.push(format!("and {} more", fix.addresses.len() - NAMED));
+                }
+                line.push_str(&format!("**{}** on {}: ", escape(rule), named.join(", ")));
+            }
+            // The text is blastwall's own (rule docs, Markdown), not plan data.
+            line.push_str(&fix.text.replace('\n', " "));
+            line.push('\n');
+            line
+        })
+        .collect();
+    if fixes.len() > LIST_ITEMS {
+        lines.push(format!(
+            "- … and {} more (`--format json` lists them all)\n",
+            fixes.len() - LIST_ITEMS
+        ));
+    }
+    comment.list("\n#### What would make it pass\n\n", lines, "");
 }
 
 fn reasons(report: &Report, comment: &mut Comment) {

@@ -6,6 +6,7 @@ mod common;
 mod corpus;
 mod graph;
 mod guard;
+mod hooks;
 mod input;
 mod markdown;
 mod mcp;
