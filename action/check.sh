@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Step "check" of action.yml: runs `blastwall check` on the plans and writes
+# the reports into a fresh directory under $RUNNER_TEMP:
+#   report.json   the JSON report (the gate: its exit code is the step's verdict)
+#   comment.md    the Markdown report (the pull-request comment)
+#   report.sarif  SARIF 2.1.0, when SARIF is true or file
+# It prints the human report in a log group and the GitHub annotations
+# (ANNOTATIONS=true), which also append the Markdown report to
+# $GITHUB_STEP_SUMMARY (SUMMARY=true).
+#
+# The step succeeds on pass, warn and fail alike: the gate's exit code goes to
+# the output `exit-code`, and action/gate.sh fails the action with it after the
+# comment and the SARIF upload. A check with no verdict (bad input: exit 1,
+# usage: exit 2) fails this step at once.
+#
+# Environment (the action's inputs):
+#   BLASTWALL_BIN      the binary (output `bin` of the install step)
+#   PLAN               plan files, globs or directories, one a line (default: .)
+#   WORKING_DIRECTORY  what relative paths in PLAN, CONFIG, APPROVALS and RULES
+#                      are relative to (default: .)
+#   CONFIG PROFILE AUTHOR FAIL_ON (warn|fail|never) APPROVALS RULES (one a line)
+#   SARIF (true|file|false) ANNOTATIONS SUMMARY (true|false)
+# Outputs: verdict (pass|warn|fail, or error), score, exit-code, report,
+# markdown, sarif, directory.
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+bw_require jq
+bin=${BLASTWALL_BIN:-blastwall}
+workdir=${WORKING_DIRECTORY:-.}
+workdir=${workdir%/}
+[ -n "$workdir" ] || workdir=/
+[ -d "$workdir" ] || bw_die 2 "working-directory '$workdir' is not a directory"
+
+fail_on=${FAIL_ON:-fail}
+case "$fail_on" in
+warn | fail | never) ;;
+*) bw_die 2 "fail-on must be warn, fail or never, not '$fail_on'" ;;
+esac
+sarif=${SARIF:-false}
+case "$sarif" in
+true | false | file) ;;
+*) bw_die 2 "sarif must be true, false or file, not '$sarif'" ;;
+esac
+annotations=${ANNOTATIONS:-true}
+summary=${SUMMARY:-true}
+bw_bool annotations "$annotations"
+bw_bool summary "$summary"
+
+is_absolute() {
+    case "$1" in
+    /* | [A-Za-z]:[/\\]* | \\\\*) return 0 ;;
+    esac
+    return 1
+}
+
+# A path as the caller wrote it, relative to the working directory, made
+# relative to the current directory (the workspace), so that reports and SARIF
+# name files the way the repository does.
+from_workdir() {
+    if [ "$1" = - ] || is_absolute "$1" || [ "$workdir" = . ]; then
+        printf '%s\n' "$1"
+    elif [ "$1" = . ]; then
+        printf '%s\n' "$workdir"
+    else
+        printf '%s\n' "$workdir/${1#./}"
+    fi
+}
+
+# Prints the lines of a multi-line input, trimmed, without blank ones.
+lines_of() {
+    printf '%s\n' "$1" | tr -d '\r' | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e '/^$/d'
+}
+
+# Adds one line of PLAN to `plans`: a glob adds the paths it matches (an
+# error when it matches none), anything else is passed on for blastwall to
+# read or reject with its own message.
+add_plan() {
+    local pattern=$1
+    case "$pattern" in
+    *[*?[]*) ;;
+    *)
+        plans+=("$(from_workdir "$pattern")")
+        return
+        ;;
+    esac
+    local here found match
+    here=$(pwd)
+    cd -- "$workdir"
+    shopt -s nullglob
+    shopt -s globstar 2>/dev/null || true # bash 4+: ** spans directories
+    local IFS=
+    # shellcheck disable=SC2206 # the glob is meant to expand here
+    found=($pattern)
+    shopt -u nullglob
+    shopt -u globstar 2>/dev/null || true
+    cd -- "$here"
+    [ "${#found[@]}" -gt 0 ] || bw_die 1 "plan '$pattern' matches no file in '$workdir'"
+    for match in "${found[@]}"; do
+        plans+=("$(from_workdir "$match")")
+    done
+}
+
+plans=()
+plan_input=$(lines_of "${PLAN:-}")
+[ -n "$plan_input" ] || plan_input=.
+while IFS= read -r line; do
+    add_plan "$line"
+done <<<"$plan_input"
+
+args=()
+config=${CONFIG:-}
+if [ -n "$config" ]; then
+    args+=(--config "$(from_workdir "$config")")
+elif [ "$workdir" != . ] && [ -f "$workdir/blastwall.toml" ]; then
+    # blastwall looks for ./blastwall.toml; the caller's is in the working directory.
+    args+=(--config "$workdir/blastwall.toml")
+fi
+[ -z "${PROFILE:-}" ] || args+=(--profile "$PROFILE")
+[ -z "${AUTHOR:-}" ] || args+=(--author "$AUTHOR")
+while IFS= read -r path; do
+    [ -z "$path" ] || args+=(--approvals "$(from_workdir "$path")")
+done <<<"$(lines_of "${APPROVALS:-}")"
+while IFS= read -r path; do
+    [ -z "$path" ] || args+=(--rules "$(from_workdir "$path")")
+done <<<"$(lines_of "${RULES:-}")"
+
+gate=(--fail-on "$fail_on")
+if [ "$fail_on" = never ]; then
+    gate=(--exit-zero)
+fi
+
+out=$(bw_tempdir)
+report=$out/report.json
+markdown=$out/comment.md
+echo "blastwall check ${args[*]+${args[*]}} -- ${plans[*]}"
+
+# The gate: the JSON report and the exit code.
+status=0
+"$bin" check ${args[@]+"${args[@]}"} "${gate[@]}" --color never --format json -- "${plans[@]}" \
+    >"$report" 2>"$out/json.stderr" || status=$?
+# Warnings (skipped files, expired ignores…) and errors, once.
+cat "$out/json.stderr" >&2
+if [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; then
+    bw_output verdict error
+    bw_output exit-code "$status"
+    bw_die "$status" "blastwall gave no verdict (exit $status): $(tail -n 5 "$out/json.stderr")"
+fi
+verdict=$(bw_jq -r '.verdict // empty' "$report")
+score=$(bw_jq -r '.score // empty' "$report")
+case "$verdict" in
+pass | warn | fail) ;;
+*) bw_die 1 "the JSON report has no verdict" ;;
+esac
+bw_output verdict "$verdict"
+bw_output score "$score"
+bw_output exit-code "$status"
+bw_output report "$report"
+bw_output directory "$out"
+
+# The other formats report the same verdict; only their output differs.
+# A renderer that fails is a warning: the gate above has decided already.
+render() {
+    local format=$1 target=$2 code=0
+    "$bin" check ${args[@]+"${args[@]}"} --exit-zero --color never --format "$format" -- "${plans[@]}" \
+        >"$target" 2>"$out/$format.stderr" || code=$?
+    if [ "$code" -ne 0 ]; then
+        cat "$out/$format.stderr" >&2
+        bw_warning "blastwall --format $format failed (exit $code): no $format report"
+        return 1
+    fi
+}
+
+echo "::group::blastwall report"
+"$bin" check ${args[@]+"${args[@]}"} --exit-zero --color always --format human -- "${plans[@]}" 2>/dev/null ||
+    true
+echo "::endgroup::"
+
+if render markdown "$markdown"; then
+    bw_output markdown "$markdown"
+else
+    bw_output markdown ""
+fi
+
+if [ "$annotations" = true ]; then
+    # Prints the annotations; appends the Markdown report to the step summary.
+    annotated=0
+    if [ "$summary" = true ]; then
+        render github "$out/annotations.txt" || annotated=$?
+    else
+        GITHUB_STEP_SUMMARY='' render github "$out/annotations.txt" || annotated=$?
+    fi
+    [ "$annotated" -ne 0 ] || cat "$out/annotations.txt"
+elif [ "$summary" = true ] && [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -s "$markdown" ]; then
+    cat "$markdown" >>"$GITHUB_STEP_SUMMARY"
+fi
+
+if [ "$sarif" != false ] && render sarif "$out/report.sarif"; then
+    bw_output sarif "$out/report.sarif"
+else
+    bw_output sarif ""
+fi

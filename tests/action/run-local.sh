@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# Local test of the GitHub Action (action.yml and action/*.sh), without GitHub.
+#
+# A simulated runner (tests/action/runner.py) runs action.yml's steps as the
+# Actions runner does, with a fake event (GITHUB_EVENT_PATH: pull request #42
+# of owner/name), GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and RUNNER_TEMP files, and
+# a fake GitHub API (tests/action/fake_github.py) on 127.0.0.1 that records
+# every request and also serves release assets. Cases:
+#   1 db-deleted plan, no comment yet: verdict fail, gate exit 3, a POST comment
+#     starting with the marker, outputs, step summary, SARIF handed to upload
+#   2 no-changes plan installed from a (fake) release, comment on page 2:
+#     PATCH of that comment, not the one quoting the marker; exit 0
+#   3 a release whose checksum does not match: install fails, nothing else runs
+#   4 push event, plan-command in a working directory, a glob, fail-on never:
+#     verdict fail but exit 0, no API call
+#   5 a fork's read-only token (403): warning, the gate still decides
+#
+# Builds nothing: uses BLASTWALL_BIN (default target/debug/blastwall, so run
+# `cargo build` first). Needs bash, curl, jq, tar and a python3 with PyYAML
+# ($PYTHON, else python3, else /usr/bin/python3).
+# Usage: tests/action/run-local.sh    exits non-zero on any mismatch
+# shellcheck disable=SC2016 # `bash -c '…' ARG` checks expand inside, on purpose
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo=$(pwd)
+
+bin=${BLASTWALL_BIN:-target/debug/blastwall}
+case "$bin" in
+/*) ;;
+*) bin=$repo/$bin ;;
+esac
+if [ ! -x "$bin" ]; then
+    echo "run-local: no blastwall binary at $bin (run cargo build, or set BLASTWALL_BIN)" >&2
+    exit 1
+fi
+for tool in curl jq tar; do
+    command -v "$tool" >/dev/null || {
+        echo "run-local: $tool is not installed" >&2
+        exit 1
+    }
+done
+# A Python with PyYAML for the simulated runner: $PYTHON, python3, or Debian's.
+python=
+for candidate in ${PYTHON:+"$PYTHON"} python3 /usr/bin/python3; do
+    if "$candidate" -c 'import yaml' 2>/dev/null; then
+        python=$candidate
+        break
+    fi
+done
+[ -n "$python" ] || {
+    echo "run-local: no python3 with PyYAML (pip install pyyaml, or set PYTHON)" >&2
+    exit 1
+}
+
+tmp=$(mktemp -d)
+server_pid=
+cleanup() {
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    if [ "${failures:-0}" -eq 0 ]; then
+        rm -rf "$tmp"
+    else
+        echo "run-local: the cases' files (log, requests, outputs) are kept in $tmp" >&2
+    fi
+}
+trap cleanup EXIT
+
+failures=0
+passes=0
+fail() {
+    echo "  FAIL: $*"
+    failures=$((failures + 1))
+}
+pass() {
+    echo "  ok: $*"
+    passes=$((passes + 1))
+}
+check() { # check DESCRIPTION COMMAND...
+    local description=$1
+    shift
+    if "$@"; then pass "$description"; else fail "$description"; fi
+}
+
+# The fake GitHub.
+mkdir -p "$tmp/files"
+"$python" tests/action/fake_github.py --port-file "$tmp/port" --log "$tmp/requests.jsonl" \
+    --mode-file "$tmp/mode" --files "$tmp/files" --lifetime 600 &
+server_pid=$!
+for _ in $(seq 1 100); do
+    [ -s "$tmp/port" ] && break
+    sleep 0.1
+done
+[ -s "$tmp/port" ] || {
+    echo "run-local: the fake GitHub did not start" >&2
+    exit 1
+}
+port=$(cat "$tmp/port")
+api=http://127.0.0.1:$port
+echo "fake GitHub API on $api"
+
+# `version: path` finds this blastwall.
+mkdir -p "$tmp/path"
+ln -s "$bin" "$tmp/path/blastwall"
+
+# Release assets, as the release workflow publishes them: the binary in a
+# directory of a tar.gz, and its SHA-256 beside it.
+case "$(uname -s)/$(uname -m)" in
+Linux/x86_64) target=x86_64-unknown-linux-musl ;;
+Linux/aarch64) target=aarch64-unknown-linux-musl ;;
+Darwin/x86_64) target=x86_64-apple-darwin ;;
+Darwin/arm64) target=aarch64-apple-darwin ;;
+*) target=unknown ;;
+esac
+asset=blastwall-$target.tar.gz
+mkdir -p "$tmp/stage/blastwall-$target" "$tmp/files/owner/name/releases/download/v9.9.9" \
+    "$tmp/files/owner/name/releases/download/v9.9.8"
+cp "$bin" "$tmp/stage/blastwall-$target/blastwall"
+tar -czf "$tmp/files/owner/name/releases/download/v9.9.9/$asset" -C "$tmp/stage" "blastwall-$target"
+cp "$tmp/files/owner/name/releases/download/v9.9.9/$asset" "$tmp/files/owner/name/releases/download/v9.9.8/"
+(
+    cd "$tmp/files/owner/name/releases/download/v9.9.9"
+    if command -v sha256sum >/dev/null; then
+        sha256sum "$asset" >"$asset.sha256"
+    else
+        shasum -a 256 "$asset" >"$asset.sha256"
+    fi
+)
+echo "0000000000000000000000000000000000000000000000000000000000000000  $asset" \
+    >"$tmp/files/owner/name/releases/download/v9.9.8/$asset.sha256"
+
+pr_event() {
+    cat >"$1" <<'EOF'
+{
+  "action": "synchronize",
+  "number": 42,
+  "pull_request": {
+    "number": 42,
+    "user": {"login": "octocat", "type": "User"}
+  },
+  "repository": {"full_name": "owner/name", "name": "name", "owner": {"login": "owner"}}
+}
+EOF
+}
+
+# run_case NAME EVENT_NAME MODE [runner.py arguments…]: runs the action in a
+# fresh simulated runner; leaves $case with the files to check.
+run_case() {
+    local name=$1 event_name=$2 mode=$3
+    shift 3
+    case=$tmp/$name
+    mkdir -p "$case/temp"
+    : >"$case/output"
+    : >"$case/summary"
+    : >"$tmp/requests.jsonl"
+    printf '%s\n' "$mode" >"$tmp/mode"
+    if [ "$event_name" = pull_request ]; then
+        pr_event "$case/event.json"
+    else
+        echo '{"ref": "refs/heads/main", "repository": {"full_name": "owner/name"}}' >"$case/event.json"
+    fi
+    echo
+    echo "== case $name"
+    status=0
+    env -u GITHUB_TOKEN -u GH_TOKEN \
+        PATH="$tmp/path:$PATH" \
+        GITHUB_ACTIONS=true CI=true \
+        GITHUB_EVENT_NAME="$event_name" GITHUB_EVENT_PATH="$case/event.json" \
+        GITHUB_REPOSITORY=owner/name GITHUB_API_URL="$api" GITHUB_SERVER_URL="$api" \
+        GITHUB_WORKSPACE="${WORKSPACE:-$repo}" \
+        GITHUB_OUTPUT="$case/output" GITHUB_STEP_SUMMARY="$case/summary" \
+        RUNNER_TEMP="$case/temp" \
+        BLASTWALL_DOWNLOAD_BASE="$api" \
+        "$python" tests/action/runner.py action.yml --result "$case/result.json" \
+        --github token=test-token "$@" >"$case/log" 2>&1 || status=$?
+    cp "$tmp/requests.jsonl" "$case/requests.jsonl"
+    echo "-- log (annotations and messages)"
+    grep -E '^::(error|warning|notice)|^\[runner\]|^blastwall|^Using|^Commented|^Updated|^Downloading|^SHA-256|^Not a pull' \
+        "$case/log" | cut -c1-160 | sed 's/^/   /' || true
+    echo "-- requests"
+    jq -r '"   \(.method) \(.path)"' "$case/requests.jsonl"
+    echo "-- outputs (caller's GITHUB_OUTPUT)"
+    sed 's/^/   /' "$case/output"
+}
+
+output() { sed -n "s/^$1=//p" "$case/output" | head -n 1; }
+step_exit() { jq -r --arg id "$1" '.steps[] | select(.id == $id or .name == $id) | .exit_code' "$case/result.json"; }
+step_result() { jq -r --arg id "$1" '.steps[] | select(.id == $id or .name == $id) | .result' "$case/result.json"; }
+requests() { jq -r '"\(.method) \(.path)"' "$case/requests.jsonl"; }
+posted_body() { jq -r 'select(.method == "POST" or .method == "PATCH") | .body.body' "$case/requests.jsonl"; }
+
+marker='<!-- blastwall-report -->'
+
+# 1 ──────────────────────────────────────────────────────────────────────
+run_case fail-new-comment pull_request empty \
+    --input plan=testdata/plans/db-deleted/plan.json --input version=path --input sarif=true
+check "the action failed" [ "$status" -eq 1 ]
+check "the gate step exited 3" [ "$(step_exit 'Apply the gate')" = 3 ]
+check "verdict=fail in GITHUB_OUTPUT" [ "$(output verdict)" = fail ]
+check "score= is a number" bash -c '[[ $0 =~ ^[0-9]+$ ]]' "$(output score)"
+check "exit-code=3" [ "$(output exit-code)" = 3 ]
+report=$(output report)
+check "report= is the JSON report, verdict fail" [ "$(jq -r .verdict "$report" 2>/dev/null)" = fail ]
+check "one GET of the comments, then one POST" \
+    [ "$(requests | tr '\n' ' ')" = "GET /repos/owner/name/issues/42/comments?per_page=100&page=1 POST /repos/owner/name/issues/42/comments " ]
+check "the comment's body starts with the marker" [ "$(posted_body | head -n 1)" = "$marker" ]
+check "the comment says fail" bash -c 'grep -qi fail <<<"$0"' "$(posted_body)"
+check "the token was sent as a Bearer header" \
+    [ "$(jq -r 'select(.method == "POST") | .authorization' "$case/requests.jsonl")" = "Bearer test-token" ]
+check "the token is not in the log" bash -c '! grep -q test-token "$0"' "$case/log"
+check "comment-url output" [ "$(output comment-url)" = "https://github.example/owner/name/pull/42#issuecomment-5000" ]
+check "the step summary has the report" grep -qF "$marker" "$case/summary"
+check "error annotations were printed" grep -q '^::error' "$case/log"
+sarif=$(output sarif)
+check "SARIF 2.1.0 written" [ "$(jq -r .version "$sarif" 2>/dev/null)" = 2.1.0 ]
+check "upload-sarif given that file" \
+    [ "$(jq -r '.steps[] | select(.uses) | .with.sarif_file' "$case/result.json")" = "$sarif" ]
+check "upload-sarif pinned to a commit" \
+    bash -c '[[ $0 =~ ^github/codeql-action/upload-sarif@[0-9a-f]{40}$ ]]' "$(jq -r '.steps[] | select(.uses) | .uses' "$case/result.json")"
+check "version output" [ "$(output version)" = "$("$bin" --version | sed 's/^blastwall //')" ]
+echo "-- posted comment (first lines)"
+posted_body | head -n 4 | sed 's/^/   /'
+
+# 2 ──────────────────────────────────────────────────────────────────────
+run_case pass-update-comment pull_request existing \
+    --input plan=testdata/plans/no-changes/plan.json --input version=v9.9.9
+check "the action succeeded" [ "$status" -eq 0 ]
+check "installed from the release" grep -q "^Downloading $api/owner/name/releases/download/v9.9.9/$asset" "$case/log"
+check "checksum verified" grep -q '^SHA-256 verified' "$case/log"
+check "verdict=pass" [ "$(output verdict)" = pass ]
+check "exit-code=0" [ "$(output exit-code)" = 0 ]
+check "two pages listed, then a PATCH of comment 4242, no POST" \
+    [ "$(requests | grep -v releases | tr '\n' ' ')" = "GET /repos/owner/name/issues/42/comments?per_page=100&page=1 GET /repos/owner/name/issues/42/comments?per_page=100&page=2 PATCH /repos/owner/name/issues/comments/4242 " ]
+check "the new body starts with the marker" [ "$(posted_body | head -n 1)" = "$marker" ]
+check "comment-url output" [ "$(output comment-url)" = "https://github.example/owner/name/pull/42#issuecomment-4242" ]
+check "no SARIF when not asked" [ -z "$(output sarif)" ]
+check "no error annotation" bash -c '! grep -q "^::error" "$0"' "$case/log"
+echo "-- updated comment (first lines)"
+posted_body | head -n 4 | sed 's/^/   /'
+
+# 3 ──────────────────────────────────────────────────────────────────────
+run_case bad-checksum pull_request empty \
+    --input plan=testdata/plans/no-changes/plan.json --input version=v9.9.8
+check "the action failed" [ "$status" -eq 1 ]
+check "in the install step" [ "$(step_result 'install')" = failure ]
+check "the mismatch was reported" grep -q '^::error.*checksum mismatch' "$case/log"
+check "the check did not run" [ "$(step_result check)" = skipped ]
+check "no API call" [ -z "$(requests | grep -v releases || true)" ]
+
+# 4 ──────────────────────────────────────────────────────────────────────
+mkdir -p "$tmp/ws/infra/live"
+WORKSPACE=$tmp/ws run_case push-plan-command push empty \
+    --input working-directory=infra --input 'plan=live/*.json' \
+    --input "plan-command=cp '$repo/testdata/plans/db-deleted/plan.json' live/db.json" \
+    --input fail-on=never --input version=path --input annotations=false
+check "the action succeeded (fail-on never)" [ "$status" -eq 0 ]
+check "the plan command ran" [ -f "$tmp/ws/infra/live/db.json" ]
+check "verdict=fail" [ "$(output verdict)" = fail ]
+check "the glob found the plan, named from the workspace" \
+    [ "$(jq -r '.plans[0].path' "$(output report)")" = infra/live/db.json ]
+check "no API call outside a pull request" [ ! -s "$case/requests.jsonl" ]
+check "no annotations when not asked" bash -c '! grep -q "^::error file" "$0"' "$case/log"
+check "the step summary still has the report" grep -qF "$marker" "$case/summary"
+
+# 5 ──────────────────────────────────────────────────────────────────────
+run_case fork-token pull_request forbidden \
+    --input plan=testdata/plans/no-changes/plan.json --input version=path
+check "the action succeeded: the gate decides, not the comment" [ "$status" -eq 0 ]
+check "a warning explains the read-only token" grep -q '^::warning.*HTTP 403.*pull-requests: write' "$case/log"
+check "no comment-url" [ -z "$(output comment-url)" ]
+
+echo
+echo "action-test: $passes passed, $failures failed"
+[ "$failures" -eq 0 ]
