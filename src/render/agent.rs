@@ -99,7 +99,8 @@ fn quoted(text: &str) -> String {
 }
 
 fn first_sentence(text: &str) -> String {
-    let flat = text.trim().replace('\n', " ");
+    let paragraph = text.trim().split("\n\n").next().unwrap_or_default();
+    let flat = paragraph.replace('\n', " ");
     match flat.find(". ") {
         Some(end) => flat[..=end].to_owned(),
         None => flat,

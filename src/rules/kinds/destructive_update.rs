@@ -29,10 +29,11 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
         let unknown = values::parse(change.change.after_unknown);
         let mut removed = Vec::new();
         for attribute in &params.attributes {
+            // Values known only after apply cannot be judged removed.
             if unknown
                 .as_ref()
                 .and_then(|unknown| unknown.get(attribute))
-                .is_some_and(|flag| flag == &Value::Bool(true))
+                .is_some_and(contains_unknown)
             {
                 continue;
             }
@@ -66,6 +67,15 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
         drafts.push(draft);
     }
     drafts
+}
+
+fn contains_unknown(mask: &Value) -> bool {
+    match mask {
+        Value::Bool(flag) => *flag,
+        Value::Array(items) => items.iter().any(contains_unknown),
+        Value::Object(map) => map.values().any(contains_unknown),
+        _ => false,
+    }
 }
 
 /// What `new` no longer has of `old`: map keys, list entries; JSON
