@@ -227,10 +227,23 @@ fn approve(args: &cli::ApproveArgs) -> Result<Exit, RunError> {
     Ok(Exit::Pass)
 }
 
+/// Built-in rules, those of `./blastwall.toml`, and `--rules` directories:
+/// the same set `check` uses, so `rules` and `explain` list what applies.
 fn load_rules(dirs: &[std::path::PathBuf]) -> Result<rules::RuleSet, RunError> {
+    let config = config::Config::discover(None).map_err(Box::new)?;
     let mut rules = rules::RuleSet::builtin()?;
-    for dir in dirs {
-        rules.add_dir(dir)?;
+    let mut loaded = Vec::new();
+    for dir in config
+        .rules
+        .iter()
+        .map(|dir| config.resolve(dir))
+        .chain(dirs.iter().cloned())
+    {
+        let canonical = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
+        if !loaded.contains(&canonical) {
+            rules.add_dir(&dir)?;
+            loaded.push(canonical);
+        }
     }
     Ok(rules)
 }
