@@ -198,7 +198,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         "verdict {} — score {}/100 · {destroyed} destroyed, {disrupted} disrupted, {data_loss} with data loss · {}",
         report.decision.verdict.label(),
         report.score,
-        super::markdown::summary_line(&report.summary)
+        super::summary_line(&report.summary)
     );
     if let Some(reason) = report.decision.reasons.first() {
         text.push('\n');

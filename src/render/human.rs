@@ -7,7 +7,7 @@ use owo_colors::Style;
 use super::paint;
 use std::collections::{BTreeMap, HashMap};
 
-use crate::analysis::{PlanAnalysis, Summary};
+use crate::analysis::PlanAnalysis;
 use crate::escape::for_terminal;
 use crate::graph::blast::{Member, Role, Root};
 use crate::model::Actions;
@@ -78,7 +78,7 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<(
                 |version| format!("Terraform {}", for_terminal(version))
             )
         )?;
-        writeln!(out, "  {}", summary_line(&plan.summary))?;
+        writeln!(out, "  {}", super::summary_line(&plan.summary))?;
         for issue in &plan.health {
             writeln!(
                 out,
@@ -174,7 +174,7 @@ fn verdict_line(report: &Report, out: &mut dyn Write, color: bool) -> io::Result
         plans,
         report.score,
         headline,
-        summary_line(&report.summary)
+        super::summary_line(&report.summary)
     )
 }
 
@@ -417,31 +417,4 @@ fn action_text(actions: Actions, color: bool) -> String {
         other => other.label(),
     };
     paint(text, Style::new().red(), color)
-}
-
-fn summary_line(summary: &Summary) -> String {
-    let parts = [
-        (summary.create, "create"),
-        (summary.update, "update"),
-        (summary.delete, "delete"),
-        (summary.replace, "replace"),
-        (summary.read, "read"),
-        (summary.forget, "forget"),
-        (summary.import, "import"),
-        (summary.moved, "move"),
-        (summary.no_op, "no-op"),
-    ];
-    let mut line: Vec<String> = parts
-        .iter()
-        .filter(|(count, _)| *count > 0)
-        .map(|(count, word)| format!("{count} {word}"))
-        .collect();
-    if line.is_empty() {
-        line.push("no changes".to_owned());
-    }
-    format!(
-        "{} · {} in state",
-        line.join(", "),
-        summary.resources_in_state
-    )
 }

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use crate::analysis::{PlanAnalysis, Summary};
+use crate::analysis::PlanAnalysis;
 use crate::escape::{bounded, for_terminal};
 use crate::graph::blast::{Member, Role, Root};
 use crate::model::{Actions, Address};
@@ -266,35 +266,7 @@ fn header(report: &Report) -> String {
          **{destroyed} destroyed · {disrupted} disrupted · {data_loss} with data loss**{share}  \n\
          changes: {}\n",
         report.score,
-        summary_line(&report.summary)
-    )
-}
-
-/// `1 create, 2 delete · 9 in state`.
-pub(crate) fn summary_line(summary: &Summary) -> String {
-    let parts = [
-        (summary.create, "create"),
-        (summary.update, "update"),
-        (summary.delete, "delete"),
-        (summary.replace, "replace"),
-        (summary.read, "read"),
-        (summary.forget, "forget"),
-        (summary.import, "import"),
-        (summary.moved, "move"),
-        (summary.no_op, "no-op"),
-    ];
-    let mut line: Vec<String> = parts
-        .iter()
-        .filter(|(count, _)| *count > 0)
-        .map(|(count, word)| format!("{count} {word}"))
-        .collect();
-    if line.is_empty() {
-        line.push("no changes".to_owned());
-    }
-    format!(
-        "{} · {} in state",
-        line.join(", "),
-        summary.resources_in_state
+        super::summary_line(&report.summary)
     )
 }
 
@@ -1099,7 +1071,7 @@ fn plan_item(plan: &PlanAnalysis) -> String {
         "- {} (format {}, {version}): {}\n",
         escape_bounded(&plan.label, ADDRESS_CHARS),
         escape_bounded(&plan.format_version, 20),
-        summary_line(&plan.summary)
+        super::summary_line(&plan.summary)
     );
     for issue in &plan.health {
         let _ = writeln!(

@@ -41,3 +41,31 @@ pub(crate) fn paint(text: &str, style: Style, color: bool) -> String {
         text.to_owned()
     }
 }
+
+/// `1 create, 2 delete · 9 in state`.
+pub(crate) fn summary_line(summary: &crate::analysis::Summary) -> String {
+    let parts = [
+        (summary.create, "create"),
+        (summary.update, "update"),
+        (summary.delete, "delete"),
+        (summary.replace, "replace"),
+        (summary.read, "read"),
+        (summary.forget, "forget"),
+        (summary.import, "import"),
+        (summary.moved, "move"),
+        (summary.no_op, "no-op"),
+    ];
+    let mut line: Vec<String> = parts
+        .iter()
+        .filter(|(count, _)| *count > 0)
+        .map(|(count, word)| format!("{count} {word}"))
+        .collect();
+    if line.is_empty() {
+        line.push("no changes".to_owned());
+    }
+    format!(
+        "{} · {} in state",
+        line.join(", "),
+        summary.resources_in_state
+    )
+}

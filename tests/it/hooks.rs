@@ -13,6 +13,7 @@ use std::process::{Command, Output, Stdio};
 use serde_json::{Value, json};
 
 use crate::common::root;
+use crate::tf_env::{environment, terraform_in, write_config};
 
 fn on_path(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|path| {
@@ -33,74 +34,6 @@ fn tools() -> bool {
         }
     }
     true
-}
-
-fn terraform_in(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("terraform")
-        .args(args)
-        .current_dir(dir)
-        .env("CHECKPOINT_DISABLE", "1")
-        .env("TF_IN_AUTOMATION", "1")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "terraform {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-const DATABASE_RULE: &str = r#"id = "database-destroyed"
-kind = "destroy-of-class"
-severity = "critical"
-points = 40
-summary = "A database is destroyed"
-[params]
-addresses = ["*database*"]
-actions = ["delete", "replace"]
-[docs]
-what = "A resource named like a database is destroyed."
-why = "Its data is lost."
-example = "terraform_data.database removed"
-fix = "Keep the database."
-"#;
-
-/// State with `database` and `app`, and a `blastwall.toml` that loads the
-/// rule above (the same set-up as the guard tests).
-fn environment() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("policies")).unwrap();
-    std::fs::write(
-        dir.path().join("policies/database-destroyed.toml"),
-        DATABASE_RULE,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("blastwall.toml"),
-        "rules = [\"policies\"]\n",
-    )
-    .unwrap();
-    write_config(dir.path(), true, "v1");
-    terraform_in(dir.path(), &["init", "-input=false", "-no-color"]);
-    terraform_in(
-        dir.path(),
-        &["apply", "-auto-approve", "-input=false", "-no-color"],
-    );
-    dir
-}
-
-fn write_config(dir: &Path, with_database: bool, version: &str) {
-    let database = if with_database {
-        "resource \"terraform_data\" \"database\" { input = \"orders\" }\n"
-    } else {
-        ""
-    };
-    std::fs::write(
-        dir.join("main.tf"),
-        format!("{database}resource \"terraform_data\" \"app\" {{ input = \"{version}\" }}\n"),
-    )
-    .unwrap();
 }
 
 fn leftovers(dir: &Path) -> Vec<String> {

@@ -15,3 +15,4 @@ mod rules;
 mod sarif;
 mod schema;
 mod terraform;
+mod tf_env;
