@@ -2,6 +2,7 @@
 //! message, where terraform is not installed.
 
 use crate::common::{blastwall, transcript};
+use crate::tf_env::terraform_in;
 
 fn terraform() -> Option<std::path::PathBuf> {
     which_terraform().or_else(|| {
@@ -18,34 +19,20 @@ fn which_terraform() -> Option<std::path::PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-fn terraform_in(dir: &std::path::Path, binary: &std::path::Path, args: &[&str]) {
-    let output = std::process::Command::new(binary)
-        .args(args)
-        .current_dir(dir)
-        .env("CHECKPOINT_DISABLE", "1")
-        .env("TF_IN_AUTOMATION", "1")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "terraform {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 #[test]
 fn binary_plan_is_converted_with_terraform_show() {
-    let Some(binary) = terraform() else { return };
+    if terraform().is_none() {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("main.tf"),
         "resource \"terraform_data\" \"a\" { input = \"one\" }\nresource \"terraform_data\" \"b\" { input = terraform_data.a.output }\n",
     )
     .unwrap();
-    terraform_in(dir.path(), &binary, &["init", "-input=false", "-no-color"]);
+    terraform_in(dir.path(), &["init", "-input=false", "-no-color"]);
     terraform_in(
         dir.path(),
-        &binary,
         &["plan", "-input=false", "-no-color", "-out", "plan.out"],
     );
     let output = blastwall()
