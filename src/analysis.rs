@@ -267,7 +267,8 @@ fn resources_in_state(plan: &Plan<'_>, changes: &[ResourceChange<'_>]) -> usize 
 }
 
 /// A hash of what the plan would do: every change's address, deposed key,
-/// actions and before/after values, in address order (BLAKE3: fast enough
+/// actions and before/after values (whitespace between JSON tokens ignored),
+/// in address order (BLAKE3: fast enough
 /// for 500 MB plans, and collision-resistant, so an approval cannot be
 /// reused for another plan).
 fn fingerprint(changes: &[ResourceChange<'_>]) -> String {
@@ -282,11 +283,35 @@ fn fingerprint(changes: &[ResourceChange<'_>]) -> String {
         hasher.update(change.change.actions.as_list().join(",").as_bytes());
         hasher.update(&[0]);
         for payload in [change.change.before, change.change.after] {
-            hasher.update(payload.map_or("null", |raw| raw.get()).as_bytes());
+            hash_without_whitespace(&mut hasher, payload.map_or("null", |raw| raw.get()));
             hasher.update(&[0]);
         }
     }
     format!("blake3:{}", hasher.finalize().to_hex())
+}
+
+/// Hashes JSON text without the whitespace between tokens, so the same plan
+/// pretty-printed (`jq .`) has the same fingerprint. Terraform writes it
+/// compact, so this is usually one span.
+fn hash_without_whitespace(hasher: &mut blake3::Hasher, json: &str) {
+    let bytes = json.as_bytes();
+    let (mut in_string, mut escaped, mut span_start) = (false, false, 0);
+    for (index, &byte) in bytes.iter().enumerate() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else if byte == b'"' {
+            in_string = true;
+        } else if matches!(byte, b' ' | b'\n' | b'\r' | b'\t') {
+            hasher.update(&bytes[span_start..index]);
+            span_start = index + 1;
+        }
+    }
+    hasher.update(&bytes[span_start..]);
 }
 
 /// String values of variables the configuration marks sensitive: their
@@ -322,5 +347,24 @@ fn collect_strings(value: &serde_json::Value, out: &mut Vec<String>) {
         serde_json::Value::Object(map) => map.values().for_each(|item| collect_strings(item, out)),
         other if !other.is_null() => out.push(other.to_string()),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fingerprint_of(text: &str) -> String {
+        let plan = crate::model::parse_document(text).unwrap();
+        fingerprint(plan.resource_changes.as_deref().unwrap_or_default())
+    }
+
+    #[test]
+    fn fingerprint_ignores_formatting_and_order_but_not_content() {
+        let compact = r#"{"format_version":"1.2","resource_changes":[{"address":"a.b","type":"a","change":{"actions":["delete"],"before":{"k":"v w"}}},{"address":"a.a","type":"a","change":{"actions":["create"],"after":{"n":1}}}]}"#;
+        let pretty = "{\"format_version\": \"1.2\", \"resource_changes\": [\n {\"address\": \"a.a\", \"type\": \"a\", \"change\": {\"actions\": [\"create\"], \"after\": {\"n\": 1}}},\n {\"address\": \"a.b\", \"type\": \"a\", \"change\": {\"actions\": [\"delete\"], \"before\": {\"k\" : \"v w\"}}}]}";
+        assert_eq!(fingerprint_of(compact), fingerprint_of(pretty));
+        let other = compact.replace("v w", "v  w");
+        assert_ne!(fingerprint_of(compact), fingerprint_of(&other));
     }
 }

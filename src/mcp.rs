@@ -24,6 +24,8 @@ pub struct CheckPlanRequest {
     pub path: Option<String>,
     /// The plan JSON itself (output of `terraform show -json PLANFILE`), instead of a path.
     pub plan_json: Option<String>,
+    /// Profile to judge with: `agent` (the default: strict) or `human`. The report names the profile used and that the caller chose it.
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -66,7 +68,20 @@ impl Server {
         Parameters(request): Parameters<CheckPlanRequest>,
     ) -> Result<CallToolResult, ErrorData> {
         let (source, _keep) = source_of(request.path.as_deref(), request.plan_json.as_deref())?;
-        let options = self.options()?;
+        let mut options = self.options()?;
+        if let Some(profile) = request.profile.as_deref() {
+            options = match options.with_profile(profile) {
+                Ok(mut chosen) => {
+                    chosen.profile_reason = format!("chosen by the MCP caller: {profile}");
+                    chosen
+                }
+                Err(error) => {
+                    return Ok(CallToolResult::error(vec![ContentBlock::text(
+                        error.to_string(),
+                    )]));
+                }
+            };
+        }
         let report = match check(&[source], &options) {
             Ok(report) => report,
             Err(error) => {

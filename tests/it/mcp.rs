@@ -53,6 +53,7 @@ fn a_real_mcp_client_lists_the_tools_and_checks_a_plan() {
     assert_eq!(seen["verdict"], "fail");
     assert_eq!(seen["inline_verdict"], "fail");
     assert_eq!(seen["profile"], "agent");
+    assert_eq!(seen["human_profile"], "human");
     assert!(
         seen["verdict_text"]
             .as_str()

@@ -21,6 +21,7 @@ async def main(binary: str, plan: str) -> None:
             tools = await session.list_tools()
             checked = await session.call_tool("check_plan", {"path": plan})
             inline = await session.call_tool("check_plan", {"plan_json": open(plan, encoding="utf-8").read()})
+            human = await session.call_tool("check_plan", {"path": plan, "profile": "human"})
             explained = await session.call_tool("explain_rule", {"id": "data-loss"})
             reached = await session.call_tool("blast_radius", {"path": plan, "address": "aws_db_instance.orders"})
             broken = await session.call_tool("check_plan", {"plan_json": "{\"format_version\": \"1.2\", \"resource_changes\": ["})
@@ -34,6 +35,7 @@ async def main(binary: str, plan: str) -> None:
                 "verdict": report["verdict"],
                 "profile": report["profile"],
                 "inline_verdict": json.loads(inline.content[1].text)["verdict"],
+                "human_profile": json.loads(human.content[1].text)["profile"],
                 "explain": explained.content[0].text.splitlines()[0],
                 "blast_radius": reached.content[0].text,
                 "broken_is_error": broken.is_error,
