@@ -12,7 +12,7 @@ use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
-use crate::model::address::{Address, InstanceKey};
+use crate::model::address::{Address, InstanceKey, ModuleStep};
 use crate::model::plan::{Plan, StateResource};
 
 pub use config::Unresolved;
@@ -102,6 +102,8 @@ impl ResourceGraph {
         builder.add_state_edges(plan);
         builder.add_config_edges(plan);
         builder.add_value_edges(plan);
+        builder.prefer_exact_instances();
+        builder.add_edges_to_graph();
         builder.gaps.sort();
         builder.gaps.dedup();
         ResourceGraph {
@@ -125,12 +127,17 @@ impl ResourceGraph {
 
     /// What depends on `id`, sorted by address.
     pub fn dependents(&self, id: NodeId) -> Vec<(NodeId, EdgeSources)> {
-        let mut dependents: Vec<(NodeId, EdgeSources)> = self
+        // Sorted by construction (see `Builder::add_edges_to_graph`).
+        let dependents: Vec<(NodeId, EdgeSources)> = self
             .graph
             .edges_directed(id.0, Direction::Outgoing)
             .map(|edge| (NodeId(edge.target()), *edge.weight()))
             .collect();
-        dependents.sort_by(|a, b| self.graph[a.0.0].address.cmp(&self.graph[b.0.0].address));
+        debug_assert!(
+            dependents
+                .windows(2)
+                .all(|pair| self.graph[pair[0].0.0].address <= self.graph[pair[1].0.0].address)
+        );
         dependents
     }
 
@@ -179,9 +186,10 @@ impl ResourceGraph {
 #[derive(Default)]
 struct Builder {
     graph: DiGraph<Node, EdgeSources>,
-    /// petgraph's `find_edge` walks a node's edge list, and hub resources
-    /// (a VPC, a KMS key) have tens of thousands: deduplicate in O(1) instead.
-    edges: HashMap<(NodeIndex, NodeIndex), petgraph::graph::EdgeIndex>,
+    /// Collected first, added to the graph once: petgraph's `find_edge`
+    /// walks a node's edge list, and hub resources (a VPC, a KMS key) have
+    /// tens of thousands, so deduplication happens here in O(1).
+    edges: HashMap<(NodeIndex, NodeIndex), EdgeSources>,
     by_address: HashMap<String, NodeIndex>,
     /// Configuration address (`module.a.aws_x.y`) → its instances.
     by_config_address: HashMap<String, Vec<NodeIndex>>,
@@ -225,13 +233,10 @@ impl Builder {
         if dependency == dependent {
             return;
         }
-        match self.edges.get(&(dependency, dependent)) {
-            Some(edge) => self.graph[*edge].insert(source),
-            None => {
-                let edge = self.graph.add_edge(dependency, dependent, source);
-                self.edges.insert((dependency, dependent), edge);
-            }
-        }
+        self.edges
+            .entry((dependency, dependent))
+            .or_default()
+            .insert(source);
     }
 
     /// Instances of the configuration resource `module`+`resource` that
@@ -270,6 +275,100 @@ impl Builder {
                     .all(|(a, b)| a.key == b.key)
             })
             .collect()
+    }
+
+    /// State `depends_on` and configuration references name resources, not
+    /// instances, so `aws_lb_target_group_attachment.this[1]` appears to
+    /// depend on every `aws_instance.this[*]`. When values show which
+    /// instance each one really uses (`target_id` = that instance's id), and
+    /// they do for every dependent instance, keep only those edges.
+    fn prefer_exact_instances(&mut self) {
+        if !self
+            .edges
+            .values()
+            .any(|sources| sources.contains(EdgeSources::VALUE))
+        {
+            return;
+        }
+        // Each node's resource (its address without the instance key),
+        // interned from the parsed address without formatting it.
+        let graph = &self.graph;
+        let mut interned: HashMap<(&[ModuleStep], bool, &str, &str), usize> = HashMap::new();
+        let resource_of: Vec<Option<usize>> = graph
+            .node_indices()
+            .map(|node| {
+                let address = graph[node].parsed.as_ref()?;
+                let key = (
+                    address.module.as_slice(),
+                    address.is_data(),
+                    address.resource_type.as_str(),
+                    address.name.as_str(),
+                );
+                let next = interned.len();
+                Some(*interned.entry(key).or_insert(next))
+            })
+            .collect();
+        let resources = |(dependency, dependent): (NodeIndex, NodeIndex)| match (
+            resource_of[dependency.index()],
+            resource_of[dependent.index()],
+        ) {
+            (Some(from), Some(to)) if from != to => Some((from, to)),
+            _ => None,
+        };
+        // Only resource pairs with a value edge can be narrowed; value edges are few.
+        let candidates: HashSet<(usize, usize)> = self
+            .edges
+            .iter()
+            .filter(|(_, sources)| sources.contains(EdgeSources::VALUE))
+            .filter_map(|(pair, _)| resources(*pair))
+            .collect();
+        // (dependency resource, dependent resource) → its instance edges.
+        let mut groups: HashMap<(usize, usize), Vec<(NodeIndex, NodeIndex)>> = HashMap::new();
+        for &pair in self.edges.keys() {
+            if let Some(key) = resources(pair).filter(|key| candidates.contains(key)) {
+                groups.entry(key).or_default().push(pair);
+            }
+        }
+        let mut narrowed = Vec::new();
+        for pairs in groups.values() {
+            let dependencies: HashSet<NodeIndex> =
+                pairs.iter().map(|(dependency, _)| *dependency).collect();
+            if dependencies.len() < 2 {
+                continue;
+            }
+            let by_value: HashSet<NodeIndex> = pairs
+                .iter()
+                .filter(|pair| self.edges[pair].contains(EdgeSources::VALUE))
+                .map(|(_, dependent)| *dependent)
+                .collect();
+            let dependents: HashSet<NodeIndex> =
+                pairs.iter().map(|(_, dependent)| *dependent).collect();
+            if by_value == dependents {
+                narrowed.extend(
+                    pairs
+                        .iter()
+                        .copied()
+                        .filter(|pair| !self.edges[pair].contains(EdgeSources::VALUE)),
+                );
+            }
+        }
+        for pair in narrowed {
+            self.edges.remove(&pair);
+        }
+    }
+
+    /// Nodes were added in address order, and petgraph lists a node's
+    /// outgoing edges newest first: adding each node's edges in descending
+    /// dependent order makes `dependents` come out sorted by address without
+    /// sorting on every visit of a hub.
+    fn add_edges_to_graph(&mut self) {
+        let mut edges: Vec<((NodeIndex, NodeIndex), EdgeSources)> = self.edges.drain().collect();
+        edges.sort_unstable_by_key(|((dependency, dependent), _)| {
+            (*dependency, std::cmp::Reverse(*dependent))
+        });
+        for ((dependency, dependent), sources) in edges {
+            self.graph.add_edge(dependency, dependent, sources);
+        }
     }
 
     fn add_state_edges(&mut self, plan: &Plan<'_>) {
@@ -412,4 +511,63 @@ fn planned_resources<'p, 'a>(plan: &'p Plan<'a>) -> impl Iterator<Item = &'p Sta
     plan.planned_values
         .iter()
         .flat_map(|values| values.root_module.all_resources())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan_with_attachments(target_ids: [&str; 2]) -> String {
+        let instance = |index: usize| {
+            format!(
+                r#"{{"address":"aws_instance.this[{index}]","mode":"managed","type":"aws_instance","name":"this","index":{index},"values":{{"id":"i-000000000{index}"}}}}"#
+            )
+        };
+        let attachment = |index: usize| {
+            format!(
+                r#"{{"address":"aws_lb_target_group_attachment.this[{index}]","mode":"managed","type":"aws_lb_target_group_attachment","name":"this","index":{index},"values":{{"id":"tga-{index}","target_id":"{}"}},"depends_on":["aws_instance.this"]}}"#,
+                target_ids[index]
+            )
+        };
+        format!(
+            r#"{{"format_version":"1.2","prior_state":{{"values":{{"root_module":{{"resources":[{},{},{},{}]}}}}}},"resource_changes":[]}}"#,
+            instance(0),
+            instance(1),
+            attachment(0),
+            attachment(1)
+        )
+    }
+
+    fn edges_of(text: &str) -> Vec<(String, String)> {
+        let plan = crate::model::parse_document(text).unwrap();
+        ResourceGraph::build(&plan)
+            .edges()
+            .into_iter()
+            .map(|(from, to, _)| (from.to_owned(), to.to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn values_narrow_resource_level_dependencies_to_the_instance_used() {
+        let edges = edges_of(&plan_with_attachments(["i-0000000000", "i-0000000001"]));
+        assert_eq!(
+            edges,
+            [
+                (
+                    "aws_instance.this[0]".to_owned(),
+                    "aws_lb_target_group_attachment.this[0]".to_owned()
+                ),
+                (
+                    "aws_instance.this[1]".to_owned(),
+                    "aws_lb_target_group_attachment.this[1]".to_owned()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn without_values_for_every_dependent_all_instances_stay() {
+        let edges = edges_of(&plan_with_attachments(["i-0000000000", "elsewhere"]));
+        assert_eq!(edges.len(), 4, "{edges:?}");
+    }
 }
