@@ -83,7 +83,6 @@ pub struct CheckArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<String>,
 
-    /// Output format
     /// Output format [default: agent when an AI agent is detected, else human]
     #[arg(long, value_enum)]
     pub format: Option<Format>,
