@@ -5,7 +5,7 @@
 #   report.json   the JSON report (the gate: its exit code is the step's verdict)
 #   comment.md    the Markdown report (the pull-request comment)
 #   report.sarif  SARIF 2.1.0, when SARIF is true or file
-# It prints the human report in a log group and the GitHub annotations
+# One blastwall run writes them all. It prints the human report in a log group and the GitHub annotations
 # (ANNOTATIONS=true), which also append the Markdown report to
 # $GITHUB_STEP_SUMMARY (SUMMARY=true).
 #
@@ -137,16 +137,25 @@ report=$out/report.json
 markdown=$out/comment.md
 echo "blastwall check ${args[*]+${args[*]}} -- ${plans[*]}"
 
-# The gate: the JSON report and the exit code.
+# One analysis writes every report: the JSON report on stdout (the gate:
+# its exit code) and the others to files with --write.
+writes=(--write "markdown=$markdown" --write "human=$out/human.txt")
+[ "$sarif" = false ] || writes+=(--write "sarif=$out/report.sarif")
+[ "$annotations" = false ] || writes+=(--write "github=$out/annotations.txt")
+step_summary=${GITHUB_STEP_SUMMARY:-}
+# The github format appends the Markdown report to the job summary; without
+# `summary`, it must not.
+[ "$summary" = true ] || step_summary=''
+
 status=0
-"$bin" check ${args[@]+"${args[@]}"} "${gate[@]}" --color never --format json -- "${plans[@]}" \
-    >"$report" 2>"$out/json.stderr" || status=$?
+GITHUB_STEP_SUMMARY=$step_summary "$bin" check ${args[@]+"${args[@]}"} "${gate[@]}" --color always \
+    --format json "${writes[@]}" -- "${plans[@]}" >"$report" 2>"$out/check.stderr" || status=$?
 # Warnings (skipped files, expired ignores…) and errors, once.
-cat "$out/json.stderr" >&2
+cat "$out/check.stderr" >&2
 if [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; then
     bw_output verdict error
     bw_output exit-code "$status"
-    bw_die "$status" "blastwall gave no verdict (exit $status): $(tail -n 5 "$out/json.stderr")"
+    bw_die "$status" "blastwall gave no verdict (exit $status): $(tail -n 5 "$out/check.stderr")"
 fi
 verdict=$(bw_jq -r '.verdict // empty' "$report")
 score=$(bw_jq -r '.score // empty' "$report")
@@ -160,44 +169,18 @@ bw_output exit-code "$status"
 bw_output report "$report"
 bw_output directory "$out"
 
-# The other formats report the same verdict; only their output differs.
-# A renderer that fails is a warning: the gate above has decided already.
-render() {
-    local format=$1 target=$2 code=0
-    "$bin" check ${args[@]+"${args[@]}"} --exit-zero --color never --format "$format" -- "${plans[@]}" \
-        >"$target" 2>"$out/$format.stderr" || code=$?
-    if [ "$code" -ne 0 ]; then
-        cat "$out/$format.stderr" >&2
-        bw_warning "blastwall --format $format failed (exit $code): no $format report"
-        return 1
-    fi
-}
-
 echo "::group::blastwall report"
-"$bin" check ${args[@]+"${args[@]}"} --exit-zero --color always --format human -- "${plans[@]}" 2>/dev/null ||
-    true
+cat "$out/human.txt"
 echo "::endgroup::"
 
-if render markdown "$markdown"; then
-    bw_output markdown "$markdown"
-else
-    bw_output markdown ""
-fi
-
+bw_output markdown "$markdown"
 if [ "$annotations" = true ]; then
-    # Prints the annotations; appends the Markdown report to the step summary.
-    annotated=0
-    if [ "$summary" = true ]; then
-        render github "$out/annotations.txt" || annotated=$?
-    else
-        GITHUB_STEP_SUMMARY='' render github "$out/annotations.txt" || annotated=$?
-    fi
-    [ "$annotated" -ne 0 ] || cat "$out/annotations.txt"
+    cat "$out/annotations.txt"
 elif [ "$summary" = true ] && [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -s "$markdown" ]; then
     cat "$markdown" >>"$GITHUB_STEP_SUMMARY"
 fi
 
-if [ "$sarif" != false ] && render sarif "$out/report.sarif"; then
+if [ "$sarif" != false ]; then
     bw_output sarif "$out/report.sarif"
 else
     bw_output sarif ""

@@ -124,9 +124,25 @@ pub struct CheckArgs {
     #[arg(long)]
     pub exit_zero: bool,
 
+    /// Also write FORMAT to PATH, from the same analysis (repeatable), e.g. `--write markdown=comment.md --write sarif=report.sarif`
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_write)]
+    pub write: Vec<(Format, PathBuf)>,
+
     /// Longest Markdown report, in characters (GitHub 65536, Azure DevOps 150000, Bitbucket 32000)
     #[arg(long, value_name = "CHARS", default_value_t = 65_536)]
     pub max_length: usize,
+}
+
+fn parse_write(text: &str) -> Result<(Format, PathBuf), String> {
+    let (format, path) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=PATH, e.g. markdown=comment.md, not `{text}`"))?;
+    let format = Format::from_str(format, true)
+        .map_err(|error| format!("unknown format `{format}`: {error}"))?;
+    if path.is_empty() {
+        return Err("the path after `=` is empty".to_owned());
+    }
+    Ok((format, PathBuf::from(path)))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -57,27 +57,24 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
                         Format::Human
                     });
             let mut out = std::io::BufWriter::new(stdout.lock());
-            match format {
-                Format::Human => render::human::render(&report, &mut out, color),
-                Format::Json => render::json::render(&report, &mut out),
-                Format::Agent => render::agent::render(&report, &mut out),
-                Format::Markdown => render::markdown::render(&report, &mut out, args.max_length),
-                Format::Sarif => render::sarif::render(&report, &options.rules, &mut out),
-                Format::Github => {
-                    if let Some(summary) =
-                        std::env::var_os("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty())
-                    {
-                        append_step_summary(
-                            std::path::Path::new(&summary),
-                            &report,
-                            STEP_SUMMARY_LIMIT,
-                        )?;
-                    }
-                    render::github::render(&report, &mut out)
-                }
+            render_format(format, &report, &options, args, color, &mut out)
+                .and_then(|()| out.flush())
+                .map_err(RunError::Output)?;
+            // Other formats of the same report, to files: one analysis for all.
+            for (format, path) in &args.write {
+                let file = std::fs::File::create(path).map_err(|source| RunError::WriteFile {
+                    path: path.clone(),
+                    source,
+                })?;
+                let mut file = std::io::BufWriter::new(file);
+                let color = args.color == ColorChoice::Always;
+                render_format(*format, &report, &options, args, color, &mut file)
+                    .and_then(|()| file.flush())
+                    .map_err(|source| RunError::WriteFile {
+                        path: path.clone(),
+                        source,
+                    })?;
             }
-            .and_then(|()| out.flush())
-            .map_err(RunError::Output)?;
             Ok(options.gate.exit(report.decision.verdict))
         }
         Command::Approve(args) => approve(args),
@@ -132,6 +129,34 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
                 .and_then(|()| out.flush())
                 .map_err(RunError::Output)?;
             Ok(Exit::Pass)
+        }
+    }
+}
+
+/// Renders one format of the report. The `github` format also appends the
+/// Markdown report to `$GITHUB_STEP_SUMMARY` when GitHub Actions names one.
+fn render_format(
+    format: Format,
+    report: &Report,
+    options: &CheckOptions,
+    args: &cli::CheckArgs,
+    color: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Human => render::human::render(report, out, color),
+        Format::Json => render::json::render(report, out),
+        Format::Agent => render::agent::render(report, out),
+        Format::Markdown => render::markdown::render(report, out, args.max_length),
+        Format::Sarif => render::sarif::render(report, &options.rules, out),
+        Format::Github => {
+            if let Some(summary) =
+                std::env::var_os("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty())
+            {
+                append_step_summary(std::path::Path::new(&summary), report, STEP_SUMMARY_LIMIT)
+                    .map_err(|error| std::io::Error::other(error.to_string()))?;
+            }
+            render::github::render(report, out)
         }
     }
 }

@@ -307,3 +307,40 @@ fn agent_format_quotes_plan_strings_and_ends_with_the_verdict() {
     }
     assert_eq!(output.status.code(), Some(3));
 }
+
+#[test]
+fn write_adds_formats_from_one_analysis() {
+    let dir = tempfile::tempdir().unwrap();
+    let markdown = dir.path().join("comment.md");
+    let sarif = dir.path().join("report.sarif");
+    let output = blastwall()
+        .args([
+            "check",
+            &scenario("db-deleted"),
+            "--format",
+            "json",
+            "--write",
+        ])
+        .arg(format!("markdown={}", markdown.display()))
+        .arg("--write")
+        .arg(format!("sarif={}", sarif.display()))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["verdict"], "fail");
+    assert!(
+        std::fs::read_to_string(&markdown)
+            .unwrap()
+            .starts_with("<!-- blastwall-report -->")
+    );
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(
+        run(&["check", &scenario("no-changes"), "--write", "yaml=x"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
