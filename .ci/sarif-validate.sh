@@ -75,7 +75,7 @@ if report "$out/validation.json" >/dev/null; then
 fi
 rm "$out/broken.json"
 
-count=$(ls "$out"/*.sarif | wc -l)
+count=$(find "$out" -name "*.sarif" | wc -l)
 validate "$out"/*.sarif
 if ! report "$out/validation.json"; then
     echo "sarif-validate: the Multitool found problems (above) in blastwall's SARIF" >&2

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # blastwall for people at a shell (bash, zsh, dash, ksh): `terraform apply`,
 # `terraform destroy` and the same with `tofu` go through `blastwall guard`,
 # which plans, checks the plan and applies exactly that plan only if it passes.
