@@ -272,7 +272,10 @@ fn blast_radius(plan: &PlanAnalysis, out: &mut dyn Write, color: bool) -> io::Re
             out,
             "  … and {} more root(s) reaching {members} resource(s): {} (`--format json` lists them all)",
             rest.len(),
-            counts_by_type(rest.iter().map(|root| root.resource_type.as_str()))
+            counts_by_type(
+                rest.iter()
+                    .map(|root| kind_in_module(&root.address, &root.resource_type))
+            )
         )?;
     }
     for verdict in &blast.data {
@@ -367,7 +370,7 @@ fn draw_root(root: &Root, out: &mut dyn Write, color: bool) -> io::Result<()> {
             counts_by_type(
                 root.members[drawn..]
                     .iter()
-                    .map(|member| member.resource_type.as_str())
+                    .map(|member| kind_in_module(&member.address, &member.resource_type))
             )
         )?;
     }
@@ -390,21 +393,43 @@ fn push_children<'m>(
     }
 }
 
-/// `412 aws_instance, 12 aws_eip, …` for the most frequent types.
-fn counts_by_type<'a>(types: impl Iterator<Item = &'a str>) -> String {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for resource_type in types {
-        *counts.entry(resource_type).or_default() += 1;
+/// `aws_instance in module.stack.module.app`: a type and the module call
+/// (without instance keys) it sits in, to count folded members by.
+fn kind_in_module(address: &str, resource_type: &str) -> String {
+    let module = address
+        .parse::<crate::model::Address>()
+        .ok()
+        .map(|parsed| {
+            parsed
+                .module
+                .iter()
+                .map(|step| format!("module.{}", step.name))
+                .collect::<Vec<_>>()
+                .join(".")
+        })
+        .unwrap_or_default();
+    if module.is_empty() {
+        resource_type.to_owned()
+    } else {
+        format!("{resource_type} in {module}")
     }
-    let mut sorted: Vec<(&str, usize)> = counts.into_iter().collect();
-    sorted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+}
+
+/// `412 aws_instance in module.app, 12 aws_eip, …`, most frequent first.
+fn counts_by_type(kinds: impl Iterator<Item = String>) -> String {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for kind in kinds {
+        *counts.entry(kind).or_default() += 1;
+    }
+    let mut sorted: Vec<(String, usize)> = counts.into_iter().collect();
+    sorted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut parts: Vec<String> = sorted
         .iter()
         .take(6)
         .map(|(resource_type, count)| format!("{count} {}", for_terminal(resource_type)))
         .collect();
     if sorted.len() > 6 {
-        parts.push(format!("{} other types", sorted.len() - 6));
+        parts.push(format!("{} other kinds", sorted.len() - 6));
     }
     parts.join(", ")
 }
