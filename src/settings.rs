@@ -60,7 +60,7 @@ impl CheckOptions {
 
     /// Uses `profile` whoever the author is.
     pub fn with_profile(mut self, name: &str) -> Result<Self, RunError> {
-        let profiles = profile::builtin()?;
+        let profiles = all_profiles(&self.config)?;
         let (profile, reason) = choose_profile(Some(name), &self.author, &self.config, &profiles)?;
         self.thresholds = profile.thresholds.merged_with(
             self.config
@@ -86,7 +86,7 @@ impl CheckOptions {
         }
         let agents = Agents::builtin()?;
         let author = detect_author(args.author, &agents);
-        let profiles = profile::builtin()?;
+        let profiles = all_profiles(&config)?;
         let (profile, profile_reason) =
             choose_profile(args.profile.as_deref(), &author, &config, &profiles)?;
         let thresholds = profile.thresholds.merged_with(
@@ -151,6 +151,23 @@ fn detect_author(choice: AuthorChoice, agents: &Agents) -> Author {
             read: &read,
         },
     )
+}
+
+/// The built-in profiles, plus one for each `[profiles.NAME]` of the config
+/// that names no built-in profile (its thresholds only; approvals from
+/// trusted paths only, the safe default for a profile nobody described).
+fn all_profiles(config: &Config) -> Result<std::collections::BTreeMap<String, Profile>, RunError> {
+    let mut profiles = profile::builtin()?;
+    for name in config.profiles.keys() {
+        profiles.entry(name.clone()).or_insert_with(|| Profile {
+            name: name.clone(),
+            description: "defined in blastwall.toml".to_owned(),
+            thresholds: Thresholds::default(),
+            rules: Default::default(),
+            trusted_approvals_only: true,
+        });
+    }
+    Ok(profiles)
 }
 
 /// `--profile`, else the author's profile; an unknown author gets the

@@ -290,3 +290,32 @@ fn fail_on_warn_and_exit_zero() {
         .unwrap();
     assert_eq!(unknown_profile.status.code(), Some(2));
 }
+
+#[test]
+fn a_profile_defined_in_the_config_can_be_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("blastwall.toml");
+    std::fs::write(
+        &config,
+        "profile = \"prod\"\n[profiles.prod]\nfail_severity = \"medium\"\n",
+    )
+    .unwrap();
+    // replace-downtime is medium: the human profile warns, this one fails.
+    let output = blastwall()
+        .args(["check", DOWNTIME, "--format", "human", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", transcript(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("profile: prod (author unknown"),
+        "{}",
+        transcript(&output)
+    );
+    let chosen = blastwall()
+        .args(["check", DOWNTIME, "--profile", "prod", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(chosen.status.code(), Some(3));
+}
