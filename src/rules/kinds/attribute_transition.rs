@@ -63,6 +63,10 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
         ) else {
             continue;
         };
+        let masks = [
+            values::parse(change.change.before_sensitive),
+            values::parse(change.change.after_sensitive),
+        ];
         for transition in transitions {
             let unsafe_values: Vec<Value> = transition
                 .to
@@ -81,8 +85,12 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
                 if !(became_unsafe || decreased) {
                     continue;
                 }
-                let show =
-                    |value: &Value| values::shown(value, &path, false, context.sensitive_values);
+                let sensitive = masks
+                    .iter()
+                    .any(|mask| values::is_sensitive(mask.as_ref(), &path));
+                let show = |value: &Value| {
+                    values::shown(value, &path, sensitive, context.sensitive_values)
+                };
                 drafts.push(
                     Draft::new(
                         change.address.clone(),
@@ -158,6 +166,20 @@ meaning = "less time to undo"
             ),
         );
         assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn values_under_a_sensitivity_mask_are_not_shown() {
+        let plan = r#"{"format_version":"1.2","resource_changes":[{"address":"aws_db_instance.x","type":"aws_db_instance","name":"x","change":{"actions":["update"],"before":{"deletion_protection":true},"after":{"deletion_protection":false},"before_sensitive":{"deletion_protection":true},"after_sensitive":{"deletion_protection":true}}}]}"#;
+        let found = drafts("attribute-transition", PARAMS, plan);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0]
+                .message
+                .contains("goes from (sensitive) to (sensitive)"),
+            "{}",
+            found[0].message
+        );
     }
 
     #[test]

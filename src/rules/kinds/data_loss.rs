@@ -40,6 +40,10 @@ pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
             };
             let before = values::parse(change.change.before);
             let after = values::parse(change.change.after);
+            let masks = [
+                values::parse(change.change.before_sensitive),
+                values::parse(change.change.after_sensitive),
+            ];
             for setting in RETENTION_SETTINGS {
                 let old = before.as_ref().and_then(|value| value.get(*setting)).filter(|value| !value.is_null());
                 let new = after.as_ref().and_then(|value| value.get(*setting)).filter(|value| !value.is_null());
@@ -51,7 +55,10 @@ pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
                         " (the new `{setting}` applies only to the replacement, not to this destroy)"
                     ));
                 }
-                let show = |value: Option<&serde_json::Value>| value.map(|value| values::shown(value, setting, false, context.sensitive_values));
+                let sensitive = masks.iter().any(|mask| values::is_sensitive(mask.as_ref(), setting));
+                let show = |value: Option<&serde_json::Value>| {
+                    value.map(|value| values::shown(value, setting, sensitive, context.sensitive_values))
+                };
                 draft = draft.with_evidence(Evidence {
                     path: (*setting).to_owned(),
                     before: show(old),
