@@ -48,14 +48,7 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
                 use_color(args.color, std::io::stderr().is_terminal()),
             )
             .map_err(RunError::Output)?;
-            // As oxlint does: an agent gets the terse format unless it asks for another.
-            let format =
-                args.format
-                    .unwrap_or(if report.author.kind == report::AuthorKind::Agent {
-                        Format::Agent
-                    } else {
-                        Format::Human
-                    });
+            let format = chosen_format(args.format, &report);
             let mut out = std::io::BufWriter::new(stdout.lock());
             render_format(format, &report, &options, args, color, &mut out)
                 .and_then(|()| out.flush())
@@ -87,12 +80,7 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
                 // The report goes to stderr: stdout belongs to terraform.
                 let mut err = std::io::stderr().lock();
                 render::warnings(report, &mut err, color).map_err(RunError::Output)?;
-                let chosen = format.unwrap_or(if report.author.kind == report::AuthorKind::Agent {
-                    Format::Agent
-                } else {
-                    Format::Human
-                });
-                match chosen {
+                match chosen_format(format, report) {
                     Format::Json => render::json::render(report, &mut err),
                     Format::Agent => render::agent::render(report, &mut err),
                     _ => render::human::render(report, &mut err, color),
@@ -131,6 +119,16 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
             Ok(Exit::Pass)
         }
     }
+}
+
+/// The format asked for; else, as oxlint does, the terse agent format when
+/// an agent is detected and the human one otherwise.
+fn chosen_format(requested: Option<Format>, report: &Report) -> Format {
+    requested.unwrap_or(if report.author.kind == report::AuthorKind::Agent {
+        Format::Agent
+    } else {
+        Format::Human
+    })
 }
 
 /// Renders one format of the report. The `github` format also appends the
@@ -192,19 +190,7 @@ fn append_step_summary(
 /// `blastwall approve`: checks the plan and records its findings as accepted,
 /// bound to its fingerprint. An agent cannot approve its own plan.
 fn approve(args: &cli::ApproveArgs) -> Result<Exit, RunError> {
-    let agents = author::Agents::builtin()?;
-    let env = |name: &str| std::env::var(name).ok();
-    let none = |_: &[&str]| None;
-    let read = |_: &str| None;
-    let author = author::detect(
-        author::AuthorChoice::Auto,
-        &agents,
-        &author::Context {
-            env: &env,
-            git: &none,
-            read: &read,
-        },
-    );
+    let author = settings::detect_author(author::AuthorChoice::Auto)?;
     if author.kind == report::AuthorKind::Agent {
         return Err(RunError::AgentApproval {
             reason: author.reason,
@@ -220,12 +206,12 @@ fn approve(args: &cli::ApproveArgs) -> Result<Exit, RunError> {
     }
     let record = approval::Approval::of(&report.plans[0], &args.by, args.reason.as_deref());
     let out = args.out.clone().unwrap_or_else(|| {
-        let short = record
+        // `blake3:<hex>`: the file name keeps the start of the hex digest.
+        let digest = record
             .fingerprint
-            .trim_start_matches("sha256:")
-            .chars()
-            .take(16)
-            .collect::<String>();
+            .split_once(':')
+            .map_or(record.fingerprint.as_str(), |(_, hex)| hex);
+        let short = digest.chars().take(16).collect::<String>();
         std::path::PathBuf::from(format!(".blastwall/approvals/{short}.json"))
     });
     if let Some(dir) = out.parent().filter(|dir| !dir.as_os_str().is_empty()) {
@@ -252,25 +238,10 @@ fn approve(args: &cli::ApproveArgs) -> Result<Exit, RunError> {
     Ok(Exit::Pass)
 }
 
-/// Built-in rules, those of `./blastwall.toml`, and `--rules` directories:
-/// the same set `check` uses, so `rules` and `explain` list what applies.
+/// The rule set `check` would use here, so `rules` and `explain` list what applies.
 fn load_rules(dirs: &[std::path::PathBuf]) -> Result<rules::RuleSet, RunError> {
     let config = config::Config::discover(None).map_err(Box::new)?;
-    let mut rules = rules::RuleSet::builtin()?;
-    let mut loaded = Vec::new();
-    for dir in config
-        .rules
-        .iter()
-        .map(|dir| config.resolve(dir))
-        .chain(dirs.iter().cloned())
-    {
-        let canonical = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
-        if !loaded.contains(&canonical) {
-            rules.add_dir(&dir)?;
-            loaded.push(canonical);
-        }
-    }
-    Ok(rules)
+    settings::rule_set(&config, dirs)
 }
 
 fn sources_from(paths: &[String]) -> Result<Vec<Source>, RunError> {
@@ -369,7 +340,6 @@ pub fn check(sources: &[Source], options: &CheckOptions) -> Result<Report, RunEr
     }
     let policy = policy::Policy {
         profile: &options.profile,
-        thresholds: options.thresholds.clone(),
         severity: &options.config.severity,
         ignores: &options.config.ignores,
         approvals: &options.approvals,

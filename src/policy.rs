@@ -11,7 +11,7 @@ use crate::approval;
 use crate::config::{Ignore, glob_matches, parse_date};
 use crate::escape;
 use crate::exit::Exit;
-use crate::profile::{Profile, RuleOverride, Thresholds};
+use crate::profile::{Profile, RuleOverride};
 use crate::rules::Severity;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -52,9 +52,8 @@ impl Gate {
 
 /// Everything the decision depends on besides the plans.
 pub struct Policy<'p> {
+    /// Its thresholds include the config's overrides.
     pub profile: &'p Profile,
-    /// The profile's thresholds with the config's overrides applied.
-    pub thresholds: Thresholds,
     /// The config's per-rule severities; they win over the profile's.
     pub severity: &'p BTreeMap<String, RuleOverride>,
     pub ignores: &'p [Ignore],
@@ -118,7 +117,7 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
     let covered = apply_approvals(plans, policy, &mut decision);
     apply_ignores(plans, policy, &mut decision);
 
-    let thresholds = &policy.thresholds;
+    let thresholds = &policy.profile.thresholds;
     let mut fail = Vec::new();
     let mut warn = Vec::new();
     let mut fix_of_rule: std::collections::HashMap<String, usize> =

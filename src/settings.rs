@@ -19,10 +19,10 @@ pub struct CheckOptions {
     pub rules: RuleSet,
     pub targets: Targets,
     pub author: Author,
+    /// The chosen profile, its thresholds with the config's overrides applied.
     pub profile: Profile,
     /// Why this profile was chosen, printed in every report.
     pub profile_reason: String,
-    pub thresholds: Thresholds,
     pub config: Config,
     pub approvals: Vec<approval::Loaded>,
     /// Approval files that could not be read.
@@ -46,7 +46,6 @@ impl CheckOptions {
             terraform_bin: None,
             rules: RuleSet::builtin()?,
             targets: Targets::default(),
-            thresholds: profile.thresholds.clone(),
             author,
             profile,
             profile_reason,
@@ -62,12 +61,6 @@ impl CheckOptions {
     pub fn with_profile(mut self, name: &str) -> Result<Self, RunError> {
         let profiles = all_profiles(&self.config)?;
         let (profile, reason) = choose_profile(Some(name), &self.author, &self.config, &profiles)?;
-        self.thresholds = profile.thresholds.merged_with(
-            self.config
-                .profiles
-                .get(&profile.name)
-                .unwrap_or(&Thresholds::default()),
-        );
         self.profile = profile;
         self.profile_reason = reason;
         Ok(self)
@@ -75,26 +68,11 @@ impl CheckOptions {
 
     pub fn from_args(args: &CheckArgs) -> Result<Self, RunError> {
         let config = Config::discover(args.config.as_deref()).map_err(Box::new)?;
-        let mut rules = RuleSet::builtin()?;
-        for dir in config
-            .rules
-            .iter()
-            .map(|dir| config.resolve(dir))
-            .chain(args.rules.iter().cloned())
-        {
-            rules.add_dir(&dir)?;
-        }
-        let agents = Agents::builtin()?;
-        let author = detect_author(args.author, &agents);
+        let rules = rule_set(&config, &args.rules)?;
+        let author = detect_author(args.author)?;
         let profiles = all_profiles(&config)?;
         let (profile, profile_reason) =
             choose_profile(args.profile.as_deref(), &author, &config, &profiles)?;
-        let thresholds = profile.thresholds.merged_with(
-            config
-                .profiles
-                .get(&profile.name)
-                .unwrap_or(&Thresholds::default()),
-        );
         let trusted: Vec<PathBuf> = config
             .approvals
             .trusted
@@ -118,7 +96,6 @@ impl CheckOptions {
             author,
             profile,
             profile_reason,
-            thresholds,
             config,
             approvals,
             approval_problems,
@@ -131,7 +108,31 @@ impl CheckOptions {
     }
 }
 
-fn detect_author(choice: AuthorChoice, agents: &Agents) -> Author {
+/// Built-in rules, the config's rule directories, then `extra`: the rule
+/// set of `check`, `rules` and `explain`. A directory named twice (in the
+/// config and by a flag) is loaded once.
+pub fn rule_set(config: &Config, extra: &[PathBuf]) -> Result<RuleSet, RunError> {
+    let mut rules = RuleSet::builtin()?;
+    let mut loaded: Vec<PathBuf> = Vec::new();
+    for dir in config
+        .rules
+        .iter()
+        .map(|dir| config.resolve(dir))
+        .chain(extra.iter().cloned())
+    {
+        let canonical = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
+        if !loaded.contains(&canonical) {
+            rules.add_dir(&dir)?;
+            loaded.push(canonical);
+        }
+    }
+    Ok(rules)
+}
+
+/// Who wrote the plan, from this process's environment, git and the GitHub
+/// event payload.
+pub fn detect_author(choice: AuthorChoice) -> Result<Author, RunError> {
+    let agents = Agents::builtin()?;
     let env = |name: &str| std::env::var(name).ok();
     let git = |args: &[&str]| {
         std::process::Command::new("git")
@@ -142,15 +143,15 @@ fn detect_author(choice: AuthorChoice, agents: &Agents) -> Author {
             .map(|output| String::from_utf8_lossy(&output.stdout).into_owned())
     };
     let read = |path: &str| std::fs::read_to_string(path).ok();
-    author::detect(
+    Ok(author::detect(
         choice,
-        agents,
+        &agents,
         &author::Context {
             env: &env,
             git: &git,
             read: &read,
         },
-    )
+    ))
 }
 
 /// The built-in profiles, plus one for each `[profiles.NAME]` of the config
@@ -205,12 +206,15 @@ fn choose_profile(
             ),
         },
     };
-    let profile = profiles
+    let mut profile = profiles
         .get(&name)
         .cloned()
         .ok_or_else(|| RunError::UnknownProfile {
             name: crate::escape::for_terminal(&name).into_owned(),
             known: profiles.keys().cloned().collect::<Vec<_>>().join(", "),
         })?;
+    if let Some(overrides) = config.profiles.get(&profile.name) {
+        profile.thresholds = profile.thresholds.merged_with(overrides);
+    }
     Ok((profile, reason))
 }

@@ -319,3 +319,31 @@ fn a_profile_defined_in_the_config_can_be_chosen() {
         .unwrap();
     assert_eq!(chosen.status.code(), Some(3));
 }
+
+#[test]
+fn approve_writes_under_blastwall_approvals_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = crate::common::root().join(DB_DELETED);
+    let output = blastwall()
+        .current_dir(dir.path())
+        .args(["approve", "--by", "alice"])
+        .arg(&plan)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    let written: Vec<String> = std::fs::read_dir(dir.path().join(".blastwall/approvals"))
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(written.len(), 1);
+    let name = &written[0];
+    assert!(
+        name.len() == "0123456789abcdef.json".len()
+            && name
+                .trim_end_matches(".json")
+                .chars()
+                .all(|c| c.is_ascii_hexdigit()),
+        "{name}"
+    );
+}

@@ -271,3 +271,38 @@ fn corpus_types_in_the_unknown_class() {
         share * 100.0
     );
 }
+
+#[test]
+fn a_rule_directory_named_by_the_config_and_a_flag_is_loaded_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("policies")).unwrap();
+    std::fs::write(
+        dir.path().join("policies/mine.toml"),
+        "id = \"mine\"\nkind = \"destroy-of-class\"\nseverity = \"low\"\npoints = 1\nsummary = \"s\"\n[params]\nactions = [\"delete\"]\n[docs]\nwhat = \"w\"\nwhy = \"w\"\nexample = \"e\"\nfix = \"f\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("blastwall.toml"),
+        "rules = [\"policies\"]\n",
+    )
+    .unwrap();
+    let plan = root().join("testdata/plans/no-changes/plan.json");
+    let output = crate::common::blastwall()
+        .current_dir(dir.path())
+        .args(["check", "--rules", "policies"])
+        .arg(&plan)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        crate::common::transcript(&output)
+    );
+    let listed = crate::common::blastwall()
+        .current_dir(dir.path())
+        .args(["rules"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("mine "));
+}
