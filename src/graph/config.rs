@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::reference::{self, Reference};
@@ -252,90 +251,13 @@ fn collect_argument_references(expressions: &RawValue, argument: &str, out: &mut
 }
 
 /// Every string inside every `references` array below `raw`, at any depth
-/// (nested blocks hold their own expressions), without building a tree.
+/// (nested blocks hold their own expressions); constants are not entered.
 pub fn collect_references(raw: &RawValue, out: &mut Vec<String>) {
-    let mut deserializer = serde_json::Deserializer::from_str(raw.get());
-    let _ = deserializer.deserialize_any(ReferenceCollector {
-        out,
-        inside_references: false,
+    super::strings::walk(raw, &|key, _| key == "constant_value", &mut |key, value| {
+        if key == Some("references") {
+            out.push(value.to_owned());
+        }
     });
-}
-
-struct ReferenceCollector<'o> {
-    out: &'o mut Vec<String>,
-    inside_references: bool,
-}
-
-impl<'de> Visitor<'de> for ReferenceCollector<'_> {
-    type Value = ();
-
-    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str("an expression")
-    }
-
-    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<(), E> {
-        if self.inside_references {
-            self.out.push(value.to_owned());
-        }
-        Ok(())
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq
-            .next_element_seed(CollectorSeed {
-                out: &mut *self.out,
-                inside_references: self.inside_references,
-            })?
-            .is_some()
-        {}
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key == "constant_value" {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            }
-            map.next_value_seed(CollectorSeed {
-                out: &mut *self.out,
-                inside_references: key == "references",
-            })?;
-        }
-        Ok(())
-    }
-}
-
-struct CollectorSeed<'o> {
-    out: &'o mut Vec<String>,
-    inside_references: bool,
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for CollectorSeed<'_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(ReferenceCollector {
-            out: self.out,
-            inside_references: self.inside_references,
-        })
-    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub mod blast;
 mod config;
 mod reference;
+mod strings;
 mod values;
 
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -9,7 +9,6 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 /// Attributes that identify the object that holds them, for any type.
@@ -115,12 +114,11 @@ impl<'t> IdentityIndex<'t> {
                 }
             }
         };
-        let mut deserializer = serde_json::Deserializer::from_str(values.get());
-        let _ = deserializer.deserialize_any(StringScanner {
-            visit: &mut visit,
-            skip_keys: &own,
-            top_level: true,
-        });
+        super::strings::walk(
+            values,
+            &|key, depth| depth == 0 && own.contains(&key),
+            &mut |_, value| visit(value),
+        );
     }
 }
 
@@ -133,82 +131,6 @@ fn top_level_strings<'t>(values: &'t RawValue, keys: &[&str]) -> Vec<Cow<'t, str
         .filter_map(|key| map.get(*key))
         .filter_map(|raw| serde_json::from_str::<Cow<'t, str>>(raw.get()).ok())
         .collect()
-}
-
-struct StringScanner<'v, 'k> {
-    visit: &'v mut dyn FnMut(&str),
-    skip_keys: &'k [&'k str],
-    top_level: bool,
-}
-
-impl<'de> Visitor<'de> for StringScanner<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str("attribute values")
-    }
-
-    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<(), E> {
-        (self.visit)(value);
-        Ok(())
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq
-            .next_element_seed(ScannerSeed {
-                visit: &mut *self.visit,
-                skip_keys: self.skip_keys,
-            })?
-            .is_some()
-        {}
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            if self.top_level && self.skip_keys.contains(&key.as_ref()) {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            }
-            map.next_value_seed(ScannerSeed {
-                visit: &mut *self.visit,
-                skip_keys: self.skip_keys,
-            })?;
-        }
-        Ok(())
-    }
-}
-
-struct ScannerSeed<'v, 'k> {
-    visit: &'v mut dyn FnMut(&str),
-    skip_keys: &'k [&'k str],
-}
-
-impl<'de> DeserializeSeed<'de> for ScannerSeed<'_, '_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(StringScanner {
-            visit: self.visit,
-            skip_keys: self.skip_keys,
-            top_level: false,
-        })
-    }
 }
 
 #[cfg(test)]
