@@ -51,12 +51,12 @@ impl Approval {
         }
     }
 
-    pub fn accepts(&self, fingerprint: &str, rule: &str, address: &str) -> bool {
-        self.fingerprint == fingerprint
-            && self
-                .accepts
-                .iter()
-                .any(|accepted| accepted.rule == rule && accepted.address == address)
+    /// The (rule, address) pairs it accepts, for O(1) lookups.
+    pub fn accepted_pairs(&self) -> std::collections::HashSet<(&str, &str)> {
+        self.accepts
+            .iter()
+            .map(|accepted| (accepted.rule.as_str(), accepted.address.as_str()))
+            .collect()
     }
 }
 

@@ -2,7 +2,7 @@
 //! and an exit code: severity overrides, ignores, approvals and the
 //! profile's thresholds are all applied here, in this order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -98,6 +98,30 @@ pub struct Decision {
     /// For each failing rule or threshold, its "how to fix".
     pub fixes: Vec<Fix>,
     pub score: u32,
+    /// (plan, rule, address) → index into `accepted`: a finding's lookup is
+    /// O(1), so approving a plan with thousands of findings stays linear.
+    accepted_index: HashMap<(usize, String, String), usize>,
+}
+
+impl Decision {
+    /// Why the finding of `plan` with this rule and address was not counted, if it was not.
+    pub fn accepted_why(&self, plan: usize, rule: &str, address: &str) -> Option<&str> {
+        self.accepted_index
+            .get(&(plan, rule.to_owned(), address.to_owned()))
+            .map(|&index| self.accepted[index].why.as_str())
+    }
+
+    fn accept(&mut self, accepted: Accepted) {
+        let key = (
+            accepted.plan,
+            accepted.rule.clone(),
+            accepted.address.clone(),
+        );
+        if !self.accepted_index.contains_key(&key) {
+            self.accepted_index.insert(key, self.accepted.len());
+            self.accepted.push(accepted);
+        }
+    }
 }
 
 /// Rules whose findings no ignore may silence: a plan that does not show
@@ -112,6 +136,7 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
         notes: Vec::new(),
         fixes: Vec::new(),
         score: 0,
+        accepted_index: HashMap::new(),
     };
     apply_severity_overrides(plans, policy);
     let covered = apply_approvals(plans, policy, &mut decision);
@@ -131,7 +156,11 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
         let open: Vec<_> = plan
             .findings
             .iter()
-            .filter(|finding| !is_accepted(&decision, index, &finding.rule, &finding.address))
+            .filter(|finding| {
+                decision
+                    .accepted_why(index, &finding.rule, &finding.address)
+                    .is_none()
+            })
             .collect();
         for finding in open {
             // Messages usually start with the address; do not say it twice.
@@ -177,7 +206,11 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
         .iter()
         .enumerate()
         .flat_map(|(index, plan)| plan.findings.iter().map(move |finding| (index, finding)))
-        .filter(|(index, finding)| !is_accepted(&decision, *index, &finding.rule, &finding.address))
+        .filter(|(index, finding)| {
+            decision
+                .accepted_why(*index, &finding.rule, &finding.address)
+                .is_none()
+        })
         .map(|(_, finding)| finding.points)
         .sum::<u32>()
         .min(100);
@@ -260,12 +293,6 @@ fn first_paragraph(text: &str) -> String {
         .replace('\n', " ")
 }
 
-fn is_accepted(decision: &Decision, plan: usize, rule: &str, address: &str) -> bool {
-    decision.accepted.iter().any(|accepted| {
-        accepted.plan == plan && accepted.rule == rule && accepted.address == address
-    })
-}
-
 fn apply_severity_overrides(plans: &mut [PlanAnalysis], policy: &Policy<'_>) {
     for plan in plans {
         plan.findings.retain_mut(|finding| {
@@ -323,25 +350,25 @@ fn apply_approvals(
             continue;
         };
         covered.push(index);
-        for finding in &plans[index].findings {
-            if loaded
+        // The fingerprint matched: the plan is the one approved.
+        let pairs = loaded.approval.accepted_pairs();
+        let why = format!(
+            "approved by {}{}",
+            escape::for_terminal(&loaded.approval.by),
+            loaded
                 .approval
-                .accepts(&plans[index].fingerprint, &finding.rule, &finding.address)
-            {
-                decision.accepted.push(Accepted {
+                .reason
+                .as_deref()
+                .map(|reason| format!(": {}", escape::for_terminal(reason)))
+                .unwrap_or_default()
+        );
+        for finding in &plans[index].findings {
+            if pairs.contains(&(finding.rule.as_str(), finding.address.as_str())) {
+                decision.accept(Accepted {
                     plan: index,
                     rule: finding.rule.clone(),
                     address: finding.address.clone(),
-                    why: format!(
-                        "approved by {}{}",
-                        escape::for_terminal(&loaded.approval.by),
-                        loaded
-                            .approval
-                            .reason
-                            .as_deref()
-                            .map(|reason| format!(": {}", escape::for_terminal(reason)))
-                            .unwrap_or_default()
-                    ),
+                    why: why.clone(),
                 });
             }
         }
@@ -375,10 +402,12 @@ fn apply_ignores(plans: &[PlanAnalysis], policy: &Policy<'_>, decision: &mut Dec
             for finding in &plan.findings {
                 if finding.rule == ignore.rule
                     && glob_matches(&ignore.address, &finding.address)
-                    && !is_accepted(decision, index, &finding.rule, &finding.address)
+                    && decision
+                        .accepted_why(index, &finding.rule, &finding.address)
+                        .is_none()
                 {
                     matched = true;
-                    decision.accepted.push(Accepted {
+                    decision.accept(Accepted {
                         plan: index,
                         rule: finding.rule.clone(),
                         address: finding.address.clone(),

@@ -32,11 +32,10 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             plan.blast.data_loss.len()
         )?;
         for finding in &plan.findings {
-            let accepted = report.decision.accepted.iter().any(|accepted| {
-                accepted.plan == index
-                    && accepted.rule == finding.rule
-                    && accepted.address == finding.address
-            });
+            let accepted = report
+                .decision
+                .accepted_why(index, &finding.rule, &finding.address)
+                .is_some();
             writeln!(
                 out,
                 "finding plan={index} severity={} rule={} address={}{} -- fix: {}",

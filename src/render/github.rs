@@ -111,11 +111,10 @@ fn first_paragraph(text: &str) -> String {
 }
 
 fn is_accepted(report: &Report, plan: usize, finding: &Finding) -> bool {
-    report.decision.accepted.iter().any(|accepted| {
-        accepted.plan == plan
-            && accepted.rule == finding.rule
-            && accepted.address == finding.address
-    })
+    report
+        .decision
+        .accepted_why(plan, &finding.rule, &finding.address)
+        .is_some()
 }
 
 /// A plain log line (not a command): made visible, and with the runner's

@@ -293,11 +293,10 @@ fn why(report: &Report, comment: &mut Comment) {
 }
 
 fn is_accepted(report: &Report, plan: usize, finding: &Finding) -> bool {
-    report.decision.accepted.iter().any(|accepted| {
-        accepted.plan == plan
-            && accepted.rule == finding.rule
-            && accepted.address == finding.address
-    })
+    report
+        .decision
+        .accepted_why(plan, &finding.rule, &finding.address)
+        .is_some()
 }
 
 fn severity_badge(severity: Severity) -> &'static str {

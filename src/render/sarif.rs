@@ -246,11 +246,9 @@ pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resu
         let site = locator.plan(&plan.label);
         let blast = BlastIndex::of(plan);
         for finding in &plan.findings {
-            let accepted = report.decision.accepted.iter().filter(|accepted| {
-                accepted.plan == index
-                    && accepted.rule == finding.rule
-                    && accepted.address == finding.address
-            });
+            let accepted = report
+                .decision
+                .accepted_why(index, &finding.rule, &finding.address);
             results.push(SarifResult {
                 rule_id: &finding.rule,
                 rule_index: rule_index.get(finding.rule.as_str()).copied(),
@@ -260,11 +258,12 @@ pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resu
                 partial_fingerprints: BTreeMap::from([(FINGERPRINT, fingerprint(finding))]),
                 code_flows: blast.flows(&mut locator, &site, &finding.address),
                 suppressions: accepted
-                    .map(|accepted| Suppression {
+                    .map(|why| Suppression {
                         kind: "external",
                         status: "accepted",
-                        justification: &accepted.why,
+                        justification: why,
                     })
+                    .into_iter()
                     .collect(),
                 properties: ResultProperties {
                     rule_qualified_id: format!("{}/{}", env!("CARGO_PKG_NAME"), finding.rule),
