@@ -108,6 +108,20 @@ mod tests {
     }
 
     #[test]
+    fn utf16_without_bom_is_recognised_by_its_zero_bytes() {
+        let little: Vec<u8> = "{\"a\":1}"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(
+            decode(little).unwrap(),
+            ("{\"a\":1}".to_owned(), Encoding::Utf16Le)
+        );
+        let big: Vec<u8> = "{}".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(decode(big).unwrap(), ("{}".to_owned(), Encoding::Utf16Be));
+    }
+
+    #[test]
     fn odd_length_utf16_is_reported() {
         let mut bytes = utf16le_with_bom("{}");
         bytes.pop();

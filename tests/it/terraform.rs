@@ -62,24 +62,21 @@ fn binary_plan_is_converted_with_terraform_show() {
         "{stderr}"
     );
 
-    // A plan whose directory lacks `.terraform`: terraform's own error is shown.
-    let elsewhere = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        dir.path().join("plan.out"),
-        elsewhere.path().join("plan.out"),
-    )
-    .unwrap();
-    std::fs::remove_dir_all(dir.path().join(".terraform")).ok();
-    let output = blastwall()
-        .arg("check")
-        .arg(elsewhere.path().join("plan.out"))
-        .output()
-        .unwrap();
+    // A zip terraform cannot read as a plan: its own error is shown, and
+    // there is no verdict.
+    let broken = dir.path().join("broken.tfplan");
+    let mut bytes = std::fs::read(dir.path().join("plan.out")).unwrap();
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&broken, bytes).unwrap();
+    let output = blastwall().arg("check").arg(&broken).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
     let stderr = crate::common::flat(&output.stderr);
-    if output.status.code() == Some(1) {
-        assert!(
-            stderr.contains("show -json") && stderr.contains("it said"),
-            "{stderr}"
-        );
-    }
+    assert!(
+        stderr.contains("show -json") && stderr.contains("failed"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("it said"),
+        "terraform's stderr is shown: {stderr}"
+    );
 }
