@@ -44,6 +44,27 @@ pub fn needs_escape(character: char) -> bool {
             | '\u{fff9}'..='\u{fffb}' | '\u{e0000}'..='\u{e007f}')
 }
 
+/// JSON text (a string literal or fragment) with the characters JSON leaves
+/// raw but a terminal acts on (C1 controls, bidi overrides, zero-width)
+/// written as `\uXXXX` escapes; the JSON value is unchanged.
+pub fn json_terminal_safe(json: &str) -> Cow<'_, str> {
+    if !json.chars().any(needs_escape) {
+        return Cow::Borrowed(json);
+    }
+    let mut safe = String::with_capacity(json.len() + 8);
+    for character in json.chars() {
+        if needs_escape(character) {
+            let mut units = [0u16; 2];
+            for unit in character.encode_utf16(&mut units) {
+                let _ = write!(safe, "\\u{unit:04x}");
+            }
+        } else {
+            safe.push(character);
+        }
+    }
+    Cow::Owned(safe)
+}
+
 /// At most `max_chars` characters of `text`, with an ellipsis when cut.
 pub fn bounded(text: &str, max_chars: usize) -> String {
     let mut chars = text.chars();

@@ -115,7 +115,7 @@ fn document_length(text: &str) -> Result<usize, JsonFailure> {
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
     match stream.next() {
         Some(Ok(_)) => Ok(stream.byte_offset()),
-        Some(Err(error)) => Err(failure_from(text, &error)),
+        Some(Err(error)) => Err(crate::model::failure_with_path(text, &error)),
         None => Err(JsonFailure {
             message: "EOF while parsing a value".into(),
             offset: text.len(),
@@ -123,16 +123,6 @@ fn document_length(text: &str) -> Result<usize, JsonFailure> {
             category: serde_json::error::Category::Eof,
         }),
     }
-}
-
-fn failure_from(text: &str, error: &serde_json::Error) -> JsonFailure {
-    let mut failure = crate::model::failure_from_error(text, error, String::new());
-    // Re-parsing as a plan tells the JSON path, when it stops at the same place.
-    let explained = crate::model::explain_json_failure(text);
-    if explained.offset == failure.offset && explained.category == failure.category {
-        failure.json_path = explained.json_path;
-    }
-    failure
 }
 
 fn line_rest(text: &str) -> &str {

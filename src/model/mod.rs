@@ -24,11 +24,7 @@ pub struct JsonFailure {
 /// and real plans can nest deeper than serde_json's default limit of 128, so
 /// the recursion limit is off and the stack grows on demand instead.
 pub fn parse_document(text: &str) -> Result<Document<'_>, JsonFailure> {
-    match parse_fast(text) {
-        Ok(document) => Ok(document),
-        // Path tracking costs time on every value, so it only runs to explain a failure.
-        Err(_) => Err(explain_json_failure(text)),
-    }
+    parse_fast(text).map_err(|error| failure_with_path(text, &error))
 }
 
 fn parse_fast(text: &str) -> Result<Document<'_>, serde_json::Error> {
@@ -41,41 +37,33 @@ fn parse_fast(text: &str) -> Result<Document<'_>, serde_json::Error> {
     Ok(document)
 }
 
-pub fn explain_json_failure(text: &str) -> JsonFailure {
+/// `error` located in `text`, with the JSON path that leads to it. Path
+/// tracking costs time on every value, so it runs only to explain a
+/// failure: a second parse as a plan, whose path is kept when it stops at
+/// the same place for the same reason.
+pub fn failure_with_path(text: &str, error: &serde_json::Error) -> JsonFailure {
+    let mut failure = failure_from_error(text, error);
     let mut json = serde_json::Deserializer::from_str(text);
     json.disable_recursion_limit();
     let stacked = serde_stacker::Deserializer::new(&mut json);
-    let result: Result<Document<'_>, _> = serde_path_to_error::deserialize(stacked);
-    let (path, error) = match result {
-        Ok(_) => match json.end() {
-            Ok(()) => unreachable_success(),
-            Err(error) => (String::new(), error),
-        },
-        Err(error) => {
-            let path = error.path().to_string();
-            (path, error.into_inner())
+    let traced: Result<Document<'_>, _> = serde_path_to_error::deserialize(stacked);
+    if let Err(traced) = traced {
+        let path = traced.path().to_string();
+        let located = failure_from_error(text, traced.inner());
+        if located.offset == failure.offset && located.category == failure.category && path != "." {
+            failure.json_path = path;
         }
-    };
-    let json_path = if path == "." { String::new() } else { path };
-    failure_from_error(text, &error, json_path)
+    }
+    failure
 }
 
-pub fn failure_from_error(text: &str, error: &serde_json::Error, json_path: String) -> JsonFailure {
+fn failure_from_error(text: &str, error: &serde_json::Error) -> JsonFailure {
     JsonFailure {
         offset: offset_of(text, error.line(), error.column()),
         message: strip_position(&error.to_string()),
-        json_path,
+        json_path: String::new(),
         category: error.classify(),
     }
-}
-
-/// The fast parse failed but the explaining one succeeded: cannot happen with
-/// the same deserializer; report it as an internal inconsistency rather than panic.
-fn unreachable_success() -> (String, serde_json::Error) {
-    (
-        String::new(),
-        serde::de::Error::custom("internal error: the document parsed on the second attempt"),
-    )
 }
 
 /// serde_json appends " at line L column C"; the diagnostic shows the

@@ -75,6 +75,14 @@ where
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
+/// `mode: "data"`, or, in hand-made plans without `mode`, a `data.` address.
+fn is_data_source(mode: Option<&str>, address: &str) -> bool {
+    match mode {
+        Some(mode) => mode == "data",
+        None => address.starts_with("data.") || address.contains(".data."),
+    }
+}
+
 /// A document known to be a plan.
 pub type Plan<'a> = Document<'a>;
 
@@ -162,10 +170,7 @@ impl ResourceChange<'_> {
     }
 
     pub fn is_data(&self) -> bool {
-        match &self.mode {
-            Some(mode) => mode == "data",
-            None => self.address.starts_with("data.") || self.address.contains(".data."),
-        }
+        is_data_source(self.mode.as_deref(), &self.address)
     }
 
     pub fn is_moved(&self) -> bool {
@@ -291,10 +296,7 @@ pub struct StateResource<'a> {
 
 impl StateResource<'_> {
     pub fn is_data(&self) -> bool {
-        match &self.mode {
-            Some(mode) => mode == "data",
-            None => self.address.starts_with("data.") || self.address.contains(".data."),
-        }
+        is_data_source(self.mode.as_deref(), &self.address)
     }
 }
 

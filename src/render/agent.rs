@@ -83,18 +83,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// controls, bidi overrides, zero-width) escaped too.
 fn quoted(text: &str) -> String {
     let json = serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned());
-    let mut safe = String::with_capacity(json.len());
-    for character in json.chars() {
-        if escape::needs_escape(character) {
-            let mut units = [0u16; 2];
-            for unit in character.encode_utf16(&mut units) {
-                safe.push_str(&format!("\\u{unit:04x}"));
-            }
-        } else {
-            safe.push(character);
-        }
-    }
-    safe
+    escape::json_terminal_safe(&json).into_owned()
 }
 
 fn first_sentence(text: &str) -> String {

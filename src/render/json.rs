@@ -426,19 +426,7 @@ impl serde_json::ser::Formatter for TerminalSafe {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
-        let mut rest = fragment;
-        while let Some((index, character)) = rest
-            .char_indices()
-            .find(|(_, character)| crate::escape::needs_escape(*character))
-        {
-            writer.write_all(&rest.as_bytes()[..index])?;
-            let mut units = [0u16; 2];
-            for unit in character.encode_utf16(&mut units) {
-                write!(writer, "\\u{unit:04x}")?;
-            }
-            rest = &rest[index + character.len_utf8()..];
-        }
-        writer.write_all(rest.as_bytes())
+        writer.write_all(crate::escape::json_terminal_safe(fragment).as_bytes())
     }
 
     fn begin_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
