@@ -295,23 +295,33 @@ fn fingerprint(changes: &[ResourceChange<'_>]) -> String {
 /// compact, so this is usually one span.
 fn hash_without_whitespace(hasher: &mut blake3::Hasher, json: &str) {
     let bytes = json.as_bytes();
-    let (mut in_string, mut escaped, mut span_start) = (false, false, 0);
-    for (index, &byte) in bytes.iter().enumerate() {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
+    let (mut index, mut span_start) = (0, 0);
+    while index < bytes.len() {
+        match bytes[index] {
+            b'"' => {
+                // Inside a string only `"` and `\` matter: jump between them.
+                index += 1;
+                while let Some(found) = bytes
+                    .get(index..)
+                    .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+                {
+                    index += found;
+                    if bytes[index] == b'"' {
+                        break;
+                    }
+                    index += 2; // an escape and the character it escapes
+                }
+                index += 1;
             }
-        } else if byte == b'"' {
-            in_string = true;
-        } else if matches!(byte, b' ' | b'\n' | b'\r' | b'\t') {
-            hasher.update(&bytes[span_start..index]);
-            span_start = index + 1;
+            b' ' | b'\n' | b'\r' | b'\t' => {
+                hasher.update(&bytes[span_start..index]);
+                index += 1;
+                span_start = index;
+            }
+            _ => index += 1,
         }
     }
-    hasher.update(&bytes[span_start..]);
+    hasher.update(&bytes[span_start.min(bytes.len())..]);
 }
 
 /// String values of variables the configuration marks sensitive: their
@@ -366,5 +376,9 @@ mod tests {
         assert_eq!(fingerprint_of(compact), fingerprint_of(pretty));
         let other = compact.replace("v w", "v  w");
         assert_ne!(fingerprint_of(compact), fingerprint_of(&other));
+        // An escaped quote does not end the string: the spaces after it count.
+        let quoted = compact.replace("v w", "v \\\" w");
+        let spaced = compact.replace("v w", "v \\\"  w");
+        assert_ne!(fingerprint_of(&quoted), fingerprint_of(&spaced));
     }
 }
