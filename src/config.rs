@@ -11,23 +11,9 @@ use thiserror::Error;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use crate::profile::{RuleOverride, Thresholds};
+use crate::rules::kinds::Targets;
 
 pub const FILE_NAME: &str = "blastwall.toml";
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TargetsConfig {
-    #[serde(default)]
-    pub accounts: Vec<String>,
-    #[serde(default)]
-    pub regions: Vec<String>,
-    #[serde(default)]
-    pub projects: Vec<String>,
-    #[serde(default)]
-    pub subscriptions: Vec<String>,
-    #[serde(default)]
-    pub workspaces: Vec<String>,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,7 +47,8 @@ pub struct Config {
     pub profiles: BTreeMap<String, Thresholds>,
     pub severity: BTreeMap<String, RuleOverride>,
     pub rules: Vec<PathBuf>,
-    pub targets: TargetsConfig,
+    /// Allowed accounts, regions, projects and subscriptions (`wrong-target`).
+    pub targets: Targets,
     pub ignores: Vec<Ignore>,
     pub approvals: ApprovalsConfig,
 }

@@ -83,12 +83,7 @@ impl CheckOptions {
         let (from_flag, flag_problems) = approval::load(&args.approvals, false);
         approvals.extend(from_flag);
         approval_problems.extend(flag_problems);
-        let targets = Targets {
-            accounts: config.targets.accounts.clone(),
-            regions: config.targets.regions.clone(),
-            projects: config.targets.projects.clone(),
-            subscriptions: config.targets.subscriptions.clone(),
-        };
+        let targets = config.targets.clone();
         Ok(Self {
             terraform_bin: args.terraform_bin.clone(),
             rules,

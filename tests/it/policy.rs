@@ -347,3 +347,41 @@ fn approve_writes_under_blastwall_approvals_by_default() {
         "{name}"
     );
 }
+
+#[test]
+fn the_config_allow_list_drives_wrong_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = crate::common::root().join("testdata/rules/wrong-target/fires/plan.json");
+    let config = dir.path().join("blastwall.toml");
+    std::fs::write(&config, "[targets]\naccounts = [\"111111111111\"]\n").unwrap();
+    let output = blastwall()
+        .args(["check", "--format", "json", "--author", "human", "--config"])
+        .arg(&config)
+        .arg(&plan)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert!(rules.contains(&"wrong-target"), "{rules:?}");
+    assert_eq!(output.status.code(), Some(3));
+    std::fs::write(&config, "[targets]\naccounts = [\"123456789012\"]\n").unwrap();
+    let allowed = blastwall()
+        .args(["check", "--format", "json", "--author", "human", "--config"])
+        .arg(&config)
+        .arg(&plan)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&allowed.stdout).unwrap();
+    assert!(
+        !report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "wrong-target")
+    );
+}

@@ -10,8 +10,10 @@ use super::{Context, managed};
 use crate::model::Actions;
 use crate::rules::{Draft, values};
 
-/// Allowed targets, from the configuration; an empty list allows anything.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Allowed targets, `[targets]` of `blastwall.toml`; an empty list allows
+/// anything. (No workspaces: plan JSON does not say which one it was made in.)
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct Targets {
     pub accounts: Vec<String>,
     pub regions: Vec<String>,
