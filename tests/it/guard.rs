@@ -4,19 +4,7 @@
 use std::path::Path;
 
 use crate::common::{blastwall, transcript};
-use crate::tf_env::{environment, terraform_in, write_config};
-
-fn terraform() -> Option<std::path::PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join("terraform"))
-            .find(|candidate| candidate.is_file())
-    });
-    if found.is_none() {
-        eprintln!("SKIPPED: terraform is not on PATH; the guard tests need it");
-    }
-    found
-}
+use crate::tf_env::{environment, has_terraform, terraform_in, write_config};
 
 fn state(dir: &Path) -> String {
     terraform_in(dir, &["state", "list"])
@@ -35,7 +23,7 @@ fn guard(dir: &Path, command: &[&str]) -> std::process::Output {
 
 #[test]
 fn guard_refuses_a_plan_that_deletes_the_database_and_applies_a_safe_one() {
-    if terraform().is_none() {
+    if !has_terraform("the guard tests") {
         return;
     }
     let env = environment();

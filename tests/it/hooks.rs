@@ -7,21 +7,13 @@
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
 
 use crate::common::root;
-use crate::tf_env::{environment, terraform_in, write_config};
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join(name))
-            .find(|candidate| candidate.is_file())
-    })
-}
+use crate::tf_env::{environment, on_path, terraform_in, write_config};
 
 /// terraform and python3 (the hook's interpreter), or why the test is skipped.
 fn tools() -> bool {

@@ -2,26 +2,11 @@
 //! message, where terraform is not installed.
 
 use crate::common::{blastwall, transcript};
-use crate::tf_env::terraform_in;
-
-fn terraform() -> Option<std::path::PathBuf> {
-    which_terraform().or_else(|| {
-        eprintln!("SKIPPED: terraform is not on PATH; the binary-plan tests need it");
-        None
-    })
-}
-
-fn which_terraform() -> Option<std::path::PathBuf> {
-    std::env::var_os("PATH")?
-        .to_str()?
-        .split(':')
-        .map(|dir| std::path::Path::new(dir).join("terraform"))
-        .find(|candidate| candidate.is_file())
-}
+use crate::tf_env::{has_terraform, terraform_in};
 
 #[test]
 fn binary_plan_is_converted_with_terraform_show() {
-    if terraform().is_none() {
+    if !has_terraform("the binary-plan tests") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -2,7 +2,25 @@
 //! `terraform_data.database` and `terraform_data.app`, and a `blastwall.toml`
 //! that loads a rule firing when the database is destroyed.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// `name` found on PATH.
+pub fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    })
+}
+
+/// Whether terraform is installed; says which tests skip when it is not.
+pub fn has_terraform(tests: &str) -> bool {
+    let found = on_path("terraform").is_some();
+    if !found {
+        eprintln!("SKIPPED: terraform is not on PATH; {tests} need it");
+    }
+    found
+}
 
 pub fn terraform_in(dir: &Path, args: &[&str]) -> String {
     let output = std::process::Command::new("terraform")
