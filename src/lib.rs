@@ -254,17 +254,23 @@ fn sources_from(paths: &[String]) -> Result<Vec<Source>, RunError> {
     Ok(paths.iter().map(|path| Source::from_arg(path)).collect())
 }
 
-/// Reads, analyses and judges every plan named by `sources`. Any input that
-/// cannot be analysed means no verdict at all: a partial report could pass a
-/// plan set whose dangerous part was the unreadable one.
-pub fn check(sources: &[Source], options: &CheckOptions) -> Result<Report, RunError> {
+/// Reads every input, recognises each document, and hands every plan to
+/// `visit` (label, parsed plan). Any input that is not a plan, or cannot be
+/// read, is an error (in a directory, recognisable non-plans are skipped),
+/// and no input with a plan at all is an error too. Returns the input
+/// warnings and the skipped files.
+pub fn for_each_plan(
+    sources: &[Source],
+    terraform_bin: Option<&std::path::Path>,
+    mut visit: impl FnMut(&str, &model::Plan<'_>),
+) -> Result<(Vec<input::InputWarning>, Vec<input::Skipped>), RunError> {
     let Loaded {
         texts,
         warnings,
         mut skipped,
         mut errors,
-    } = input::load(sources, options.terraform_bin.as_deref());
-    let mut plans = Vec::new();
+    } = input::load(sources, terraform_bin);
+    let mut found = 0;
     for loaded in &texts {
         let many = loaded.documents.len() > 1;
         for (index, range) in loaded.documents.iter().enumerate() {
@@ -278,8 +284,7 @@ pub fn check(sources: &[Source], options: &CheckOptions) -> Result<Report, RunEr
             } else {
                 loaded.label.clone()
             };
-            let text = &loaded.text[range.clone()];
-            let document = match model::parse_document(text) {
+            let document = match model::parse_document(&loaded.text[range.clone()]) {
                 Ok(document) => document,
                 Err(failure) => {
                     errors.push(input::json_error(
@@ -300,12 +305,10 @@ pub fn check(sources: &[Source], options: &CheckOptions) -> Result<Report, RunEr
             };
             let is_log = matches!(recognised, Err(InputError::PlanLog { .. }));
             match recognised {
-                Ok(()) => plans.push(analysis::analyse(
-                    &label,
-                    &document,
-                    &options.rules,
-                    &options.targets,
-                )),
+                Ok(()) => {
+                    found += 1;
+                    visit(&label, &document);
+                }
                 Err(error) => match input::skip_reason(&error).filter(|_| loaded.from_directory) {
                     Some(reason) => skipped.push(input::Skipped {
                         input: if is_log { loaded.label.clone() } else { label },
@@ -322,14 +325,11 @@ pub fn check(sources: &[Source], options: &CheckOptions) -> Result<Report, RunEr
     if !errors.is_empty() {
         return Err(InputErrors { errors }.into());
     }
-    if plans.is_empty() {
-        let input = sources.first().map_or_else(
-            || "<stdin>".to_owned(),
-            |source| match source {
-                Source::Stdin => "<stdin>".to_owned(),
-                Source::Path(path) => path.display().to_string(),
-            },
-        );
+    if found == 0 {
+        let input = match sources.first() {
+            Some(Source::Path(path)) => path.display().to_string(),
+            _ => "<stdin>".to_owned(),
+        };
         return Err(InputErrors {
             errors: vec![InputError::NoPlans {
                 input,
@@ -338,6 +338,23 @@ pub fn check(sources: &[Source], options: &CheckOptions) -> Result<Report, RunEr
         }
         .into());
     }
+    Ok((warnings, skipped))
+}
+
+/// Reads, analyses and judges every plan named by `sources`. Any input that
+/// cannot be analysed means no verdict at all: a partial report could pass a
+/// plan set whose dangerous part was the unreadable one.
+pub fn check(sources: &[Source], options: &CheckOptions) -> Result<Report, RunError> {
+    let mut plans = Vec::new();
+    let (warnings, skipped) =
+        for_each_plan(sources, options.terraform_bin.as_deref(), |label, plan| {
+            plans.push(analysis::analyse(
+                label,
+                plan,
+                &options.rules,
+                &options.targets,
+            ));
+        })?;
     let policy = policy::Policy {
         profile: &options.profile,
         severity: &options.config.severity,

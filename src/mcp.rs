@@ -136,73 +136,37 @@ impl Server {
     ) -> Result<CallToolResult, ErrorData> {
         let (source, _keep) = source_of(request.path.as_deref(), request.plan_json.as_deref())?;
         let options = self.options()?;
-        let loaded = crate::input::load(&[source], options.terraform_bin.as_deref());
-        if let Some(error) = loaded.errors.into_iter().next() {
-            return Ok(CallToolResult::error(vec![ContentBlock::text(
-                diagnostic_text(error),
-            )]));
-        }
-        let Some(text) = loaded.texts.first() else {
-            return Ok(CallToolResult::error(vec![ContentBlock::text(
-                "no plan in the input".to_owned(),
-            )]));
-        };
-        let Some(range) = text.documents.first() else {
-            return Ok(CallToolResult::error(vec![ContentBlock::text(
-                "no plan in the input".to_owned(),
-            )]));
-        };
-        let document = match model::parse_document(&text.text[range.clone()]) {
-            Ok(document) => document,
-            Err(failure) => {
-                let error =
-                    crate::input::json_error(&text.label, &text.text, range.start, &failure);
+        // The first plan of the input; the graph needs the borrowed document.
+        let mut computed: Option<Result<Reach, String>> = None;
+        let visited =
+            crate::for_each_plan(&[source], options.terraform_bin.as_deref(), |_, plan| {
+                if computed.is_none() {
+                    computed = Some(reach_of(plan, &request.address, &options.rules.classes));
+                }
+            });
+        let (members, gaps) = match (visited, computed) {
+            (Err(error), _) => {
                 return Ok(CallToolResult::error(vec![ContentBlock::text(
                     diagnostic_text(error),
                 )]));
             }
+            (Ok(_), Some(Ok(reached))) => reached,
+            (Ok(_), Some(Err(message))) => {
+                return Ok(CallToolResult::error(vec![ContentBlock::text(message)]));
+            }
+            (Ok(_), None) => {
+                return Ok(CallToolResult::error(vec![ContentBlock::text(
+                    "no plan in the input".to_owned(),
+                )]));
+            }
         };
-        let graph = ResourceGraph::build(&document);
-        if graph.find(&request.address).is_none() {
-            return Ok(CallToolResult::error(vec![ContentBlock::text(format!(
-                "address {} is not in the plan",
-                serde_json::to_string(&request.address).unwrap_or_default()
-            ))]));
-        }
-        let resource_type = graph
-            .find(&request.address)
-            .map(|id| graph.node(id).resource_type.clone())
-            .unwrap_or_default();
-        let radius = blast::compute(
-            &graph,
-            &[Destruction {
-                address: &request.address,
-                resource_type: &resource_type,
-                actions: model::Actions::Delete,
-                reason: None,
-                before: None,
-            }],
-            &options.rules.classes,
-        );
-        let members: Vec<serde_json::Value> = radius
-            .roots
-            .iter()
-            .flat_map(|root| &root.members)
-            .map(|member| {
-                serde_json::json!({
-                    "address": member.address,
-                    "type": member.resource_type,
-                    "path": member.path,
-                    "via": member.via.iter().map(|sources| sources.labels()).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
         let summary = format!(
             "destroying {} would disrupt {} resource(s) that depend on it (quoted values are plan data)",
             serde_json::to_string(&request.address).unwrap_or_default(),
             members.len()
         );
-        let body = serde_json::json!({"address": request.address, "reached": members, "gaps": graph.gaps().iter().map(|gap| gap.describe()).collect::<Vec<_>>()});
+        let body =
+            serde_json::json!({"address": request.address, "reached": members, "gaps": gaps});
         Ok(CallToolResult::success(vec![
             ContentBlock::text(summary),
             ContentBlock::text(
@@ -210,6 +174,53 @@ impl Server {
             ),
         ]))
     }
+}
+
+/// The members a destroy reaches (each with its chain) and the graph's gaps.
+type Reach = (Vec<serde_json::Value>, Vec<String>);
+
+/// What destroying `address` in `plan` reaches; an error text when the plan
+/// has no such resource.
+fn reach_of(
+    plan: &model::Plan<'_>,
+    address: &str,
+    classes: &crate::rules::Classes,
+) -> Result<Reach, String> {
+    let graph = ResourceGraph::build(plan);
+    let Some(node) = graph.find(address) else {
+        return Err(format!(
+            "address {} is not in the plan",
+            serde_json::to_string(address).unwrap_or_default()
+        ));
+    };
+    let radius = blast::compute(
+        &graph,
+        &[Destruction {
+            address,
+            resource_type: &graph.node(node).resource_type,
+            actions: model::Actions::Delete,
+            reason: None,
+            before: None,
+        }],
+        classes,
+    );
+    let members = radius
+        .roots
+        .iter()
+        .flat_map(|root| &root.members)
+        .map(|member| {
+            serde_json::json!({
+                "address": member.address,
+                "type": member.resource_type,
+                "path": member.path,
+                "via": member.via.iter().map(|sources| sources.labels()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok((
+        members,
+        graph.gaps().iter().map(|gap| gap.describe()).collect(),
+    ))
 }
 
 impl Server {

@@ -114,10 +114,6 @@ impl ResourceGraph {
         }
     }
 
-    pub fn node_count(&self) -> usize {
-        self.graph.node_count()
-    }
-
     pub fn find(&self, address: &str) -> Option<NodeId> {
         self.by_address.get(address).copied().map(NodeId)
     }

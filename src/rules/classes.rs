@@ -105,15 +105,7 @@ impl Classes {
             .map_or(UNKNOWN, |(_, class)| class.as_str())
     }
 
-    pub fn weight(&self, class: &str) -> u32 {
-        self.info.get(class).map_or(0, |info| info.weight)
-    }
-
     pub fn is_data_bearing(&self, resource_type: &str) -> bool {
         self.class_of(resource_type) == "data"
-    }
-
-    pub fn info(&self) -> &BTreeMap<String, ClassInfo> {
-        &self.info
     }
 }
