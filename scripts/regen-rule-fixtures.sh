@@ -32,7 +32,8 @@ RULES="$ROOT/testdata/rules"
 ALL_RULES=(data-loss protection-disabled environment-teardown shared-dependency-replaced
   replace-downtime refactor-without-moved index-shift iam-wildcard-admin
   world-open-admin-port destructive-update wrong-target drift-revert plan-incomplete
-  tainted-replace replace-requested forget-from-state import sensitive-change)
+  tainted-replace replace-requested forget-from-state import sensitive-change
+  data-store-destroyed deleted-outside-terraform)
 EXPECTED_TF_VERSION="${EXPECTED_TF_VERSION:-1.11.4}"
 MAX_PLAN_BYTES=100000
 
@@ -236,6 +237,26 @@ import boto3
 boto3.client("ssm").put_parameter(Name="/bw-import-fires/feature-flag", Value="on", Type="String")
 PY
   switch_to_after "$1"; plan "$1"
+}
+
+fixture_deleted-outside-terraform/fires() {
+  prepare "$1"
+  boto "$1" <<'PY'
+import boto3
+boto3.client("ssm").delete_parameter(Name="/bw-dot-fires/flag")
+PY
+  switch_to_after "$1"; plan "$1" -refresh-only
+}
+
+fixture_deleted-outside-terraform/quiet() {
+  prepare "$1"
+  boto "$1" <<'PY'
+import boto3
+ec2 = boto3.client("ec2")
+vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["bw-dot-quiet"]}])["Vpcs"][0]["VpcId"]
+ec2.create_tags(Resources=[vpc], Tags=[{"Key": "owner", "Value": "someone-in-the-console"}])
+PY
+  switch_to_after "$1"; plan "$1" -refresh-only
 }
 
 run_fixture() {

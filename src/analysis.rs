@@ -176,11 +176,17 @@ pub fn analyse_with(
             before: change.change.before,
         })
         .collect();
-    let blast = blast::compute(&graph, &destructions, &rules.classes);
+    let changed: std::collections::HashMap<&str, Actions> = resource_changes
+        .iter()
+        .filter(|change| change.deposed.is_none() && !change.change.actions.destroys())
+        .map(|change| (change.address.as_str(), change.change.actions))
+        .collect();
+    let blast = blast::compute(&graph, &destructions, &changed, &rules.classes);
     let mut drift: Vec<DriftEntry> = plan
         .resource_drift
         .iter()
         .filter(|change| change.change.actions != Actions::NoOp)
+        .filter(|change| !is_equivalent_drift(change))
         .map(|change| DriftEntry {
             address: change.address.clone(),
             actions: change.change.actions,
@@ -241,6 +247,23 @@ fn count(summary: &mut Summary, change: &ResourceChange<'_>) {
 
 /// Managed instances that exist before apply: from `prior_state` when the
 /// plan has it, else the changes that act on an existing object.
+/// An update in `resource_drift` whose before and after are the same under
+/// Terraform's own equivalences (null and empty collections: `tags` null →
+/// `{}` right after an apply) is no change outside Terraform, and terraform
+/// does not report it as one.
+fn is_equivalent_drift(change: &ResourceChange<'_>) -> bool {
+    if change.change.actions != Actions::Update {
+        return false;
+    }
+    let null = serde_json::Value::Null;
+    let before = crate::rules::values::parse(change.change.before);
+    let after = crate::rules::values::parse(change.change.after);
+    crate::rules::values::equivalent(
+        before.as_ref().unwrap_or(&null),
+        after.as_ref().unwrap_or(&null),
+    )
+}
+
 fn resources_in_state(plan: &Plan<'_>, changes: &[ResourceChange<'_>]) -> usize {
     let from_state = plan
         .prior_state

@@ -202,6 +202,7 @@ fn reach_of(
             reason: None,
             before: None,
         }],
+        &std::collections::HashMap::new(),
         classes,
     );
     let members = radius

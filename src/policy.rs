@@ -128,6 +128,10 @@ impl Decision {
 /// everything it will do cannot be judged by a standing exception.
 const NOT_IGNORABLE: &[&str] = &["plan-incomplete"];
 
+/// Share-of-state thresholds apply from this many resources destroyed or
+/// disrupted: losing 1 of 3 resources is not a teardown.
+const MIN_SHARE_COUNT: usize = 3;
+
 pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
     let mut decision = Decision {
         verdict: Verdict::Pass,
@@ -145,7 +149,9 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
     let thresholds = &policy.profile.thresholds;
     let mut fail = Vec::new();
     let mut warn = Vec::new();
-    let mut fix_of_rule: std::collections::HashMap<String, usize> =
+    // One fix per rule and advice: a rule whose advice depends on the
+    // resource type (data-loss) lists each advice with its own addresses.
+    let mut fix_of_rule: std::collections::HashMap<(String, String), usize> =
         std::collections::HashMap::new();
     for (index, plan) in plans.iter().enumerate() {
         let prefix = if covered.contains(&index) {
@@ -183,10 +189,15 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
                 .is_some_and(|limit| finding.severity >= limit)
             {
                 fail.push(line);
-                match fix_of_rule.get(&finding.rule) {
-                    Some(&at) => decision.fixes[at].addresses.push(finding.address.clone()),
+                let key = (finding.rule.clone(), first_paragraph(&finding.fix));
+                match fix_of_rule.get(&key) {
+                    Some(&at) => {
+                        if !decision.fixes[at].addresses.contains(&finding.address) {
+                            decision.fixes[at].addresses.push(finding.address.clone());
+                        }
+                    }
                     None => {
-                        fix_of_rule.insert(finding.rule.clone(), decision.fixes.len());
+                        fix_of_rule.insert(key, decision.fixes.len());
                         decision.fixes.push(Fix {
                             rule: Some(finding.rule.clone()),
                             addresses: vec![finding.address.clone()],
@@ -226,10 +237,6 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
         .iter()
         .map(|plan| plan.blast.destroyed.len() + plan.blast.disrupted.len())
         .sum();
-    let destroyed: usize = uncovered
-        .iter()
-        .map(|plan| plan.blast.destroyed.len())
-        .sum();
     let in_state: usize = uncovered
         .iter()
         .map(|plan| plan.summary.resources_in_state)
@@ -248,24 +255,56 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
             text: format!("blast radius: split the change so each plan destroys or disrupts at most {limit} resources, or have a person approve this exact plan"),
         });
     }
-    if let Some(limit) = thresholds
-        .max_share_of_state
-        .filter(|limit| in_state > 0 && destroyed as f64 / in_state as f64 > *limit)
-    {
+    // Share of state: destroyed and disrupted, as environment-teardown
+    // measures it; a share of a tiny state is no teardown.
+    if let Some(limit) = thresholds.max_share_of_state.filter(|limit| {
+        in_state > 0 && radius >= MIN_SHARE_COUNT && radius as f64 / in_state as f64 > *limit
+    }) {
+        let allowed = ((limit * in_state as f64).floor() as usize).max(MIN_SHARE_COUNT - 1);
         fail.push(format!(
-            "share of state destroyed {:.0}% > {:.0}%",
-            destroyed as f64 * 100.0 / in_state as f64,
+            "share of state destroyed or disrupted {:.0}% > {:.0}% ({radius} of {in_state} resources)",
+            radius as f64 * 100.0 / in_state as f64,
             limit * 100.0
         ));
+        decision.fixes.push(Fix {
+            rule: None,
+            addresses: Vec::new(),
+            text: format!("share of state: split the change so each plan destroys or disrupts at most {allowed} of the {in_state} resources in state ({:.0}%), or have a person approve this exact plan", limit * 100.0),
+        });
     }
     if let Some(limit) = thresholds.max_data_loss.filter(|limit| data_loss > *limit) {
         fail.push(format!("data loss on {data_loss} resource(s) > {limit}"));
+        // The data-loss finding's own fix says it per type; this one is for
+        // a plan where that rule is off or its findings were accepted.
+        let said = decision
+            .fixes
+            .iter()
+            .any(|fix| fix.rule.as_deref() == Some("data-loss"));
+        if !said {
+            decision.fixes.push(Fix {
+            rule: None,
+            addresses: uncovered
+                .iter()
+                .flat_map(|plan| plan.blast.data_loss.iter().cloned())
+                .collect(),
+            text: format!("data loss: keep the data of these resources before they are destroyed (the data-loss finding says how for each type), so that at most {limit} lose data, or have a person approve this exact plan"),
+            });
+        }
     }
     if let Some(limit) = thresholds
         .fail_score
         .filter(|limit| decision.score >= *limit)
     {
         fail.push(format!("score {} ≥ {limit}", decision.score));
+        // Findings that fail the plan already say what to do; the score
+        // alone needs a fix of its own.
+        if decision.fixes.is_empty() {
+            decision.fixes.push(Fix {
+            rule: None,
+            addresses: Vec::new(),
+            text: format!("score: the findings above add up to {} points; resolve findings until the score is below {limit}, or have a person approve this exact plan", decision.score),
+            });
+        }
     } else if let Some(limit) = thresholds
         .warn_score
         .filter(|limit| decision.score >= *limit)

@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 
 use super::{EdgeSources, NodeId, ResourceGraph};
 use crate::model::{ActionReason, Actions};
-use crate::retention::{self, Retention};
+use crate::retention::Retention;
 use crate::rules::Classes;
 
 /// A change that destroys an existing object, as the blast radius needs it.
@@ -42,6 +42,25 @@ impl Role {
     }
 }
 
+/// How a disrupted resource is affected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Disruption {
+    /// The plan updates or replaces it because of what it depends on.
+    Changed,
+    /// The plan leaves it as it is, but something it refers to is deleted
+    /// (or destroyed before its replacement exists).
+    RefersTo,
+}
+
+impl Disruption {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Changed => "changed",
+            Self::RefersTo => "refers",
+        }
+    }
+}
+
 /// One resource in a root's blast radius and how it is reached.
 #[derive(Debug, Clone)]
 pub struct Member {
@@ -50,6 +69,8 @@ pub struct Member {
     pub role: Role,
     /// Its own action when it is destroyed too.
     pub actions: Option<Actions>,
+    /// For a disrupted member: changed by the plan, or only referring.
+    pub disruption: Option<Disruption>,
     /// From the root to this member, both included.
     pub path: Vec<String>,
     /// The sources of each link of `path` (one fewer than its addresses).
@@ -89,9 +110,12 @@ impl BlastRadius {
     }
 }
 
+/// `changed`: the plan's other changes (address → actions) of resources it
+/// does not destroy; a dependent not in it is left as it is by the plan.
 pub fn compute(
     graph: &ResourceGraph,
     destructions: &[Destruction<'_>],
+    changed: &HashMap<&str, Actions>,
     classes: &Classes,
 ) -> BlastRadius {
     let mut by_node: HashMap<NodeId, &Destruction<'_>> = HashMap::new();
@@ -111,7 +135,9 @@ pub fn compute(
         .filter(|destruction| classes.is_data_bearing(destruction.resource_type))
         .map(|destruction| DataVerdict {
             address: destruction.address.to_owned(),
-            retention: retention::judge(destruction.resource_type, destruction.before),
+            retention: classes
+                .retention()
+                .judge(destruction.resource_type, destruction.before),
         })
         .collect();
     let loses_data: HashMap<&str, bool> = destroyed_nodes
@@ -132,6 +158,7 @@ pub fn compute(
 
     let mut parent: HashMap<NodeId, (NodeId, EdgeSources)> = HashMap::new();
     let mut root_of: HashMap<NodeId, usize> = HashMap::new();
+    let mut disruption: HashMap<NodeId, Disruption> = HashMap::new();
     let mut order: Vec<NodeId> = Vec::new();
     let mut next_root = 0;
     loop {
@@ -148,8 +175,11 @@ pub fn compute(
         // chain that explains (vpc → subnet → instance), not a shortcut.
         let mut search = Search {
             graph,
+            by_node: &by_node,
+            changed,
             parent: &mut parent,
             root_of: &mut root_of,
+            disruption: &mut disruption,
             order: &mut order,
         };
         search.run(queue, |sources| {
@@ -215,6 +245,7 @@ pub fn compute(
             resource_type: member_node.resource_type.clone(),
             role,
             actions: destruction.map(|destruction| destruction.actions),
+            disruption: disruption.get(&node).copied(),
             path,
             via,
         });
@@ -237,18 +268,49 @@ pub fn compute(
 
 struct Search<'g, 's> {
     graph: &'g ResourceGraph,
+    by_node: &'s HashMap<NodeId, &'s Destruction<'s>>,
+    changed: &'s HashMap<&'s str, Actions>,
     parent: &'s mut HashMap<NodeId, (NodeId, EdgeSources)>,
     root_of: &'s mut HashMap<NodeId, usize>,
+    disruption: &'s mut HashMap<NodeId, Disruption>,
     order: &'s mut Vec<NodeId>,
 }
 
 impl Search<'_, '_> {
+    /// Whether a dependent the plan leaves alone loses something by `node`:
+    /// only when `node` is gone while it still refers to it (a delete, a
+    /// destroy-first replace, or a resource that lost its own dependency
+    /// that way). A create-first replace or an update leaves a working object.
+    fn strands_referrers(&self, node: NodeId) -> bool {
+        match self.by_node.get(&node) {
+            Some(destruction) => matches!(
+                destruction.actions,
+                Actions::Delete | Actions::DeleteThenCreate
+            ),
+            None => self.disruption.get(&node) == Some(&Disruption::RefersTo),
+        }
+    }
+
     fn run(&mut self, mut queue: VecDeque<NodeId>, follow: impl Fn(EdgeSources) -> bool) {
         while let Some(node) = queue.pop_front() {
             let root = self.root_of[&node];
             for (dependent, sources) in self.graph.dependents(node) {
                 if !follow(sources) || self.root_of.contains_key(&dependent) {
                     continue;
+                }
+                if !self.by_node.contains_key(&dependent) {
+                    let address = self.graph.node(dependent).address.as_str();
+                    let kind = match self.changed.get(address) {
+                        Some(actions) if !matches!(actions, Actions::NoOp | Actions::Read) => {
+                            Disruption::Changed
+                        }
+                        _ => Disruption::RefersTo,
+                    };
+                    // Left unclaimed, so another path that does strand it can still reach it.
+                    if kind == Disruption::RefersTo && !self.strands_referrers(node) {
+                        continue;
+                    }
+                    self.disruption.insert(dependent, kind);
                 }
                 self.root_of.insert(dependent, root);
                 self.parent.insert(dependent, (node, sources));

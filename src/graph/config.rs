@@ -87,6 +87,34 @@ pub fn dependencies(
     (all, unresolved.into_iter().collect())
 }
 
+/// For each configuration resource (by configuration address), the
+/// top-level arguments its configuration sets. Anything else in its values
+/// was filled in by the provider, so it names no dependency.
+pub fn configured_arguments(
+    configuration: &Configuration<'_>,
+) -> HashMap<String, std::collections::HashSet<String>> {
+    let modules = modules_by_path(&configuration.root_module);
+    let mut configured = HashMap::new();
+    for (path, module) in &modules {
+        for resource in &module.resources {
+            let name = resource_key(
+                resource.mode.as_deref(),
+                &resource.resource_type,
+                &resource.name,
+            );
+            let arguments = resource
+                .expressions
+                .and_then(|raw| {
+                    serde_json::from_str::<HashMap<String, serde::de::IgnoredAny>>(raw.get()).ok()
+                })
+                .map(|map| map.into_keys().collect())
+                .unwrap_or_default();
+            configured.insert(config_address(path, &name), arguments);
+        }
+    }
+    configured
+}
+
 pub fn resource_key(mode: Option<&str>, resource_type: &str, name: &str) -> String {
     if mode == Some("data") {
         format!("data.{resource_type}.{name}")

@@ -462,14 +462,39 @@ impl Builder {
         for (node, resource_type, values) in &payloads {
             identities.add(node.index(), resource_type, values);
         }
+        let configured = plan
+            .configuration
+            .as_ref()
+            .map(config::configured_arguments)
+            .unwrap_or_default();
         let mut found = Vec::new();
         for (node, resource_type, values) in &payloads {
-            identities.scan(node.index(), resource_type, values, &mut |owner| {
-                found.push((NodeIndex::new(owner), *node))
-            });
+            let arguments = self.graph[*node]
+                .parsed
+                .as_ref()
+                .and_then(|address| configured.get(&address.config_address()));
+            identities.scan(
+                node.index(),
+                resource_type,
+                values,
+                arguments,
+                &mut |owner| found.push((NodeIndex::new(owner), *node)),
+            );
         }
         for (dependency, dependent) in found {
-            self.connect(dependency, dependent, EdgeSources::VALUE);
+            // Values never contradict what the configuration or the state
+            // records: an edge the other way round is an echo (a role's
+            // computed `inline_policy` naming its own policy), not a dependency.
+            let recorded_opposite =
+                self.edges
+                    .get(&(dependent, dependency))
+                    .is_some_and(|sources| {
+                        sources.contains(EdgeSources::STATE)
+                            || sources.contains(EdgeSources::CONFIG)
+                    });
+            if !recorded_opposite {
+                self.connect(dependency, dependent, EdgeSources::VALUE);
+            }
         }
     }
 }

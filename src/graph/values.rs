@@ -7,7 +7,7 @@
 //! mostly attribute payload.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::value::RawValue;
 
@@ -50,6 +50,13 @@ const NAMING_ATTRIBUTES: &[&str] = &[
     "labels",
 ];
 
+/// Attributes the provider computes from other objects (a role's inline
+/// policies, the policy ARNs attached to it, the tags merged from the
+/// provider): they echo what depends on the holder, so they never name a
+/// dependency of it. Used when the configuration cannot say which arguments
+/// are set (no `configuration`, or a resource already removed from it).
+const COMPUTED_ATTRIBUTES: &[&str] = &["inline_policy", "managed_policy_arns", "tags_all"];
+
 /// Identity values shorter than this are too likely to collide ("main", "1").
 const MIN_IDENTITY_LENGTH: usize = 8;
 /// A value that identifies more objects than this is not an identity.
@@ -85,12 +92,15 @@ impl<'t> IdentityIndex<'t> {
     }
 
     /// Calls `found(owner)` for every node other than `node` whose identity
-    /// appears as a value in `values` (outside `node`'s own identity attributes).
+    /// appears as a value in `values` (outside `node`'s own identity
+    /// attributes). With `configured`, only those top-level arguments (the
+    /// ones the configuration sets) are looked at.
     pub fn scan(
         &self,
         node: usize,
         resource_type: &str,
         values: &RawValue,
+        configured: Option<&HashSet<String>>,
         found: &mut dyn FnMut(usize),
     ) {
         if self.owners.is_empty() {
@@ -116,7 +126,12 @@ impl<'t> IdentityIndex<'t> {
         };
         super::strings::walk(
             values,
-            &|key, depth| depth == 0 && own.contains(&key),
+            &|key, depth| {
+                depth == 0
+                    && (own.contains(&key)
+                        || configured
+                            .map_or(COMPUTED_ATTRIBUTES.contains(&key), |set| !set.contains(key)))
+            },
             &mut |_, value| visit(value),
         );
     }
@@ -152,13 +167,52 @@ mod tests {
         index.add(0, "aws_iam_role", &role);
         index.add(1, "aws_lambda_function", &function);
         let mut found = Vec::new();
-        index.scan(1, "aws_lambda_function", &function, &mut |owner| {
+        index.scan(1, "aws_lambda_function", &function, None, &mut |owner| {
             found.push(owner)
         });
         assert_eq!(found, [0]);
         found.clear();
-        index.scan(0, "aws_iam_role", &role, &mut |owner| found.push(owner));
+        index.scan(0, "aws_iam_role", &role, None, &mut |owner| {
+            found.push(owner)
+        });
         assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn computed_and_unconfigured_attributes_name_no_dependency() {
+        let policy = raw(r#"{"id":"app-role:app-inline-policy","name":"app-inline-policy"}"#);
+        let role = raw(
+            r#"{"arn":"arn:aws:iam::123456789012:role/app","name":"app-role","inline_policy":[{"name":"app-inline-policy","policy":"{}"}],"description":"app-role:app-inline-policy"}"#,
+        );
+        let mut index = IdentityIndex::default();
+        index.add(0, "aws_iam_role_policy", &policy);
+        index.add(1, "aws_iam_role", &role);
+        let mut found = Vec::new();
+        // No configuration: the computed `inline_policy` is skipped by name.
+        index.scan(1, "aws_iam_role", &role, None, &mut |owner| {
+            found.push(owner)
+        });
+        assert!(found.is_empty(), "{found:?}");
+        // With configuration: only the arguments it sets are looked at.
+        let configured: HashSet<String> = ["name".to_owned()].into();
+        let function = raw(r#"{"role":"arn:aws:iam::123456789012:role/app","name":"f"}"#);
+        index.scan(
+            2,
+            "aws_lambda_function",
+            &function,
+            Some(&configured),
+            &mut |owner| found.push(owner),
+        );
+        assert!(found.is_empty(), "`role` is not configured: {found:?}");
+        let configured: HashSet<String> = ["role".to_owned()].into();
+        index.scan(
+            2,
+            "aws_lambda_function",
+            &function,
+            Some(&configured),
+            &mut |owner| found.push(owner),
+        );
+        assert_eq!(found, [1]);
     }
 
     #[test]
@@ -168,7 +222,7 @@ mod tests {
         let mut index = IdentityIndex::default();
         index.add(0, "aws_vpc", &a);
         let mut found = Vec::new();
-        index.scan(1, "aws_subnet", &b, &mut |owner| found.push(owner));
+        index.scan(1, "aws_subnet", &b, None, &mut |owner| found.push(owner));
         assert!(found.is_empty());
     }
 }

@@ -153,6 +153,10 @@ struct MemberV1<'a> {
     role: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     actions: Option<&'static [&'static str]>,
+    /// For a disrupted member: `changed` (the plan updates or replaces it) or
+    /// `refers` (left as it is, but what it refers to is gone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    disruption: Option<&'static str>,
     /// From the root to this member, both included.
     path: &'a [String],
     /// How each link of `path` was learnt: state, config, value.
@@ -398,6 +402,7 @@ fn blast_radius(report: &Report) -> BlastRadiusV1<'_> {
                         resource_type: &member.resource_type,
                         role: member.role.label(),
                         actions: member.actions.map(|actions| actions.as_list()),
+                        disruption: member.disruption.map(|disruption| disruption.label()),
                         path: &member.path,
                         via: member.via.iter().map(|sources| sources.labels()).collect(),
                     })

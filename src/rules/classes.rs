@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Deserialize;
 
 use super::RuleError;
+use crate::retention::RetentionModel;
 
 pub const UNKNOWN: &str = "unknown";
 
@@ -37,6 +38,8 @@ pub struct Classes {
     by_type: HashMap<String, String>,
     /// Longest prefix first, so `aws_fsx_` wins over `aws_`.
     prefixes: Vec<(String, String)>,
+    /// What destroying each data-bearing type loses and what keeps it.
+    retention: RetentionModel,
 }
 
 impl Classes {
@@ -60,6 +63,11 @@ impl Classes {
                 "the class `unknown` (the default for unlisted types) is not defined",
             ));
         }
+        classes.retention = RetentionModel::load(
+            files
+                .clone()
+                .filter(|(path, _)| path.contains("retention/")),
+        )?;
         for (path, text) in files.filter(|(path, _)| path.contains("classes/")) {
             let file: BTreeMap<String, Members> =
                 toml::from_str(text).map_err(|error| RuleError::toml(path, text, &error))?;
@@ -105,7 +113,14 @@ impl Classes {
             .map_or(UNKNOWN, |(_, class)| class.as_str())
     }
 
+    /// A type of the `data` class whose destroy can lose data: not one whose
+    /// value the configuration holds (an SSM parameter, a secret version).
     pub fn is_data_bearing(&self, resource_type: &str) -> bool {
         self.class_of(resource_type) == "data"
+            && self.retention.nothing_lost(resource_type).is_none()
+    }
+
+    pub fn retention(&self) -> &RetentionModel {
+        &self.retention
     }
 }

@@ -23,6 +23,9 @@ pub struct Draft {
     /// Kinds lower the severity of a case that is only worth knowing (e.g. a
     /// destroy that will fail at apply anyway); they never raise it.
     pub at_most: Option<Severity>,
+    /// Advice for this case when the rule's general "how to fix" does not
+    /// fit it (the data-loss fix of an S3 bucket is not a final snapshot).
+    pub fix: Option<String>,
 }
 
 impl Draft {
@@ -80,7 +83,7 @@ impl Finding {
             points,
             evidence: draft.evidence,
             suggestion: draft.suggestion,
-            fix: rule.docs.fix.clone(),
+            fix: draft.fix.unwrap_or_else(|| rule.docs.fix.clone()),
         }
     }
 }

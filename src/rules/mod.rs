@@ -93,7 +93,11 @@ impl RuleSet {
     fn from_files<'f>(
         files: impl Iterator<Item = (&'f str, &'f str)> + Clone,
     ) -> Result<Self, RuleError> {
-        let classes = Classes::load(files.clone().filter(|(path, _)| path.contains("classes")))?;
+        let classes = Classes::load(
+            files
+                .clone()
+                .filter(|(path, _)| path.contains("classes") || path.contains("retention/")),
+        )?;
         let mut rules = Vec::new();
         for (path, text) in files.filter(|(path, _)| is_rule_file(path)) {
             rules.push(parse_rule(path, text)?);
@@ -174,7 +178,10 @@ impl RuleSet {
 }
 
 fn is_rule_file(path: &str) -> bool {
-    !path.contains("classes") && !path.contains("profiles/") && !path.contains("authors")
+    !path.contains("classes")
+        && !path.contains("retention/")
+        && !path.contains("profiles/")
+        && !path.contains("authors")
 }
 
 fn parse_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
@@ -260,7 +267,7 @@ impl RuleError {
         }))
     }
 
-    fn invalid(path: &str, message: &str) -> Self {
+    pub(crate) fn invalid(path: &str, message: &str) -> Self {
         Self::Invalid {
             path: path.to_owned(),
             message: message.to_owned(),

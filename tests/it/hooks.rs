@@ -277,6 +277,19 @@ fn every_documented_hook_blocks_a_risky_apply_and_allows_a_safe_one() {
     let bin = install_dir();
     let path = path_with(&[bin.path()]);
     let elsewhere = tempfile::tempdir().unwrap();
+    // The same policy where the agent's shell is: one delete of two
+    // resources is no teardown, the database rule is what blocks it.
+    std::fs::copy(
+        dir.join("blastwall.toml"),
+        elsewhere.path().join("blastwall.toml"),
+    )
+    .unwrap();
+    std::fs::create_dir(elsewhere.path().join("policies")).unwrap();
+    std::fs::copy(
+        dir.join("policies/database-destroyed.toml"),
+        elsewhere.path().join("policies/database-destroyed.toml"),
+    )
+    .unwrap();
 
     // Risky: the database disappears from the configuration.
     write_config(dir, false, "v1");
@@ -306,9 +319,7 @@ fn every_documented_hook_blocks_a_risky_apply_and_allows_a_safe_one() {
                     );
                     // blastwall.toml (with the rule) is read from the working
                     // directory, as `blastwall guard` does; `-chdir` does not move it.
-                    if !command.contains("-chdir") {
-                        assert!(reason.contains("rule=database-destroyed"), "{reason}");
-                    }
+                    assert!(reason.contains("rule=database-destroyed"), "{reason}");
                 }
                 allowed => panic!("{agent} `{command}` was allowed: {allowed:?}"),
             }

@@ -246,7 +246,7 @@ fn a_hundred_thousand_resources_fit_in_one_comment() {
             counts,
             changes,
             "```mermaid",
-            "#### Findings (100)",
+            "#### Findings (101)",
         ] {
             assert!(text.contains(kept), "no {kept:?} in:\n{text}");
         }

@@ -179,10 +179,12 @@ fn user_rules_are_added() {
 
 #[test]
 fn no_op_and_tag_only_plans_raise_nothing_above_info() {
-    // No changes, drift only, and a tag added to a VPC (tag-only update).
+    // No changes, drift only (a retag adopted by the configuration, a
+    // refresh-only plan of a retag), and a tag added to a VPC (tag-only update).
     for plan in [
         "testdata/plans/no-changes/plan.json",
-        "testdata/plans/refresh-only/plan.json",
+        "testdata/rules/drift-revert/quiet/plan.json",
+        "testdata/rules/deleted-outside-terraform/quiet/plan.json",
         "testdata/rules/shared-dependency-replaced/quiet/plan.json",
     ] {
         let findings = findings_of(&root().join(plan), Targets::default());

@@ -3,7 +3,7 @@
 
 use super::Context;
 use crate::retention::Retention;
-use crate::rules::{Draft, Evidence, Severity, values};
+use crate::rules::{Draft, Evidence, values};
 
 /// Settings whose new value in the same plan does not protect the destroy.
 const RETENTION_SETTINGS: &[&str] = &[
@@ -23,21 +23,24 @@ pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
         .filter_map(|verdict| {
             let change = context.changes.iter().find(|change| change.address == verdict.address)?;
             let action = change.change.actions.label();
-            let mut draft = match &verdict.retention {
-                Retention::Lost(why) => Draft::new(
-                    verdict.address.clone(),
-                    format!("{} is destroyed ({action}) and its data is lost: {why}", verdict.address),
-                ),
-                Retention::DestroyFails(why) => {
-                    let mut draft = Draft::new(
-                        verdict.address.clone(),
-                        format!("{} is to be destroyed ({action}), but the apply will fail: {why}", verdict.address),
-                    );
-                    draft.at_most = Some(Severity::Info);
-                    draft
-                }
-                Retention::Kept(_) => return None,
+            // A destroy that keeps the data, or fails at apply, is
+            // `data-store-destroyed`'s to report.
+            let Retention::Lost(why) = &verdict.retention else {
+                return None;
             };
+            let mut draft = Draft::new(
+                verdict.address.clone(),
+                format!(
+                    "{} is destroyed ({action}) and nothing keeps {}: {why}",
+                    verdict.address,
+                    context.classes.retention().holds(&change.resource_type)
+                ),
+            );
+            draft.fix = context
+                .classes
+                .retention()
+                .fix(&change.resource_type)
+                .map(str::to_owned);
             let before = values::parse(change.change.before);
             let after = values::parse(change.change.after);
             let masks = [
@@ -90,7 +93,9 @@ mod tests {
         let found = drafts("data-loss", "", &plan);
         assert_eq!(found.len(), 1);
         assert!(
-            found[0].message.contains("data is lost"),
+            found[0]
+                .message
+                .contains("nothing keeps the database's rows"),
             "{}",
             found[0].message
         );
@@ -102,7 +107,7 @@ mod tests {
     }
 
     #[test]
-    fn final_snapshot_in_prior_state_is_quiet_and_protection_is_noted() {
+    fn final_snapshot_or_protection_in_prior_state_is_not_data_loss() {
         let kept = db(
             r#"{"skip_final_snapshot":false,"final_snapshot_identifier":"final"}"#,
             "null",
@@ -114,8 +119,28 @@ mod tests {
             "null",
             r#"["delete"]"#,
         );
-        let found = drafts("data-loss", "", &protected);
-        assert_eq!(found[0].at_most, Some(crate::rules::Severity::Info));
-        assert!(found[0].message.contains("apply will fail"));
+        assert!(drafts("data-loss", "", &protected).is_empty());
+    }
+
+    #[test]
+    fn the_fix_is_the_types_own() {
+        let bucket = r#"{"format_version":"1.2","resource_changes":[{"address":"aws_s3_bucket.b","type":"aws_s3_bucket","name":"b","change":{"actions":["delete"],"before":{"force_destroy":true},"after":null}}]}"#;
+        let found = drafts("data-loss", "", bucket);
+        let fix = found[0].fix.as_deref().unwrap();
+        assert!(fix.contains("force_destroy"), "{fix}");
+        assert!(!fix.contains("final_snapshot"), "{fix}");
+        let table = r#"{"format_version":"1.2","resource_changes":[{"address":"aws_dynamodb_table.t","type":"aws_dynamodb_table","name":"t","change":{"actions":["delete"],"before":{"deletion_protection_enabled":false},"after":null}}]}"#;
+        let found = drafts("data-loss", "", table);
+        let fix = found[0].fix.as_deref().unwrap();
+        assert!(fix.contains("deletion_protection_enabled"), "{fix}");
+        assert!(!fix.contains("final_snapshot"), "{fix}");
+    }
+
+    #[test]
+    fn configuration_values_are_not_data_loss() {
+        let plan = r#"{"format_version":"1.2","resource_changes":[
+            {"address":"aws_ssm_parameter.p[0]","type":"aws_ssm_parameter","name":"p","index":0,"change":{"actions":["delete"],"before":{"value":"x"},"after":null},"action_reason":"delete_because_wrong_repetition"},
+            {"address":"aws_secretsmanager_secret_version.v","type":"aws_secretsmanager_secret_version","name":"v","change":{"actions":["delete","create"],"before":{"secret_string":"a"},"after":{"secret_string":"b"}}}]}"#;
+        assert!(drafts("data-loss", "", plan).is_empty());
     }
 }

@@ -4,6 +4,8 @@
 mod attribute_transition;
 mod change_matches;
 mod data_loss;
+mod data_store_destroyed;
+mod deleted_outside;
 mod dependents;
 mod destroy_of_class;
 mod destructive_update;
@@ -48,6 +50,8 @@ pub const KIND_NAMES: &[&str] = &[
     "blast-radius-exceeds",
     "change-matches",
     "data-loss",
+    "data-store-destroyed",
+    "deleted-outside",
     "destroy-of-class",
     "destructive-update",
     "drift-revert",
@@ -67,6 +71,8 @@ pub enum Kind {
     BlastRadiusExceeds(dependents::Params),
     ChangeMatches(change_matches::Params),
     DataLoss,
+    DataStoreDestroyed,
+    DeletedOutside,
     DestroyOfClass(destroy_of_class::Params),
     DestructiveUpdate(destructive_update::Params),
     DriftRevert,
@@ -105,6 +111,8 @@ impl Kind {
             "blast-radius-exceeds" => Self::BlastRadiusExceeds(params(text)?),
             "change-matches" => Self::ChangeMatches(params(text)?),
             "data-loss" => Self::DataLoss,
+            "data-store-destroyed" => Self::DataStoreDestroyed,
+            "deleted-outside" => Self::DeletedOutside,
             "destroy-of-class" => Self::DestroyOfClass(params(text)?),
             "destructive-update" => Self::DestructiveUpdate(params(text)?),
             "drift-revert" => Self::DriftRevert,
@@ -126,6 +134,8 @@ impl Kind {
             Self::BlastRadiusExceeds(_) => "blast-radius-exceeds",
             Self::ChangeMatches(_) => "change-matches",
             Self::DataLoss => "data-loss",
+            Self::DataStoreDestroyed => "data-store-destroyed",
+            Self::DeletedOutside => "deleted-outside",
             Self::DestroyOfClass(_) => "destroy-of-class",
             Self::DestructiveUpdate(_) => "destructive-update",
             Self::DriftRevert => "drift-revert",
@@ -146,6 +156,8 @@ impl Kind {
             Self::BlastRadiusExceeds(params) => dependents::check(params, context),
             Self::ChangeMatches(params) => change_matches::check(params, context),
             Self::DataLoss => data_loss::check(context),
+            Self::DataStoreDestroyed => data_store_destroyed::check(context),
+            Self::DeletedOutside => deleted_outside::check(context),
             Self::DestroyOfClass(params) => destroy_of_class::check(params, context),
             Self::DestructiveUpdate(params) => destructive_update::check(params, context),
             Self::DriftRevert => drift_revert::check(context),

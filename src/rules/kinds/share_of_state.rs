@@ -1,4 +1,6 @@
-//! `share-of-state-exceeds`: the plan destroys a large share of what exists.
+//! `share-of-state-exceeds`: the plan destroys or disrupts a large share of
+//! what exists: an environment teardown, whether it deletes everything or
+//! replaces the network everything else sits on.
 
 use serde::Deserialize;
 
@@ -9,26 +11,35 @@ use crate::rules::Draft;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
-    /// Fires above this share of the resources in state, 0..1.
+    /// Fires at or above this share of the resources in state, 0..1.
     pub share: f64,
-    /// Tiny states are not environments: fire only from this many destroyed resources.
-    pub min_destroyed: usize,
+    /// Tiny states are not environments: fire only from this many resources
+    /// destroyed or disrupted (losing 1 of 3 is not a teardown).
+    #[serde(alias = "min_destroyed")]
+    pub min_affected: usize,
 }
 
 pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
     let destroyed = context.blast.destroyed.len();
-    let in_state = context.summary.resources_in_state;
-    if in_state == 0 || destroyed < params.min_destroyed {
+    let disrupted = context.blast.disrupted.len();
+    let affected = destroyed + disrupted;
+    let in_state = context.summary.resources_in_state.max(affected);
+    if in_state == 0 || affected < params.min_affected {
         return Vec::new();
     }
-    let share = destroyed as f64 / in_state as f64;
-    if share <= params.share {
+    let share = affected as f64 / in_state as f64;
+    if share < params.share {
         return Vec::new();
     }
+    let what = if disrupted == 0 {
+        format!("destroys {destroyed}")
+    } else {
+        format!("destroys {destroyed} and disrupts {disrupted}")
+    };
     vec![Draft::new(
         PLAN_ADDRESS,
         format!(
-            "the plan destroys {destroyed} of the {in_state} resources in state ({:.0}%, above {:.0}%): this tears the environment down",
+            "the plan {what} of the {in_state} resources in state ({:.0}%, at least {:.0}%): this tears the environment down",
             share * 100.0,
             params.share * 100.0
         ),
@@ -55,7 +66,7 @@ mod tests {
     fn destroying_most_of_the_state_fires() {
         let found = drafts(
             "share-of-state-exceeds",
-            "[params]\nshare = 0.5\nmin_destroyed = 3",
+            "[params]\nshare = 0.5\nmin_affected = 3",
             &plan(6, 2),
         );
         assert_eq!(found.len(), 1);
@@ -71,7 +82,7 @@ mod tests {
         assert!(
             drafts(
                 "share-of-state-exceeds",
-                "[params]\nshare = 0.5\nmin_destroyed = 3",
+                "[params]\nshare = 0.5\nmin_affected = 3",
                 &plan(1, 7)
             )
             .is_empty()
@@ -79,7 +90,7 @@ mod tests {
         assert!(
             drafts(
                 "share-of-state-exceeds",
-                "[params]\nshare = 0.5\nmin_destroyed = 3",
+                "[params]\nshare = 0.5\nmin_affected = 3",
                 &plan(2, 0)
             )
             .is_empty()

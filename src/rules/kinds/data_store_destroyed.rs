@@ -1,0 +1,100 @@
+//! `data-store-destroyed`: a data store is deleted or replaced although its
+//! data is kept (a final snapshot, a recovery window) or the destroy will fail
+//! at apply. Nothing is lost for good, but a replacement starts empty:
+//! restoring is manual and whatever uses the store has no data meanwhile.
+
+use super::Context;
+use crate::model::Actions;
+use crate::retention::Retention;
+use crate::rules::Draft;
+
+pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
+    let model = context.classes.retention();
+    context
+        .blast
+        .data
+        .iter()
+        .filter_map(|verdict| {
+            let change = context
+                .changes
+                .iter()
+                .find(|change| change.address == verdict.address && change.deposed.is_none())?;
+            let actions = change.change.actions;
+            let action = actions.label();
+            let holds = model.holds(&change.resource_type);
+            let address = &verdict.address;
+            let message = match (&verdict.retention, actions) {
+                (Retention::Lost(_), _) => return None,
+                (Retention::DestroyFails(why), _) => format!(
+                    "{address} is to be destroyed ({action}), but the apply will fail: {why}"
+                ),
+                (Retention::Kept(how), Actions::DeleteThenCreate) => format!(
+                    "{address} is replaced, destroyed first: the new one starts without {holds} ({how}); it is down until it is recreated and restoring is manual"
+                ),
+                (Retention::Kept(how), actions) if actions.is_replace() => format!(
+                    "{address} is replaced: the new one starts without {holds} ({how}); restoring into it is manual"
+                ),
+                (Retention::Kept(how), _) => {
+                    format!("{address} is deleted ({action}): {holds} survive only as {how}")
+                }
+            };
+            let mut draft = Draft::new(address.clone(), message);
+            draft.fix = model.fix(&change.resource_type).map(str::to_owned);
+            Some(draft)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::drafts;
+
+    fn db(before: &str, actions: &str) -> String {
+        format!(
+            r#"{{"format_version":"1.2","resource_changes":[{{"address":"aws_db_instance.orders","type":"aws_db_instance","name":"orders","change":{{"actions":{actions},"before":{before},"after":null}}}}]}}"#
+        )
+    }
+
+    const SNAPSHOT: &str = r#"{"skip_final_snapshot":false,"final_snapshot_identifier":"final"}"#;
+
+    #[test]
+    fn replacing_a_database_with_a_final_snapshot_is_a_finding() {
+        let found = drafts(
+            "data-store-destroyed",
+            "",
+            &db(SNAPSHOT, r#"["delete","create"]"#),
+        );
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0]
+                .message
+                .contains("starts without the database's rows"),
+            "{}",
+            found[0].message
+        );
+        assert!(
+            found[0].message.contains("down until"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn certain_loss_is_left_to_data_loss_and_protection_is_said() {
+        let lost = db(r#"{"skip_final_snapshot":true}"#, r#"["delete"]"#);
+        assert!(drafts("data-store-destroyed", "", &lost).is_empty());
+        let protected = db(r#"{"deletion_protection":true}"#, r#"["delete"]"#);
+        let found = drafts("data-store-destroyed", "", &protected);
+        assert!(
+            found[0].message.contains("apply will fail"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn configuration_values_are_not_data_stores() {
+        let plan = r#"{"format_version":"1.2","resource_changes":[{"address":"aws_ssm_parameter.p","type":"aws_ssm_parameter","name":"p","change":{"actions":["delete","create"],"before":{"value":"a"},"after":{"value":"b"}}}]}"#;
+        assert!(drafts("data-store-destroyed", "", plan).is_empty());
+    }
+}
