@@ -130,18 +130,80 @@ cp "$tmp/files/owner/name/releases/download/v9.9.9/$asset" "$tmp/files/owner/nam
 echo "0000000000000000000000000000000000000000000000000000000000000000  $asset" \
     >"$tmp/files/owner/name/releases/download/v9.9.8/$asset.sha256"
 
-pr_event() {
-    cat >"$1" <<'EOF'
-{
-  "action": "synchronize",
-  "number": 42,
-  "pull_request": {
-    "number": 42,
-    "user": {"login": "octocat", "type": "User"}
-  },
-  "repository": {"full_name": "owner/name", "name": "name", "owner": {"login": "owner"}}
-}
+# The pull request's repository: origin.git with main (the base: a strict
+# blastwall.toml) and feature (the head): a first commit co-authored by
+# Claude, then a second that relaxes blastwall.toml, trusts an approvals
+# directory and adds an approval record of the db-deleted plan. The
+# workspace is a shallow clone of the head (actions/checkout's default
+# depth 1): the trailer is not in it.
+git_quiet() { git -c user.name=Octo -c user.email=octocat@example.com -c init.defaultBranch=main -c advice.detachedHead=false "$@" >/dev/null; }
+src=$tmp/src
+fingerprint=$("$bin" check --format json --exit-zero testdata/plans/db-deleted/plan.json | jq -r '.plans[0].fingerprint')
+git_quiet init -q "$src"
+printf '# the base branch: built-in thresholds\n' >"$src/blastwall.toml"
+git_quiet -C "$src" add -A
+git_quiet -C "$src" commit -q -m "base"
+base_sha=$(git -C "$src" rev-parse HEAD)
+git_quiet -C "$src" checkout -q -b feature
+echo "resource" >"$src/main.tf"
+git_quiet -C "$src" add -A
+git_quiet -C "$src" commit -q -m "Delete the orders database" -m "Co-authored-by: Claude <noreply@anthropic.com>"
+cat >"$src/blastwall.toml" <<'EOF'
+[profiles.agent]
+max_share_of_state = 1.0
+max_blast_radius = 1000
+[profiles.human]
+max_share_of_state = 1.0
+[severity]
+data-loss = "off"
+[[ignore]]
+address = "*"
+reason = "trust me"
+[approvals]
+trusted = [".blastwall/approvals"]
 EOF
+mkdir -p "$src/.blastwall/approvals"
+jq -n --arg fp "$fingerprint" '{approval_version: 1, fingerprint: $fp, plan: "plan.json", by: "alice",
+    reason: null, accepts: [{rule: "data-loss", address: "aws_db_instance.orders"}]}' \
+    >"$src/.blastwall/approvals/db.json"
+git_quiet -C "$src" add -A
+git_quiet -C "$src" commit -q -m "Tidy the configuration"
+head_sha=$(git -C "$src" rev-parse HEAD)
+git_quiet clone -q --bare "$src" "$tmp/origin.git"
+ws=$tmp/pr
+git_quiet clone -q --depth=1 --branch feature "file://$tmp/origin.git" "$ws"
+mkdir -p "$ws/plans"
+cp testdata/plans/db-deleted/plan.json "$ws/plans/db-deleted.json"
+cp testdata/plans/no-changes/plan.json "$ws/plans/no-changes.json"
+
+# The pull request's commits as GET /pulls/42/commits lists them, from git;
+# `plain` drops the trailers (a person's pull request).
+commits_json() {
+    local sha
+    for sha in $(git -C "$src" rev-list --reverse "$base_sha..$head_sha"); do
+        jq -n --arg sha "$sha" --arg message "$(git -C "$src" log -1 --format=%B "$sha")" --arg login "${2:-octocat}" \
+            '{sha: $sha, commit: {message: $message, author: {name: "Octo", email: "octocat@example.com"}},
+              author: {login: $login, type: "User"}}'
+    done | jq -s --arg plain "${1:-}" 'if $plain == "plain" then map(.commit.message |= gsub("(?im)^co-authored-by:.*$"; "")) else . end'
+}
+human_commits=$(commits_json plain)
+changed_files='[{"filename": "main.tf"}, {"filename": "blastwall.toml"}, {"filename": ".blastwall/approvals/db.json"}]'
+# scenario [jq arguments] FILTER: a JSON scenario for the fake GitHub.
+scenario() { jq -cn --argjson commits "$human_commits" --argjson files "$changed_files" "$@"; }
+
+pr_event() { # FILE [LOGIN [TYPE]]
+    jq -n --arg base "$base_sha" --arg head "$head_sha" --arg login "${2:-octocat}" --arg type "${3:-User}" '{
+  action: "synchronize",
+  number: 42,
+  pull_request: {
+    number: 42,
+    user: {login: $login, type: $type},
+    base: {sha: $base, ref: "main"},
+    head: {sha: $head, ref: "feature"},
+    commits: 2
+  },
+  repository: {full_name: "owner/name", name: "name", owner: {login: "owner"}}
+}' >"$1"
 }
 
 # run_case NAME EVENT_NAME MODE [runner.py arguments…]: runs the action in a
@@ -154,9 +216,12 @@ run_case() {
     : >"$case/output"
     : >"$case/summary"
     : >"$tmp/requests.jsonl"
-    printf '%s\n' "$mode" >"$tmp/mode"
+    case "$mode" in
+    '{'*) printf '%s\n' "$mode" >"$tmp/mode" ;;
+    *) scenario --arg mode "$mode" '{comments: $mode, commits: $commits, files: $files}' >"$tmp/mode" ;;
+    esac
     if [ "$event_name" = pull_request ]; then
-        pr_event "$case/event.json"
+        pr_event "$case/event.json" ${PR_LOGIN:+"$PR_LOGIN"} ${PR_TYPE:+"$PR_TYPE"}
     else
         echo '{"ref": "refs/heads/main", "repository": {"full_name": "owner/name"}}' >"$case/event.json"
     fi
@@ -168,7 +233,7 @@ run_case() {
         GITHUB_ACTIONS=true CI=true \
         GITHUB_EVENT_NAME="$event_name" GITHUB_EVENT_PATH="$case/event.json" \
         GITHUB_REPOSITORY=owner/name GITHUB_API_URL="$api" GITHUB_SERVER_URL="$api" \
-        GITHUB_WORKSPACE="${WORKSPACE:-$repo}" \
+        GITHUB_WORKSPACE="${WORKSPACE:-$ws}" \
         GITHUB_OUTPUT="$case/output" GITHUB_STEP_SUMMARY="$case/summary" \
         RUNNER_TEMP="$case/temp" \
         BLASTWALL_DOWNLOAD_BASE="$api" \
@@ -176,7 +241,7 @@ run_case() {
         --github token=test-token "$@" >"$case/log" 2>&1 || status=$?
     cp "$tmp/requests.jsonl" "$case/requests.jsonl"
     echo "-- log (annotations and messages)"
-    grep -E '^::(error|warning|notice)|^\[runner\]|^blastwall|^Using|^Commented|^Updated|^Downloading|^SHA-256|^Not a pull' \
+    grep -E '^::(error|warning|notice)|^\[runner\]|^blastwall|^Using|^Commented|^Updated|^Downloading|^SHA-256|^Not a pull|^Author|^Configuration|^This pull|^Approval|^Every plan' \
         "$case/log" | cut -c1-160 | sed 's/^/   /' || true
     echo "-- requests"
     jq -r '"   \(.method) \(.path)"' "$case/requests.jsonl"
@@ -189,12 +254,14 @@ step_exit() { jq -r --arg id "$1" '.steps[] | select(.id == $id or .name == $id)
 step_result() { jq -r --arg id "$1" '.steps[] | select(.id == $id or .name == $id) | .result' "$case/result.json"; }
 requests() { jq -r '"\(.method) \(.path)"' "$case/requests.jsonl"; }
 posted_body() { jq -r 'select(.method == "POST" or .method == "PATCH") | .body.body' "$case/requests.jsonl"; }
+# The workflow commands the runner parsed from the log: NAME PROPERTIES DATA.
+commands() { jq -r '.commands[] | "\(.name) \(.properties) \(.data)"' "$case/result.json"; }
 
 marker='<!-- blastwall-report -->'
 
 # 1 ──────────────────────────────────────────────────────────────────────
 run_case fail-new-comment pull_request empty \
-    --input plan=testdata/plans/db-deleted/plan.json --input version=path --input sarif=true
+    --input plan=plans/db-deleted.json --input version=path --input sarif=true
 check "the action failed" [ "$status" -eq 1 ]
 check "the gate step exited 3" [ "$(step_exit 'Apply the gate')" = 3 ]
 check "verdict=fail in GITHUB_OUTPUT" [ "$(output verdict)" = fail ]
@@ -202,8 +269,9 @@ check "score= is a number" bash -c '[[ $0 =~ ^[0-9]+$ ]]' "$(output score)"
 check "exit-code=3" [ "$(output exit-code)" = 3 ]
 report=$(output report)
 check "report= is the JSON report, verdict fail" [ "$(jq -r .verdict "$report" 2>/dev/null)" = fail ]
-check "one GET of the comments, then one POST" \
-    [ "$(requests | tr '\n' ' ')" = "GET /repos/owner/name/issues/42/comments?per_page=100&page=1 POST /repos/owner/name/issues/42/comments " ]
+check "the comment step: one GET of the comments, then one POST" \
+    [ "$(requests | tail -n 2 | tr '\n' ' ')" = "GET /repos/owner/name/issues/42/comments?per_page=100&page=1 POST /repos/owner/name/issues/42/comments " ]
+check "the commits were read through the API" grep -qx 'GET /repos/owner/name/pulls/42/commits?per_page=100&page=1' <(requests)
 check "the comment's body starts with the marker" [ "$(posted_body | head -n 1)" = "$marker" ]
 check "the comment says fail" bash -c 'grep -qi fail <<<"$0"' "$(posted_body)"
 check "the token was sent as a Bearer header" \
@@ -224,14 +292,14 @@ posted_body | head -n 4 | sed 's/^/   /'
 
 # 2 ──────────────────────────────────────────────────────────────────────
 run_case pass-update-comment pull_request existing \
-    --input plan=testdata/plans/no-changes/plan.json --input version=v9.9.9
+    --input plan=plans/no-changes.json --input version=v9.9.9
 check "the action succeeded" [ "$status" -eq 0 ]
 check "installed from the release" grep -q "^Downloading $api/owner/name/releases/download/v9.9.9/$asset" "$case/log"
 check "checksum verified" grep -q '^SHA-256 verified' "$case/log"
 check "verdict=pass" [ "$(output verdict)" = pass ]
 check "exit-code=0" [ "$(output exit-code)" = 0 ]
 check "two pages listed, then a PATCH of comment 4242, no POST" \
-    [ "$(requests | grep -v releases | tr '\n' ' ')" = "GET /repos/owner/name/issues/42/comments?per_page=100&page=1 GET /repos/owner/name/issues/42/comments?per_page=100&page=2 PATCH /repos/owner/name/issues/comments/4242 " ]
+    [ "$(requests | grep -v -e releases -e /pulls/ | tr '\n' ' ')" = "GET /repos/owner/name/issues/42/comments?per_page=100&page=1 GET /repos/owner/name/issues/42/comments?per_page=100&page=2 PATCH /repos/owner/name/issues/comments/4242 " ]
 check "the new body starts with the marker" [ "$(posted_body | head -n 1)" = "$marker" ]
 check "comment-url output" [ "$(output comment-url)" = "https://github.example/owner/name/pull/42#issuecomment-4242" ]
 check "no SARIF when not asked" [ -z "$(output sarif)" ]
@@ -241,7 +309,7 @@ posted_body | head -n 4 | sed 's/^/   /'
 
 # 3 ──────────────────────────────────────────────────────────────────────
 run_case bad-checksum pull_request empty \
-    --input plan=testdata/plans/no-changes/plan.json --input version=v9.9.8
+    --input plan=plans/no-changes.json --input version=v9.9.8
 check "the action failed" [ "$status" -eq 1 ]
 check "in the install step" [ "$(step_result 'install')" = failure ]
 check "the mismatch was reported" grep -q '^::error.*checksum mismatch' "$case/log"
@@ -265,7 +333,7 @@ check "the step summary still has the report" grep -qF "$marker" "$case/summary"
 
 # 5 ──────────────────────────────────────────────────────────────────────
 run_case fork-token pull_request forbidden \
-    --input plan=testdata/plans/no-changes/plan.json --input version=path
+    --input plan=plans/no-changes.json --input version=path
 check "the action succeeded: the gate decides, not the comment" [ "$status" -eq 0 ]
 check "a warning explains the read-only token" grep -q '^::warning.*HTTP 403.*pull-requests: write' "$case/log"
 check "no comment-url" [ -z "$(output comment-url)" ]
