@@ -83,9 +83,10 @@ for path in "issues/$number/comments" "pulls/$number/reviews" "pulls/$number/com
 done
 
 # One line an approval request: login, type, fingerprint as written, url.
+# shellcheck disable=SC2016 # jq's $c
 bw_jq -r '.[] | . as $c | ($c.body | split("\n")[] | ltrimstr("\r") | rtrimstr("\r")
         | capture("^\\s*/blastwall\\s+approve\\s+(?<fp>\\S+)\\s*$"; "i").fp) as $fp
-    | [$c.login, $c.type, $fp, $c.url] | map(gsub("[\\u0000-\\u001f\\u007f`|]"; "?")) | join("\u001f")' \
+    | [$c.login, $c.type, $fp, $c.url] | map(gsub("[[:cntrl:]`|]"; "?")) | join("\u001f")' \
     "$all" >"$gh_work/requests.tsv"
 
 approved_list=$gh_work/approved.txt
@@ -118,6 +119,7 @@ while IFS=$'\x1f' read -r login type written url; do
             status=$(gh_get "$(gh_api_base)/repos/$repository/collaborators/$login/permission" "$gh_work/permission.json")
             permission=none
             if [ "$status" = 200 ]; then
+                # shellcheck disable=SC2016 # jq's $p, $r
                 permission=$(bw_jq -r '(.permission // "none") as $p | (.role_name // "") as $r
                     | if ($r == "admin" or $r == "maintain" or $r == "write") then $r else $p end' "$gh_work/permission.json")
             fi

@@ -203,7 +203,7 @@ step_summary=${GITHUB_STEP_SUMMARY:-}
 unset_author=()
 [ -z "$base" ] || unset_author=(-u BLASTWALL_AUTHOR)
 status=0
-env ${unset_author[@]+"${unset_author[@]}"} GITHUB_STEP_SUMMARY=$step_summary "$bin" check ${args[@]+"${args[@]}"} "${gate[@]}" --color always \
+env ${unset_author[@]+"${unset_author[@]}"} GITHUB_STEP_SUMMARY="$step_summary" "$bin" check ${args[@]+"${args[@]}"} "${gate[@]}" --color always \
     --format json "${writes[@]}" -- "${plans[@]}" >"$report" 2>"$out/check.stderr" || status=$?
 # Warnings (skipped files, expired ignores…) and errors, once, as data.
 if [ -s "$out/check.stderr" ]; then

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # GitHub REST API helpers for trust.sh and approvals.sh (sourced after lib.sh).
 # Needs GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL and a scratch
-# directory in $gh_work. The token goes to curl through a config on stdin,
+# directory in $gh_work (set by the caller). The token goes to curl through a config on stdin,
 # never on a command line.
 
 gh_api_base() {
@@ -26,6 +26,7 @@ gh_get() {
 # JSON array in OUT. Returns 1 (status in $gh_status) when a page fails or
 # is not a list; stops after 50 pages.
 gh_get_all() {
+    : "${gh_work:?gh_work is not set}"
     local path=$1 out=$2 page=1 count separator='?'
     case "$path" in *\?*) separator='&' ;; esac
     echo '[]' >"$out"

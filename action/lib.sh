@@ -125,7 +125,7 @@ bw_untrusted() {
 # login): control characters as \n, \r, \t or \xHH, and `::` and `##[`
 # broken so that no part of it can be read as a workflow command.
 bw_quote() {
-    printf '%s' "$1" | LC_ALL=C od -An -v -tx1 | tr -s ' \n' '\n\n' | sed '/^$/d' | {
+    printf '%s' "$1" | LC_ALL=C od -An -v -tx1 | tr -s ' ' '\n' | sed '/^$/d' | {
         local out='' hex
         while read -r hex; do
             case "$hex" in
@@ -134,7 +134,10 @@ bw_quote() {
             09) out="$out\\t" ;;
             5c) out="$out\\\\" ;;
             [01]? | 7f) out="$out\\x$hex" ;;
-            *) out="$out$(printf "\\x$hex")" ;;
+            *)
+                # shellcheck disable=SC2059 # $hex is two hex digits, from od
+                out="$out$(printf "\\x$hex")"
+                ;;
             esac
         done
         out=${out//::/:\\x3a}

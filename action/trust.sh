@@ -147,7 +147,7 @@ else
             ((.commit.message // "") | split("\n")[]
                 | select(test("^\\s*co-authored-by\\s*:"; "i"))
                 | sub("^\\s*co-authored-by\\s*:\\s*"; ""; "i"))
-        ] | map(gsub("[\\u0000-\\u001f\\u007f]"; " ")) | join("\u001f")' "$commits" >"$gh_work/commits.tsv"
+        ] | map(gsub("[[:cntrl:]]"; " ")) | join("\u001f")' "$commits" >"$gh_work/commits.tsv"
     while IFS=$'\x1f' read -r -a fields; do
         sha=${fields[0]:-} login=${fields[1]:-} type=${fields[2]:-}
         if [ -n "$login" ]; then
@@ -176,6 +176,7 @@ if [ -n "$agent_reason" ]; then
     echo "Author: agent, because $(bw_quote "$agent_reason")"
     bw_output author agent
     bw_output author-reason "$agent_reason"
+    # shellcheck disable=SC2016 # Markdown backticks
     printf -- '- **Author: an agent** (the `agent` profile): %s.\n' "$agent_reason" >>"$notes"
 else
     echo "Author: no agent found in the pull request's author or its $(bw_jq -r length "$commits") commit(s), read through the API; blastwall decides"
@@ -253,7 +254,7 @@ if [ -n "${GITHUB_TOKEN:-}" ] && gh_get_all "/repos/$repository/pulls/$number/fi
             esac
         done
         [ "$hit" = false ] || changed+=("$path")
-    done <<<"$(bw_jq -r '.[] | .filename, (.previous_filename // empty) | gsub("[\\u0000-\\u001f\\u007f`]"; "?")' "$files")"
+    done <<<"$(bw_jq -r '.[] | .filename, (.previous_filename // empty) | gsub("[[:cntrl:]`]"; "?")' "$files")"
     if [ "${#changed[@]}" -gt 0 ]; then
         list=
         for path in "${changed[@]}"; do
