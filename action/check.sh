@@ -21,6 +21,17 @@
 #                      are relative to (default: .)
 #   CONFIG PROFILE AUTHOR FAIL_ON (warn|fail|never) APPROVALS RULES (one a line)
 #   SARIF (true|file|false) ANNOTATIONS SUMMARY (true|false)
+#   TRUST_BASE TRUST_CONFIG TRUST_AUTHOR TRUST_REASON TRUST_NOTES  the outputs
+#                      base, config, author, author-reason and notes of the
+#                      trust step (action/trust.sh), on pull requests: then
+#                      the config, approvals and rules come from the base
+#                      commit's copy (TRUST_BASE), never from the workspace,
+#                      and the author is the one trust.sh established
+#
+# Nothing blastwall prints reaches the log as a workflow command: its report
+# and messages hold the plan's strings, so they are printed between
+# `::stop-commands::TOKEN` and `::TOKEN::` (bw_untrusted); only the
+# annotations file, which blastwall escapes, is printed as commands.
 # Outputs: verdict (pass|warn|fail, or error), score, exit-code, report,
 # markdown, sarif, directory.
 set -euo pipefail
@@ -110,21 +121,58 @@ while IFS= read -r line; do
     add_plan "$line"
 done <<<"$plan_input"
 
+# On a pull request: a path of the config, approvals or rules inputs, in the
+# base commit's copy.
+base=${TRUST_BASE:-}
+from_base() {
+    if is_absolute "$1"; then
+        printf '%s\n' "$1"
+    else
+        printf '%s\n' "$base/${1#./}"
+    fi
+}
+input_path() {
+    if [ -n "$base" ]; then from_base "$1"; else from_workdir "$1"; fi
+}
+
 args=()
 config=${CONFIG:-}
-if [ -n "$config" ]; then
+if [ -n "$base" ]; then
+    [ -n "${TRUST_CONFIG:-}" ] || bw_die 1 "no configuration from the base commit (the trust step did not run)"
+    args+=(--config "$TRUST_CONFIG")
+elif [ -n "$config" ]; then
     args+=(--config "$(from_workdir "$config")")
 elif [ "$workdir" != . ] && [ -f "$workdir/blastwall.toml" ]; then
     # blastwall looks for ./blastwall.toml; the caller's is in the working directory.
     args+=(--config "$workdir/blastwall.toml")
 fi
 [ -z "${PROFILE:-}" ] || args+=(--profile "$PROFILE")
-[ -z "${AUTHOR:-}" ] || args+=(--author "$AUTHOR")
+# The author. On a pull request the workflow's inputs and environment are
+# the head's: `human` is never passed on their word. trust.sh's agent wins;
+# else blastwall detects (auto).
+author=${AUTHOR:-auto}
+case "$author" in
+agent | human | auto) ;;
+*) bw_die 2 "author must be agent, human or auto, not '$author'" ;;
+esac
+if [ -n "$base" ]; then
+    if [ "${TRUST_AUTHOR:-}" = agent ]; then
+        if [ "$author" = human ]; then
+            bw_die 2 "an agent cannot choose the human profile: ${TRUST_REASON:-an agent wrote this pull request}. A person with write access approves this exact plan with a /blastwall approve <fingerprint> comment"
+        fi
+        author=agent
+    elif [ "$author" = human ]; then
+        echo "author: human is not taken from a pull request's workflow; blastwall detects the author"
+        author=auto
+    fi
+    [ "${BLASTWALL_AUTHOR:-}" != agent ] || author=agent
+fi
+[ "$author" = auto ] || args+=(--author "$author")
 while IFS= read -r path; do
-    [ -z "$path" ] || args+=(--approvals "$(from_workdir "$path")")
+    [ -z "$path" ] || args+=(--approvals "$(input_path "$path")")
 done <<<"$(lines_of "${APPROVALS:-}")"
 while IFS= read -r path; do
-    [ -z "$path" ] || args+=(--rules "$(from_workdir "$path")")
+    [ -z "$path" ] || args+=(--rules "$(input_path "$path")")
 done <<<"$(lines_of "${RULES:-}")"
 
 gate=(--fail-on "$fail_on")
@@ -135,7 +183,10 @@ fi
 out=$(bw_tempdir)
 report=$out/report.json
 markdown=$out/comment.md
-echo "blastwall check ${args[*]+${args[*]}} -- ${plans[*]}"
+printf 'blastwall check'
+for arg in ${args[@]+"${args[@]}"} --; do printf " %s" "$(bw_quote "$arg")"; done
+for arg in "${plans[@]}"; do printf " '%s'" "$(bw_quote "$arg")"; done
+echo
 
 # One analysis writes every report: the JSON report on stdout (the gate:
 # its exit code) and the others to files with --write.
@@ -147,11 +198,17 @@ step_summary=${GITHUB_STEP_SUMMARY:-}
 # `summary`, it must not.
 [ "$summary" = true ] || step_summary=''
 
+# A BLASTWALL_AUTHOR=human in the job's environment (GITHUB_ENV is writable
+# by any earlier step) does not count on a pull request.
+unset_author=()
+[ -z "$base" ] || unset_author=(-u BLASTWALL_AUTHOR)
 status=0
-GITHUB_STEP_SUMMARY=$step_summary "$bin" check ${args[@]+"${args[@]}"} "${gate[@]}" --color always \
+env ${unset_author[@]+"${unset_author[@]}"} GITHUB_STEP_SUMMARY="$step_summary" "$bin" check ${args[@]+"${args[@]}"} "${gate[@]}" --color always \
     --format json "${writes[@]}" -- "${plans[@]}" >"$report" 2>"$out/check.stderr" || status=$?
-# Warnings (skipped files, expired ignores…) and errors, once.
-cat "$out/check.stderr" >&2
+# Warnings (skipped files, expired ignores…) and errors, once, as data.
+if [ -s "$out/check.stderr" ]; then
+    bw_untrusted cat "$out/check.stderr" >&2
+fi
 if [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; then
     bw_output verdict error
     bw_output exit-code "$status"
@@ -170,9 +227,14 @@ bw_output report "$report"
 bw_output directory "$out"
 
 echo "::group::blastwall report"
-cat "$out/human.txt"
+bw_untrusted cat "$out/human.txt"
 echo "::endgroup::"
 
+# The trust step's notes (author, configuration changed by the pull
+# request), under the comment's first line (the marker).
+if [ -n "${TRUST_NOTES:-}" ] && [ -s "$TRUST_NOTES" ] && [ -s "$markdown" ]; then
+    bw_insert_notes "$markdown" "$TRUST_NOTES"
+fi
 bw_output markdown "$markdown"
 if [ "$annotations" = true ]; then
     cat "$out/annotations.txt"

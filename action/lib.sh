@@ -96,3 +96,66 @@ bw_tempdir() {
     mkdir -p "$base"
     bw_path "$(mktemp -d "$base/blastwall.XXXXXX")"
 }
+
+# A random token for `::stop-commands::`: while it is in force the runner
+# parses no workflow command (neither `::name::` nor `##[name]`) until the
+# line `::TOKEN::`, so output we do not control (the plan's strings in the
+# report, blastwall's messages, file names) cannot set outputs, mask values
+# or forge annotations. Unguessable, so that output cannot end it early.
+bw_stop_token() {
+    local token
+    token=$(od -An -N16 -tx1 /dev/urandom 2>/dev/null | tr -d ' \n') || token=
+    [ "${#token}" -ge 32 ] || token=blastwall$RANDOM$RANDOM$RANDOM$RANDOM$$
+    printf 'blastwall-%s' "$token"
+}
+
+# bw_untrusted COMMAND...: runs COMMAND with its stdout and stderr printed
+# between `::stop-commands::TOKEN` and `::TOKEN::`. Returns its status.
+bw_untrusted() {
+    local token status=0
+    token=$(bw_stop_token)
+    printf '::stop-commands::%s\n' "$token"
+    "$@" 2>&1 || status=$?
+    # The output may not end with a newline: the resume must start a line.
+    printf '\n::%s::\n' "$token"
+    return "$status"
+}
+
+# One line for the log from a value we do not control (a file name, a
+# login): control characters as \n, \r, \t or \xHH, and `::` and `##[`
+# broken so that no part of it can be read as a workflow command.
+bw_quote() {
+    printf '%s' "$1" | LC_ALL=C od -An -v -tx1 | tr -s ' ' '\n' | sed '/^$/d' | {
+        local out='' hex
+        while read -r hex; do
+            case "$hex" in
+            0a) out="$out\\n" ;;
+            0d) out="$out\\r" ;;
+            09) out="$out\\t" ;;
+            5c) out="$out\\\\" ;;
+            [01]? | 7f) out="$out\\x$hex" ;;
+            *)
+                # shellcheck disable=SC2059 # $hex is two hex digits, from od
+                out="$out$(printf "\\x$hex")"
+                ;;
+            esac
+        done
+        out=${out//::/:\\x3a}
+        out=${out//\#\#\[/#\\x23[}
+        printf '%s' "$out"
+    }
+}
+
+# bw_insert_notes MARKDOWN NOTES: puts the Markdown lines of NOTES after the
+# first line of MARKDOWN (the comment's marker, which must stay first).
+bw_insert_notes() {
+    local file=$1 notes=$2
+    {
+        head -n 1 "$file"
+        printf '\n'
+        cat "$notes"
+        printf '\n'
+        tail -n +2 "$file"
+    } >"$file.new"
+    mv "$file.new" "$file"
+}

@@ -8,6 +8,14 @@ answers:
   GET   /repos/O/R/issues/N/comments?page=P   the comments of the current mode
   POST  /repos/O/R/issues/N/comments          201 and the new comment
   PATCH /repos/O/R/issues/comments/ID         200, or 404 for an unknown ID
+  GET   /repos/O/R/pulls/N                    the scenario's "pull"
+  GET   /repos/O/R/pulls/N/commits?page=P     the scenario's "commits", 100 a page
+                                              (or its "commits_status", e.g. 500)
+  GET   /repos/O/R/pulls/N/files?page=P       the scenario's "files"
+  GET   /repos/O/R/pulls/N/reviews            the scenario's "reviews"
+  GET   /repos/O/R/pulls/N/comments           the scenario's "review_comments"
+  GET   /repos/O/R/collaborators/U/permission the scenario's "permissions"[U]
+                                              (404 for anyone else)
   GET   anything else                         a file below --files (releases)
 
 The mode is read from --mode-file at each request, so one server serves every
@@ -16,6 +24,10 @@ case of the test:
   existing   page 1: 100 comments of people, one of them quoting the marker
              mid-text; page 2: the bot's comment (id 4242) starting with it
   forbidden  lists comments, but writing one answers 403 (a fork's token)
+
+The mode file may instead hold a JSON scenario: {"comments": one of the
+modes above, and the keys listed beside the endpoints; "issue_comments"
+replaces page 1 of the issue comments}.
 
 It stops by itself after --lifetime seconds. Standard library only.
 """
@@ -31,7 +43,15 @@ MARKER = "<!-- blastwall-report -->"
 EXISTING_ID = 4242
 
 
-def comments_page(mode, page):
+def page_of(items, query):
+    page = int(parse_qs(query).get("page", ["1"])[0])
+    per_page = int(parse_qs(query).get("per_page", ["30"])[0])
+    return items[(page - 1) * per_page : page * per_page]
+
+
+def comments_page(mode, page, scenario=None):
+    if scenario and "issue_comments" in scenario:
+        return scenario["issue_comments"] if page == 1 else []
     if mode not in ("existing",):
         return []
     if page == 1:
@@ -79,12 +99,18 @@ class Handler(BaseHTTPRequestHandler):
         with open(self.server.log_path, "a", encoding="utf-8") as log:
             log.write(json.dumps(entry) + "\n")
 
-    def mode(self):
+    def scenario(self):
         try:
             with open(self.server.mode_path, encoding="utf-8") as handle:
-                return handle.read().strip()
+                text = handle.read().strip()
         except OSError:
-            return "empty"
+            return {"comments": "empty"}
+        if text.startswith("{"):
+            return json.loads(text)
+        return {"comments": text}
+
+    def mode(self):
+        return self.scenario().get("comments", "empty")
 
     def reply(self, status, payload=None, raw=None, content_type="application/json"):
         data = raw if raw is not None else json.dumps(payload).encode()
@@ -106,9 +132,28 @@ class Handler(BaseHTTPRequestHandler):
         self.record(None)
         url = urlsplit(self.path)
         parts = url.path.strip("/").split("/")
+        scenario = self.scenario()
         if len(parts) == 6 and parts[0] == "repos" and parts[3] == "issues" and parts[5] == "comments":
             page = int(parse_qs(url.query).get("page", ["1"])[0])
-            return self.reply(200, comments_page(self.mode(), page))
+            return self.reply(200, comments_page(self.mode(), page, scenario))
+        if len(parts) == 5 and parts[0] == "repos" and parts[3] == "pulls":
+            if "pull" in scenario:
+                return self.reply(200, scenario["pull"])
+            return self.reply(404, {"message": "Not Found"})
+        if len(parts) == 6 and parts[0] == "repos" and parts[3] == "pulls":
+            key = {"commits": "commits", "files": "files", "reviews": "reviews", "comments": "review_comments"}.get(parts[5])
+            status = scenario.get(f"{key}_status", 200)
+            if key is None or status != 200:
+                return self.reply(status if key else 404, {"message": "Server Error" if key else "Not Found"})
+            return self.reply(200, page_of(scenario.get(key, []), url.query))
+        if len(parts) == 6 and parts[0] == "repos" and parts[3] == "collaborators" and parts[5] == "permission":
+            permission = scenario.get("permissions", {}).get(parts[4])
+            if permission is None:
+                return self.reply(404, {"message": f"{parts[4]} is not a user"})
+            role = permission
+            if permission in ("maintain", "triage"):
+                permission = "write" if permission == "maintain" else "read"
+            return self.reply(200, {"permission": permission, "role_name": role, "user": {"login": parts[4]}})
         # A release asset.
         root = os.path.realpath(self.server.files)
         path = os.path.realpath(os.path.join(root, url.path.lstrip("/")))

@@ -130,18 +130,84 @@ cp "$tmp/files/owner/name/releases/download/v9.9.9/$asset" "$tmp/files/owner/nam
 echo "0000000000000000000000000000000000000000000000000000000000000000  $asset" \
     >"$tmp/files/owner/name/releases/download/v9.9.8/$asset.sha256"
 
-pr_event() {
-    cat >"$1" <<'EOF'
-{
-  "action": "synchronize",
-  "number": 42,
-  "pull_request": {
-    "number": 42,
-    "user": {"login": "octocat", "type": "User"}
-  },
-  "repository": {"full_name": "owner/name", "name": "name", "owner": {"login": "owner"}}
-}
+# The pull request's repository: origin.git with main (the base: a strict
+# blastwall.toml) and feature (the head): a first commit co-authored by
+# Claude, then a second that relaxes blastwall.toml, trusts an approvals
+# directory and adds an approval record of the db-deleted plan. The
+# workspace is a shallow clone of the head (actions/checkout's default
+# depth 1): the trailer is not in it.
+git_quiet() { git -c user.name=Octo -c user.email=octocat@example.com -c init.defaultBranch=main -c advice.detachedHead=false "$@" >/dev/null; }
+src=$tmp/src
+fingerprint=$("$bin" check --format json --exit-zero testdata/plans/db-deleted/plan.json | jq -r '.plans[0].fingerprint')
+git_quiet init -q "$src"
+printf '# the base branch: built-in thresholds\n' >"$src/blastwall.toml"
+git_quiet -C "$src" add -A
+git_quiet -C "$src" commit -q -m "base"
+base_sha=$(git -C "$src" rev-parse HEAD)
+git_quiet -C "$src" checkout -q -b feature
+echo "resource" >"$src/main.tf"
+git_quiet -C "$src" add -A
+git_quiet -C "$src" commit -q -m "Delete the orders database" -m "Co-authored-by: Claude <noreply@anthropic.com>"
+cat >"$src/blastwall.toml" <<'EOF'
+[profiles.agent]
+max_share_of_state = 1.0
+max_blast_radius = 1000
+[profiles.human]
+max_share_of_state = 1.0
+[severity]
+data-loss = "off"
+[[ignore]]
+rule = "data-loss"
+address = "*"
+reason = "trust me"
+[approvals]
+trusted = [".blastwall/approvals"]
 EOF
+mkdir -p "$src/.blastwall/approvals"
+jq -n --arg fp "$fingerprint" '{approval_version: 1, fingerprint: $fp, plan: "plan.json", by: "alice",
+    reason: null, accepts: [{rule: "data-loss", address: "aws_db_instance.orders"}]}' \
+    >"$src/.blastwall/approvals/db.json"
+git_quiet -C "$src" add -A
+git_quiet -C "$src" commit -q -m "Tidy the configuration"
+head_sha=$(git -C "$src" rev-parse HEAD)
+git_quiet clone -q --bare "$src" "$tmp/origin.git"
+ws=$tmp/pr
+git_quiet clone -q --depth=1 --branch feature "file://$tmp/origin.git" "$ws"
+mkdir -p "$ws/plans"
+cp testdata/plans/db-deleted/plan.json "$ws/plans/db-deleted.json"
+cp testdata/plans/no-changes/plan.json "$ws/plans/no-changes.json"
+# The same change pushed again with one more resource touched: another plan.
+jq '(.resource_changes[] | select(.address == "aws_db_instance.orders") | .change.before.identifier) = "orders-v2"' testdata/plans/db-deleted/plan.json \
+    >"$ws/plans/db-deleted-v2.json"
+
+# The pull request's commits as GET /pulls/42/commits lists them, from git;
+# `plain` drops the trailers (a person's pull request).
+commits_json() {
+    local sha
+    for sha in $(git -C "$src" rev-list --reverse "$base_sha..$head_sha"); do
+        jq -n --arg sha "$sha" --arg message "$(git -C "$src" log -1 --format=%B "$sha")" --arg login "${2:-octocat}" \
+            '{sha: $sha, commit: {message: $message, author: {name: "Octo", email: "octocat@example.com"}},
+              author: {login: $login, type: "User"}}'
+    done | jq -s --arg plain "${1:-}" 'if $plain == "plain" then map(.commit.message |= gsub("(?im)^co-authored-by:.*$"; "")) else . end'
+}
+human_commits=$(commits_json plain)
+changed_files='[{"filename": "main.tf"}, {"filename": "blastwall.toml"}, {"filename": ".blastwall/approvals/db.json"}]'
+# scenario [jq arguments] FILTER: a JSON scenario for the fake GitHub.
+scenario() { jq -cn --argjson commits "$human_commits" --argjson files "$changed_files" "$@"; }
+
+pr_event() { # FILE [LOGIN [TYPE]]
+    jq -n --arg base "$base_sha" --arg head "$head_sha" --arg login "${2:-octocat}" --arg type "${3:-User}" '{
+  action: "synchronize",
+  number: 42,
+  pull_request: {
+    number: 42,
+    user: {login: $login, type: $type},
+    base: {sha: $base, ref: "main"},
+    head: {sha: $head, ref: "feature"},
+    commits: 2
+  },
+  repository: {full_name: "owner/name", name: "name", owner: {login: "owner"}}
+}' >"$1"
 }
 
 # run_case NAME EVENT_NAME MODE [runner.py arguments…]: runs the action in a
@@ -154,9 +220,12 @@ run_case() {
     : >"$case/output"
     : >"$case/summary"
     : >"$tmp/requests.jsonl"
-    printf '%s\n' "$mode" >"$tmp/mode"
+    case "$mode" in
+    '{'*) printf '%s\n' "$mode" >"$tmp/mode" ;;
+    *) scenario --arg mode "$mode" '{comments: $mode, commits: $commits, files: $files}' >"$tmp/mode" ;;
+    esac
     if [ "$event_name" = pull_request ]; then
-        pr_event "$case/event.json"
+        pr_event "$case/event.json" ${PR_LOGIN:+"$PR_LOGIN"} ${PR_TYPE:+"$PR_TYPE"}
     else
         echo '{"ref": "refs/heads/main", "repository": {"full_name": "owner/name"}}' >"$case/event.json"
     fi
@@ -168,7 +237,7 @@ run_case() {
         GITHUB_ACTIONS=true CI=true \
         GITHUB_EVENT_NAME="$event_name" GITHUB_EVENT_PATH="$case/event.json" \
         GITHUB_REPOSITORY=owner/name GITHUB_API_URL="$api" GITHUB_SERVER_URL="$api" \
-        GITHUB_WORKSPACE="${WORKSPACE:-$repo}" \
+        GITHUB_WORKSPACE="${WORKSPACE:-$ws}" \
         GITHUB_OUTPUT="$case/output" GITHUB_STEP_SUMMARY="$case/summary" \
         RUNNER_TEMP="$case/temp" \
         BLASTWALL_DOWNLOAD_BASE="$api" \
@@ -176,7 +245,7 @@ run_case() {
         --github token=test-token "$@" >"$case/log" 2>&1 || status=$?
     cp "$tmp/requests.jsonl" "$case/requests.jsonl"
     echo "-- log (annotations and messages)"
-    grep -E '^::(error|warning|notice)|^\[runner\]|^blastwall|^Using|^Commented|^Updated|^Downloading|^SHA-256|^Not a pull' \
+    grep -E '^::(error|warning|notice)|^\[runner\]|^blastwall|^Using|^Commented|^Updated|^Downloading|^SHA-256|^Not a pull|^Author|^Configuration|^This pull|^Approval|^Every plan' \
         "$case/log" | cut -c1-160 | sed 's/^/   /' || true
     echo "-- requests"
     jq -r '"   \(.method) \(.path)"' "$case/requests.jsonl"
@@ -189,12 +258,14 @@ step_exit() { jq -r --arg id "$1" '.steps[] | select(.id == $id or .name == $id)
 step_result() { jq -r --arg id "$1" '.steps[] | select(.id == $id or .name == $id) | .result' "$case/result.json"; }
 requests() { jq -r '"\(.method) \(.path)"' "$case/requests.jsonl"; }
 posted_body() { jq -r 'select(.method == "POST" or .method == "PATCH") | .body.body' "$case/requests.jsonl"; }
+# The workflow commands the runner parsed from the log: NAME PROPERTIES DATA.
+commands() { jq -r '.commands[] | "\(.name) \(.properties) \(.data)"' "$case/result.json"; }
 
 marker='<!-- blastwall-report -->'
 
 # 1 ──────────────────────────────────────────────────────────────────────
 run_case fail-new-comment pull_request empty \
-    --input plan=testdata/plans/db-deleted/plan.json --input version=path --input sarif=true
+    --input plan=plans/db-deleted.json --input version=path --input sarif=true
 check "the action failed" [ "$status" -eq 1 ]
 check "the gate step exited 3" [ "$(step_exit 'Apply the gate')" = 3 ]
 check "verdict=fail in GITHUB_OUTPUT" [ "$(output verdict)" = fail ]
@@ -202,8 +273,9 @@ check "score= is a number" bash -c '[[ $0 =~ ^[0-9]+$ ]]' "$(output score)"
 check "exit-code=3" [ "$(output exit-code)" = 3 ]
 report=$(output report)
 check "report= is the JSON report, verdict fail" [ "$(jq -r .verdict "$report" 2>/dev/null)" = fail ]
-check "one GET of the comments, then one POST" \
-    [ "$(requests | tr '\n' ' ')" = "GET /repos/owner/name/issues/42/comments?per_page=100&page=1 POST /repos/owner/name/issues/42/comments " ]
+check "the comment step: one GET of the comments, then one POST" \
+    [ "$(requests | tail -n 2 | tr '\n' ' ')" = "GET /repos/owner/name/issues/42/comments?per_page=100&page=1 POST /repos/owner/name/issues/42/comments " ]
+check "the commits were read through the API" grep -qx 'GET /repos/owner/name/pulls/42/commits?per_page=100&page=1' <(requests)
 check "the comment's body starts with the marker" [ "$(posted_body | head -n 1)" = "$marker" ]
 check "the comment says fail" bash -c 'grep -qi fail <<<"$0"' "$(posted_body)"
 check "the token was sent as a Bearer header" \
@@ -224,14 +296,14 @@ posted_body | head -n 4 | sed 's/^/   /'
 
 # 2 ──────────────────────────────────────────────────────────────────────
 run_case pass-update-comment pull_request existing \
-    --input plan=testdata/plans/no-changes/plan.json --input version=v9.9.9
+    --input plan=plans/no-changes.json --input version=v9.9.9
 check "the action succeeded" [ "$status" -eq 0 ]
 check "installed from the release" grep -q "^Downloading $api/owner/name/releases/download/v9.9.9/$asset" "$case/log"
 check "checksum verified" grep -q '^SHA-256 verified' "$case/log"
 check "verdict=pass" [ "$(output verdict)" = pass ]
 check "exit-code=0" [ "$(output exit-code)" = 0 ]
 check "two pages listed, then a PATCH of comment 4242, no POST" \
-    [ "$(requests | grep -v releases | tr '\n' ' ')" = "GET /repos/owner/name/issues/42/comments?per_page=100&page=1 GET /repos/owner/name/issues/42/comments?per_page=100&page=2 PATCH /repos/owner/name/issues/comments/4242 " ]
+    [ "$(requests | grep -v -e releases -e /pulls/ | tr '\n' ' ')" = "GET /repos/owner/name/issues/42/comments?per_page=100&page=1 GET /repos/owner/name/issues/42/comments?per_page=100&page=2 PATCH /repos/owner/name/issues/comments/4242 " ]
 check "the new body starts with the marker" [ "$(posted_body | head -n 1)" = "$marker" ]
 check "comment-url output" [ "$(output comment-url)" = "https://github.example/owner/name/pull/42#issuecomment-4242" ]
 check "no SARIF when not asked" [ -z "$(output sarif)" ]
@@ -241,7 +313,7 @@ posted_body | head -n 4 | sed 's/^/   /'
 
 # 3 ──────────────────────────────────────────────────────────────────────
 run_case bad-checksum pull_request empty \
-    --input plan=testdata/plans/no-changes/plan.json --input version=v9.9.8
+    --input plan=plans/no-changes.json --input version=v9.9.8
 check "the action failed" [ "$status" -eq 1 ]
 check "in the install step" [ "$(step_result 'install')" = failure ]
 check "the mismatch was reported" grep -q '^::error.*checksum mismatch' "$case/log"
@@ -265,10 +337,152 @@ check "the step summary still has the report" grep -qF "$marker" "$case/summary"
 
 # 5 ──────────────────────────────────────────────────────────────────────
 run_case fork-token pull_request forbidden \
-    --input plan=testdata/plans/no-changes/plan.json --input version=path
+    --input plan=plans/no-changes.json --input version=path
 check "the action succeeded: the gate decides, not the comment" [ "$status" -eq 0 ]
 check "a warning explains the read-only token" grep -q '^::warning.*HTTP 403.*pull-requests: write' "$case/log"
 check "no comment-url" [ -z "$(output comment-url)" ]
+
+# 6 ──────────────────────────────────────────────────────────────────────
+# The agent's trailer is in the first commit, which the shallow clone lacks.
+check "(setup) the shallow clone holds only the head commit" [ "$(git -C "$ws" rev-list --count HEAD)" = 1 ]
+check "(setup) the clone's history shows no trailer" bash -c '! git -C "$0" log --format=%B | grep -qi co-authored' "$ws"
+run_case agent-trailer pull_request "$(scenario --argjson real "$(commits_json)" '{comments: "empty", commits: $real, files: $files}')" \
+    --input plan=plans/no-changes.json --input version=path
+check "author=agent output" [ "$(output author)" = agent ]
+check "the report's profile is agent" [ "$(jq -r .profile "$(output report)")" = agent ]
+check "the report's author is agent" [ "$(jq -r .author.kind "$(output report)")" = agent ]
+check "the comment says which commit is co-authored by an agent" \
+    bash -c 'grep -q "Author: an agent.*co-authored by an agent (Co-authored-by: noreply@anthropic.com)" <<<"$0"' "$(posted_body)"
+
+# 7 ──────────────────────────────────────────────────────────────────────
+run_case api-failure pull_request "$(scenario '{comments: "empty", commits_status: 500, files: $files}')" \
+    --input plan=plans/no-changes.json --input version=path
+check "author=agent when the commits cannot be read" [ "$(output author)" = agent ]
+check "the report's profile is agent" [ "$(jq -r .profile "$(output report)")" = agent ]
+check "the log says why" grep -q "^Author: agent, because the pull request's commits could not be read (HTTP 500)" "$case/log"
+
+# 8 ──────────────────────────────────────────────────────────────────────
+PR_LOGIN='renovate[bot]' PR_TYPE=Bot run_case bot-author pull_request empty \
+    --input plan=plans/no-changes.json --input version=path
+check "author=agent for a bot's pull request" [ "$(output author)" = agent ]
+check "the report's profile is agent" [ "$(jq -r .profile "$(output report)")" = agent ]
+check "the reason names the bot" grep -q '^Author: agent, because pull request #42 was opened by the bot renovate\[bot\]' "$case/log"
+# …and `author: human` from the (head's) workflow cannot overrule it.
+PR_LOGIN='renovate[bot]' PR_TYPE=Bot run_case bot-author-claims-human pull_request empty \
+    --input plan=plans/no-changes.json --input version=path --input author=human
+check "author: human is refused in an agent's pull request (exit 2)" [ "$(step_exit check)" = 2 ]
+check "with the reason" grep -q '^::error.*an agent cannot choose the human profile' "$case/log"
+
+# 9 ──────────────────────────────────────────────────────────────────────
+# Control: the head's blastwall.toml (and its trusted approval) would pass
+# the blocked plan if blastwall read it.
+check "(control) the head's blastwall.toml passes the plan when used" \
+    bash -c '"$0" check --config "$1/blastwall.toml" --author agent --format json "$1/plans/db-deleted.json" >/dev/null 2>&1' "$bin" "$ws"
+run_case head-config pull_request empty \
+    --input plan=plans/db-deleted.json --input version=path
+check "the base's configuration blocks the plan (gate exit 3)" [ "$(step_exit 'Apply the gate')" = 3 ]
+check "the comment says the pull request changes blastwall.toml and the base's was used" \
+    bash -c 'grep -q "This pull request changes \`blastwall.toml\`, \`.blastwall/approvals/db.json\`; the base branch.s configuration was used" <<<"$0"' "$(posted_body)"
+check "the head's approval record was not applied" [ "$(jq '[.plans[].approvals // [] | length] | add' "$(output report)")" = 0 ]
+check "blastwall was given the base's config, outside the workspace" \
+    bash -c 'grep -q "^blastwall check --config $1/" "$0"' "$case/log" "$case/temp"
+
+# 10 ─────────────────────────────────────────────────────────────────────
+# Approvals that must not count: the author's, a bot's, a reader's, a
+# commit author's, a stale fingerprint, a quoted one, a fingerprint too short.
+fp=${fingerprint#blake3:}
+comment_json() { jq -cn --arg login "$1" --arg type "$2" --arg body "$3" \
+    '{id: 7, user: {login: $login, type: $type}, body: $body, html_url: "https://github.example/c/\($login)"}'; }
+refused=$(jq -cs . <<EOF
+$(comment_json octocat User "/blastwall approve blake3:${fp:0:16}")
+$(comment_json 'github-actions[bot]' Bot "/blastwall approve ${fp:0:16}")
+$(comment_json reader User "/blastwall approve $fp")
+$(comment_json bob User "/blastwall approve $fp")
+$(comment_json alice User "/blastwall approve 0123456789abcdef0123")
+$(comment_json carol User "> /blastwall approve $fp")
+$(comment_json dave User "/blastwall approve ${fp:0:8}")
+EOF
+)
+bob_commits=$(commits_json plain bob)
+run_case approvals-refused pull_request "$(scenario --argjson c "$refused" --argjson bob "$bob_commits" \
+    '{comments: "empty", issue_comments: $c, commits: $bob, files: $files,
+      permissions: {octocat: "admin", "github-actions[bot]": "write", reader: "read", bob: "write", alice: "write", carol: "admin", dave: "admin"}}')" \
+    --input plan=plans/db-deleted.json --input version=path
+check "the gate still blocks (exit 3)" [ "$(step_exit 'Apply the gate')" = 3 ]
+check "approved=false" [ "$(output approved)" = false ]
+body=$(posted_body)
+check "the author's approval: two-person rule" grep -q "by @octocat opened this pull request; the two-person rule" <<<"$body"
+check "the bot's approval: a bot" grep -q 'by @github-actions\[bot\] is a bot' <<<"$body"
+check "the reader's approval: read access" grep -q "by @reader has read access, not write" <<<"$body"
+check "a commit author's approval: two-person rule" grep -q "by @bob wrote commits of this pull request" <<<"$body"
+check "a stale fingerprint: another plan" grep -q "0123456789abcdef0123\` is the fingerprint of another plan" <<<"$body"
+check "a fingerprint of 8 digits is not one" grep -q "\`${fp:0:8}\` is not a fingerprint" <<<"$body"
+check "a quoted approval is not an approval" bash -c '! grep -q "@carol" <<<"$0"' "$body"
+check "the comment says how to approve" grep -q "by commenting \`/blastwall approve blake3:${fp:0:16}\`" <<<"$body"
+check "the reader's access was asked of the API" grep -qx 'GET /repos/owner/name/collaborators/reader/permission' <(requests)
+check "the bot's and the author's were not" bash -c '! grep -q -e "collaborators/octocat" -e "collaborators/github-actions" <<<"$0"' "$(requests)"
+
+# 11 ─────────────────────────────────────────────────────────────────────
+approving=$(jq -cn --arg body "Looked at it with the DBA.
+/blastwall approve blake3:${fp:0:16}" '[{id: 9, user: {login: "alice", type: "User"}, body: $body, state: "COMMENTED",
+    html_url: "https://github.example/owner/name/pull/42#pullrequestreview-9"}]')
+run_case approved-by-reviewer pull_request "$(scenario --argjson r "$approving" \
+    '{comments: "empty", commits: $commits, files: $files, reviews: $r, permissions: {alice: "maintain"}}')" \
+    --input plan=plans/db-deleted.json --input version=path
+check "the action succeeded" [ "$status" -eq 0 ]
+check "blastwall still said fail (exit-code 3)" [ "$(output exit-code)" = 3 ]
+check "approved=true, approved-by=alice" [ "$(output approved)/$(output approved-by)" = true/alice ]
+check "the gate says who approved" grep -q '^blastwall: verdict fail, score [0-9]*; this exact plan was approved on the pull request by alice' "$case/log"
+check "the comment says approved by @alice" grep -q "Approved by @alice (maintain access)" <<<"$(posted_body)"
+# The same review after a push that changed the plan: not this plan's.
+run_case approval-after-push pull_request "$(scenario --argjson r "$approving" \
+    '{comments: "empty", commits: $commits, files: $files, reviews: $r, permissions: {alice: "maintain"}}')" \
+    --input plan=plans/db-deleted-v2.json --input version=path
+check "(setup) the new plan has another fingerprint" \
+    [ "$(jq -r '.plans[0].fingerprint' "$(output report)")" != "$fingerprint" ]
+check "the old approval does not cover the new plan (gate exit 3)" [ "$(step_exit 'Apply the gate')" = 3 ]
+check "the comment says it is another plan's" grep -q "is the fingerprint of another plan" <<<"$(posted_body)"
+
+# 12 ─────────────────────────────────────────────────────────────────────
+# Output injection: a resource address and a plan file name holding workflow
+# commands. Self-test first: unprotected, the runner does see them.
+payload=$'aws_db_instance.orders\n::set-output name=pwned::1 ##[set-output name=pwned2;]2 ::add-mask::pwned3'
+jq --arg a "$payload" '(.resource_changes[] | select(.address == "aws_db_instance.orders") | .address) |= $a
+    | (.prior_state.values.root_module.resources[]? | select(.address == "aws_db_instance.orders") | .address) |= $a' \
+    testdata/plans/db-deleted/plan.json >"$ws/plans/inj.json"
+evil_name=$'inj-\n::error title=pwned4::file ##[add-mask]pwned5.json'
+cp "$ws/plans/inj.json" "$ws/plans/$evil_name"
+cat >"$tmp/echo-action.yml" <<'EOF'
+name: echo
+description: prints untrusted text as it is (the runner's self-test)
+runs:
+  using: composite
+  steps:
+    - shell: bash
+      env: {TEXT: "${{ inputs.text }}"}
+      run: printf '%s\n' "$TEXT"
+inputs:
+  text: {description: text, default: ''}
+EOF
+case=$tmp/runner-self-test
+mkdir -p "$case"
+"$python" tests/action/runner.py "$tmp/echo-action.yml" --result "$case/result.json" \
+    --input "text=$("$bin" check --author agent --format human "$ws/plans/inj.json" 2>&1; printf '\n%s' "$evil_name")" >"$case/log" 2>&1 || true
+check "(self-test) the runner parses ::set-output from a plain log" grep -q '^set-output name=pwned' <(commands)
+check "(self-test) … and ##[set-output] inside a line" grep -q '^set-output name=pwned2' <(commands)
+check "(self-test) … and the file name's ::error" grep -q '^error title=pwned4' <(commands)
+
+run_case injection pull_request empty --input 'plan=plans/inj*' --input version=path
+check "the check ran on both plans" [ "$(jq '.plans | length' "$(output report)")" = 2 ]
+check "the payload reached the log (as data)" grep -qF '::set-output name=pwned::1 ##[set-output name=pwned2;]2' "$case/log"
+check "no command from the plan: no set-output, add-mask, save-state…" \
+    bash -c '! grep -qE "^(set-output|save-state|add-mask|set-env|add-path|echo|add-matcher) " <<<"$0"' "$(commands)"
+check "no command whose name or properties the plan wrote (blastwall's annotations quote it, escaped)" \
+    bash -c '! jq -e "[.commands[] | select((.name | test(\"pwned\"; \"i\")) or (.properties | test(\"^(title|name)=pwned\"; \"i\")))] | length > 0" "$0" >/dev/null' "$case/result.json"
+check "no annotation's message starts with the payload" \
+    bash -c '! jq -e "[.commands[] | select(.data | test(\"^(file|1|pwned)\"))] | length > 0" "$0" >/dev/null' "$case/result.json"
+check "every stop-commands was resumed (the gate's annotation was parsed)" grep -q '^error title=blastwall blastwall blocked this plan' <(commands)
+check "the file name was printed quoted" grep -qF 'plans/inj-\n:\x3aerror title=pwned4:\x3afile #\x23[add-mask]pwned5.json' "$case/log"
 
 echo
 echo "action-test: $passes passed, $failures failed"

@@ -11,13 +11,21 @@ step cannot run here: it is recorded (action and evaluated `with:`) as if it had
 succeeded. Then it evaluates the action's outputs and appends them to the
 caller's $GITHUB_OUTPUT, as the runner sets a step's outputs.
 
+Every line a step prints (stdout and stderr) is read as the runner reads it
+for workflow commands: `::name props::data` at the start of a line (after
+spaces) and `##[name props]data` anywhere in it, for the runner's registered
+command names, with `::stop-commands::TOKEN` … `::TOKEN::` honoured. Each
+command found is recorded with the step (result: "commands"), so a test can
+tell which commands the log would have run.
+
 It also refuses an action.yml that pastes an expression into a `run:` script
 (inputs must arrive through env:), or an input that action.yml does not declare.
 
   runner.py ACTION_YML --result FILE [--input NAME=VALUE]... [--github KEY=VALUE]...
 
 Writes FILE: {"steps": [{"id", "name", "result", "exit_code", "outputs",
-"uses", "with"}], "outputs": {...}, "failed": bool}. Exits 1 when the action
+"uses", "with"}], "outputs": {...}, "failed": bool, "commands": [{"step",
+"name", "properties", "data", "line"}]}. Exits 1 when the action
 failed, 0 otherwise. Needs PyYAML.
 """
 
@@ -156,6 +164,55 @@ class Expression:
         raise ValueError(f"unexpected {text!r}")
 
 
+# The runner's registered commands (actions/runner ActionCommandManager).
+REGISTERED = {
+    "add-mask", "add-matcher", "remove-matcher", "debug", "notice", "warning", "error",
+    "group", "endgroup", "echo", "save-state", "set-output", "set-env", "add-path",
+    "stop-commands",
+}
+
+
+class CommandParser:
+    """Finds workflow commands in log lines as the Actions runner does
+    (ActionCommand.TryParseV2, then the older TryParse)."""
+
+    def __init__(self):
+        self.stop_token = None
+        self.commands = []
+
+    def parse(self, line):
+        text = line.rstrip("\r\n")
+        found = None
+        v2 = text.lstrip()
+        if v2.startswith("::"):
+            end = v2.find("::", 2)
+            if end >= 0:
+                info, data = v2[2:end], v2[end + 2:]
+                name, _, properties = info.partition(" ")
+                found = (name, properties, data)
+        if found is None or not self.known(found[0]):
+            found = None
+            start = text.find("##[")
+            if start >= 0:
+                end = text.find("]", start)
+                if end >= 0:
+                    name, _, properties = text[start + 3:end].partition(" ")
+                    found = (name, properties, text[end + 1:])
+        if found is None or not self.known(found[0]):
+            return None
+        name, properties, data = found
+        if self.stop_token is not None:
+            if name.lower() == self.stop_token.lower():
+                self.stop_token = None
+            return None
+        if name == "stop-commands":
+            self.stop_token = data
+        return {"name": name, "properties": properties, "data": data, "line": text}
+
+    def known(self, name):
+        return name in REGISTERED or (self.stop_token is not None and name.lower() == self.stop_token.lower())
+
+
 def read_outputs(path):
     """Parses a GITHUB_OUTPUT file: NAME=VALUE lines and NAME<<DELIMITER blocks."""
     outputs = {}
@@ -226,6 +283,8 @@ def main():
 
     steps_context = {}
     state = {"failed": False}
+    parser = CommandParser()
+    commands = []
 
     def lookup(path):
         head, rest = path[0], path[1:]
@@ -305,11 +364,24 @@ def main():
             env["GITHUB_OUTPUT"] = output_file
             print(f"[runner] run {name}", file=sys.stderr)
             sys.stdout.flush()
-            code = subprocess.call(
+            process = subprocess.Popen(
                 ["bash", "--noprofile", "--norc", "-eo", "pipefail", script],
                 cwd=step.get("working-directory", github["workspace"]),
                 env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
             )
+            for raw in process.stdout:
+                line = raw.decode("utf-8", "replace")
+                sys.stdout.write(line)
+                command = parser.parse(line)
+                if command is not None:
+                    command["step"] = step_id
+                    commands.append(command)
+            code = process.wait()
+            sys.stdout.flush()
+            # A step's stop-commands ends with the step.
+            parser.stop_token = None
             outputs = read_outputs(output_file)
         entry["exit_code"] = code
         entry["outputs"] = outputs
@@ -334,7 +406,11 @@ def main():
                 else:
                     handle.write(f"{name}={value}\n")
     with open(args.result, "w", encoding="utf-8") as handle:
-        json.dump({"steps": results, "outputs": outputs, "failed": state["failed"]}, handle, indent=2)
+        json.dump(
+            {"steps": results, "outputs": outputs, "failed": state["failed"], "commands": commands},
+            handle,
+            indent=2,
+        )
     return 1 if state["failed"] else 0
 
 
