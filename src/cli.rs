@@ -49,6 +49,13 @@ Exit codes: 0 pass or warn, 1 no verdict (bad input or tool failure), 2 usage er
 
 Exit codes: 3 when the check blocks (nothing is applied); otherwise terraform's own exit code.")]
     Guard(GuardArgs),
+    /// An agent's pre-tool hook: reads its JSON on stdin, checks every terraform/tofu apply in the command, answers allow, ask or deny
+    #[command(after_help = "Examples (the agent runs it; see docs/agents.md):
+  blastwall hook claude      # Claude Code PreToolUse on Bash
+  blastwall hook cursor      # Cursor beforeShellExecution
+
+Exit codes: those of the agent's protocol (2 blocks when the hook cannot decide).")]
+    Hook(crate::hook::HookArgs),
 }
 
 #[derive(Debug, clap::Args)]

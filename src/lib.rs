@@ -13,6 +13,7 @@ pub mod escape;
 pub mod exit;
 pub mod graph;
 pub mod guard;
+pub mod hook;
 pub mod input;
 pub mod mcp;
 pub mod model;
@@ -88,6 +89,7 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
                 .map_err(RunError::Output)
             })
         }
+        Command::Hook(args) => Ok(hook::run(args)),
         Command::Rules(args) => {
             let rules = load_rules(&args.rules)?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -1,9 +1,9 @@
-//! The agent hooks of `hooks/` and the snippets of `docs/agents.md`, run as
-//! the agents run them: each hook command of the documentation gets the JSON
-//! its agent sends (Claude Code, Codex CLI, Kiro, Cursor) for a risky apply,
-//! a safe one and a command that is not Terraform's, against the real
-//! terraform binary and a `terraform_data` configuration (skipped without
-//! terraform or python3).
+//! `blastwall hook` and the snippets of `docs/agents.md`, run as the agents
+//! run them: each hook command of the documentation gets the JSON its agent
+//! sends (Claude Code, Codex CLI, Kiro, Cursor) for a risky apply, a safe one,
+//! commands that are not Terraform's and the ways an agent tried to get past
+//! it, against the real terraform binary and a `terraform_data`
+//! configuration (skipped without terraform).
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -15,13 +15,11 @@ use serde_json::{Value, json};
 use crate::common::root;
 use crate::tf_env::{environment, on_path, terraform_in, write_config};
 
-/// terraform and python3 (the hook's interpreter), or why the test is skipped.
+/// terraform and bash, or why the test is skipped.
 fn tools() -> bool {
-    for tool in ["terraform", "python3", "bash"] {
+    for tool in ["terraform", "bash"] {
         if on_path(tool).is_none() {
-            eprintln!(
-                "SKIPPED: {tool} is not on PATH; the hook tests need terraform, python3 and bash"
-            );
+            eprintln!("SKIPPED: {tool} is not on PATH; the hook tests need terraform and bash");
             return false;
         }
     }
@@ -78,28 +76,21 @@ fn documented_hooks() -> Vec<(String, String)> {
     }
     found
         .into_iter()
-        .filter(|command| command.starts_with("blastwall-hook"))
+        .filter(|command| command.starts_with("blastwall hook "))
         .map(|command| {
             let agent = command
-                .split("--agent ")
-                .nth(1)
-                .and_then(|rest| rest.split_whitespace().next())
-                .unwrap_or_else(|| panic!("no --agent in {command}"))
+                .split_whitespace()
+                .nth(2)
+                .unwrap_or_else(|| panic!("no agent in {command}"))
                 .to_owned();
             (agent, command)
         })
         .collect()
 }
 
-/// A directory for PATH with `blastwall-hook` (the shipped script) and
-/// `blastwall` (the binary under test), installed as docs/agents.md says.
+/// A directory for PATH with `blastwall` (the binary under test).
 fn install_dir() -> tempfile::TempDir {
     let bin = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(
-        root().join("hooks/blastwall-hook.py"),
-        bin.path().join("blastwall-hook"),
-    )
-    .unwrap();
     std::os::unix::fs::symlink(
         assert_cmd::cargo::cargo_bin("blastwall"),
         bin.path().join("blastwall"),
@@ -177,6 +168,10 @@ fn run_hook(hook: &str, input: &Value, cwd: &Path, path: &std::ffi::OsStr) -> Ou
         .current_dir(cwd)
         .env("PATH", path)
         .env("CHECKPOINT_DISABLE", "1")
+        // No hook.toml of the person running the tests.
+        .env("XDG_CONFIG_HOME", "/nonexistent-blastwall-test-config")
+        .env_remove("TF_CLI_ARGS")
+        .env_remove("TF_CLI_ARGS_apply")
         .env_remove("BLASTWALL_BIN")
         .env_remove("BLASTWALL_HOOK_ARGS")
         .env_remove("BLASTWALL_HOOK_REQUIRE_GUARD")
@@ -198,6 +193,8 @@ fn run_hook(hook: &str, input: &Value, cwd: &Path, path: &std::ffi::OsStr) -> Ou
 #[derive(Debug)]
 enum Decision {
     Allow(String),
+    /// A person decides (Claude Code and Cursor; the others deny instead).
+    Ask(String),
     Deny(String),
 }
 
@@ -209,6 +206,11 @@ fn decision(agent: &str, output: &Output) -> Decision {
     let context = format!("{agent}: exit {code:?}\n--- stdout\n{stdout}--- stderr\n{stderr}");
     match agent {
         "claude" | "codex" => {
+            if code == Some(2) {
+                // No decision could be made: exit 2 blocks, the reason on stderr.
+                assert!(!stderr.trim().is_empty(), "{context}");
+                return Decision::Deny(stderr);
+            }
             assert_eq!(code, Some(0), "{context}");
             if stdout.trim().is_empty() {
                 return Decision::Allow(String::new());
@@ -218,6 +220,13 @@ fn decision(agent: &str, output: &Output) -> Decision {
             assert_eq!(specific["hookEventName"], "PreToolUse", "{context}");
             match specific["permissionDecision"].as_str() {
                 Some("deny") => Decision::Deny(
+                    specific["permissionDecisionReason"]
+                        .as_str()
+                        .expect(&context)
+                        .to_owned(),
+                ),
+                // Codex has no "ask": it must get a deny.
+                Some("ask") if agent == "claude" => Decision::Ask(
                     specific["permissionDecisionReason"]
                         .as_str()
                         .expect(&context)
@@ -243,7 +252,11 @@ fn decision(agent: &str, output: &Output) -> Decision {
             _ => panic!("{context}"),
         },
         "cursor" => {
-            assert_eq!(code, Some(0), "{context}");
+            if code == Some(2) {
+                assert!(!stderr.trim().is_empty(), "{context}");
+            } else {
+                assert_eq!(code, Some(0), "{context}");
+            }
             let answer: Value = serde_json::from_str(&stdout).expect(&context);
             let message = answer["agent_message"]
                 .as_str()
@@ -252,6 +265,7 @@ fn decision(agent: &str, output: &Output) -> Decision {
             match answer["permission"].as_str() {
                 Some("allow") => Decision::Allow(message),
                 Some("deny") => Decision::Deny(message),
+                Some("ask") => Decision::Ask(message),
                 _ => panic!("{context}"),
             }
         }
@@ -405,7 +419,7 @@ fn other_commands_are_allowed_without_running_anything() {
     // Stand-ins that leave a mark when they run.
     let fakes = tempfile::tempdir().unwrap();
     let marks = tempfile::tempdir().unwrap();
-    for name in ["terraform", "tofu", "blastwall"] {
+    for name in ["terraform", "tofu"] {
         let script = fakes.path().join(name);
         std::fs::write(
             &script,
@@ -419,22 +433,17 @@ fn other_commands_are_allowed_without_running_anything() {
         permissions.set_mode(0o755);
         std::fs::set_permissions(&script, permissions).unwrap();
     }
-    std::os::unix::fs::symlink(
-        root().join("hooks/blastwall-hook.py"),
-        fakes.path().join("blastwall-hook"),
-    )
-    .unwrap();
-    let path = path_with(&[fakes.path()]);
+    let bin = install_dir();
+    let path = path_with(&[fakes.path(), bin.path()]);
     let work = tempfile::tempdir().unwrap();
     for (agent, hook) in documented_hooks() {
         for command in [
             "ls",
-            "git status && cargo test",
+            "git status && git diff",
             "terraform plan -out=plan.tfplan",
             "terraform init -input=false; tofu fmt -recursive",
-            "grep -rn 'terraform apply' docs",
-            "blastwall guard -- terraform apply -auto-approve",
-            "cd infra && blastwall guard -- tofu destroy",
+            "grep -rn 'terraform apply' docs # terraform apply",
+            "blastwall check plan.json",
             "terraform apply -help",
         ] {
             let output = run_hook(
@@ -453,51 +462,184 @@ fn other_commands_are_allowed_without_running_anything() {
     assert!(ran.is_empty(), "nothing was run: {ran:?}");
 
     // A tool that is not a shell is not looked at.
-    let bin = install_dir();
     let output = run_hook(
-        "blastwall-hook --agent claude",
+        "blastwall hook claude",
         &json!({"hook_event_name": "PreToolUse", "tool_name": "Write", "cwd": "/",
                 "tool_input": {"file_path": "/tmp/x", "content": "terraform apply"}}),
         work.path(),
-        &path_with(&[bin.path()]),
+        &path,
     );
     assert!(matches!(decision("claude", &output), Decision::Allow(context) if context.is_empty()));
 }
 
+/// The hook's answer (Claude Code's protocol) for `command` run in `cwd`.
+fn claude(command: &str, cwd: &Path, path: &std::ffi::OsStr) -> Decision {
+    let output = run_hook(
+        "blastwall hook claude",
+        &event("claude", command, cwd),
+        cwd,
+        path,
+    );
+    decision("claude", &output)
+}
+
+fn state_holds_everything(dir: &Path) {
+    let listed = terraform_in(dir, &["state", "list"]);
+    for resource in ["terraform_data.database", "terraform_data.app"] {
+        assert!(listed.contains(resource), "{resource} is gone: {listed}");
+    }
+}
+
 #[test]
-fn applies_the_hook_cannot_reproduce_are_denied_with_the_guard_as_the_way_out() {
+fn every_way_an_agent_tried_around_the_hook_is_denied_or_asked() {
     if !tools() {
         return;
     }
+    let env = environment();
+    let dir = env.path();
     let bin = install_dir();
     let path = path_with(&[bin.path()]);
-    let work = tempfile::tempdir().unwrap();
+    // The database disappears from the configuration: the agent profile fails it.
+    write_config(dir, false, "v1");
+    let before = std::fs::read(dir.join("terraform.tfstate")).unwrap();
+
+    // Found and checked: the plan fails, so each is denied.
     for command in [
-        "terraform apply $(cat plan-name)",
-        "terraform apply -var region=$UNSET_BLASTWALL_TEST_REGION",
-        "cd \"$UNSET_BLASTWALL_TEST_DIR\" && tofu destroy",
+        "ter\"\"raform apply -auto-approve",
+        "terr\\aform apply -auto-approve",
+        "nice -n 5 terraform apply -auto-approve",
+        "timeout -s KILL 600 terraform apply -auto-approve",
+        "env -u X terraform apply -auto-approve",
+        "env -u CLAUDECODE terraform apply -auto-approve",
+        "BLASTWALL_AUTHOR=human blastwall guard -- terraform apply -auto-approve",
+        "blastwall guard --author human --exit-zero -- terraform apply -auto-approve",
+        "TF_CLI_ARGS_apply=-destroy terraform apply -auto-approve",
+        "bash -c 'bash -c \"sh -c \\\"terraform apply -auto-approve\\\"\"'",
+        "exec -a x terraform apply -auto-approve",
+        "echo ok; terraform apply -auto-approve #x",
+        "terraform apply -destroy -auto-approve #x",
+        "echo \"$(terraform apply -auto-approve)\"",
+        "ls | xargs echo && terraform apply -auto-approve",
+        &format!(
+            "{} apply -auto-approve",
+            on_path("terraform").unwrap().display()
+        ),
     ] {
-        let output = run_hook(
-            "blastwall-hook --agent claude",
-            &event("claude", command, work.path()),
-            work.path(),
-            &path,
-        );
-        match decision("claude", &output) {
+        match claude(command, dir, &path) {
             Decision::Deny(reason) => assert!(
-                reason.contains("blastwall guard -- terraform apply"),
+                reason.contains("verdict=fail") || reason.contains("did not pass"),
                 "`{command}`: {reason}"
             ),
-            allowed => panic!("`{command}` was allowed: {allowed:?}"),
+            other => panic!("`{command}` was not denied: {other:?}"),
         }
     }
 
-    // BLASTWALL_HOOK_REQUIRE_GUARD=1: a bare apply is sent to the guard at once.
-    let mut child = Command::new(root().join("hooks/blastwall-hook.py"))
-        .args(["--agent", "kiro"])
-        .current_dir(work.path())
+    // Not resolvable without running the shell: a person decides.
+    for command in [
+        "ls | xargs terraform apply -auto-approve",
+        "find . -maxdepth 0 -exec terraform apply -auto-approve \\;",
+        "git -c alias.x='!terraform apply -auto-approve' x",
+        "script -qc 'terraform apply -auto-approve' /dev/null",
+        "printf 'terraform apply -auto-approve' | sh",
+        "bash <<< 'terraform apply -auto-approve'",
+        "blastwall guard -- bash -c 'terraform apply -auto-approve'",
+        "sh -c \"$(echo terraform apply -auto-approve)\"",
+        "eval terraform apply -auto-approve",
+        "python3 -c 'import os; os.system(\"terraform apply -auto-approve\")'",
+        "make apply",
+        "./apply.sh",
+        "$(echo terraform) apply -auto-approve",
+        "`echo terraform` apply -auto-approve",
+        "terraform${IFS}apply",
+        "$'terraform\\x20apply'",
+        "terrafor? apply -auto-approve",
+        "PATH=/tmp:$PATH terraform apply -auto-approve",
+        "terraform() { command terraform \"$@\"; }; terraform apply -auto-approve",
+        "terraform state rm terraform_data.database",
+        "terraform import terraform_data.x y",
+        "terraform taint terraform_data.database",
+        "terraform force-unlock 1",
+        "terraform workspace delete empty",
+        "env -u CLAUDECODE blastwall approve plan.out --by alice",
+    ] {
+        match claude(command, dir, &path) {
+            Decision::Ask(reason) | Decision::Deny(reason) => {
+                assert!(!reason.trim().is_empty(), "`{command}`: no reason")
+            }
+            allowed => panic!("`{command}` was allowed: {allowed:?}"),
+        }
+        // Codex has no "ask": a deny that says so.
+        let output = run_hook(
+            "blastwall hook codex",
+            &event("codex", command, dir),
+            dir,
+            &path,
+        );
+        assert!(
+            matches!(decision("codex", &output), Decision::Deny(_)),
+            "codex `{command}`"
+        );
+    }
+
+    // A fake `terraform` earlier on PATH is not the terraform the hook trusts.
+    let fakes = tempfile::tempdir().unwrap();
+    let fake = fakes.path().join("terraform");
+    std::fs::write(&fake, "#!/bin/sh\nexit 0\n").unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let output = run_hook(
+        &format!(
+            "blastwall hook claude --terraform {}",
+            on_path("terraform").unwrap().display()
+        ),
+        &event("claude", "terraform apply -auto-approve", dir),
+        dir,
+        &path_with(&[fakes.path(), bin.path()]),
+    );
+    assert!(
+        !matches!(decision("claude", &output), Decision::Allow(_)),
+        "a fake terraform on PATH"
+    );
+
+    assert_eq!(
+        std::fs::read(dir.join("terraform.tfstate")).unwrap(),
+        before,
+        "state untouched"
+    );
+    state_holds_everything(dir);
+}
+
+#[test]
+fn the_tf_cli_args_apply_destroy_is_checked_as_a_destroy() {
+    if !tools() {
+        return;
+    }
+    let env = environment();
+    let dir = env.path();
+    let bin = install_dir();
+    let path = path_with(&[bin.path()]);
+    // Nothing changes: a plain apply passes …
+    assert!(matches!(
+        claude("terraform apply -auto-approve", dir, &path),
+        Decision::Allow(context) if context.contains("verdict=pass")
+    ));
+    // … but with TF_CLI_ARGS_apply=-destroy it would destroy everything.
+    for command in [
+        "TF_CLI_ARGS_apply=-destroy terraform apply -auto-approve",
+        "export TF_CLI_ARGS_apply=-destroy && terraform apply -auto-approve",
+        "env TF_CLI_ARGS=-destroy terraform apply -auto-approve",
+    ] {
+        assert!(
+            matches!(claude(command, dir, &path), Decision::Deny(reason) if reason.contains("destroy")),
+            "`{command}`"
+        );
+    }
+    // In the hook's own environment too.
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("blastwall"))
+        .args(["hook", "claude"])
+        .current_dir(dir)
         .env("PATH", &path)
-        .env("BLASTWALL_HOOK_REQUIRE_GUARD", "1")
+        .env("TF_CLI_ARGS_apply", "-destroy")
+        .env("XDG_CONFIG_HOME", "/nonexistent-blastwall-test-config")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -508,19 +650,65 @@ fn applies_the_hook_cannot_reproduce_are_denied_with_the_guard_as_the_way_out() 
         .take()
         .unwrap()
         .write_all(
-            event("kiro", "terraform apply -auto-approve", work.path())
+            event("claude", "terraform apply -auto-approve", dir)
                 .to_string()
                 .as_bytes(),
         )
         .unwrap();
     let output = child.wait_with_output().unwrap();
-    match decision("kiro", &output) {
-        Decision::Deny(reason) => assert!(
-            reason.contains("run `blastwall guard -- terraform apply -auto-approve` instead"),
-            "{reason}"
-        ),
-        allowed => panic!("allowed: {allowed:?}"),
+    assert!(matches!(decision("claude", &output), Decision::Deny(_)));
+    state_holds_everything(dir);
+}
+
+#[test]
+fn broken_input_and_failures_block() {
+    let bin = install_dir();
+    let path = path_with(&[bin.path()]);
+    let work = tempfile::tempdir().unwrap();
+    let raw_inputs = [
+        "not json".to_owned(),
+        r#"{"tool_name":"Bash","cwd":"/","tool_input":{"command":"terraform apply \ud800"}}"#
+            .to_owned(),
+        r#"{"tool_name":"Bash","cwd":7,"tool_input":{"command":"terraform apply"}}"#.to_owned(),
+        r#"{"tool_name":"Bash","cwd":"/","tool_input":{}}"#.to_owned(),
+    ];
+    for agent in ["claude", "codex", "kiro", "cursor"] {
+        for raw in &raw_inputs {
+            let mut child = Command::new(assert_cmd::cargo::cargo_bin("blastwall"))
+                .args(["hook", agent])
+                .current_dir(work.path())
+                .env("PATH", &path)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(raw.as_bytes())
+                .unwrap();
+            let output = child.wait_with_output().unwrap();
+            assert_eq!(output.status.code(), Some(2), "{agent} {raw}");
+            assert!(
+                !output.stderr.is_empty(),
+                "{agent}: the reason is on stderr"
+            );
+        }
     }
+    // A missing terraform: the apply cannot be checked, so it is denied.
+    let without_terraform: std::ffi::OsString = std::env::join_paths(
+        std::env::split_paths(&path).filter(|dir| !dir.join("terraform").exists()),
+    )
+    .unwrap();
+    let output = run_hook(
+        "blastwall hook claude",
+        &event("claude", "terraform apply -auto-approve", work.path()),
+        work.path(),
+        &without_terraform,
+    );
+    assert!(matches!(decision("claude", &output), Decision::Deny(_)));
 }
 
 #[test]
@@ -532,15 +720,7 @@ fn the_hook_plans_as_the_command_line_would() {
     let dir = env.path();
     let bin = install_dir();
     let path = path_with(&[bin.path()]);
-    let ask = |command: &str| {
-        let output = run_hook(
-            "blastwall-hook --agent claude",
-            &event("claude", command, dir),
-            dir,
-            &path,
-        );
-        decision("claude", &output)
-    };
+    let ask = |command: &str| claude(command, dir, &path);
     // A second, empty workspace: there the same configuration only creates.
     terraform_in(dir, &["workspace", "new", "-no-color", "empty"]);
     terraform_in(dir, &["workspace", "select", "-no-color", "default"]);
@@ -566,54 +746,36 @@ fn the_hook_plans_as_the_command_line_would() {
     // hold is checked.
     match ask("terraform plan -input=false -out=next.tfplan && terraform apply next.tfplan") {
         Decision::Deny(reason) => {
-            assert!(reason.contains("would write"), "{reason}");
+            assert!(reason.contains("plan -out"), "{reason}");
             assert!(reason.contains("rule=database-destroyed"), "{reason}");
         }
         allowed => panic!("allowed: {allowed:?}"),
     }
     assert!(!dir.join("next.tfplan").exists());
 
-    // Commands before the apply that can change what it applies: the hook
-    // cannot see their effect, so the apply must run on its own.
-    for (command, before) in [
-        (
-            "terraform workspace select empty && terraform apply -auto-approve",
-            "terraform workspace select empty",
-        ),
-        (
-            "echo 'resource \"terraform_data\" \"x\" {}' > extra.tf && terraform apply -auto-approve",
-            "echo",
-        ),
-        ("git stash && tofu destroy -auto-approve", "git stash"),
+    // Commands in the same line that can change what the apply applies: a
+    // passing plan is not enough, a person decides.
+    for command in [
+        "terraform workspace select empty && TF_WORKSPACE=empty terraform apply -auto-approve",
+        "echo 'resource \"terraform_data\" \"x\" {}' > extra.tf && TF_WORKSPACE=empty terraform apply -auto-approve",
     ] {
-        match ask(command) {
-            Decision::Deny(reason) => {
-                assert!(reason.contains(before), "{reason}");
-                assert!(reason.contains("as a command of its own"), "{reason}");
-            }
-            allowed => panic!("`{command}` was allowed: {allowed:?}"),
-        }
+        assert!(
+            matches!(ask(command), Decision::Ask(reason) if reason.contains("can change what is applied")),
+            "`{command}`"
+        );
     }
     assert!(!dir.join("extra.tf").exists(), "the hook ran nothing");
     // … while moving around first is fine.
     let elsewhere = tempfile::tempdir().unwrap();
-    let output = run_hook(
-        "blastwall-hook --agent claude",
-        &event(
-            "claude",
-            &format!(
-                "cd {} && pwd && terraform apply -auto-approve",
-                dir.display()
-            ),
+    assert!(matches!(
+        claude(
+            &format!("cd {} && pwd && terraform apply -auto-approve", dir.display()),
             elsewhere.path(),
+            &path
         ),
-        elsewhere.path(),
-        &path,
-    );
-    assert!(
-        matches!(decision("claude", &output), Decision::Deny(reason) if reason.contains("rule=database-destroyed"))
-    );
-    assert!(leftovers(dir).is_empty(), "temporary plans are removed");
+        Decision::Deny(reason) if reason.contains("rule=database-destroyed")
+    ));
+    state_holds_everything(dir);
 }
 
 #[test]
