@@ -49,6 +49,47 @@ Exit codes: 0 pass or warn, 1 no verdict (bad input or tool failure), 2 usage er
 
 Exit codes: 3 when the check blocks (nothing is applied); otherwise terraform's own exit code.")]
     Guard(GuardArgs),
+    /// The audit log of decisions: verify its hash chain, or list them
+    #[command(after_help = "Examples:
+  blastwall audit verify                 # the default log (~/.local/state/blastwall/audit.jsonl)
+  blastwall audit show --limit 20
+  blastwall audit show audit.jsonl --format json
+
+Exit codes: verify exits 1 when the chain is broken, naming the first broken line.")]
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: AuditCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain; exit 1 and name the first broken line when it does not hold
+    Verify {
+        /// The log [default: where blastwall writes it, see docs/security.md]
+        path: Option<PathBuf>,
+    },
+    /// List the recorded decisions, oldest first
+    Show {
+        /// The log [default: where blastwall writes it, see docs/security.md]
+        path: Option<PathBuf>,
+        /// Only the last N decisions
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        #[arg(long, value_enum, default_value_t = AuditFormat::Human)]
+        format: AuditFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    /// One line per decision
+    Human,
+    /// The records as JSON lines
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
