@@ -27,6 +27,7 @@ const VALUE_OPTIONS: &[&str] = &[
     "-backup",
     "-lock-timeout",
     "-parallelism",
+    "-out",
 ];
 
 /// Options of `apply` that `plan` does not take.
@@ -141,7 +142,10 @@ impl Invocation {
         if self.subcommand == "destroy" {
             args.push("-destroy".to_owned());
         }
-        args.extend(select(&self.options, |name| !APPLY_ONLY.contains(&name)));
+        // The guard names the plan file; a second `-out` could divert it.
+        args.extend(select(&self.options, |name| {
+            !APPLY_ONLY.contains(&name) && name != "-out"
+        }));
         args.push("-input=false".to_owned());
         args.push(format!("-out={}", out.display()));
         args
@@ -197,6 +201,11 @@ mod tests {
             args("plan -var v=x -target aws_s3_bucket.b -input=false -out=p")
         );
         assert_eq!(invocation.apply_command(Path::new("p")), args("apply p"));
+        let diverted = parse(&args("terraform apply -out=elsewhere -out other")).unwrap();
+        assert_eq!(
+            diverted.plan_command(Path::new("p")),
+            args("plan -input=false -out=p")
+        );
     }
 
     #[test]

@@ -57,8 +57,6 @@ fn refuse_loosening(args: &CheckArgs, signal: &str) -> Result<(), Refused> {
         .is_ok_and(|value| value.trim().eq_ignore_ascii_case("human"));
     let attempt = if args.terraform_bin.is_some() {
         Some("`--terraform-bin` (the binary that renders the plan the guard checks)")
-    } else if args.exit_zero {
-        Some("`--exit-zero`")
     } else if args.author == AuthorChoice::Human {
         Some("`--author human`")
     } else if human_claim {
@@ -104,6 +102,16 @@ pub fn run(
         }
         refused.into()
     };
+    if args.exit_zero {
+        // In the guard it would mean "apply whatever the verdict", for anyone.
+        return Err(refuse(
+            program.clone(),
+            Refused {
+                reason: "`--exit-zero` would apply a plan the check blocks".to_owned(),
+                help: APPROVE_HELP.to_owned(),
+            },
+        ));
+    }
     if let Some(signal) = &agent {
         refuse_loosening(args, signal).map_err(|refused| refuse(program.clone(), refused))?;
     }
@@ -174,7 +182,7 @@ pub fn run(
         if let Err(error) = audit::record(&entry) {
             eprintln!("{:?}", miette::Report::new(error));
         }
-        print_blocked(&invocation, &program, &kept);
+        print_blocked(&invocation, &program, &kept, &report);
         return Ok(Exit::Blocked);
     }
 
@@ -457,7 +465,7 @@ struct Kept {
     for_approve: PathBuf,
 }
 
-fn print_blocked(invocation: &Invocation, program: &str, kept: &Kept) {
+fn print_blocked(invocation: &Invocation, program: &str, kept: &Kept, report: &Report) {
     let chdir = invocation
         .chdir()
         .map(|dir| format!(" {}", shell_quote(&format!("-chdir={dir}"))))
@@ -466,6 +474,12 @@ fn print_blocked(invocation: &Invocation, program: &str, kept: &Kept) {
         "blastwall guard: the plan is blocked; nothing was applied. The checked plan is kept at {}.",
         for_terminal(&kept.for_approve.to_string_lossy())
     );
+    for plan in &report.plans {
+        eprintln!(
+            "  Its fingerprint is {}; an approval covers that plan only.",
+            for_terminal(&plan.fingerprint)
+        );
+    }
     eprintln!("  Fix the plan, or have a person approve this exact plan and apply it:");
     eprintln!(
         "    blastwall approve {} --by YOUR_NAME",

@@ -250,7 +250,6 @@ fn an_agent_cannot_loosen_the_guard() {
             vec!["--terraform-bin", &fake],
             "--terraform-bin",
         ),
-        (vec![claude], vec!["--exit-zero"], "--exit-zero"),
         (vec![claude], vec!["--author", "human"], "--author human"),
         (vec![claude], vec!["--profile", "human"], "--profile"),
         (vec![claude], vec!["--config", "other.toml"], "--config"),
@@ -274,6 +273,12 @@ fn an_agent_cannot_loosen_the_guard() {
             "{options:?}: {text}"
         );
         assert!(text.contains("blastwall approve"), "{text}");
+    }
+    // `--exit-zero` would apply a blocked plan: refused whoever runs it.
+    for vars in [vec![claude], vec![]] {
+        let output = setup.guard(&vars, &["--exit-zero"], &apply);
+        assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
+        assert!(crate::common::flat(&output.stderr).contains("`--exit-zero` would apply"));
     }
     assert!(state(dir).contains("terraform_data.database"));
     // Without options, the agent's run is checked with the agent profile and blocked.
@@ -458,6 +463,7 @@ fn a_blocked_plan_is_kept_and_a_person_approves_then_applies_it() {
         .find(|name| name.starts_with("blastwall-") && name.ends_with(".tfplan"))
         .expect("the blocked plan is kept");
     assert!(text.contains(&format!("kept at {kept}")), "{text}");
+    assert!(text.contains("Its fingerprint is blake3:"), "{text}");
     assert!(
         text.contains(&format!("blastwall approve {kept} --by YOUR_NAME")),
         "{text}"
