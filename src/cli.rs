@@ -47,7 +47,12 @@ Exit codes: 0 pass or warn, 1 no verdict (bad input or tool failure), 2 usage er
   blastwall guard -- terraform apply plan.out     # checks and applies the saved plan
   blastwall guard -- tofu destroy -auto-approve   # -auto-approve never skips the check
 
-Exit codes: 3 when the check blocks (nothing is applied); otherwise terraform's own exit code.")]
+Only terraform or tofu running apply or destroy is wrapped; anything else is refused (exit 2).
+At a terminal without -auto-approve it asks \"apply this plan? (yes)\" after the summary.
+Every decision goes to the audit log first (`blastwall audit show`); no record, no apply.
+
+Exit codes: 2 refused, 3 when the check blocks (nothing is applied; the plan is kept and the
+commands to approve and apply it are printed); otherwise terraform's own exit code.")]
     Guard(GuardArgs),
     /// The audit log of decisions: verify its hash chain, or list them
     #[command(after_help = "Examples:
