@@ -148,3 +148,24 @@ fn human(entry: &Entry) -> String {
     line.push_str(&format!(" · in {}", text(&entry.cwd)));
     line
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_is_escaped_for_the_terminal() {
+        let mut entry = Entry::new("guard\u{1b}[2J", "blocked\u{202e}");
+        entry.cwd = "/tmp/\u{9b}x".to_owned();
+        entry.note = Some("line\nbreak".to_owned());
+        entry.plans = vec![super::super::PlanRecord {
+            label: "plan\u{200b}.out".to_owned(),
+            fingerprint: "blake3:00".to_owned(),
+            sha256: None,
+        }];
+        let line = human(&entry);
+        assert!(!line.chars().any(crate::escape::needs_escape), "{line:?}");
+        assert!(line.contains("guard\\u{1b}[2J"), "{line}");
+        assert!(line.contains("line\\nbreak"), "{line}");
+    }
+}
