@@ -47,7 +47,12 @@ Exit codes: 0 pass or warn, 1 no verdict (bad input or tool failure), 2 usage er
   blastwall guard -- terraform apply plan.out     # checks and applies the saved plan
   blastwall guard -- tofu destroy -auto-approve   # -auto-approve never skips the check
 
-Exit codes: 3 when the check blocks (nothing is applied); otherwise terraform's own exit code.")]
+Only terraform or tofu running apply or destroy is wrapped; anything else is refused (exit 2).
+At a terminal without -auto-approve it asks \"apply this plan? (yes)\" after the summary.
+Every decision goes to the audit log first (`blastwall audit show`); no record, no apply.
+
+Exit codes: 2 refused, 3 when the check blocks (nothing is applied; the plan is kept and the
+commands to approve and apply it are printed); otherwise terraform's own exit code.")]
     Guard(GuardArgs),
     /// An agent's pre-tool hook: reads its JSON on stdin, checks every terraform/tofu apply in the command, answers allow, ask or deny
     #[command(after_help = "Examples (the agent runs it; see docs/agents.md):
@@ -56,6 +61,47 @@ Exit codes: 3 when the check blocks (nothing is applied); otherwise terraform's 
 
 Exit codes: those of the agent's protocol (2 blocks when the hook cannot decide).")]
     Hook(crate::hook::HookArgs),
+    /// The audit log of decisions: verify its hash chain, or list them
+    #[command(after_help = "Examples:
+  blastwall audit verify                 # the default log (~/.local/state/blastwall/audit.jsonl)
+  blastwall audit show --limit 20
+  blastwall audit show audit.jsonl --format json
+
+Exit codes: verify exits 1 when the chain is broken, naming the first broken line.")]
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: AuditCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain; exit 1 and name the first broken line when it does not hold
+    Verify {
+        /// The log [default: where blastwall writes it, see docs/security.md]
+        path: Option<PathBuf>,
+    },
+    /// List the recorded decisions, oldest first
+    Show {
+        /// The log [default: where blastwall writes it, see docs/security.md]
+        path: Option<PathBuf>,
+        /// Only the last N decisions
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        #[arg(long, value_enum, default_value_t = AuditFormat::Human)]
+        format: AuditFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    /// One line per decision
+    Human,
+    /// The records as JSON lines
+    Json,
 }
 
 #[derive(Debug, clap::Args)]

@@ -247,6 +247,14 @@ pub enum RunError {
     )]
     GuardSpawn { binary: String, message: String },
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Guard(#[from] crate::guard::Refused),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Audit(#[from] crate::audit::AuditError),
+
     #[error("no rule `{id}`")]
     #[diagnostic(code(blastwall::usage), help("known rules: {known}"))]
     UnknownRule { id: String, known: String },
@@ -279,7 +287,8 @@ impl RunError {
             Self::NoInput
             | Self::UnknownRule { .. }
             | Self::UnknownProfile { .. }
-            | Self::ApproveOnePlan { .. } => crate::exit::Exit::Usage,
+            | Self::ApproveOnePlan { .. }
+            | Self::Guard(_) => crate::exit::Exit::Usage,
             _ => crate::exit::Exit::NoVerdict,
         }
     }

@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod approval;
+pub mod audit;
 pub mod author;
 pub mod cli;
 pub mod config;
@@ -69,15 +70,17 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
                         source,
                     })?;
             }
+            // In CI every decision goes to the audit log; unrecorded is no verdict.
+            audit::record_check(&report, &options)?;
             Ok(options.gate.exit(report.decision.verdict))
         }
+        Command::Audit(args) => audit::run_cli(args),
         Command::Approve(args) => approve(args),
         Command::Mcp(args) => mcp::serve(args.profile.clone()).map(|()| Exit::Pass),
         Command::Guard(args) => {
-            let options = CheckOptions::from_args(&args.check)?;
             let color = use_color(args.check.color, std::io::stderr().is_terminal());
             let format = args.check.format;
-            guard::run(&args.command, &options, &mut |report| {
+            guard::run(&args.command, &args.check, &mut |report| {
                 // The report goes to stderr: stdout belongs to terraform.
                 let mut err = std::io::stderr().lock();
                 render::warnings(report, &mut err, color).map_err(RunError::Output)?;
@@ -194,12 +197,16 @@ fn append_step_summary(
 fn approve(args: &cli::ApproveArgs) -> Result<Exit, RunError> {
     let author = settings::detect_author(author::AuthorChoice::Auto)?;
     if author.kind == report::AuthorKind::Agent {
+        audit::record_refused_approval(&author);
         return Err(RunError::AgentApproval {
             reason: author.reason,
         });
     }
     let mut options = CheckOptions::builtin()?;
     options.terraform_bin = args.terraform_bin.clone();
+    // The rules `check` and `guard` use here, so the approval accepts the
+    // findings they will find (more rules only means more to accept).
+    options.rules = load_rules(&[])?;
     let report = check(&[Source::from_arg(&args.plan)], &options)?;
     if report.plans.len() != 1 {
         return Err(RunError::ApproveOnePlan {
@@ -229,6 +236,11 @@ fn approve(args: &cli::ApproveArgs) -> Result<Exit, RunError> {
         path: out.clone(),
         source,
     })?;
+    // An approval nobody can trace is not given.
+    if let Err(error) = audit::record_approval(&report, &options, &author, &record, &out) {
+        let _ = std::fs::remove_file(&out);
+        return Err(error.into());
+    }
     println!(
         "approved {} finding(s) of {} (fingerprint {}) by {}; written to {}",
         record.accepts.len(),

@@ -473,7 +473,7 @@ pub fn today() -> (u32, u32, u32) {
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (u32, u32, u32) {
+pub(crate) fn civil_from_days(days: i64) -> (u32, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z.rem_euclid(146_097);

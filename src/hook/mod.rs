@@ -41,15 +41,32 @@ pub struct HookArgs {
     pub timeout: Option<u64>,
 }
 
-/// Where a decision is final: the single place an audit trail hooks in.
-/// (No-op for now; `src/audit.rs` records it once merged.)
+/// Where a decision is final: every answer goes to the audit log. The log
+/// holds no command text (a `-var` can carry a password), only who asked,
+/// where, and what the hook answered. A log that cannot be written does not
+/// change the answer: the hook's answer is already fail-closed.
 pub fn record_decision(
     agent: Agent,
     command: Option<&str>,
     cwd: Option<&std::path::Path>,
     decision: &Decision,
 ) {
-    let _ = (agent, command, cwd, decision);
+    let mut entry = crate::audit::Entry::new("hook", decision.verdict.label());
+    if let Some(cwd) = cwd {
+        entry.cwd = cwd.display().to_string();
+    }
+    entry.author = Some(crate::audit::AuthorRecord {
+        kind: "agent".to_owned(),
+        reason: format!("the {agent:?} pre-tool hook"),
+    });
+    entry.action = command.map(|command| {
+        let words = command.split_whitespace().count();
+        format!("a shell command of {words} word(s)")
+    });
+    if decision.failed {
+        entry.note = Some("no decision could be made: denied".to_owned());
+    }
+    let _ = crate::audit::record(&entry);
 }
 
 /// Runs the hook and writes its answer; the exit code is the agent's.

@@ -15,8 +15,15 @@ pub fn blastwall() -> Command {
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("NO_COLOR", "1")
+        // The audit log of this test process, never the user's own.
+        .env("XDG_STATE_HOME", test_state_home())
         .current_dir(root());
     command
+}
+
+/// A state directory for the audit log, one per test process.
+pub fn test_state_home() -> PathBuf {
+    std::env::temp_dir().join(format!("blastwall-it-state-{}", std::process::id()))
 }
 
 /// Stdout, stderr and the exit code as one text, for snapshots.

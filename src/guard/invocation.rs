@@ -1,17 +1,6 @@
-//! `blastwall guard -- terraform apply [ARGS…]`: the seatbelt in the path of
-//! apply. It makes (or takes) the saved plan, checks it, and only on pass
-//! applies exactly that plan file, forwarding its output and exit code.
-//! `-auto-approve` never bypasses the check.
+//! The wrapped command as terraform will read it.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-use crate::error::RunError;
-use crate::exit::Exit;
-use crate::input::Source;
-use crate::policy::Verdict;
-use crate::report::Report;
-use crate::{CheckOptions, check};
 
 /// What the wrapped command asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +27,7 @@ const VALUE_OPTIONS: &[&str] = &[
     "-backup",
     "-lock-timeout",
     "-parallelism",
+    "-out",
 ];
 
 /// Options of `apply` that `plan` does not take.
@@ -117,7 +107,28 @@ impl Invocation {
         matches!(self.subcommand.as_str(), "apply" | "destroy")
     }
 
-    fn working_dir(&self) -> PathBuf {
+    /// `-auto-approve` (or `-auto-approve=true`): terraform would not ask.
+    pub fn auto_approve(&self) -> bool {
+        self.options
+            .iter()
+            .any(|option| matches!(option.as_str(), "-auto-approve" | "-auto-approve=true"))
+    }
+
+    /// `-input=false`: terraform could not ask.
+    pub fn input_disabled(&self) -> bool {
+        self.options
+            .iter()
+            .any(|option| matches!(option.as_str(), "-input=false" | "-input=0"))
+    }
+
+    /// `-chdir=DIR`, if given.
+    pub fn chdir(&self) -> Option<&str> {
+        self.global
+            .iter()
+            .find_map(|option| option.strip_prefix("-chdir="))
+    }
+
+    pub fn working_dir(&self) -> PathBuf {
         self.global
             .iter()
             .find_map(|option| option.strip_prefix("-chdir="))
@@ -125,20 +136,23 @@ impl Invocation {
     }
 
     /// `plan -out FILE` with the planning options of the original command.
-    fn plan_command(&self, out: &Path) -> Vec<String> {
+    pub fn plan_command(&self, out: &Path) -> Vec<String> {
         let mut args = self.global.clone();
         args.push("plan".to_owned());
         if self.subcommand == "destroy" {
             args.push("-destroy".to_owned());
         }
-        args.extend(select(&self.options, |name| !APPLY_ONLY.contains(&name)));
+        // The guard names the plan file; a second `-out` could divert it.
+        args.extend(select(&self.options, |name| {
+            !APPLY_ONLY.contains(&name) && name != "-out"
+        }));
         args.push("-input=false".to_owned());
         args.push(format!("-out={}", out.display()));
         args
     }
 
     /// `apply FILE`: exactly the checked plan, nothing re-planned.
-    fn apply_command(&self, plan: &Path) -> Vec<String> {
+    pub fn apply_command(&self, plan: &Path) -> Vec<String> {
         let mut args = self.global.clone();
         args.push("apply".to_owned());
         args.extend(select(&self.options, |name| {
@@ -147,100 +161,6 @@ impl Invocation {
         args.push(plan.display().to_string());
         args
     }
-}
-
-/// Runs the guard; `render` prints the report (the caller's format).
-pub fn run(
-    command: &[String],
-    options: &CheckOptions,
-    render: &mut dyn FnMut(&Report) -> Result<(), RunError>,
-) -> Result<Exit, RunError> {
-    let Some(invocation) = parse(command) else {
-        return Err(RunError::GuardUsage);
-    };
-    if !invocation.destroys_or_applies() {
-        // Not a change to infrastructure: run it as it is.
-        return forward(&invocation.binary, &command[1..]);
-    }
-    let workdir = invocation.working_dir();
-    let (plan_path, _temporary) = match &invocation.plan_file {
-        Some(file) => (resolve(&workdir, file), None),
-        None => {
-            let temporary = tempfile::Builder::new()
-                .prefix(".blastwall-guard-")
-                .suffix(".tfplan")
-                .tempfile_in(&workdir)
-                .map_err(RunError::Output)?;
-            let path = temporary.path().to_path_buf();
-            let file_name = path.file_name().map(PathBuf::from).unwrap_or_default();
-            eprintln!(
-                "blastwall guard: planning first ({} plan -out …)",
-                invocation.binary
-            );
-            let planned = forward(&invocation.binary, &invocation.plan_command(&file_name))?;
-            if planned != Exit::Pass {
-                eprintln!(
-                    "blastwall guard: `{} plan` failed; nothing was applied",
-                    invocation.binary
-                );
-                return Ok(Exit::NoVerdict);
-            }
-            (path, Some(temporary))
-        }
-    };
-    let mut options = options.clone();
-    options
-        .terraform_bin
-        .get_or_insert_with(|| PathBuf::from(&invocation.binary));
-    let report = check(&[Source::Path(plan_path.clone())], &options)?;
-    render(&report)?;
-    let exit = options.gate.exit(report.decision.verdict);
-    if exit == Exit::Blocked {
-        eprintln!(
-            "blastwall guard: {} blocked; nothing was applied. Fix the plan, or have a person approve this exact plan (`blastwall approve`).",
-            match report.decision.verdict {
-                Verdict::Fail => "the plan failed the check:",
-                _ => "the plan was",
-            }
-        );
-        return Ok(Exit::Blocked);
-    }
-    let file_name = if invocation.plan_file.is_some() {
-        plan_path.clone()
-    } else {
-        plan_path.file_name().map(PathBuf::from).unwrap_or_default()
-    };
-    eprintln!(
-        "blastwall guard: the plan passed ({}); applying exactly that plan",
-        report.decision.verdict.label()
-    );
-    forward(&invocation.binary, &invocation.apply_command(&file_name))
-}
-
-fn resolve(workdir: &Path, file: &str) -> PathBuf {
-    let path = PathBuf::from(file);
-    if path.is_absolute() {
-        path
-    } else {
-        workdir.join(path)
-    }
-}
-
-/// Runs the real binary with inherited stdio and maps its exit code.
-fn forward(binary: &str, args: &[String]) -> Result<Exit, RunError> {
-    let status =
-        Command::new(binary)
-            .args(args)
-            .status()
-            .map_err(|error| RunError::GuardSpawn {
-                binary: binary.to_owned(),
-                message: error.to_string(),
-            })?;
-    Ok(match status.code() {
-        Some(0) => Exit::Pass,
-        Some(code) => Exit::Forwarded(code.clamp(1, 255) as u8),
-        None => Exit::NoVerdict,
-    })
 }
 
 #[cfg(test)]
@@ -281,6 +201,11 @@ mod tests {
             args("plan -var v=x -target aws_s3_bucket.b -input=false -out=p")
         );
         assert_eq!(invocation.apply_command(Path::new("p")), args("apply p"));
+        let diverted = parse(&args("terraform apply -out=elsewhere -out other")).unwrap();
+        assert_eq!(
+            diverted.plan_command(Path::new("p")),
+            args("plan -input=false -out=p")
+        );
     }
 
     #[test]

@@ -1,0 +1,198 @@
+//! The public accuracy scorecard: every labelled real plan under
+//! `testdata/accuracy/` (made by `scripts/regen-accuracy.sh` with terraform
+//! and moto) is checked as a user would, for each profile, and compared with
+//! its `expect.toml`. The figures are snapshotted (the README quotes them), so
+//! any change shows in review; verdict accuracy must stay at 100 %.
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::common::{blastwall, root};
+
+#[derive(Deserialize)]
+struct Scenario {
+    #[allow(dead_code)]
+    description: String,
+    expect: Expect,
+}
+
+#[derive(Deserialize)]
+struct Expect {
+    human: String,
+    agent: String,
+    destroyed: BTreeSet<String>,
+    data_loss: BTreeSet<String>,
+    quiet: bool,
+}
+
+const PROFILES: [&str; 2] = ["human", "agent"];
+
+fn report(plan: &Path, author: &str) -> Value {
+    let output = blastwall()
+        .args(["check", "--format", "json", "--author", author])
+        .arg(plan)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(output.status.code(), Some(0 | 3)),
+        "{} ({author}): exit {:?}\n{}",
+        plan.display(),
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn strings(value: &Value) -> BTreeSet<String> {
+    value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect()
+}
+
+fn loud(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|finding| finding["severity"] != "info")
+        .map(|finding| format!("{} {}", finding["rule"], finding["address"]))
+        .collect()
+}
+
+fn percent(part: usize, whole: usize) -> String {
+    if whole == 0 {
+        return "n/a".to_owned();
+    }
+    format!("{:.1}% ({part}/{whole})", part as f64 * 100.0 / whole as f64)
+}
+
+#[test]
+fn scorecard_on_the_labelled_real_plans() {
+    let base = root().join("testdata/accuracy");
+    let mut dirs: Vec<_> = std::fs::read_dir(&base)
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.join("expect.toml").is_file())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 40, "{} labelled plans", dirs.len());
+
+    let mut verdict_right = [0usize; 2];
+    let (mut true_positive, mut false_positive, mut false_negative) = (0, 0, 0);
+    let mut destroyed_exact = 0;
+    let (mut quiet_total, mut quiet_kept) = (0, 0);
+    let mut misses = Vec::new();
+    for dir in &dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let scenario: Scenario =
+            toml::from_str(&std::fs::read_to_string(dir.join("expect.toml")).unwrap())
+                .unwrap_or_else(|error| panic!("{name}/expect.toml: {error}"));
+        let plan = dir.join("plan.json");
+        let mut noisy = Vec::new();
+        for (index, profile) in PROFILES.iter().enumerate() {
+            let report = report(&plan, profile);
+            let expected = if index == 0 {
+                &scenario.expect.human
+            } else {
+                &scenario.expect.agent
+            };
+            let verdict = report["verdict"].as_str().unwrap_or_default();
+            if verdict == expected {
+                verdict_right[index] += 1;
+            } else {
+                misses.push(format!(
+                    "{name}: {profile} verdict {verdict}, expected {expected}; reasons: {}",
+                    report["reasons"]
+                ));
+            }
+            noisy.extend(loud(&report));
+            if index == 0 {
+                let radius = &report["blast_radius"];
+                let destroyed = strings(&radius["destroyed"]);
+                if destroyed == scenario.expect.destroyed {
+                    destroyed_exact += 1;
+                } else {
+                    misses.push(format!(
+                        "{name}: destroyed {destroyed:?}, expected {:?}",
+                        scenario.expect.destroyed
+                    ));
+                }
+                let lost = strings(&radius["data_loss"]);
+                true_positive += lost.intersection(&scenario.expect.data_loss).count();
+                false_positive += lost.difference(&scenario.expect.data_loss).count();
+                false_negative += scenario.expect.data_loss.difference(&lost).count();
+                if lost != scenario.expect.data_loss {
+                    misses.push(format!(
+                        "{name}: data loss {lost:?}, expected {:?}",
+                        scenario.expect.data_loss
+                    ));
+                }
+            }
+        }
+        if scenario.expect.quiet {
+            quiet_total += 1;
+            noisy.sort();
+            noisy.dedup();
+            if noisy.is_empty() {
+                quiet_kept += 1;
+            } else {
+                misses.push(format!("{name}: expected quiet, raised {noisy:?}"));
+            }
+        }
+    }
+    let total = dirs.len();
+    let mut card = String::new();
+    writeln!(card, "labelled real plans: {total}").unwrap();
+    for (index, profile) in PROFILES.iter().enumerate() {
+        writeln!(
+            card,
+            "verdict accuracy, {profile} profile: {}",
+            percent(verdict_right[index], total)
+        )
+        .unwrap();
+    }
+    writeln!(
+        card,
+        "data-loss precision: {}",
+        percent(true_positive, true_positive + false_positive)
+    )
+    .unwrap();
+    writeln!(
+        card,
+        "data-loss recall: {}",
+        percent(true_positive, true_positive + false_negative)
+    )
+    .unwrap();
+    writeln!(
+        card,
+        "exact destroyed set: {}",
+        percent(destroyed_exact, total)
+    )
+    .unwrap();
+    writeln!(
+        card,
+        "quiet plans that stay quiet: {}",
+        percent(quiet_kept, quiet_total)
+    )
+    .unwrap();
+    if !misses.is_empty() {
+        writeln!(card, "misses:").unwrap();
+        for miss in &misses {
+            writeln!(card, "  {miss}").unwrap();
+        }
+    }
+    insta::assert_snapshot!("scorecard", card);
+    assert!(
+        verdict_right.iter().all(|right| *right == total),
+        "verdict accuracy below 100 %:\n{card}"
+    );
+}
