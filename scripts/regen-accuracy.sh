@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# Regenerate testdata/accuracy/ (real plans with hand-labelled expectations)
+# with the real terraform binary, offline.
+#
+# Usage (from anywhere; paths are resolved from this file):
+#   scripts/regen-accuracy.sh                          # every scenario
+#   scripts/regen-accuracy.sh db-delete-protected lb-replace   # only these
+#   JOBS=1 KEEP_WORK=1 scripts/regen-accuracy.sh       # sequential, keep temp dirs
+#
+# A scenario is testdata/accuracy/<scenario>/ holding main.tf (the "after"
+# configuration that is planned), before/main.tf when the applied configuration
+# differs, modules/ where used, an optional oob.py (boto3, run against moto
+# after the apply and before the plan: an out-of-band change) and expect.toml
+# (labels; its optional `plan_args` and `taint` drive the plan). In a fresh
+# temporary directory the script applies the before configuration, runs
+# `terraform taint` for each `taint` address, runs oob.py, swaps in the after
+# configuration, runs `terraform plan -out plan.out <plan_args>` and writes
+#   terraform show -json plan.out > <scenario>/plan.json   (bytes as terraform wrote them)
+# then fills expect.toml's `destroyed` from the plan (scripts/accuracy-destroyed.py)
+# and validates every expect.toml. The other labels are hand-written truth.
+#
+# AWS resources are applied against a private moto server on 127.0.0.1 started
+# through ../shared/tools/sandbox/sandbox.sh (and stopped on exit); scenarios
+# that use only terraform_data need no provider at all. All scenarios share one
+# moto server, so every scenario uses names of its own.
+# Needs: terraform (1.11.x; the version is checked), python3 (>= 3.11), bash 5.
+# The same approach as scripts/regen-rule-fixtures.sh.
+set -euo pipefail
+shopt -s inherit_errexit
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SANDBOX_SH="$(cd "$ROOT/../shared/tools/sandbox" && pwd)/sandbox.sh"
+ACC="$ROOT/testdata/accuracy"
+EXPECTED_TF_VERSION="${EXPECTED_TF_VERSION:-1.11.4}"
+MAX_PLAN_BYTES=150000
+
+log() { printf '[accuracy %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+command -v terraform >/dev/null || die "terraform not found on PATH"
+tf_version="$(TF_CLI_CONFIG_FILE=/dev/null terraform version -json | python3 -c 'import json,sys; print(json.load(sys.stdin)["terraform_version"])')"
+[ "$tf_version" = "$EXPECTED_TF_VERSION" ] ||
+  die "terraform $tf_version found, the plans are made with $EXPECTED_TF_VERSION (set EXPECTED_TF_VERSION to override)"
+python3 -c 'import tomllib' 2>/dev/null || die "python3 >= 3.11 (tomllib) needed"
+
+SCENARIOS=()
+if [ "$#" -gt 0 ]; then
+  SCENARIOS=("$@")
+else
+  for d in "$ACC"/*/; do
+    d="${d%/}"
+    if [ -f "$d/expect.toml" ]; then SCENARIOS+=("${d##*/}"); fi
+  done
+fi
+[ "${#SCENARIOS[@]}" -gt 0 ] || die "no scenarios in $ACC"
+for s in "${SCENARIOS[@]}"; do
+  [ -f "$ACC/$s/expect.toml" ] || die "unknown scenario: $s (no $ACC/$s/expect.toml)"
+  [ -f "$ACC/$s/main.tf" ] || die "$s: no main.tf"
+done
+
+# (grep on the files, not `cat | grep -q`: with pipefail, cat's SIGPIPE would
+# make the answer racy.)
+uses() { grep -qs "$2" "$ACC/$1"/*.tf "$ACC/$1"/before/*.tf; }
+is_aws() { uses "$1" 'hashicorp/aws'; }
+
+# expect_list SCENARIO KEY: the strings of the top-level list KEY of expect.toml,
+# one per line (plan_args, taint).
+expect_list() {
+  python3 - "$ACC/$1/expect.toml" "$2" <<'PY'
+import sys, tomllib
+for x in tomllib.load(open(sys.argv[1], "rb")).get(sys.argv[2], []):
+    assert "\n" not in x
+    print(x)
+PY
+}
+
+START_SECONDS=$SECONDS
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/blastwall-accuracy.XXXXXX")"
+
+# A private sandbox dir so that a moto started by someone else is left alone;
+# reuse the shared venv (moto + boto3) when it is already installed.
+export SANDBOX_DIR="$WORK/sandbox"
+mkdir -p "$SANDBOX_DIR"
+SHARED_VENV="$HOME/.cache/blastwall-sandbox/venv"
+if "$SHARED_VENV/bin/python" -c 'import moto, boto3' 2>/dev/null; then
+  ln -s "$SHARED_VENV" "$SANDBOX_DIR/venv"
+fi
+SANDBOX_STARTED=0
+cleanup() {
+  local rc=$?
+  # Background scenario jobs still running (after a failure): stop them.
+  local p
+  for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ "$SANDBOX_STARTED" = 1 ]; then "$SANDBOX_SH" stop || true; fi
+  if [ "${KEEP_WORK:-0}" = 1 ]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+
+# Terraform must not pick up anything from the caller's environment.
+unset TF_LOG TF_LOG_PATH TF_DATA_DIR TF_WORKSPACE TF_CLI_ARGS TF_CLI_ARGS_plan TF_CLI_ARGS_apply
+unset TF_CLI_ARGS_init TF_CLI_ARGS_show TF_CLI_ARGS_taint TF_CLI_ARGS_import
+# No plugin cache: init links the provider from the unpacked filesystem mirror,
+# and parallel inits sharing one cache race on it.
+unset TF_PLUGIN_CACHE_DIR
+while IFS= read -r v; do unset "$v"; done < <(env | sed -n 's/^\(TF_VAR_[^=]*\)=.*/\1/p')
+
+need_aws=0
+for s in "${SCENARIOS[@]}"; do
+  if is_aws "$s" || [ -f "$ACC/$s/oob.py" ]; then need_aws=1; fi
+done
+if [ "$need_aws" = 1 ]; then
+  log "starting the moto sandbox"
+  eval "$("$SANDBOX_SH" start)"
+  SANDBOX_STARTED=1
+  case "$AWS_ENDPOINT_URL" in http://127.0.0.1:*) ;; *) die "AWS_ENDPOINT_URL is not loopback" ;; esac
+  "$SANDBOX_DIR/venv/bin/python" -c "import urllib.request; urllib.request.urlopen('$AWS_ENDPOINT_URL/moto-api/data.json', timeout=5)" ||
+    die "moto did not start (see $SANDBOX_DIR/moto.log)"
+else
+  # terraform_data only: no provider to install, nothing to talk to.
+  export TF_CLI_CONFIG_FILE=/dev/null CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0
+fi
+PY="$SANDBOX_DIR/venv/bin/python"
+
+# ---------------------------------------------------------------- helpers
+
+workdir() { printf '%s/%s' "$WORK" "$1"; }
+
+# stage DIR SRC: replace the configuration in work dir DIR by the *.tf of SRC.
+stage() {
+  local dir="$1" src="$2"
+  find "$dir" -maxdepth 1 -name '*.tf' -delete
+  cp "$src"/*.tf "$dir/"
+}
+
+# tfq DIR LOG ARGS...: run terraform in DIR, output to DIR/LOG; show it on failure.
+tfq() {
+  local dir="$1" logf="$2"; shift 2
+  if ! (cd "$dir" && terraform "$@") >"$dir/$logf" 2>&1; then
+    cat "$dir/$logf" >&2
+    die "terraform $* failed in $dir"
+  fi
+}
+
+# prepare SCENARIO: fresh work dir with the before configuration applied.
+prepare() {
+  local s="$1" src="$ACC/$1" w; w="$(workdir "$1")"
+  rm -rf "$w"; mkdir -p "$w"
+  if [ -d "$src/before" ]; then stage "$w" "$src/before"; else stage "$w" "$src"; fi
+  if [ -d "$src/modules" ]; then cp -R "$src/modules" "$w/modules"; fi
+  tfq "$w" init.log init -input=false -no-color
+  tfq "$w" apply-before.log apply -input=false -no-color -auto-approve
+}
+
+# taint SCENARIO: `terraform taint` every address of expect.toml's `taint`.
+taint() {
+  local w a; w="$(workdir "$1")"
+  while IFS= read -r a; do
+    tfq "$w" taint.log taint -no-color "$a"
+  done < <(expect_list "$1" taint)
+}
+
+# oob SCENARIO: run the scenario's oob.py with boto3 against moto.
+oob() {
+  local w; w="$(workdir "$1")"
+  [ -f "$ACC/$1/oob.py" ] || return 0
+  "$PY" "$ACC/$1/oob.py" >"$w/oob.log" 2>&1 || { cat "$w/oob.log" >&2; die "$1: oob.py failed"; }
+}
+
+# switch_to_after SCENARIO: put the after configuration in place.
+switch_to_after() {
+  local w; w="$(workdir "$1")"
+  stage "$w" "$ACC/$1"
+  tfq "$w" init-after.log init -input=false -no-color
+}
+
+# plan SCENARIO: terraform plan -out plan.out <plan_args>, then write plan.json.
+plan() {
+  local s="$1" w rc=0 size args=(); w="$(workdir "$1")"
+  mapfile -t args < <(expect_list "$s" plan_args)
+  (cd "$w" && terraform plan -input=false -no-color -out=plan.out "${args[@]}") >"$w/plan.log" 2>&1 || rc=$?
+  if [ "$rc" != 0 ]; then
+    cat "$w/plan.log" >&2
+    die "$s: terraform plan ${args[*]} exited $rc"
+  fi
+  [ -s "$w/plan.out" ] || die "$s: no plan file written"
+  (cd "$w" && terraform show -json plan.out) >"$w/plan.json"
+  python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$w/plan.json" || die "$s: plan.json is not JSON"
+  size="$(wc -c <"$w/plan.json")"
+  [ "$size" -lt "$MAX_PLAN_BYTES" ] || die "$s: plan.json is $size bytes (limit $MAX_PLAN_BYTES)"
+  cp "$w/plan.json" "$ACC/$s/plan.json"
+  log "$s: $(grep -E '^(Plan:|No changes)' "$w/plan.log" | head -n1 || true) ($size bytes)"
+}
+
+run_scenario() {
+  local s="$1" t0=$SECONDS
+  log "scenario $s"
+  prepare "$s"
+  taint "$s"
+  oob "$s"
+  switch_to_after "$s"
+  plan "$s"
+  log "scenario $s done in $((SECONDS - t0))s"
+}
+
+# All scenarios run as background jobs, at most JOBS at a time (default 8; the
+# RDS ones spend ~80 s in provider waiters), each logging to its own file; the
+# slow AWS ones are started first. JOBS=1 runs everything in sequence.
+JOBS="${JOBS:-8}"
+ORDERED=()
+for s in "${SCENARIOS[@]}"; do if uses "$s" 'aws_db_instance\|aws_elasticache'; then ORDERED+=("$s"); fi; done
+for s in "${SCENARIOS[@]}"; do if is_aws "$s" && ! uses "$s" 'aws_db_instance\|aws_elasticache'; then ORDERED+=("$s"); fi; done
+for s in "${SCENARIOS[@]}"; do if ! is_aws "$s"; then ORDERED+=("$s"); fi; done
+
+failed=0
+if [ "$JOBS" = 1 ]; then
+  for s in "${ORDERED[@]}"; do run_scenario "$s"; done
+else
+  declare -A PIDS=()
+  logfile() { printf '%s.log' "$(workdir "$1")"; }
+  reap() { # wait for one job to end, report it
+    local done_pid s rc=0
+    wait -n -p done_pid "${PIDS[@]}" || rc=$?
+    for s in "${!PIDS[@]}"; do
+      if [ "${PIDS[$s]}" = "$done_pid" ]; then
+        cat "$(logfile "$s")" >&2
+        if [ "$rc" != 0 ]; then log "ERROR: scenario $s failed"; failed=1; fi
+        unset "PIDS[$s]"
+      fi
+    done
+  }
+  for s in "${ORDERED[@]}"; do
+    while [ "${#PIDS[@]}" -ge "$JOBS" ]; do reap; done
+    run_scenario "$s" >"$(logfile "$s")" 2>&1 &
+    PIDS[$s]=$!
+  done
+  while [ "${#PIDS[@]}" -gt 0 ]; do reap; done
+fi
+[ "$failed" = 0 ] || die "some scenarios failed"
+
+# `destroyed` comes from the plan; the rest of expect.toml is validated.
+python3 "$ROOT/scripts/accuracy-destroyed.py" "${SCENARIOS[@]}"
+
+# A summary: per scenario, (address, actions, action_reason).
+python3 - "$ACC" "${SCENARIOS[@]}" <<'PY' >&2
+import json, os, sys
+for s in sys.argv[2:]:
+    d = json.load(open(os.path.join(sys.argv[1], s, "plan.json")))
+    rc = [r for r in d.get("resource_changes") or [] if r["change"]["actions"] != ["no-op"]]
+    print(f"  {s}: complete={d.get('complete')} errored={d.get('errored')} drift={len(d.get('resource_drift') or [])}")
+    for r in rc:
+        print(f"      {r['address']} {'+'.join(r['change']['actions'])}"
+              + (f" ({r['action_reason']})" if r.get("action_reason") else ""))
+PY
+log "all done in $((SECONDS - START_SECONDS))s"

@@ -1,0 +1,24 @@
+# BEFORE: a VPC.
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.100"
+    }
+  }
+}
+
+provider "aws" {
+  region                      = "us-east-1"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  s3_use_path_style           = true
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.34.0.0/16"
+  tags = {
+    Name = "bwa-add"
+  }
+}

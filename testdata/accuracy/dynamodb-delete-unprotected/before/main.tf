@@ -1,0 +1,40 @@
+# BEFORE
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.100"
+    }
+  }
+}
+
+provider "aws" {
+  region                      = "us-east-1"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  s3_use_path_style           = true
+}
+
+resource "aws_dynamodb_table" "orders" {
+  name         = "bwa-ddbdel-orders"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "id"
+
+  attribute {
+    name = "id"
+    type = "S"
+  }
+}
+
+resource "aws_ssm_parameter" "app_env" {
+  name  = "/bwa-ddbdel/env"
+  type  = "String"
+  value = "prod"
+}
+
+resource "aws_ssm_parameter" "app_flag" {
+  name  = "/bwa-ddbdel/flag"
+  type  = "String"
+  value = "on"
+}

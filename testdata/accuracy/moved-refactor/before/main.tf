@@ -1,0 +1,28 @@
+# BEFORE
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.100"
+    }
+  }
+}
+
+provider "aws" {
+  region                      = "us-east-1"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  s3_use_path_style           = true
+}
+
+resource "aws_ssm_parameter" "endpoint" {
+  name  = "/bwa-moved/endpoint"
+  type  = "String"
+  value = "https://api.internal"
+}
+
+resource "terraform_data" "worker" {
+  count = 2
+  input = "worker-${["a", "b"][count.index]}"
+}

@@ -1,0 +1,40 @@
+# 4 resources; the queue and one parameter are deleted out of band, then plan -refresh-only.
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.100"
+    }
+  }
+}
+
+provider "aws" {
+  region                      = "us-east-1"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  s3_use_path_style           = true
+}
+
+resource "aws_ssm_parameter" "endpoint" {
+  name  = "/bwa-refresh/endpoint"
+  type  = "String"
+  value = "v1"
+}
+
+resource "aws_ssm_parameter" "flag" {
+  name  = "/bwa-refresh/flag"
+  type  = "String"
+  value = "on"
+}
+
+resource "aws_sqs_queue" "jobs" {
+  name = "bwa-refresh-jobs"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.30.0.0/16"
+  tags = {
+    Name = "bwa-refresh"
+  }
+}

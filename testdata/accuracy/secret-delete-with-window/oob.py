@@ -1,0 +1,2 @@
+import boto3
+boto3.client("secretsmanager").put_secret_value(SecretId="bwa-secwin-api-key", SecretString="set-by-the-vendor-portal")

@@ -1,0 +1,37 @@
+# AFTER: 1 of 10 removed.
+
+resource "terraform_data" "item_0" {
+  input = "item_0"
+}
+
+resource "terraform_data" "item_1" {
+  input = "item_1"
+}
+
+resource "terraform_data" "item_2" {
+  input = "item_2"
+}
+
+resource "terraform_data" "item_3" {
+  input = "item_3"
+}
+
+resource "terraform_data" "item_4" {
+  input = "item_4"
+}
+
+resource "terraform_data" "item_5" {
+  input = "item_5"
+}
+
+resource "terraform_data" "item_6" {
+  input = "item_6"
+}
+
+resource "terraform_data" "item_7" {
+  input = "item_7"
+}
+
+resource "terraform_data" "item_8" {
+  input = "item_8"
+}

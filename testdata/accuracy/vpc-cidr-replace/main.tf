@@ -1,0 +1,77 @@
+# AFTER: the VPC cidr_block changes 10.22 -> 10.23: VPC, subnets, security group and instances are replaced.
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.100"
+    }
+  }
+}
+
+provider "aws" {
+  region                      = "us-east-1"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  s3_use_path_style           = true
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.23.0.0/16"
+  tags = {
+    Name = "bwa-vpccidr"
+  }
+}
+
+resource "aws_subnet" "a" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.23.1.0/24"
+  availability_zone = "us-east-1a"
+  tags = {
+    Name = "bwa-vpccidr-a"
+  }
+}
+
+resource "aws_subnet" "b" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.23.2.0/24"
+  availability_zone = "us-east-1b"
+  tags = {
+    Name = "bwa-vpccidr-b"
+  }
+}
+
+resource "aws_security_group" "app" {
+  name   = "bwa-vpccidr-app"
+  vpc_id = aws_vpc.main.id
+
+  ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8"]
+  }
+  tags = {
+    Name = "bwa-vpccidr-app"
+  }
+}
+
+resource "aws_instance" "web" {
+  ami                    = "ami-12c6146b"
+  instance_type          = "t3.micro"
+  subnet_id              = aws_subnet.a.id
+  vpc_security_group_ids = [aws_security_group.app.id]
+  tags = {
+    Name = "bwa-vpccidr-web"
+  }
+}
+
+resource "aws_instance" "api" {
+  ami                    = "ami-12c6146b"
+  instance_type          = "t3.micro"
+  subnet_id              = aws_subnet.b.id
+  vpc_security_group_ids = [aws_security_group.app.id]
+  tags = {
+    Name = "bwa-vpccidr-api"
+  }
+}
