@@ -661,3 +661,45 @@ mod terminal {
         assert!(!user.path().join("blastwall/approvals").exists());
     }
 }
+
+#[test]
+fn the_issues_first_attempt_with_real_terraform_destroys_nothing() {
+    use crate::tf_env::{environment, has_terraform, terraform_in, write_config};
+    if !has_terraform("the real-terraform refusal test") {
+        return;
+    }
+    let env = environment();
+    let dir = env.path();
+    write_config(dir, false, "v1");
+    let before = std::fs::read(dir.join("terraform.tfstate")).unwrap();
+    for (flag, variable) in [
+        (None, Some(("BLASTWALL_AUTHOR", "human"))),
+        (Some("--exit-zero"), None),
+        (Some("--author=human"), None),
+        (Some("--profile=human"), None),
+    ] {
+        let mut command = blastwall();
+        command
+            .current_dir(dir)
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("CLAUDECODE", "1")
+            .arg("guard");
+        if let Some(flag) = flag {
+            command.arg(flag);
+        }
+        if let Some((name, value)) = variable {
+            command.env(name, value);
+        }
+        let output = command
+            .args(["--", "terraform", "apply", "-auto-approve"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
+        assert!(flat(&output.stderr).contains("refused in an agent's run"));
+        assert_eq!(
+            std::fs::read(dir.join("terraform.tfstate")).unwrap(),
+            before
+        );
+        assert!(terraform_in(dir, &["state", "list"]).contains("terraform_data.database"));
+    }
+}
