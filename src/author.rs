@@ -58,38 +58,119 @@ pub struct Context<'c> {
     pub read: &'c dyn Fn(&str) -> Option<String>,
 }
 
-pub fn detect(choice: AuthorChoice, agents: &Agents, context: &Context<'_>) -> Author {
-    let author = |kind, reason: String| Author { kind, reason };
+/// One piece of evidence about the author.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signal {
+    pub kind: AuthorKind,
+    /// What was seen, e.g. `CLAUDECODE is set: Claude Code is running`.
+    pub what: String,
+    /// A claim (`--author`, `BLASTWALL_AUTHOR`) anyone may make, as opposed
+    /// to context an agent sets without asking (its variables, the pull
+    /// request's author and trailers).
+    pub claim: bool,
+}
+
+/// Every signal, and the author they add up to.
+#[derive(Debug, Clone)]
+pub struct Detection {
+    pub author: Author,
+    pub signals: Vec<Signal>,
+}
+
+impl Detection {
+    /// Claims of `human` that an agent signal overrules: each is an attempt
+    /// to pick the lenient profile from an agent's run.
+    pub fn overruled_claims(&self) -> Vec<&Signal> {
+        if self.author.kind != AuthorKind::Agent {
+            return Vec::new();
+        }
+        self.signals
+            .iter()
+            .filter(|signal| signal.claim && signal.kind == AuthorKind::Human)
+            .collect()
+    }
+
+    /// The agent signals seen, for messages: the first, and how many more.
+    pub fn agent_evidence(&self) -> String {
+        let agents: Vec<&Signal> = self
+            .signals
+            .iter()
+            .filter(|signal| signal.kind == AuthorKind::Agent)
+            .collect();
+        match agents.as_slice() {
+            [] => "no agent signal".to_owned(),
+            [one] => one.what.clone(),
+            [first, rest @ ..] => {
+                format!("{} (and {} more agent signal(s))", first.what, rest.len())
+            }
+        }
+    }
+}
+
+/// Collects every signal; when any says agent the run is an agent's, and a
+/// claim of `human` cannot change that (the caller refuses it). Otherwise a
+/// claim decides, then the pull request, else the author is unknown.
+pub fn detect(choice: AuthorChoice, agents: &Agents, context: &Context<'_>) -> Detection {
+    let mut signals = Vec::new();
+    let claim = |kind, what: String| Signal {
+        kind,
+        what,
+        claim: true,
+    };
     match choice {
-        AuthorChoice::Agent => return author(AuthorKind::Agent, "--author agent".to_owned()),
-        AuthorChoice::Human => return author(AuthorKind::Human, "--author human".to_owned()),
+        AuthorChoice::Agent => signals.push(claim(AuthorKind::Agent, "--author agent".to_owned())),
+        AuthorChoice::Human => signals.push(claim(AuthorKind::Human, "--author human".to_owned())),
         AuthorChoice::Auto => {}
     }
     let env = |name: &str| (context.env)(name).filter(|value| !value.trim().is_empty());
     if let Some(value) = env("BLASTWALL_AUTHOR") {
         match value.trim().to_ascii_lowercase().as_str() {
-            "agent" => return author(AuthorKind::Agent, "BLASTWALL_AUTHOR=agent".to_owned()),
-            "human" => return author(AuthorKind::Human, "BLASTWALL_AUTHOR=human".to_owned()),
+            "agent" => signals.push(claim(
+                AuthorKind::Agent,
+                "BLASTWALL_AUTHOR=agent".to_owned(),
+            )),
+            "human" => signals.push(claim(
+                AuthorKind::Human,
+                "BLASTWALL_AUTHOR=human".to_owned(),
+            )),
             _ => {}
         }
     }
     for agent in &agents.agent {
-        if let Some(variable) = agent.env.iter().find(|variable| env(variable).is_some()) {
-            return author(
-                AuthorKind::Agent,
-                format!("{variable} is set: {} is running", agent.name),
-            );
+        for variable in agent.env.iter().filter(|variable| env(variable).is_some()) {
+            signals.push(Signal {
+                kind: AuthorKind::Agent,
+                what: format!("{variable} is set: {} is running", agent.name),
+                claim: false,
+            });
         }
     }
     if env("GITHUB_ACTIONS").as_deref() == Some("true")
         && let Some(found) = github_pull_request(agents, context, &env)
     {
-        return found;
+        signals.push(Signal {
+            kind: found.kind,
+            what: found.reason,
+            claim: false,
+        });
     }
-    author(
-        AuthorKind::Unknown,
-        "no agent variable, no pull request author or trailer identifies the author".to_owned(),
-    )
+    let first = |kind: AuthorKind| signals.iter().find(|signal| signal.kind == kind);
+    let author = match (first(AuthorKind::Agent), first(AuthorKind::Human)) {
+        (Some(agent), _) => Author {
+            kind: AuthorKind::Agent,
+            reason: agent.what.clone(),
+        },
+        (None, Some(human)) => Author {
+            kind: AuthorKind::Human,
+            reason: human.what.clone(),
+        },
+        (None, None) => Author {
+            kind: AuthorKind::Unknown,
+            reason: "no agent variable, no pull request author or trailer identifies the author"
+                .to_owned(),
+        },
+    };
+    Detection { author, signals }
 }
 
 fn github_pull_request(
@@ -197,6 +278,15 @@ source = "test"
     }
 
     fn detect_with(vars: &[(&str, &str)], event: Option<&str>, trailers: &str) -> Author {
+        detection_with(AuthorChoice::Auto, vars, event, trailers).author
+    }
+
+    fn detection_with(
+        choice: AuthorChoice,
+        vars: &[(&str, &str)],
+        event: Option<&str>,
+        trailers: &str,
+    ) -> Detection {
         let vars: HashMap<String, String> = vars
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -205,7 +295,7 @@ source = "test"
         let git = |_: &[&str]| Some(trailers.to_owned());
         let read = |_: &str| event.map(str::to_owned);
         detect(
-            AuthorChoice::Auto,
+            choice,
             &agents(),
             &Context {
                 env: &env,
@@ -231,15 +321,28 @@ source = "test"
         let found = detect_with(&[("CLAUDECODE", "1")], None, "");
         assert_eq!(found.kind, AuthorKind::Agent);
         assert!(found.reason.contains("CLAUDECODE"));
-        assert_eq!(
-            detect_with(
-                &[("CLAUDECODE", "1"), ("BLASTWALL_AUTHOR", "human")],
-                None,
-                ""
-            )
-            .kind,
-            AuthorKind::Human
+        // A claim of `human` does not outrank an agent variable.
+        let claimed = detection_with(
+            AuthorChoice::Auto,
+            &[("CLAUDECODE", "1"), ("BLASTWALL_AUTHOR", "human")],
+            None,
+            "",
         );
+        assert_eq!(claimed.author.kind, AuthorKind::Agent);
+        assert_eq!(claimed.overruled_claims()[0].what, "BLASTWALL_AUTHOR=human");
+        let flag = detection_with(AuthorChoice::Human, &[("CODEX_THREAD_ID", "t")], None, "");
+        assert_eq!(
+            flag.author.kind,
+            AuthorKind::Human,
+            "CODEX is not in this test list"
+        );
+        let flag = detection_with(AuthorChoice::Human, &[("CLAUDECODE", "1")], None, "");
+        assert_eq!(flag.author.kind, AuthorKind::Agent);
+        assert_eq!(flag.overruled_claims()[0].what, "--author human");
+        // Without an agent signal, a person's claim decides.
+        let person = detection_with(AuthorChoice::Human, &[], None, "");
+        assert_eq!(person.author.kind, AuthorKind::Human);
+        assert!(person.overruled_claims().is_empty());
         assert_eq!(
             detect_with(&[("CLAUDECODE", "")], None, "").kind,
             AuthorKind::Unknown
@@ -272,5 +375,10 @@ source = "test"
         );
         assert_eq!(human.kind, AuthorKind::Human);
         assert!(human.reason.contains("alice"));
+        // A person's pull request, checked from an agent's shell, is an agent's run.
+        let mut both = github.to_vec();
+        both.push(("CLAUDECODE", "1"));
+        let mixed = detect_with(&both, Some(&event("alice", "User")), "");
+        assert_eq!(mixed.kind, AuthorKind::Agent);
     }
 }

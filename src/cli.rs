@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 pub use crate::author::AuthorChoice;
+pub use crate::profile::FailOn;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -169,11 +170,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "PATH")]
     pub approvals: Vec<PathBuf>,
 
-    /// Exit 3 on this verdict or worse
-    #[arg(long, value_enum, default_value_t = FailOn::Fail)]
-    pub fail_on: FailOn,
+    /// Exit 3 on this verdict or worse [default: the profile's `fail_on`, else fail]
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
 
-    /// Report the verdict but always exit 0 (unless the input is unreadable)
+    /// Report the verdict but always exit 0 (unless the input is unreadable; refused in an agent's run)
     #[arg(long)]
     pub exit_zero: bool,
 
@@ -198,12 +199,6 @@ fn parse_write(text: &str) -> Result<(Format, PathBuf), String> {
     Ok((format, PathBuf::from(path)))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    Warn,
-    Fail,
-}
-
 #[derive(Debug, clap::Args)]
 pub struct GuardArgs {
     #[command(flatten)]
@@ -215,7 +210,7 @@ pub struct GuardArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct McpArgs {
-    /// Profile for every check [default: agent]
+    /// Profile for every check [default: agent]; the caller is an agent, so a laxer profile is refused
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
 }
@@ -224,13 +219,13 @@ pub struct McpArgs {
 pub struct ApproveArgs {
     /// The plan to approve (plan JSON or binary plan)
     pub plan: String,
-    /// Who approves (a name or handle; recorded in the approval)
+    /// Who approves (a name or handle; recorded in the approval) [default: $USER]
     #[arg(long)]
-    pub by: String,
+    pub by: Option<String>,
     /// Why the risk is accepted
     #[arg(long)]
     pub reason: Option<String>,
-    /// Where to write the record [default: .blastwall/approvals/<fingerprint>.json]
+    /// Where to write the record [default: ~/.config/blastwall/approvals/<fingerprint>.json, where an agent's run trusts it]
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     #[arg(long, value_name = "PATH")]

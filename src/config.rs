@@ -27,6 +27,9 @@ pub struct Ignore {
     /// 1-based line of the entry in the config file, for warnings.
     #[serde(skip)]
     pub line: usize,
+    /// The config file it comes from, when several are merged.
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -68,7 +71,160 @@ pub struct ConfigError {
     pub problems: Vec<miette::LabeledSpan>,
 }
 
+/// Where a configuration layer was found, in the order layers apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// `/etc/blastwall/blastwall.toml`.
+    System,
+    /// `$XDG_CONFIG_HOME/blastwall/blastwall.toml`, else `~/.config/blastwall/blastwall.toml`.
+    User,
+    /// `--config PATH`, else `./blastwall.toml`.
+    Project,
+}
+
+/// One configuration file and where it was found.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    pub origin: Origin,
+    pub config: Config,
+}
+
+pub const SYSTEM_DIR: &str = "/etc/blastwall";
+
+/// The user's blastwall directory: `$XDG_CONFIG_HOME/blastwall` (when
+/// absolute), else `$HOME/.config/blastwall`. Whatever the variables say,
+/// a file found there loosens an agent's run only if [`WorkingTree::why_untrusted`]
+/// finds nothing against its place.
+pub fn user_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let set = |name: &str| {
+        env(name)
+            .filter(|value| !value.is_empty())
+            .map(PathBuf::from)
+    };
+    match set("XDG_CONFIG_HOME").filter(|dir| dir.is_absolute()) {
+        Some(dir) => Some(dir.join("blastwall")),
+        None => set("HOME")
+            .filter(|home| home.is_absolute())
+            .map(|home| home.join(".config").join("blastwall")),
+    }
+}
+
+/// The system's and the user's configuration (when present), then
+/// `--config PATH` or `./blastwall.toml`: the layers, in the order they apply.
+pub fn layers(explicit: Option<&Path>) -> Result<Vec<Layer>, ConfigError> {
+    let env = |name: &str| std::env::var(name).ok();
+    let mut found = Vec::new();
+    let system = Path::new(SYSTEM_DIR).join(FILE_NAME);
+    if system.is_file() {
+        found.push(Layer {
+            origin: Origin::System,
+            config: Config::read(&system)?,
+        });
+    }
+    if let Some(user) = user_dir(&env).map(|dir| dir.join(FILE_NAME))
+        && user.is_file()
+    {
+        found.push(Layer {
+            origin: Origin::User,
+            config: Config::read(&user)?,
+        });
+    }
+    let project = Config::discover(explicit)?;
+    if project.path.is_some() {
+        found.push(Layer {
+            origin: Origin::Project,
+            config: project,
+        });
+    }
+    Ok(found)
+}
+
+/// The places an agent working here can write: the git repository holding
+/// the working directory and each one holding a plan (or, outside git,
+/// those directories themselves), and the temporary directories.
+#[derive(Debug, Clone, Default)]
+pub struct WorkingTree {
+    pub roots: Vec<PathBuf>,
+}
+
+/// Directories any local process may write, whatever `TMPDIR` says.
+const TEMPORARY: &[&str] = &[
+    "/tmp",
+    "/var/tmp",
+    "/dev/shm",
+    "/private/tmp",
+    "/private/var/tmp",
+];
+
+impl WorkingTree {
+    /// Around the working directory and the plans named on the command line.
+    pub fn around(cwd: &Path, plans: &[&Path]) -> Self {
+        let mut roots = Vec::new();
+        let dirs = std::iter::once(cwd.to_path_buf()).chain(plans.iter().map(|plan| {
+            let plan = cwd.join(plan);
+            if plan.is_dir() {
+                plan
+            } else {
+                plan.parent()
+                    .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf)
+            }
+        }));
+        for dir in dirs {
+            let Ok(dir) = std::fs::canonicalize(&dir) else {
+                continue;
+            };
+            let root = dir
+                .ancestors()
+                .find(|ancestor| ancestor.join(".git").exists())
+                .map_or_else(|| dir.clone(), Path::to_path_buf);
+            if !roots.contains(&root) {
+                roots.push(root);
+            }
+        }
+        Self { roots }
+    }
+
+    /// Why a file at `path` may have been written by an agent working here
+    /// (so it may tighten the gate of an agent's run, never loosen it), or
+    /// `None` when it lies outside the working tree and the temporary
+    /// directories and only its owner may write it.
+    pub fn why_untrusted(&self, path: &Path) -> Option<String> {
+        let Ok(canonical) = std::fs::canonicalize(path) else {
+            return Some(format!("{} cannot be resolved", path.display()));
+        };
+        if let Some(root) = self.roots.iter().find(|root| canonical.starts_with(root)) {
+            return Some(format!("it is inside the working tree {}", root.display()));
+        }
+        let temporary = TEMPORARY
+            .iter()
+            .map(PathBuf::from)
+            .chain(std::fs::canonicalize(std::env::temp_dir()));
+        for dir in temporary {
+            if canonical.starts_with(&dir) {
+                return Some(format!(
+                    "it is in the temporary directory {}, which any process may write",
+                    dir.display()
+                ));
+            }
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if let Ok(metadata) = std::fs::metadata(&canonical)
+                && metadata.permissions().mode() & 0o022 != 0
+            {
+                return Some("other users may write it (group or world writable)".to_owned());
+            }
+        }
+        None
+    }
+}
+
 impl Config {
+    fn read(path: &Path) -> Result<Config, ConfigError> {
+        Config::discover(Some(path))
+    }
+
     /// `--config PATH`, else `blastwall.toml` in the working directory, else defaults.
     pub fn discover(explicit: Option<&Path>) -> Result<Config, ConfigError> {
         let path = match explicit {
@@ -279,6 +435,49 @@ trusted = [".blastwall/approvals"]
         assert_eq!(error.problems.len(), 4, "{:#?}", error.problems);
         assert_eq!(spans[0], "profil");
         assert!(spans[1].contains("account"), "{spans:?}");
+    }
+
+    #[test]
+    fn the_working_tree_is_the_repository_and_temporary_directories_are_untrusted() {
+        let outside = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).unwrap();
+        let repo = outside.path().join("repo");
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        std::fs::create_dir_all(repo.join("infra")).unwrap();
+        std::fs::write(repo.join("blastwall.toml"), "").unwrap();
+        std::fs::write(outside.path().join("user.toml"), "").unwrap();
+        let tree = WorkingTree::around(&repo.join("infra"), &[]);
+        assert_eq!(tree.roots, vec![std::fs::canonicalize(&repo).unwrap()]);
+        let inside = tree.why_untrusted(&repo.join("blastwall.toml")).unwrap();
+        assert!(inside.contains("inside the working tree"), "{inside}");
+        assert_eq!(tree.why_untrusted(&outside.path().join("user.toml")), None);
+        let temporary = tempfile::NamedTempFile::new_in("/tmp").unwrap();
+        assert!(
+            tree.why_untrusted(temporary.path())
+                .unwrap()
+                .contains("temporary directory")
+        );
+        // A plan elsewhere adds its own repository (or directory).
+        let tree = WorkingTree::around(&repo, &[&outside.path().join("user.toml")]);
+        assert!(
+            tree.why_untrusted(&outside.path().join("user.toml"))
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn the_user_directory_follows_xdg_then_home() {
+        let env = |name: &str| match name {
+            "XDG_CONFIG_HOME" => Some("/x".to_owned()),
+            "HOME" => Some("/home/a".to_owned()),
+            _ => None,
+        };
+        assert_eq!(user_dir(&env), Some(PathBuf::from("/x/blastwall")));
+        let env = |name: &str| (name == "HOME").then(|| "/home/a".to_owned());
+        assert_eq!(
+            user_dir(&env),
+            Some(PathBuf::from("/home/a/.config/blastwall"))
+        );
+        assert_eq!(user_dir(&|_| None), None);
     }
 
     #[test]

@@ -230,6 +230,35 @@ pub enum RunError {
     )]
     AgentApproval { reason: String },
 
+    #[error("{message}")]
+    #[diagnostic(
+        code(blastwall::refused),
+        help(
+            "then `blastwall guard -- terraform apply PLAN` (or `blastwall check PLAN`) honours the approval; docs/security.md says what an agent's run may and may not change"
+        )
+    )]
+    Refused { message: String },
+
+    #[error(
+        "`blastwall approve` needs a person at an interactive terminal, and {missing} is not a terminal"
+    )]
+    #[diagnostic(
+        code(blastwall::approve::terminal),
+        help(
+            "agents run commands without a terminal; a person runs `blastwall approve PLAN` in their own terminal and types the first 8 characters of the plan's fingerprint"
+        )
+    )]
+    ApproveNeedsTerminal { missing: String },
+
+    #[error("nothing approved: `{typed}` is not the start of the plan's fingerprint")]
+    #[diagnostic(
+        code(blastwall::approve::not_confirmed),
+        help(
+            "run `blastwall approve PLAN` again and type the first 8 characters shown after `fingerprint blake3:`"
+        )
+    )]
+    ApproveNotConfirmed { typed: String },
+
     #[error("`blastwall approve` takes exactly one plan, and the input holds {count}")]
     #[diagnostic(code(blastwall::usage), help("approve each plan file on its own"))]
     ApproveOnePlan { count: usize },
@@ -287,6 +316,10 @@ impl RunError {
             Self::NoInput
             | Self::UnknownRule { .. }
             | Self::UnknownProfile { .. }
+            | Self::Refused { .. }
+            | Self::AgentApproval { .. }
+            | Self::ApproveNeedsTerminal { .. }
+            | Self::ApproveNotConfirmed { .. }
             | Self::ApproveOnePlan { .. }
             | Self::Guard(_) => crate::exit::Exit::Usage,
             _ => crate::exit::Exit::NoVerdict,

@@ -192,64 +192,10 @@ fn append_step_summary(
         })
 }
 
-/// `blastwall approve`: checks the plan and records its findings as accepted,
-/// bound to its fingerprint. An agent cannot approve its own plan.
+/// `blastwall approve`: a person, at a terminal, accepts one exact plan
+/// (see `approval::approve`). An agent cannot approve its own plan.
 fn approve(args: &cli::ApproveArgs) -> Result<Exit, RunError> {
-    let author = settings::detect_author(author::AuthorChoice::Auto)?;
-    if author.kind == report::AuthorKind::Agent {
-        audit::record_refused_approval(&author);
-        return Err(RunError::AgentApproval {
-            reason: author.reason,
-        });
-    }
-    let mut options = CheckOptions::builtin()?;
-    options.terraform_bin = args.terraform_bin.clone();
-    // The rules `check` and `guard` use here, so the approval accepts the
-    // findings they will find (more rules only means more to accept).
-    options.rules = load_rules(&[])?;
-    let report = check(&[Source::from_arg(&args.plan)], &options)?;
-    if report.plans.len() != 1 {
-        return Err(RunError::ApproveOnePlan {
-            count: report.plans.len(),
-        });
-    }
-    let record = approval::Approval::of(&report.plans[0], &args.by, args.reason.as_deref());
-    let out = args.out.clone().unwrap_or_else(|| {
-        // `blake3:<hex>`: the file name keeps the start of the hex digest.
-        let digest = record
-            .fingerprint
-            .split_once(':')
-            .map_or(record.fingerprint.as_str(), |(_, hex)| hex);
-        let short = digest.chars().take(16).collect::<String>();
-        std::path::PathBuf::from(format!(".blastwall/approvals/{short}.json"))
-    });
-    if let Some(dir) = out.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| RunError::WriteFile {
-            path: out.clone(),
-            source,
-        })?;
-    }
-    let text = serde_json::to_string_pretty(&record)
-        .map_err(std::io::Error::from)
-        .map_err(RunError::Output)?;
-    std::fs::write(&out, text + "\n").map_err(|source| RunError::WriteFile {
-        path: out.clone(),
-        source,
-    })?;
-    // An approval nobody can trace is not given.
-    if let Err(error) = audit::record_approval(&report, &options, &author, &record, &out) {
-        let _ = std::fs::remove_file(&out);
-        return Err(error.into());
-    }
-    println!(
-        "approved {} finding(s) of {} (fingerprint {}) by {}; written to {}",
-        record.accepts.len(),
-        escape::for_terminal(&record.plan),
-        record.fingerprint,
-        escape::for_terminal(&record.by),
-        out.display()
-    );
-    Ok(Exit::Pass)
+    approval::approve(args)
 }
 
 /// The rule set `check` would use here, so `rules` and `explain` list what applies.
@@ -385,6 +331,7 @@ pub fn check(sources: &[Source], options: &CheckOptions) -> Result<Report, RunEr
     decision
         .notes
         .extend(options.approval_problems.iter().cloned());
+    decision.notes.extend(options.notes.iter().cloned());
     Ok(Report::new(plans, decision, warnings, skipped, options))
 }
 

@@ -369,6 +369,16 @@ fn apply_approvals(
     let mut covered = Vec::new();
     for loaded in policy.approvals {
         let name = loaded.path.display();
+        if policy.trusted_approvals_only
+            && let Some(why) = &loaded.distrusted
+        {
+            decision.notes.push(format!(
+                "approval {name} by {} was not applied: the {} profile honours only approvals a person made where an agent cannot write, and {why}; a person approves with `blastwall approve PLAN` at a terminal",
+                escape::for_terminal(&loaded.approval.by),
+                policy.profile.name
+            ));
+            continue;
+        }
         if policy.trusted_approvals_only && !loaded.trusted {
             decision.notes.push(format!(
                 "approval {name} by {} was not applied: the {} profile honours only approvals from paths blastwall.toml trusts ([approvals] trusted), never from a flag",
@@ -417,7 +427,14 @@ fn apply_approvals(
 
 fn apply_ignores(plans: &[PlanAnalysis], policy: &Policy<'_>, decision: &mut Decision) {
     for ignore in policy.ignores {
-        let place = format!("{}:{}", policy.config_label, ignore.line);
+        let place = format!(
+            "{}:{}",
+            ignore.file.as_ref().map_or_else(
+                || policy.config_label.to_owned(),
+                |file| file.display().to_string()
+            ),
+            ignore.line
+        );
         if let Some(expiry) = ignore.expires.as_deref().and_then(parse_date)
             && expiry < policy.today
         {

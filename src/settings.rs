@@ -1,11 +1,11 @@
 //! CLI ⊕ config ⊕ profile: every default of a check is decided here.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::approval;
-use crate::author::{self, Agents, AuthorChoice};
+use crate::author::{self, Agents, AuthorChoice, Detection, Signal};
 use crate::cli::{CheckArgs, FailOn};
-use crate::config::Config;
+use crate::config::{Config, Layer, WorkingTree};
 use crate::error::RunError;
 use crate::policy::Gate;
 use crate::profile::{self, Profile, Thresholds};
@@ -29,6 +29,9 @@ pub struct CheckOptions {
     pub approval_problems: Vec<String>,
     pub gate: Gate,
     pub today: (u32, u32, u32),
+    /// What this run refused to apply (loosening from a configuration an
+    /// agent could have written, untrusted approvals): said in the report.
+    pub notes: Vec<String>,
 }
 
 impl CheckOptions {
@@ -41,7 +44,7 @@ impl CheckOptions {
             reason: "not detected".to_owned(),
         };
         let (profile, profile_reason) =
-            choose_profile(None, &author, &Config::default(), &profiles)?;
+            choose_profile(None, &author, None, &Config::default(), &profiles)?;
         Ok(Self {
             terraform_bin: None,
             rules: RuleSet::builtin()?,
@@ -54,53 +57,447 @@ impl CheckOptions {
             approval_problems: Vec::new(),
             gate: Gate::default(),
             today: crate::policy::today(),
+            notes: Vec::new(),
         })
     }
 
     /// Uses `profile` whoever the author is.
     pub fn with_profile(mut self, name: &str) -> Result<Self, RunError> {
         let profiles = all_profiles(&self.config)?;
-        let (profile, reason) = choose_profile(Some(name), &self.author, &self.config, &profiles)?;
+        let (profile, reason) =
+            choose_profile(Some(name), &self.author, None, &self.config, &profiles)?;
         self.profile = profile;
         self.profile_reason = reason;
         Ok(self)
     }
 
     pub fn from_args(args: &CheckArgs) -> Result<Self, RunError> {
-        let config = Config::discover(args.config.as_deref()).map_err(Box::new)?;
-        let rules = rule_set(&config, &args.rules)?;
-        let author = detect_author(args.author)?;
-        let profiles = all_profiles(&config)?;
-        let (profile, profile_reason) =
-            choose_profile(args.profile.as_deref(), &author, &config, &profiles)?;
-        let trusted: Vec<PathBuf> = config
-            .approvals
-            .trusted
+        let detection = detect_author(args.author)?;
+        let plans: Vec<&Path> = args
+            .paths
             .iter()
-            .map(|path| config.resolve(path))
+            .filter(|path| *path != "-")
+            .map(Path::new)
             .collect();
-        let (mut approvals, mut approval_problems) = approval::load(&trusted, true);
-        let (from_flag, flag_problems) = approval::load(&args.approvals, false);
-        approvals.extend(from_flag);
+        Self::resolve(Request {
+            detection,
+            config: args.config.as_deref(),
+            plans,
+            profile: args.profile.as_deref(),
+            fail_on: args.fail_on,
+            exit_zero: args.exit_zero,
+            approvals: &args.approvals,
+            rules: &args.rules,
+            terraform_bin: args.terraform_bin.clone(),
+        })
+    }
+
+    /// The options of the MCP server: always an agent's run; `profile` is
+    /// the one the server was started with or the caller asked for, refused
+    /// when laxer than the agent profile.
+    pub fn for_agent_tool(profile: Option<&str>, reason: &str) -> Result<Self, RunError> {
+        Self::resolve(Request {
+            detection: Detection {
+                author: Author {
+                    kind: AuthorKind::Agent,
+                    reason: reason.to_owned(),
+                },
+                signals: vec![Signal {
+                    kind: AuthorKind::Agent,
+                    what: reason.to_owned(),
+                    claim: false,
+                }],
+            },
+            config: None,
+            plans: Vec::new(),
+            profile,
+            fail_on: None,
+            exit_zero: false,
+            approvals: &[],
+            rules: &[],
+            terraform_bin: None,
+        })
+    }
+
+    fn resolve(request: Request<'_>) -> Result<Self, RunError> {
+        let Request {
+            detection,
+            config,
+            plans,
+            profile,
+            fail_on,
+            exit_zero,
+            approvals,
+            rules,
+            terraform_bin,
+        } = request;
+        let author = detection.author.clone();
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let tree = WorkingTree::around(&cwd, &plans);
+        let layers = crate::config::layers(config).map_err(Box::new)?;
+        // Every layer's rule directories first: rules only add findings.
+        let with_rules = Config {
+            rules: layers
+                .iter()
+                .flat_map(|layer| {
+                    layer
+                        .config
+                        .rules
+                        .iter()
+                        .map(|dir| layer.config.resolve(dir))
+                })
+                .collect(),
+            ..Config::default()
+        };
+        let rules = rule_set(&with_rules, rules)?;
+        let builtin = profile::builtin()?;
+        let whose = match author.kind {
+            AuthorKind::Agent => Some(format!("an agent's run ({})", detection.agent_evidence())),
+            AuthorKind::Unknown => {
+                Some("a run whose author is unknown (possibly an agent)".to_owned())
+            }
+            AuthorKind::Human => None,
+        };
+        let mut merged = merge(&layers, &tree, whose.as_deref(), &builtin, &rules);
+        let mut config = std::mem::take(&mut merged.config);
+        config.rules = with_rules.rules;
+        let mut notes = std::mem::take(&mut merged.notes);
+        let profiles = all_profiles(&config)?;
+        let floor = profiles
+            .get("agent")
+            .cloned()
+            .map(|mut agent| {
+                if let Some(overrides) = config.profiles.get("agent") {
+                    agent.thresholds = agent.thresholds.merged_with(overrides);
+                }
+                agent
+            })
+            .ok_or_else(|| RunError::UnknownProfile {
+                name: "agent".to_owned(),
+                known: profiles.keys().cloned().collect::<Vec<_>>().join(", "),
+            })?;
+
+        let mut refused = Vec::new();
+        for claim in detection.overruled_claims() {
+            refused.push(format!(
+                "an agent cannot choose the human profile ({})",
+                claim.what
+            ));
+        }
+        let (mut chosen, mut profile_reason) =
+            choose_profile(profile, &author, merged.pick.as_ref(), &config, &profiles)?;
+        let agent_run = author.kind == AuthorKind::Agent;
+        let laxer = chosen.thresholds.laxer_than(&floor.thresholds);
+        if agent_run && profile.is_some() && !laxer.is_empty() {
+            refused.push(format!(
+                "an agent cannot choose a laxer profile (--profile {}: {})",
+                crate::escape::for_terminal(&chosen.name),
+                laxer.join(", ")
+            ));
+        }
+        // Every profile keeps the agent floor in an agent's run; in an
+        // unknown author's run, so does a profile an agent could have
+        // defined or picked (from a configuration inside the working tree).
+        let untrusted_choice = merged.untrusted_profiles.contains(&chosen.name)
+            || (profile.is_none() && merged.pick.as_ref().is_some_and(|pick| !pick.trusted));
+        let floored = agent_run || (author.kind == AuthorKind::Unknown && untrusted_choice);
+        if floored && chosen.name != "agent" {
+            if !laxer.is_empty() {
+                profile_reason.push_str(&format!(
+                    "; the agent profile's thresholds apply as a floor ({} laxer)",
+                    laxer.len()
+                ));
+            }
+            chosen = chosen.floored(&floor);
+        }
+        let profile_fail_on = chosen.thresholds.fail_on.unwrap_or(FailOn::Fail);
+        if agent_run && let Some(asked) = fail_on.filter(|asked| *asked > profile_fail_on) {
+            refused.push(format!(
+                "an agent cannot relax the exit code (--fail-on {}: the {} profile fails on {})",
+                asked.label(),
+                chosen.name,
+                profile_fail_on.label()
+            ));
+        }
+        if agent_run && exit_zero {
+            refused.push("an agent cannot turn the gate off (--exit-zero)".to_owned());
+        }
+        if !refused.is_empty() {
+            let plan = if plans.is_empty() {
+                "PLAN".to_owned()
+            } else {
+                plans
+                    .iter()
+                    .map(|plan| {
+                        crate::escape::for_terminal(&plan.display().to_string()).into_owned()
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            return Err(RunError::Refused {
+                message: format!(
+                    "refused in an agent's run ({}): {}; a person approves this plan with `blastwall approve {plan}` at a terminal",
+                    detection.agent_evidence(),
+                    refused.join("; ")
+                ),
+            });
+        }
+
+        // Approvals: the user's own approvals directory (where `approve`
+        // writes), the trusted paths of the configuration, and the flag's.
+        let mut trusted_paths: Vec<PathBuf> = std::mem::take(&mut merged.trusted_approvals);
+        if let Some(dir) = approval::user_approvals_dir()
+            && dir.is_dir()
+            && !trusted_paths.contains(&dir)
+        {
+            trusted_paths.push(dir);
+        }
+        let (mut approvals_loaded, mut approval_problems) = approval::load(&trusted_paths, true);
+        if whose.is_some() {
+            for loaded in &mut approvals_loaded {
+                loaded.distrusted = tree.why_untrusted(&loaded.path);
+            }
+        }
+        let (from_flag, flag_problems) = approval::load(approvals, false);
+        approvals_loaded.extend(from_flag);
         approval_problems.extend(flag_problems);
+        notes.extend(merged.pick_notes(&chosen, agent_run));
         let targets = config.targets.clone();
         Ok(Self {
-            terraform_bin: args.terraform_bin.clone(),
+            terraform_bin,
             rules,
             targets,
             author,
-            profile,
+            profile: chosen,
             profile_reason,
             config,
-            approvals,
+            approvals: approvals_loaded,
             approval_problems,
             gate: Gate {
-                fail_on_warn: args.fail_on == FailOn::Warn,
-                exit_zero: args.exit_zero,
+                fail_on_warn: fail_on.unwrap_or(profile_fail_on) == FailOn::Warn,
+                exit_zero,
             },
             today: crate::policy::today(),
+            notes,
         })
     }
+}
+
+/// What `check`, `guard` and the MCP server ask for.
+struct Request<'a> {
+    detection: Detection,
+    config: Option<&'a Path>,
+    plans: Vec<&'a Path>,
+    profile: Option<&'a str>,
+    fail_on: Option<FailOn>,
+    exit_zero: bool,
+    approvals: &'a [PathBuf],
+    rules: &'a [PathBuf],
+    terraform_bin: Option<PathBuf>,
+}
+
+/// The `profile = NAME` a configuration picks for unknown authors.
+#[derive(Debug, Clone)]
+struct Pick {
+    name: String,
+    file: String,
+    /// From a place an agent cannot write.
+    trusted: bool,
+}
+
+/// The configuration layers merged: what applies, and what was refused.
+#[derive(Debug, Default)]
+struct Merged {
+    config: Config,
+    pick: Option<Pick>,
+    trusted_approvals: Vec<PathBuf>,
+    /// Profiles first defined by a configuration an agent could have written.
+    untrusted_profiles: std::collections::BTreeSet<String>,
+    notes: Vec<String>,
+    whose: Option<String>,
+}
+
+impl Merged {
+    /// A note when a configuration inside the working tree picked a
+    /// profile that this run did not use as it stands.
+    fn pick_notes(&self, chosen: &Profile, agent_run: bool) -> Vec<String> {
+        match (&self.pick, &self.whose) {
+            (Some(pick), Some(whose))
+                if !pick.trusted && (agent_run || pick.name != chosen.name) =>
+            {
+                vec![format!(
+                    "refused: {}: profile = \"{}\" was not applied: a configuration inside the working tree cannot pick the profile of {whose}",
+                    pick.file,
+                    crate::escape::for_terminal(&pick.name)
+                )]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Merges the layers in order. In a run that is not a person's (`whose`
+/// names it), a layer an agent could have written (inside the working
+/// tree, in a temporary directory…) may only tighten the gate: each
+/// setting that would loosen it is left out and named in a note.
+fn merge(
+    layers: &[Layer],
+    tree: &WorkingTree,
+    whose: Option<&str>,
+    builtin: &std::collections::BTreeMap<String, Profile>,
+    rules: &RuleSet,
+) -> Merged {
+    let mut merged = Merged {
+        whose: whose.map(str::to_owned),
+        ..Merged::default()
+    };
+    for layer in layers {
+        let config = &layer.config;
+        let file = config
+            .path
+            .as_ref()
+            .map_or_else(String::new, |path| path.display().to_string());
+        let why = whose.and_then(|_| {
+            config
+                .path
+                .as_ref()
+                .and_then(|path| tree.why_untrusted(path))
+        });
+        let mut refused: Vec<String> = Vec::new();
+        let into = &mut merged.config;
+
+        // Thresholds of each profile.
+        for (name, overrides) in &config.profiles {
+            let known = builtin.contains_key(name) || into.profiles.contains_key(name);
+            let current = builtin
+                .get(name)
+                .map(|profile| profile.thresholds.clone())
+                .unwrap_or_default()
+                .merged_with(into.profiles.get(name).unwrap_or(&Thresholds::default()));
+            let kept = if why.is_some() && known {
+                let (kept, loosened) = current.tightening(overrides);
+                refused.extend(
+                    loosened
+                        .into_iter()
+                        .map(|item| format!("[profiles.{name}] {item}")),
+                );
+                kept
+            } else {
+                if why.is_some() {
+                    merged.untrusted_profiles.insert(name.clone());
+                }
+                overrides.clone()
+            };
+            let entry = into.profiles.entry(name.clone()).or_default();
+            *entry = entry.merged_with(&kept);
+        }
+
+        // Per-rule severities: from an untrusted place, only raised.
+        for (rule, level) in &config.severity {
+            if why.is_some() {
+                let current = into
+                    .severity
+                    .get(rule)
+                    .copied()
+                    .map(profile::rank)
+                    .unwrap_or_else(|| {
+                        let default = rules.get(rule).map(|rule| rule.severity);
+                        let agent = builtin
+                            .get("agent")
+                            .and_then(|agent| agent.rules.get(rule))
+                            .copied()
+                            .and_then(profile::rank);
+                        default.max(agent)
+                    });
+                if profile::rank(*level) < current {
+                    refused.push(format!(
+                        "[severity] {rule} = \"{}\" (the rule is {})",
+                        level.label(),
+                        current.map_or("off", |severity| severity.label())
+                    ));
+                    continue;
+                }
+            }
+            into.severity.insert(rule.clone(), *level);
+        }
+
+        // Ignores and trusted approvals only ever loosen.
+        for ignore in &config.ignores {
+            if why.is_some() {
+                refused.push(format!(
+                    "[[ignore]] at line {} ({} on {})",
+                    ignore.line,
+                    crate::escape::for_terminal(&ignore.rule),
+                    crate::escape::for_terminal(&ignore.address)
+                ));
+            } else {
+                let mut ignore = ignore.clone();
+                ignore.file = config.path.clone();
+                into.ignores.push(ignore);
+            }
+        }
+        for path in &config.approvals.trusted {
+            if why.is_some() {
+                refused.push(format!(
+                    "[approvals] trusted = {}",
+                    crate::escape::for_terminal(&path.display().to_string())
+                ));
+            } else {
+                merged.trusted_approvals.push(config.resolve(path));
+            }
+        }
+
+        // Allow-lists: set where there were none, or narrowed.
+        let targets = &config.targets;
+        let lists = [
+            ("accounts", &targets.accounts, &mut into.targets.accounts),
+            ("regions", &targets.regions, &mut into.targets.regions),
+            ("projects", &targets.projects, &mut into.targets.projects),
+            (
+                "subscriptions",
+                &targets.subscriptions,
+                &mut into.targets.subscriptions,
+            ),
+        ];
+        for (key, new, current) in lists {
+            if new.is_empty() {
+                continue;
+            }
+            let narrows = current.is_empty() || new.iter().all(|item| current.contains(item));
+            if why.is_some() && !narrows {
+                refused.push(format!("[targets] {key} widens the allow-list"));
+            } else {
+                current.clone_from(new);
+            }
+        }
+
+        if let Some(name) = &config.profile {
+            merged.pick = Some(Pick {
+                name: name.clone(),
+                file: file.clone(),
+                trusted: why.is_none(),
+            });
+        }
+        merged.config.path = config.path.clone();
+        if let (Some(why), Some(whose)) = (&why, whose)
+            && !refused.is_empty()
+        {
+            merged.notes.push(format!(
+                "refused: {file} would loosen the gate, and {why}, where an agent can write; not applied to {whose}: {}; loosening comes only from {} or {}",
+                refused.join("; "),
+                user_config_hint(),
+                Path::new(crate::config::SYSTEM_DIR).join(crate::config::FILE_NAME).display()
+            ));
+        }
+    }
+    merged
+}
+
+fn user_config_hint() -> String {
+    crate::config::user_dir(&|name| std::env::var(name).ok()).map_or_else(
+        || "~/.config/blastwall/blastwall.toml".to_owned(),
+        |dir| dir.join(crate::config::FILE_NAME).display().to_string(),
+    )
 }
 
 /// Built-in rules, the config's rule directories, then `extra`: the rule
@@ -126,7 +523,7 @@ pub fn rule_set(config: &Config, extra: &[PathBuf]) -> Result<RuleSet, RunError>
 
 /// Who wrote the plan, from this process's environment, git and the GitHub
 /// event payload.
-pub fn detect_author(choice: AuthorChoice) -> Result<Author, RunError> {
+pub fn detect_author(choice: AuthorChoice) -> Result<Detection, RunError> {
     let agents = Agents::builtin()?;
     let env = |name: &str| std::env::var(name).ok();
     let git = |args: &[&str]| {
@@ -171,6 +568,7 @@ fn all_profiles(config: &Config) -> Result<std::collections::BTreeMap<String, Pr
 fn choose_profile(
     explicit: Option<&str>,
     author: &Author,
+    pick: Option<&Pick>,
     config: &Config,
     profiles: &std::collections::BTreeMap<String, Profile>,
 ) -> Result<(Profile, String), RunError> {
@@ -184,12 +582,12 @@ fn choose_profile(
             "human".to_owned(),
             format!("author is a person: {}", author.reason),
         ),
-        (None, AuthorKind::Unknown) => match &config.profile {
-            Some(name) => (
-                name.clone(),
+        (None, AuthorKind::Unknown) => match pick {
+            Some(pick) => (
+                pick.name.clone(),
                 format!(
-                    "author unknown ({}); blastwall.toml sets profile = \"{name}\"",
-                    author.reason
+                    "author unknown ({}); blastwall.toml sets profile = \"{}\"",
+                    author.reason, pick.name
                 ),
             ),
             None => (

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::command::{Analysis, Run, Step, Tool};
 use super::config::HookConfig;
 use super::protocol::Verdict;
-use crate::cli::{CheckArgs, ColorChoice, FailOn};
+use crate::cli::{CheckArgs, ColorChoice};
 use crate::exit::Exit;
 use crate::input::Source;
 
@@ -275,7 +275,7 @@ fn check(
         profile: None,
         config: config.is_file().then_some(config),
         approvals: Vec::new(),
-        fail_on: FailOn::Fail,
+        fail_on: None,
         exit_zero: false,
         write: Vec::new(),
         max_length: 65_536,

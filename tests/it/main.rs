@@ -8,6 +8,7 @@ mod graph;
 mod guard;
 mod hooks;
 mod input;
+mod integrity;
 mod markdown;
 mod mcp;
 mod policy;

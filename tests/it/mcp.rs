@@ -53,7 +53,14 @@ fn a_real_mcp_client_lists_the_tools_and_checks_a_plan() {
     assert_eq!(seen["verdict"], "fail");
     assert_eq!(seen["inline_verdict"], "fail");
     assert_eq!(seen["profile"], "agent");
-    assert_eq!(seen["human_profile"], "human");
+    // The caller is an agent: the human profile is refused (issue 12).
+    assert_eq!(seen["human_refused"], true);
+    assert!(
+        seen["human_text"]
+            .as_str()
+            .unwrap()
+            .contains("an agent cannot choose a laxer profile")
+    );
     assert!(
         seen["verdict_text"]
             .as_str()

@@ -48,15 +48,32 @@ fn auto_detection_picks_the_profile_and_says_why() {
         "{text}"
     );
 
+    // A claim decides when no agent signal is present…
     let explicit = blastwall()
         .args(["check", NO_CHANGES])
-        .env("CLAUDECODE", "1")
         .env("BLASTWALL_AUTHOR", "human")
         .output()
         .unwrap();
     assert!(
         String::from_utf8_lossy(&explicit.stdout)
             .contains("profile: human (author is a person: BLASTWALL_AUTHOR=human)")
+    );
+    // …and is refused in an agent's run (issue 12).
+    let overruled = blastwall()
+        .args(["check", NO_CHANGES])
+        .env("CLAUDECODE", "1")
+        .env("BLASTWALL_AUTHOR", "human")
+        .output()
+        .unwrap();
+    assert_eq!(
+        overruled.status.code(),
+        Some(2),
+        "{}",
+        transcript(&overruled)
+    );
+    assert!(
+        flat(&overruled.stderr)
+            .contains("an agent cannot choose the human profile (BLASTWALL_AUTHOR=human)")
     );
 }
 
@@ -185,24 +202,35 @@ expires = "2020-01-01"
     );
 }
 
+/// The record `blastwall approve` writes for DB_DELETED (approve itself
+/// needs a terminal: tests/it/integrity.rs drives it through one).
+fn approval_of_db_deleted(dir: &std::path::Path) -> std::path::PathBuf {
+    let json = blastwall()
+        .args(["check", DB_DELETED, "--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let path = dir.join("approval.json");
+    std::fs::write(
+        &path,
+        serde_json::json!({
+            "approval_version": 1,
+            "fingerprint": report["plans"][0]["fingerprint"],
+            "plan": DB_DELETED,
+            "by": "alice",
+            "reason": "retiring orders",
+            "accepts": [{"rule": "data-loss", "address": "aws_db_instance.orders"}],
+        })
+        .to_string(),
+    )
+    .unwrap();
+    path
+}
+
 #[test]
 fn approvals_cover_exactly_one_plan_and_never_from_an_agent_flag() {
     let dir = tempfile::tempdir().unwrap();
-    let approval = dir.path().join("approval.json");
-    let approve = blastwall()
-        .args([
-            "approve",
-            DB_DELETED,
-            "--by",
-            "alice",
-            "--reason",
-            "retiring orders",
-            "--out",
-        ])
-        .arg(&approval)
-        .output()
-        .unwrap();
-    assert_eq!(approve.status.code(), Some(0), "{}", transcript(&approve));
+    let approval = approval_of_db_deleted(dir.path());
 
     // A person's run honours the approval given on the command line.
     let human = blastwall()
@@ -239,7 +267,8 @@ fn approvals_cover_exactly_one_plan_and_never_from_an_agent_flag() {
         flat(&agent.stdout).contains("honours only approvals from paths blastwall.toml trusts")
     );
 
-    // …but honours them from a path the config trusts.
+    // …and from a path a configuration in a temporary directory trusts
+    // (an agent could have written both; issue 12)…
     let config = dir.path().join("blastwall.toml");
     std::fs::write(
         &config,
@@ -249,9 +278,41 @@ fn approvals_cover_exactly_one_plan_and_never_from_an_agent_flag() {
         ),
     )
     .unwrap();
-    let trusted = blastwall()
+    let untrusted = blastwall()
         .args(["check", DB_DELETED, "--author", "agent", "--config"])
         .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(
+        untrusted.status.code(),
+        Some(3),
+        "{}",
+        transcript(&untrusted)
+    );
+    assert!(flat(&untrusted.stdout).contains("in the temporary directory"));
+
+    // …but honours them from a path the user's configuration trusts,
+    // outside the working tree.
+    let user = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    std::fs::create_dir_all(user.path().join("blastwall")).unwrap();
+    let kept = approval_of_db_deleted(user.path());
+    std::fs::write(
+        user.path().join("blastwall/blastwall.toml"),
+        format!(
+            "[approvals]\ntrusted = [{:?}]\n",
+            kept.display().to_string()
+        ),
+    )
+    .unwrap();
+    std::fs::copy(
+        crate::common::root().join(DB_DELETED),
+        dir.path().join("plan.json"),
+    )
+    .unwrap();
+    let trusted = blastwall()
+        .current_dir(dir.path())
+        .env("XDG_CONFIG_HOME", user.path())
+        .args(["check", "plan.json", "--author", "agent"])
         .output()
         .unwrap();
     assert_eq!(trusted.status.code(), Some(0), "{}", transcript(&trusted));
@@ -262,7 +323,7 @@ fn approvals_cover_exactly_one_plan_and_never_from_an_agent_flag() {
         .env("CLAUDECODE", "1")
         .output()
         .unwrap();
-    assert_eq!(by_agent.status.code(), Some(1));
+    assert_eq!(by_agent.status.code(), Some(2));
     assert!(flat(&by_agent.stderr).contains("an AI agent cannot approve a plan"));
 }
 
@@ -321,31 +382,19 @@ fn a_profile_defined_in_the_config_can_be_chosen() {
 }
 
 #[test]
-fn approve_writes_under_blastwall_approvals_by_default() {
+fn approve_without_a_terminal_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let plan = crate::common::root().join(DB_DELETED);
     let output = blastwall()
         .current_dir(dir.path())
+        .env("HOME", dir.path())
         .args(["approve", "--by", "alice"])
         .arg(&plan)
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
-    let written: Vec<String> = std::fs::read_dir(dir.path().join(".blastwall/approvals"))
-        .unwrap()
-        .flatten()
-        .map(|entry| entry.file_name().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(written.len(), 1);
-    let name = &written[0];
-    assert!(
-        name.len() == "0123456789abcdef.json".len()
-            && name
-                .trim_end_matches(".json")
-                .chars()
-                .all(|c| c.is_ascii_hexdigit()),
-        "{name}"
-    );
+    assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
+    assert!(!dir.path().join(".blastwall").exists());
+    assert!(!dir.path().join(".config").exists());
 }
 
 #[test]

@@ -1,0 +1,705 @@
+//! An agent cannot talk its way past the gate (issue 12): every attempt an
+//! agent could make to loosen an agent's run is refused (exit 2 with the
+//! reason) or left out of the verdict and named in the report; loosening
+//! from the user's configuration, outside the working tree, still applies;
+//! approvals come from a person at a terminal.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use crate::common::{blastwall, flat, root, transcript};
+
+/// Destroy-first replace: the agent profile fails it, the human one warns.
+const DOWNTIME: &str = "testdata/rules/replace-downtime/fires/plan.json";
+/// Fails for an agent only because half the state is destroyed.
+const SHARE: &str = "testdata/rules/tainted-replace/fires/plan.json";
+/// A low finding: the agent profile warns.
+const LOW: &str = "testdata/rules/drift-revert/fires/plan.json";
+const TEARDOWN: &str = "testdata/rules/environment-teardown/fires/plan.json";
+
+/// A git working tree (a `.git` directory) holding `plan.json` and, when
+/// given, the `blastwall.toml` an agent wrote in it.
+fn repo(plan: &str, config: Option<&str>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::copy(root().join(plan), dir.path().join("plan.json")).unwrap();
+    if let Some(config) = config {
+        std::fs::write(dir.path().join("blastwall.toml"), config).unwrap();
+    }
+    dir
+}
+
+/// A user configuration directory outside every working tree and outside
+/// the temporary directories: `$XDG_CONFIG_HOME` for the run.
+fn user_config(config: Option<&str>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    std::fs::create_dir(dir.path().join("blastwall")).unwrap();
+    if let Some(config) = config {
+        std::fs::write(dir.path().join("blastwall/blastwall.toml"), config).unwrap();
+    }
+    dir
+}
+
+/// `blastwall check plan.json ARGS` in `dir`, as Claude Code would run it.
+fn agent_check(dir: &Path, args: &[&str]) -> Output {
+    blastwall()
+        .current_dir(dir)
+        .env("CLAUDECODE", "1")
+        .args(["check", "plan.json"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn assert_refused(output: &Output, needles: &[&str]) {
+    assert_eq!(output.status.code(), Some(2), "{}", transcript(output));
+    let text = flat(&output.stderr);
+    for needle in needles {
+        assert!(text.contains(needle), "{needle:?} not in {text}");
+    }
+    assert!(
+        text.contains("a person approves this plan with `blastwall approve"),
+        "{text}"
+    );
+}
+
+/// Blocked, with the report naming what was not applied.
+fn assert_blocked_and_named(output: &Output, needles: &[&str]) {
+    assert_eq!(output.status.code(), Some(3), "{}", transcript(output));
+    let text = flat(&output.stdout);
+    for needle in needles {
+        assert!(text.contains(needle), "{needle:?} not in {text}");
+    }
+}
+
+#[test]
+fn the_fixtures_pass_when_loosened_so_each_refusal_below_matters() {
+    // A person's run of the same plans shows what each attempt would buy.
+    let human = blastwall()
+        .args(["check", DOWNTIME, "--author", "human"])
+        .output()
+        .unwrap();
+    assert_eq!(human.status.code(), Some(0), "{}", transcript(&human));
+    let dir = repo(SHARE, Some("[profiles.agent]\nmax_share_of_state = 1.0\n"));
+    let loosened = blastwall()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "plan.json",
+            "--author",
+            "human",
+            "--profile",
+            "agent",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(loosened.status.code(), Some(0), "{}", transcript(&loosened));
+}
+
+#[test]
+fn author_human_flag_in_an_agents_run_is_refused() {
+    let dir = repo(DOWNTIME, None);
+    let output = agent_check(dir.path(), &["--author", "human"]);
+    assert_refused(
+        &output,
+        &[
+            "refused in an agent's run (CLAUDECODE is set: Claude Code is running)",
+            "an agent cannot choose the human profile (--author human)",
+        ],
+    );
+}
+
+#[test]
+fn blastwall_author_human_in_an_agents_run_is_refused_for_check_and_guard() {
+    let dir = repo(DOWNTIME, None);
+    let check = blastwall()
+        .current_dir(dir.path())
+        .env("CLAUDECODE", "1")
+        .env("BLASTWALL_AUTHOR", "human")
+        .args(["check", "plan.json"])
+        .output()
+        .unwrap();
+    assert_refused(
+        &check,
+        &["an agent cannot choose the human profile (BLASTWALL_AUTHOR=human)"],
+    );
+    // The guard decides the same before it runs anything.
+    let guard = blastwall()
+        .current_dir(dir.path())
+        .env("CODEX_THREAD_ID", "t-1")
+        .env("BLASTWALL_AUTHOR", "human")
+        .args(["guard", "--", "terraform", "apply", "-auto-approve"])
+        .output()
+        .unwrap();
+    assert_refused(
+        &guard,
+        &[
+            "CODEX_THREAD_ID is set: OpenAI Codex is running",
+            "an agent cannot choose the human profile (BLASTWALL_AUTHOR=human)",
+        ],
+    );
+}
+
+#[test]
+fn exit_zero_in_an_agents_run_is_refused() {
+    let dir = repo(TEARDOWN, None);
+    assert_refused(
+        &agent_check(dir.path(), &["--exit-zero"]),
+        &["an agent cannot turn the gate off (--exit-zero)"],
+    );
+    let guard = blastwall()
+        .current_dir(dir.path())
+        .env("GEMINI_CLI", "1")
+        .args(["guard", "--exit-zero", "--", "terraform", "apply"])
+        .output()
+        .unwrap();
+    assert_refused(&guard, &["an agent cannot turn the gate off (--exit-zero)"]);
+}
+
+#[test]
+fn profile_human_in_an_agents_run_is_refused() {
+    let dir = repo(DOWNTIME, None);
+    assert_refused(
+        &agent_check(dir.path(), &["--profile", "human"]),
+        &[
+            "an agent cannot choose a laxer profile (--profile human:",
+            "fail_severity = critical (laxer than high)",
+        ],
+    );
+    // The agent profile itself, or a stricter one, is fine.
+    let agent = agent_check(dir.path(), &["--profile", "agent"]);
+    assert_eq!(agent.status.code(), Some(3), "{}", transcript(&agent));
+}
+
+#[test]
+fn fail_on_laxer_than_the_profile_is_refused_and_stricter_settings_apply() {
+    // A stricter setting from the working tree is honoured for an agent.
+    let dir = repo(LOW, Some("[profiles.agent]\nfail_on = \"warn\"\n"));
+    let stricter = agent_check(dir.path(), &[]);
+    assert_eq!(stricter.status.code(), Some(3), "{}", transcript(&stricter));
+    assert_refused(
+        &agent_check(dir.path(), &["--fail-on", "fail"]),
+        &["an agent cannot relax the exit code (--fail-on fail: the agent profile fails on warn)"],
+    );
+    // --fail-on warn is stricter: always allowed.
+    let plain = repo(LOW, None);
+    let warn = agent_check(plain.path(), &["--fail-on", "warn"]);
+    assert_eq!(warn.status.code(), Some(3), "{}", transcript(&warn));
+    let default = agent_check(plain.path(), &[]);
+    assert_eq!(default.status.code(), Some(0), "{}", transcript(&default));
+    // A raised severity from the working tree is honoured too.
+    let raised = repo(LOW, Some("[severity]\ndrift-revert = \"high\"\n"));
+    let output = agent_check(raised.path(), &[]);
+    assert_eq!(output.status.code(), Some(3), "{}", transcript(&output));
+}
+
+#[test]
+fn a_threshold_lowered_in_the_repository_is_not_applied_to_an_agent() {
+    let dir = repo(SHARE, Some("[profiles.agent]\nmax_share_of_state = 1.0\n"));
+    assert_blocked_and_named(
+        &agent_check(dir.path(), &["--format", "human"]),
+        &[
+            "refused: blastwall.toml would loosen the gate",
+            "inside the working tree",
+            "[profiles.agent] max_share_of_state = 1 (laxer than 0.2)",
+            "share of state destroyed 50% > 20%",
+        ],
+    );
+    // Named in the JSON and agent formats too.
+    let json = agent_check(dir.path(), &["--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(
+        report["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|note| note.as_str().unwrap().contains("max_share_of_state = 1")),
+        "{report:#}"
+    );
+    let agent = agent_check(dir.path(), &["--format", "agent"]);
+    assert!(flat(&agent.stdout).contains("note text=\"refused: blastwall.toml would loosen"));
+}
+
+#[test]
+fn a_rule_turned_off_in_the_repository_is_not_applied_to_an_agent() {
+    let dir = repo(DOWNTIME, Some("[severity]\nreplace-downtime = \"off\"\n"));
+    assert_blocked_and_named(
+        &agent_check(dir.path(), &["--format", "human"]),
+        &["[severity] replace-downtime = \"off\" (the rule is high)"],
+    );
+}
+
+#[test]
+fn an_ignore_in_the_repository_is_not_applied_to_an_agent() {
+    let dir = repo(
+        DOWNTIME,
+        Some(
+            "[[ignore]]\nrule = \"replace-downtime\"\naddress = \"*\"\nreason = \"agent says so\"\n",
+        ),
+    );
+    assert_blocked_and_named(
+        &agent_check(dir.path(), &["--format", "human"]),
+        &["[[ignore]] at line 1 (replace-downtime on *)"],
+    );
+    // Nor to an unknown author: it may be an agent no variable names.
+    let unknown = blastwall()
+        .current_dir(dir.path())
+        .args(["check", "plan.json"])
+        .output()
+        .unwrap();
+    assert_blocked_and_named(&unknown, &["run whose author is unknown"]);
+}
+
+/// A record written by hand, as an agent would: the plan's fingerprint and
+/// every finding accepted.
+fn hand_written_approval(dir: &Path) -> String {
+    let json = blastwall()
+        .current_dir(dir)
+        .args(["check", "plan.json", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let accepts: Vec<serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| serde_json::json!({"rule": f["rule"], "address": f["address"]}))
+        .collect();
+    serde_json::json!({
+        "approval_version": 1,
+        "fingerprint": report["plans"][0]["fingerprint"],
+        "plan": "plan.json",
+        "by": "alice",
+        "reason": "looks fine",
+        "accepts": accepts,
+    })
+    .to_string()
+}
+
+#[test]
+fn a_trusted_approvals_path_in_the_repository_and_a_hand_written_record_do_not_pass() {
+    let dir = repo(
+        DOWNTIME,
+        Some("[approvals]\ntrusted = [\".blastwall/approvals\"]\n"),
+    );
+    std::fs::create_dir_all(dir.path().join(".blastwall/approvals")).unwrap();
+    let record = hand_written_approval(dir.path());
+    std::fs::write(dir.path().join(".blastwall/approvals/a.json"), &record).unwrap();
+    assert_blocked_and_named(
+        &agent_check(dir.path(), &["--format", "human"]),
+        &["[approvals] trusted = .blastwall/approvals"],
+    );
+    // Even when the user's own configuration trusts that directory, a
+    // record inside the working tree is not honoured for an agent.
+    let user = user_config(Some(&format!(
+        "[approvals]\ntrusted = [{:?}]\n",
+        dir.path()
+            .join(".blastwall/approvals")
+            .display()
+            .to_string()
+    )));
+    let output = blastwall()
+        .current_dir(dir.path())
+        .env("CLAUDECODE", "1")
+        .env("XDG_CONFIG_HOME", user.path())
+        .args(["check", "plan.json", "--format", "human"])
+        .output()
+        .unwrap();
+    assert_blocked_and_named(
+        &output,
+        &["was not applied", "it is inside the working tree"],
+    );
+    // The same record in the user's approvals directory is a person's.
+    std::fs::create_dir_all(user.path().join("blastwall/approvals")).unwrap();
+    std::fs::write(user.path().join("blastwall/approvals/a.json"), &record).unwrap();
+    std::fs::remove_file(user.path().join("blastwall/blastwall.toml")).unwrap();
+    let output = blastwall()
+        .current_dir(dir.path())
+        .env("CLAUDECODE", "1")
+        .env("XDG_CONFIG_HOME", user.path())
+        .args(["check", "plan.json", "--format", "human"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+}
+
+#[test]
+fn a_custom_profile_without_thresholds_does_not_pass_a_teardown() {
+    let dir = repo(TEARDOWN, Some("profile = \"lax\"\n[profiles.lax]\n"));
+    assert_refused(
+        &agent_check(dir.path(), &["--profile", "lax"]),
+        &[
+            "an agent cannot choose a laxer profile (--profile lax: fail_severity = none (laxer than high)",
+        ],
+    );
+    // Picked by the repository's configuration for an unknown author: the
+    // agent floor applies.
+    let unknown = blastwall()
+        .current_dir(dir.path())
+        .args(["check", "plan.json", "--format", "human"])
+        .output()
+        .unwrap();
+    assert_blocked_and_named(
+        &unknown,
+        &[
+            "profile: lax",
+            "the agent profile's thresholds apply as a floor",
+        ],
+    );
+    // Defined in the user's configuration, it still keeps the floor for an agent.
+    let user = user_config(Some("[profiles.lax]\n"));
+    let output = blastwall()
+        .current_dir(dir.path())
+        .env("CLAUDECODE", "1")
+        .env("XDG_CONFIG_HOME", user.path())
+        .args(["check", "plan.json", "--profile", "lax"])
+        .output()
+        .unwrap();
+    assert_refused(
+        &output,
+        &["an agent cannot choose a laxer profile (--profile lax"],
+    );
+}
+
+#[test]
+fn a_configuration_in_a_temporary_directory_or_named_by_xdg_inside_the_tree_is_not_trusted() {
+    let dir = repo(SHARE, None);
+    let temporary = tempfile::NamedTempFile::new_in("/tmp").unwrap();
+    std::fs::write(
+        temporary.path(),
+        "[profiles.agent]\nmax_share_of_state = 1.0\n",
+    )
+    .unwrap();
+    let output = agent_check(
+        dir.path(),
+        &[
+            "--format",
+            "human",
+            "--config",
+            temporary.path().to_str().unwrap(),
+        ],
+    );
+    assert_blocked_and_named(&output, &["in the temporary directory /tmp"]);
+    std::fs::create_dir_all(dir.path().join("x/blastwall")).unwrap();
+    std::fs::write(
+        dir.path().join("x/blastwall/blastwall.toml"),
+        "[profiles.agent]\nmax_share_of_state = 1.0\n",
+    )
+    .unwrap();
+    let output = blastwall()
+        .current_dir(dir.path())
+        .env("CLAUDECODE", "1")
+        .env("XDG_CONFIG_HOME", dir.path().join("x"))
+        .args(["check", "plan.json", "--format", "human"])
+        .output()
+        .unwrap();
+    assert_blocked_and_named(&output, &["inside the working tree"]);
+}
+
+#[test]
+fn loosening_from_the_users_configuration_is_honoured() {
+    // For an agent's run: the person put it outside the working tree.
+    let user = user_config(Some("[profiles.agent]\nmax_share_of_state = 1.0\n"));
+    let dir = repo(SHARE, None);
+    let output = blastwall()
+        .current_dir(dir.path())
+        .env("CLAUDECODE", "1")
+        .env("XDG_CONFIG_HOME", user.path())
+        .args(["check", "plan.json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    // ~/.config/blastwall/blastwall.toml when XDG_CONFIG_HOME is unset.
+    let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    std::fs::create_dir_all(home.path().join(".config/blastwall")).unwrap();
+    std::fs::write(
+        home.path().join(".config/blastwall/blastwall.toml"),
+        "[profiles.agent]\nmax_share_of_state = 1.0\n[[ignore]]\nrule = \"replace-downtime\"\naddress = \"*\"\nreason = \"known\"\n",
+    )
+    .unwrap();
+    let downtime = repo(DOWNTIME, None);
+    for agent in [true, false] {
+        let mut command = blastwall();
+        command
+            .current_dir(downtime.path())
+            .env("HOME", home.path())
+            .args(["check", "plan.json", "--format", "human"]);
+        if agent {
+            command.env("CLAUDECODE", "1");
+        } else {
+            command.env("BLASTWALL_AUTHOR", "human");
+        }
+        let output = command.output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+        assert!(
+            flat(&output.stdout).contains("accepted: replace-downtime"),
+            "{}",
+            transcript(&output)
+        );
+    }
+    // And a person's run honours the repository's own configuration.
+    let repo_config = repo(
+        DOWNTIME,
+        Some("[[ignore]]\nrule = \"replace-downtime\"\naddress = \"*\"\nreason = \"known\"\n"),
+    );
+    let person = blastwall()
+        .current_dir(repo_config.path())
+        .args(["check", "plan.json", "--author", "human"])
+        .output()
+        .unwrap();
+    assert_eq!(person.status.code(), Some(0), "{}", transcript(&person));
+    assert!(flat(&person.stdout).contains("accepted: replace-downtime"));
+}
+
+#[test]
+fn the_mcp_server_refuses_a_laxer_profile() {
+    use std::io::{BufRead, BufReader, Write};
+    let plan = root().join(DOWNTIME);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("blastwall"))
+        .arg("mcp")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .current_dir(root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let call = |id: u32, profile: &str| {
+        serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
+            "name": "check_plan",
+            "arguments": {"path": plan.display().to_string(), "profile": profile}}})
+        .to_string()
+    };
+    let messages = [
+        serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-03-26", "capabilities": {},
+            "clientInfo": {"name": "test", "version": "0"}}})
+        .to_string(),
+        serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string(),
+        call(2, "human"),
+        call(3, "agent"),
+    ];
+    for message in messages {
+        writeln!(stdin, "{message}").unwrap();
+    }
+    stdin.flush().unwrap();
+    let mut responses = std::collections::HashMap::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let value: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        if let Some(id) = value["id"].as_u64() {
+            responses.insert(id, value);
+        }
+        if responses.contains_key(&2) && responses.contains_key(&3) {
+            break;
+        }
+    }
+    drop(stdin);
+    let _ = child.kill();
+    let _ = child.wait();
+    let human = &responses[&2]["result"];
+    assert_eq!(human["isError"], true, "{human:#}");
+    let text = human["content"][0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("an agent cannot choose a laxer profile (--profile human"),
+        "{text}"
+    );
+    let agent = &responses[&3]["result"];
+    assert!(
+        agent["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("verdict=fail")
+    );
+
+    let laxer_server = blastwall()
+        .args(["mcp", "--profile", "human"])
+        .output()
+        .unwrap();
+    assert_refused(&laxer_server, &["an agent cannot choose a laxer profile"]);
+}
+
+#[test]
+fn approve_without_a_terminal_is_refused_even_with_the_agent_variable_unset() {
+    // `env -u CLAUDECODE blastwall approve …` from an agent: no terminal.
+    let output = blastwall()
+        .args(["approve", DOWNTIME, "--by", "alice"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
+    assert!(
+        flat(&output.stderr).contains("needs a person at an interactive terminal"),
+        "{}",
+        transcript(&output)
+    );
+    // Any other agent variable still names the agent.
+    for variable in [
+        "CODEX_THREAD_ID",
+        "CURSOR_AGENT",
+        "GEMINI_CLI",
+        "CLAUDE_CODE_CHILD_SESSION",
+    ] {
+        let output = blastwall()
+            .env(variable, "1")
+            .args(["approve", DOWNTIME, "--by", "alice"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
+        assert!(
+            flat(&output.stderr).contains(&format!(
+                "an AI agent cannot approve a plan: {variable} is set"
+            )),
+            "{}",
+            transcript(&output)
+        );
+    }
+}
+
+#[cfg(unix)]
+mod terminal {
+    use super::*;
+
+    /// `blastwall approve` on a pseudo-terminal, as a person runs it.
+    fn approve_on_a_terminal(
+        dir: &Path,
+        user: &Path,
+        extra_env: &[(&str, &str)],
+    ) -> rexpect::session::PtySession {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("blastwall"));
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("NO_COLOR", "1")
+            .env("XDG_CONFIG_HOME", user)
+            .env("USER", "alice")
+            .current_dir(dir)
+            .args(["approve", "plan.json"]);
+        for (name, value) in extra_env {
+            command.env(name, value);
+        }
+        rexpect::session::spawn_command(command, Some(30_000)).unwrap()
+    }
+
+    fn exit_code(session: &rexpect::session::PtySession) -> i32 {
+        match session.process().wait().unwrap() {
+            rexpect::process::WaitStatus::Exited(_, code) => code,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_person_approves_at_a_terminal_and_the_agents_check_honours_it() {
+        let dir = repo(DOWNTIME, None);
+        let user = user_config(None);
+        let mut session = approve_on_a_terminal(dir.path(), user.path(), &[]);
+        session.exp_string("replace-downtime").unwrap();
+        let (_, fingerprint) = session.exp_regex("blake3:[0-9a-f]{64}").unwrap();
+        session.exp_string("Type the first 8 characters").unwrap();
+        session
+            .send_line(&fingerprint["blake3:".len()..][..8])
+            .unwrap();
+        let rest = session.exp_eof().unwrap();
+        assert!(rest.contains("approved 1 finding(s)"), "{rest}");
+        assert_eq!(exit_code(&session), 0);
+
+        let approvals: Vec<PathBuf> = std::fs::read_dir(user.path().join("blastwall/approvals"))
+            .unwrap()
+            .flatten()
+            .map(|entry| entry.path())
+            .collect();
+        assert_eq!(approvals.len(), 1);
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&approvals[0])
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // The agent's run now passes this exact plan.
+        let output = blastwall()
+            .current_dir(dir.path())
+            .env("CLAUDECODE", "1")
+            .env("XDG_CONFIG_HOME", user.path())
+            .args(["check", "plan.json", "--format", "human"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+        assert!(
+            flat(&output.stdout).contains("approved by alice"),
+            "{}",
+            transcript(&output)
+        );
+    }
+
+    #[test]
+    fn a_wrong_confirmation_approves_nothing() {
+        let dir = repo(DOWNTIME, None);
+        let user = user_config(None);
+        let mut session = approve_on_a_terminal(dir.path(), user.path(), &[]);
+        session.exp_string("Type the first 8 characters").unwrap();
+        session.send_line("yes").unwrap();
+        let rest = session.exp_eof().unwrap();
+        assert!(rest.contains("nothing approved"), "{rest}");
+        assert_eq!(exit_code(&session), 2);
+        assert!(!user.path().join("blastwall/approvals").exists());
+    }
+
+    #[test]
+    fn an_agent_variable_refuses_approve_even_at_a_terminal() {
+        let dir = repo(DOWNTIME, None);
+        let user = user_config(None);
+        for variable in ["CODEX_SANDBOX", "COPILOT_CLI", "CLAUDE_CODE"] {
+            let mut session = approve_on_a_terminal(dir.path(), user.path(), &[(variable, "1")]);
+            let text = session.exp_eof().unwrap();
+            assert!(
+                text.contains(&format!("{variable} is set")) && text.contains("cannot approve"),
+                "{text}"
+            );
+            assert_eq!(exit_code(&session), 2);
+        }
+        assert!(!user.path().join("blastwall/approvals").exists());
+    }
+}
+
+#[test]
+fn the_issues_first_attempt_with_real_terraform_destroys_nothing() {
+    use crate::tf_env::{environment, has_terraform, terraform_in, write_config};
+    if !has_terraform("the real-terraform refusal test") {
+        return;
+    }
+    let env = environment();
+    let dir = env.path();
+    write_config(dir, false, "v1");
+    let before = std::fs::read(dir.join("terraform.tfstate")).unwrap();
+    for (flag, variable) in [
+        (None, Some(("BLASTWALL_AUTHOR", "human"))),
+        (Some("--exit-zero"), None),
+        (Some("--author=human"), None),
+        (Some("--profile=human"), None),
+    ] {
+        let mut command = blastwall();
+        command
+            .current_dir(dir)
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("CLAUDECODE", "1")
+            .arg("guard");
+        if let Some(flag) = flag {
+            command.arg(flag);
+        }
+        if let Some((name, value)) = variable {
+            command.env(name, value);
+        }
+        let output = command
+            .args(["--", "terraform", "apply", "-auto-approve"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
+        assert!(flat(&output.stderr).contains("refused in an agent's run"));
+        assert_eq!(
+            std::fs::read(dir.join("terraform.tfstate")).unwrap(),
+            before
+        );
+        assert!(terraform_in(dir, &["state", "list"]).contains("terraform_data.database"));
+    }
+}
