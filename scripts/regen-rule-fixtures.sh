@@ -33,7 +33,7 @@ ALL_RULES=(data-loss protection-disabled environment-teardown shared-dependency-
   replace-downtime refactor-without-moved index-shift iam-wildcard-admin
   world-open-admin-port destructive-update wrong-target drift-revert plan-incomplete
   tainted-replace replace-requested forget-from-state import sensitive-change
-  data-store-destroyed deleted-outside-terraform)
+  data-store-destroyed deleted-outside-terraform state-not-found)
 EXPECTED_TF_VERSION="${EXPECTED_TF_VERSION:-1.11.4}"
 MAX_PLAN_BYTES=100000
 
@@ -255,6 +255,16 @@ import boto3
 ec2 = boto3.client("ec2")
 vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["bw-dot-quiet"]}])["Vpcs"][0]["VpcId"]
 ec2.create_tags(Resources=[vpc], Tags=[{"Key": "owner", "Value": "someone-in-the-console"}])
+PY
+  switch_to_after "$1"; plan "$1" -refresh-only
+}
+
+# One of two resources deleted out of band: below the three state-not-found needs.
+fixture_state-not-found/quiet() {
+  prepare "$1"
+  boto "$1" <<'PY'
+import boto3
+boto3.client("ssm").delete_parameter(Name="/bw-snf-quiet/flag")
 PY
   switch_to_after "$1"; plan "$1" -refresh-only
 }

@@ -182,11 +182,13 @@ pub fn analyse_with(
         .map(|change| (change.address.as_str(), change.change.actions))
         .collect();
     let blast = blast::compute(&graph, &destructions, &changed, &rules.classes);
+    let relevant = RelevantDrift::of(plan);
     let mut drift: Vec<DriftEntry> = plan
         .resource_drift
         .iter()
         .filter(|change| change.change.actions != Actions::NoOp)
         .filter(|change| !is_equivalent_drift(change))
+        .filter(|change| relevant.reports(change))
         .map(|change| DriftEntry {
             address: change.address.clone(),
             actions: change.change.actions,
@@ -247,6 +249,78 @@ fn count(summary: &mut Summary, change: &ResourceChange<'_>) {
 
 /// Managed instances that exist before apply: from `prior_state` when the
 /// plan has it, else the changes that act on an existing object.
+/// The drift Terraform shows: in a normal plan, only changes to attributes
+/// the planned changes depend on (`relevant_attributes`); in a refresh-only
+/// plan, or one without that list, all of it. A deletion always shows.
+struct RelevantDrift {
+    /// (resource or instance address, first attribute step; `None` = all).
+    relevant: Option<Vec<(String, Option<String>)>>,
+}
+
+#[derive(serde::Deserialize)]
+struct RelevantAttribute {
+    resource: String,
+    #[serde(default)]
+    attribute: Vec<serde_json::Value>,
+}
+
+impl RelevantDrift {
+    fn of(plan: &Plan<'_>) -> Self {
+        let relevant = plan
+            .relevant_attributes
+            .filter(|_| plan.resource_changes.is_some())
+            .and_then(|raw| serde_json::from_str::<Vec<RelevantAttribute>>(raw.get()).ok())
+            .map(|list| {
+                list.into_iter()
+                    .map(|entry| {
+                        let first = entry
+                            .attribute
+                            .first()
+                            .and_then(|step| step.as_str())
+                            .map(str::to_owned);
+                        (entry.resource, first)
+                    })
+                    .collect()
+            });
+        Self { relevant }
+    }
+
+    fn reports(&self, change: &ResourceChange<'_>) -> bool {
+        let Some(relevant) = &self.relevant else {
+            return true;
+        };
+        if change.change.actions != Actions::Update {
+            return true;
+        }
+        let resource = change
+            .address
+            .parse::<crate::model::address::Address>()
+            .map(|address| address.config_address())
+            .ok();
+        let null = serde_json::Value::Null;
+        let before = crate::rules::values::parse(change.change.before);
+        let after = crate::rules::values::parse(change.change.after);
+        let changed = |key: &str| {
+            let get = |value: &Option<serde_json::Value>| {
+                value.as_ref().and_then(|value| value.get(key)).cloned()
+            };
+            !crate::rules::values::equivalent(
+                get(&before).as_ref().unwrap_or(&null),
+                get(&after).as_ref().unwrap_or(&null),
+            )
+        };
+        relevant.iter().any(|(address, attribute)| {
+            (*address == change.address
+                || change
+                    .address
+                    .strip_prefix(address.as_str())
+                    .is_some_and(|rest| rest.starts_with('['))
+                || Some(address) == resource.as_ref())
+                && attribute.as_deref().is_none_or(changed)
+        })
+    }
+}
+
 /// An update in `resource_drift` whose before and after are the same under
 /// Terraform's own equivalences (null and empty collections: `tags` null →
 /// `{}` right after an apply) is no change outside Terraform, and terraform

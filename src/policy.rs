@@ -342,8 +342,9 @@ fn apply_severity_overrides(plans: &mut [PlanAnalysis], policy: &Policy<'_>) {
             match chosen {
                 Some(RuleOverride::Off) => false,
                 Some(RuleOverride::Severity(severity)) => {
-                    finding.severity = *severity;
-                    if *severity == Severity::Info {
+                    let severity = finding.at_most.map_or(*severity, |cap| cap.min(*severity));
+                    finding.severity = severity;
+                    if severity == Severity::Info {
                         finding.points = 0;
                     }
                     true

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::rules::RuleError;
+use crate::rules::{RuleError, Severity};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Retention {
@@ -51,6 +51,9 @@ struct Case {
     when: BTreeMap<String, Matcher>,
     /// What it means; `{attribute}` is replaced by that prior number or boolean.
     says: String,
+    /// How serious a destroy in this case is at most (a bucket that AWS
+    /// refuses to delete while it holds objects; a secret restorable for days).
+    at_most: Option<Severity>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -148,15 +151,27 @@ impl RetentionModel {
     }
 
     pub fn judge(&self, resource_type: &str, before: Option<&RawValue>) -> Retention {
+        self.judge_with_cap(resource_type, before).0
+    }
+
+    /// [`Self::judge`], with the matching case's severity cap.
+    pub fn judge_with_cap(
+        &self,
+        resource_type: &str,
+        before: Option<&RawValue>,
+    ) -> (Retention, Option<Severity>) {
         let Some(before) = before.and_then(|raw| serde_json::from_str::<Value>(raw.get()).ok())
         else {
-            return Retention::Lost(
-                "the plan does not hold the prior values, so nothing shows the data is kept"
-                    .to_owned(),
+            return (
+                Retention::Lost(
+                    "the plan does not hold the prior values, so nothing shows the data is kept"
+                        .to_owned(),
+                ),
+                None,
             );
         };
         let Some(model) = self.of(resource_type) else {
-            return Retention::Lost(GENERIC_LOSS.to_owned());
+            return (Retention::Lost(GENERIC_LOSS.to_owned()), None);
         };
         let lookup = |path: &str| -> Option<Value> {
             let found = lookup(&before, path).filter(|value| !value.is_null());
@@ -170,23 +185,22 @@ impl RetentionModel {
                         .iter()
                         .all(|(path, matcher)| matches(matcher, lookup(path).as_ref()))
                 })
-                .map(|case| interpolate(&case.says, &lookup))
+                .map(|case| (interpolate(&case.says, &lookup), case.at_most))
         };
-        if let Some(says) = first(&model.fails) {
-            return Retention::DestroyFails(says);
+        if let Some((says, cap)) = first(&model.fails) {
+            return (Retention::DestroyFails(says), cap);
         }
-        if let Some(says) = first(&model.lost) {
-            return Retention::Lost(says);
+        if let Some((says, cap)) = first(&model.lost) {
+            return (Retention::Lost(says), cap);
         }
-        if let Some(says) = first(&model.keeps) {
-            return Retention::Kept(says);
+        if let Some((says, cap)) = first(&model.keeps) {
+            return (Retention::Kept(says), cap);
         }
-        Retention::Lost(
-            model
-                .otherwise
-                .clone()
-                .unwrap_or_else(|| GENERIC_LOSS.to_owned()),
-        )
+        let otherwise = model
+            .otherwise
+            .clone()
+            .unwrap_or_else(|| GENERIC_LOSS.to_owned());
+        (Retention::Lost(otherwise), None)
     }
 }
 

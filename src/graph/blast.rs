@@ -92,6 +92,9 @@ pub struct Root {
 pub struct DataVerdict {
     pub address: String,
     pub retention: Retention,
+    /// The most a finding about this destroy is worth, when the data model
+    /// says so (a bucket AWS refuses to delete while it holds objects).
+    pub at_most: Option<crate::rules::Severity>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -133,11 +136,15 @@ pub fn compute(
         .iter()
         .map(|node| by_node[node])
         .filter(|destruction| classes.is_data_bearing(destruction.resource_type))
-        .map(|destruction| DataVerdict {
-            address: destruction.address.to_owned(),
-            retention: classes
+        .map(|destruction| {
+            let (retention, at_most) = classes
                 .retention()
-                .judge(destruction.resource_type, destruction.before),
+                .judge_with_cap(destruction.resource_type, destruction.before);
+            DataVerdict {
+                address: destruction.address.to_owned(),
+                retention,
+                at_most,
+            }
         })
         .collect();
     let loses_data: HashMap<&str, bool> = destroyed_nodes

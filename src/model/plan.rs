@@ -39,6 +39,10 @@ pub struct Document<'a> {
     pub complete: Option<bool>,
     pub applyable: Option<bool>,
     pub timestamp: Option<String>,
+    /// `[{resource, attribute}]`: what the planned changes depend on; the
+    /// drift Terraform itself reports is the drift of these (Terraform ≥ 1.2).
+    #[serde(borrow)]
+    pub relevant_attributes: Option<&'a RawValue>,
 
     // Markers of documents that are not plans.
     #[serde(borrow)]

@@ -54,6 +54,9 @@ pub struct Finding {
     pub suggestion: Option<String>,
     /// The rule's "how to fix", so reports can say what would make the plan pass.
     pub fix: String,
+    /// The most this case is worth, whatever severity a profile gives the
+    /// rule: a kind knows when a case is only worth knowing.
+    pub at_most: Option<Severity>,
 }
 
 impl Finding {
@@ -84,6 +87,7 @@ impl Finding {
             evidence: draft.evidence,
             suggestion: draft.suggestion,
             fix: draft.fix.unwrap_or_else(|| rule.docs.fix.clone()),
+            at_most: draft.at_most,
         }
     }
 }

@@ -71,7 +71,10 @@ fn percent(part: usize, whole: usize) -> String {
     if whole == 0 {
         return "n/a".to_owned();
     }
-    format!("{:.1}% ({part}/{whole})", part as f64 * 100.0 / whole as f64)
+    format!(
+        "{:.1}% ({part}/{whole})",
+        part as f64 * 100.0 / whole as f64
+    )
 }
 
 #[test]
@@ -195,4 +198,135 @@ fn scorecard_on_the_labelled_real_plans() {
         verdict_right.iter().all(|right| *right == total),
         "verdict accuracy below 100 %:\n{card}"
     );
+}
+
+fn human_text(scenario: &str, author: &str) -> String {
+    let plan = root()
+        .join("testdata/accuracy")
+        .join(scenario)
+        .join("plan.json");
+    let output = blastwall()
+        .args(["check", "--author", author])
+        .arg(plan)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Defect 1: configuration-valued resources deleted or replaced are not data loss.
+#[test]
+fn configuration_values_are_never_data_loss() {
+    for scenario in [
+        "ssm-count-to-foreach",
+        "module-key-removed-ssm",
+        "secret-version-rotation",
+    ] {
+        let plan = root()
+            .join("testdata/accuracy")
+            .join(scenario)
+            .join("plan.json");
+        for author in PROFILES {
+            let report = report(&plan, author);
+            assert!(
+                strings(&report["blast_radius"]["data_loss"]).is_empty(),
+                "{scenario}: {}",
+                report["blast_radius"]["data_loss"]
+            );
+            assert!(
+                !loud(&report)
+                    .iter()
+                    .any(|finding| finding.contains("data-")),
+                "{scenario}: {:?}",
+                loud(&report)
+            );
+        }
+    }
+}
+
+/// Defect 2: a role's computed `inline_policy` does not make the role depend
+/// on its own policy, so a `-replace` of one service's launch template
+/// reaches no other service.
+#[test]
+fn a_replaced_launch_template_reaches_only_its_own_service() {
+    let plan = root().join("testdata/accuracy/services-lt-replace-requested/plan.json");
+    let report = report(&plan, "agent");
+    let radius = &report["blast_radius"];
+    assert_eq!(
+        strings(&radius["destroyed"]),
+        BTreeSet::from(["aws_launch_template.svc[\"api\"]".to_owned()])
+    );
+    let reached: Vec<String> = strings(&radius["disrupted"]).into_iter().collect();
+    assert!(
+        reached
+            .iter()
+            .all(|address| !address.contains("web") && !address.contains("worker")),
+        "{reached:?}"
+    );
+    assert_ne!(report["verdict"], "fail");
+}
+
+/// Defects 3 and 4: a database replaced with a final snapshot warns a
+/// person; a VPC replace that takes most of the state with it fails one.
+#[test]
+fn a_snapshot_is_not_the_database_and_a_network_teardown_fails_a_person() {
+    let text = human_text("db-replace-final-snapshot", "human");
+    assert!(
+        text.starts_with("! WARN") || text.contains("WARN"),
+        "{text}"
+    );
+    assert!(text.contains("data-store-destroyed"), "{text}");
+    let text = human_text("vpc-cidr-replace", "human");
+    assert!(text.contains("FAIL"), "{text}");
+    assert!(text.contains("environment-teardown"), "{text}");
+}
+
+/// Defects 5 and 6: a refresh-only drop is a finding; one delete in a
+/// 3-resource state is not a teardown.
+#[test]
+fn refresh_only_drops_are_findings_and_small_states_pass() {
+    let plan = root().join("testdata/accuracy/refresh-only-deleted-oob/plan.json");
+    let report = report(&plan, "agent");
+    assert_eq!(report["verdict"], "warn");
+    assert!(
+        loud(&report)
+            .iter()
+            .any(|finding| finding.contains("deleted-outside-terraform")),
+        "{:?}",
+        loud(&report)
+    );
+    let plan = root().join("testdata/accuracy/tfdata-small-delete-one/plan.json");
+    for author in PROFILES {
+        assert_eq!(report_verdict(&plan, author), "pass", "{author}");
+    }
+}
+
+fn report_verdict(plan: &Path, author: &str) -> String {
+    report(plan, author)["verdict"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Defect 7: `tags` null → `{}` right after an apply is no drift.
+#[test]
+fn provider_normalisation_is_not_drift() {
+    let text = human_text("ssm-value-update", "human");
+    assert!(!text.contains("drift:"), "{text}");
+}
+
+/// Defect 8: each type's own fix, never a final snapshot for a bucket or a table.
+#[test]
+fn the_data_loss_fix_is_the_types_own() {
+    for (scenario, wanted) in [
+        ("s3-delete-force-destroy", "force_destroy"),
+        ("dynamodb-delete-unprotected", "deletion_protection_enabled"),
+    ] {
+        let text = human_text(scenario, "human");
+        let fix = text
+            .lines()
+            .find(|line| line.contains("- data-loss ("))
+            .unwrap_or_else(|| panic!("{scenario}: no data-loss fix in {text}"));
+        assert!(fix.contains(wanted), "{scenario}: {fix}");
+        assert!(!fix.contains("final_snapshot"), "{scenario}: {fix}");
+    }
 }

@@ -23,7 +23,9 @@ impl Setup {
     fn new() -> Self {
         Self {
             env: environment(),
-            home: tempfile::tempdir().unwrap(),
+            // Outside the temporary directories: approvals under a temporary
+            // HOME are not trusted for an agent.
+            home: tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap(),
         }
     }
 
@@ -474,13 +476,26 @@ fn a_blocked_plan_is_kept_and_a_person_approves_then_applies_it() {
     );
     assert!(state(dir).contains("terraform_data.database"));
 
-    // A person: approve, then the guard applies that exact plan.
-    let approved = setup
-        .command()
-        .args(["approve", &kept, "--by", "alice"])
-        .output()
+    // A person at a terminal: approve (typing the fingerprint's start), then
+    // the guard applies that exact plan.
+    let mut approve = std::process::Command::new(assert_cmd::cargo::cargo_bin("blastwall"));
+    approve
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("NO_COLOR", "1")
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("HOME", setup.home.path())
+        .env("XDG_STATE_HOME", setup.home.path().join("state"))
+        .current_dir(setup.dir())
+        .args(["approve", &kept, "--by", "alice"]);
+    let mut session = rexpect::session::spawn_command(approve, Some(60_000)).unwrap();
+    let (_, fingerprint) = session.exp_regex("blake3:[0-9a-f]{64}").unwrap();
+    session.exp_string("Type the first 8 characters").unwrap();
+    session
+        .send_line(&fingerprint["blake3:".len()..][..8])
         .unwrap();
-    assert_eq!(approved.status.code(), Some(0), "{}", transcript(&approved));
+    let rest = session.exp_eof().unwrap();
+    assert!(rest.contains("approved"), "{rest}");
     let applied = setup.guard(&[], &["--author", "agent"], &["terraform", "apply", &kept]);
     assert_eq!(applied.status.code(), Some(0), "{}", transcript(&applied));
     assert!(

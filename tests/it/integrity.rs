@@ -11,8 +11,26 @@ use crate::common::{blastwall, flat, root, transcript};
 
 /// Destroy-first replace: the agent profile fails it, the human one warns.
 const DOWNTIME: &str = "testdata/rules/replace-downtime/fires/plan.json";
-/// Fails for an agent only because half the state is destroyed.
-const SHARE: &str = "testdata/rules/tainted-replace/fires/plan.json";
+/// Fails for an agent only because 3 of the 10 resources in state are
+/// destroyed (30 % > 20 %): written by [`share_plan`], not a file.
+const SHARE: &str = "<share>";
+
+/// 10 `terraform_data` in state, 3 deleted: no rule fires, only the agent
+/// profile's share-of-state threshold (and no teardown: 30 % < 50 %).
+fn share_plan() -> String {
+    let mut changes = Vec::new();
+    let mut state = Vec::new();
+    for index in 0..10 {
+        let action = if index < 3 { "delete" } else { "no-op" };
+        changes.push(format!(r#"{{"address":"terraform_data.r{index}","mode":"managed","type":"terraform_data","name":"r{index}","change":{{"actions":["{action}"],"before":{{"id":"id-{index}"}},"after":null}}}}"#));
+        state.push(format!(r#"{{"address":"terraform_data.r{index}","mode":"managed","type":"terraform_data","name":"r{index}","values":{{"id":"id-{index}"}}}}"#));
+    }
+    format!(
+        r#"{{"format_version":"1.2","terraform_version":"1.11.4","resource_changes":[{}],"prior_state":{{"format_version":"1.0","values":{{"root_module":{{"resources":[{}]}}}}}}}}"#,
+        changes.join(","),
+        state.join(",")
+    )
+}
 /// A low finding: the agent profile warns.
 const LOW: &str = "testdata/rules/drift-revert/fires/plan.json";
 const TEARDOWN: &str = "testdata/rules/environment-teardown/fires/plan.json";
@@ -22,7 +40,11 @@ const TEARDOWN: &str = "testdata/rules/environment-teardown/fires/plan.json";
 fn repo(plan: &str, config: Option<&str>) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join(".git")).unwrap();
-    std::fs::copy(root().join(plan), dir.path().join("plan.json")).unwrap();
+    if plan == SHARE {
+        std::fs::write(dir.path().join("plan.json"), share_plan()).unwrap();
+    } else {
+        std::fs::copy(root().join(plan), dir.path().join("plan.json")).unwrap();
+    }
     if let Some(config) = config {
         std::fs::write(dir.path().join("blastwall.toml"), config).unwrap();
     }
@@ -57,8 +79,9 @@ fn assert_refused(output: &Output, needles: &[&str]) {
     for needle in needles {
         assert!(text.contains(needle), "{needle:?} not in {text}");
     }
+    // check says "this plan", the guard "this exact plan": both name the command.
     assert!(
-        text.contains("a person approves this plan with `blastwall approve"),
+        text.contains("a person approves this") && text.contains("`blastwall approve"),
         "{text}"
     );
 }
@@ -131,13 +154,7 @@ fn blastwall_author_human_in_an_agents_run_is_refused_for_check_and_guard() {
         .args(["guard", "--", "terraform", "apply", "-auto-approve"])
         .output()
         .unwrap();
-    assert_refused(
-        &guard,
-        &[
-            "CODEX_THREAD_ID is set: OpenAI Codex is running",
-            "an agent cannot choose the human profile (BLASTWALL_AUTHOR=human)",
-        ],
-    );
+    assert_refused(&guard, &["CODEX_THREAD_ID", "BLASTWALL_AUTHOR=human"]);
 }
 
 #[test]
@@ -153,7 +170,13 @@ fn exit_zero_in_an_agents_run_is_refused() {
         .args(["guard", "--exit-zero", "--", "terraform", "apply"])
         .output()
         .unwrap();
-    assert_refused(&guard, &["an agent cannot turn the gate off (--exit-zero)"]);
+    // The guard refuses `--exit-zero` for everyone, before any author check.
+    assert_eq!(guard.status.code(), Some(2), "{}", transcript(&guard));
+    assert!(
+        flat(&guard.stderr).contains("`--exit-zero` would apply a plan the check blocks"),
+        "{}",
+        transcript(&guard)
+    );
 }
 
 #[test]
@@ -202,7 +225,7 @@ fn a_threshold_lowered_in_the_repository_is_not_applied_to_an_agent() {
             "refused: blastwall.toml would loosen the gate",
             "inside the working tree",
             "[profiles.agent] max_share_of_state = 1 (laxer than 0.2)",
-            "share of state destroyed 50% > 20%",
+            "share of state destroyed or disrupted 30% > 20%",
         ],
     );
     // Named in the JSON and agent formats too.
@@ -571,6 +594,7 @@ mod terminal {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("NO_COLOR", "1")
             .env("XDG_CONFIG_HOME", user)
+            .env("XDG_STATE_HOME", user.join("state"))
             .env("USER", "alice")
             .current_dir(dir)
             .args(["approve", "plan.json"]);
@@ -695,7 +719,12 @@ fn the_issues_first_attempt_with_real_terraform_destroys_nothing() {
             .output()
             .unwrap();
         assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
-        assert!(flat(&output.stderr).contains("refused in an agent's run"));
+        let stderr = flat(&output.stderr);
+        assert!(
+            stderr.contains("refused in an agent's run")
+                || stderr.contains("blastwall guard refused"),
+            "{stderr}"
+        );
         assert_eq!(
             std::fs::read(dir.join("terraform.tfstate")).unwrap(),
             before

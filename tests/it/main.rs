@@ -1,6 +1,7 @@
 //! One integration-test binary: the CLI as users run it, and the library's
 //! pipeline on real plans.
 
+mod accuracy;
 mod cli;
 mod common;
 mod corpus;

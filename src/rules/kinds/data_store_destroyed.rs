@@ -39,6 +39,7 @@ pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
                 }
             };
             let mut draft = Draft::new(address.clone(), message);
+            draft.at_most = verdict.at_most;
             draft.fix = model.fix(&change.resource_type).map(str::to_owned);
             Some(draft)
         })

@@ -3,11 +3,52 @@
 //! from state; a normal plan creates it again, empty. Either way someone or
 //! something deleted it outside Terraform, and its data is gone already.
 
+use serde::Deserialize;
+
 use super::Context;
+use super::plan_health::PLAN_ADDRESS;
 use crate::model::Actions;
 use crate::rules::Draft;
 
-pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// Report once for the plan, and only when at least this share of the
+    /// resources in state was not found: not a deletion but the wrong place
+    /// (another region, account or endpoint than where the state lives).
+    pub share: Option<f64>,
+    /// With `share`: at least this many resources not found.
+    #[serde(default)]
+    pub min_count: usize,
+}
+
+pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+    let gone: Vec<&str> = context
+        .plan
+        .resource_drift
+        .iter()
+        .filter(|drift| drift.change.actions == Actions::Delete && !drift.is_data())
+        .map(|drift| drift.address.as_str())
+        .collect();
+    if let Some(share) = params.share {
+        let in_state = context.summary.resources_in_state.max(gone.len());
+        let found_share = if in_state == 0 {
+            0.0
+        } else {
+            gone.len() as f64 / in_state as f64
+        };
+        if gone.len() < params.min_count.max(1) || found_share < share {
+            return Vec::new();
+        }
+        return vec![Draft::new(
+            PLAN_ADDRESS,
+            format!(
+                "{} of the {in_state} resources in state were not found when Terraform refreshed ({:.0}%): the plan looks at another region, account or endpoint than the one they live in, and would create them again there and orphan the originals",
+                gone.len(),
+                found_share * 100.0
+            ),
+        )];
+    }
     // A refresh-only plan has no `resource_changes` at all.
     let refresh_only = context.plan.resource_changes.is_none();
     context
@@ -56,6 +97,30 @@ mod tests {
             "{}",
             found[0].message
         );
+    }
+
+    #[test]
+    fn most_of_the_state_not_found_is_the_wrong_place() {
+        let drift: Vec<String> = (0..4)
+            .map(|index| format!(r#"{{"address":"aws_sqs_queue.q{index}","type":"aws_sqs_queue","name":"q{index}","change":{{"actions":["delete"],"before":{{"name":"q"}},"after":null}}}}"#))
+            .collect();
+        let plan = format!(
+            r#"{{"format_version":"1.2","resource_drift":[{}],"resource_changes":[]}}"#,
+            drift.join(",")
+        );
+        let params = "[params]\nshare = 0.5\nmin_count = 3";
+        let found = drafts("deleted-outside", params, &plan);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].message.contains("another region"),
+            "{}",
+            found[0].message
+        );
+        let one = format!(
+            r#"{{"format_version":"1.2","resource_drift":[{}],"resource_changes":[]}}"#,
+            drift[0]
+        );
+        assert!(drafts("deleted-outside", params, &one).is_empty());
     }
 
     #[test]

@@ -72,7 +72,7 @@ pub enum Kind {
     ChangeMatches(change_matches::Params),
     DataLoss,
     DataStoreDestroyed,
-    DeletedOutside,
+    DeletedOutside(deleted_outside::Params),
     DestroyOfClass(destroy_of_class::Params),
     DestructiveUpdate(destructive_update::Params),
     DriftRevert,
@@ -104,6 +104,19 @@ fn params<P: DeserializeOwned>(text: &str) -> Result<P, KindError> {
         .map_err(KindError::Params)
 }
 
+/// `[params]` for kinds whose parameters all have defaults.
+#[derive(Deserialize)]
+struct OptionalParamsOf<P> {
+    #[serde(default)]
+    params: Option<P>,
+}
+
+fn optional_params<P: DeserializeOwned + Default>(text: &str) -> Result<P, KindError> {
+    toml::from_str::<OptionalParamsOf<P>>(text)
+        .map(|file| file.params.unwrap_or_default())
+        .map_err(KindError::Params)
+}
+
 impl Kind {
     pub fn parse(name: &str, text: &str) -> Result<Self, KindError> {
         Ok(match name {
@@ -112,7 +125,7 @@ impl Kind {
             "change-matches" => Self::ChangeMatches(params(text)?),
             "data-loss" => Self::DataLoss,
             "data-store-destroyed" => Self::DataStoreDestroyed,
-            "deleted-outside" => Self::DeletedOutside,
+            "deleted-outside" => Self::DeletedOutside(optional_params(text)?),
             "destroy-of-class" => Self::DestroyOfClass(params(text)?),
             "destructive-update" => Self::DestructiveUpdate(params(text)?),
             "drift-revert" => Self::DriftRevert,
@@ -135,7 +148,7 @@ impl Kind {
             Self::ChangeMatches(_) => "change-matches",
             Self::DataLoss => "data-loss",
             Self::DataStoreDestroyed => "data-store-destroyed",
-            Self::DeletedOutside => "deleted-outside",
+            Self::DeletedOutside(_) => "deleted-outside",
             Self::DestroyOfClass(_) => "destroy-of-class",
             Self::DestructiveUpdate(_) => "destructive-update",
             Self::DriftRevert => "drift-revert",
@@ -157,7 +170,7 @@ impl Kind {
             Self::ChangeMatches(params) => change_matches::check(params, context),
             Self::DataLoss => data_loss::check(context),
             Self::DataStoreDestroyed => data_store_destroyed::check(context),
-            Self::DeletedOutside => deleted_outside::check(context),
+            Self::DeletedOutside(params) => deleted_outside::check(params, context),
             Self::DestroyOfClass(params) => destroy_of_class::check(params, context),
             Self::DestructiveUpdate(params) => destructive_update::check(params, context),
             Self::DriftRevert => drift_revert::check(context),

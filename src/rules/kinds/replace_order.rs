@@ -12,6 +12,11 @@ use crate::rules::{Draft, values};
 #[serde(deny_unknown_fields)]
 pub struct Params {
     pub classes: Vec<String>,
+    /// Types of those classes that serve nothing themselves (a launch
+    /// template is read when an instance starts): only a launch in between
+    /// fails, so the finding is worth at most `low`.
+    #[serde(default)]
+    pub except_types: Vec<String>,
 }
 
 pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
@@ -21,6 +26,17 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
             let class = context.classes.class_of(&change.resource_type);
             if !params.classes.iter().any(|wanted| wanted == class) {
                 return None;
+            }
+            if params.except_types.contains(&change.resource_type) {
+                let mut draft = Draft::new(
+                    change.address.clone(),
+                    format!(
+                        "{} is destroyed before its replacement is created: nothing serves from it, but anything launched from it in between fails",
+                        change.address
+                    ),
+                );
+                draft.at_most = Some(crate::rules::Severity::Low);
+                return Some(draft);
             }
             let fixed_name = values::parse(change.change.after)
                 .and_then(|after| after.get("name").and_then(|name| name.as_str()).map(str::to_owned))
@@ -45,6 +61,18 @@ mod tests {
         format!(
             r#"{{"format_version":"1.2","resource_changes":[{{"address":"aws_lb_target_group.web","type":"aws_lb_target_group","name":"web","change":{{"actions":{actions},"before":{{"name":"web"}},"after":{{"name":"web"}}}}}}]}}"#
         )
+    }
+
+    #[test]
+    fn templates_serve_nothing() {
+        let plan = r#"{"format_version":"1.2","resource_changes":[{"address":"aws_launch_template.api","type":"aws_launch_template","name":"api","change":{"actions":["delete","create"],"before":{"name":"api"},"after":{"name":"api"}}}]}"#;
+        let params = "[params]\nclasses = [\"compute\"]\nexcept_types = [\"aws_launch_template\"]";
+        let found = drafts("replace-order", params, plan);
+        assert_eq!(found[0].at_most, Some(crate::rules::Severity::Low));
+        assert_eq!(
+            drafts("replace-order", "[params]\nclasses = [\"compute\"]", plan).len(),
+            1
+        );
     }
 
     #[test]
