@@ -375,9 +375,10 @@ check "with the reason" grep -q '^::error.*an agent cannot choose the human prof
 
 # 9 ──────────────────────────────────────────────────────────────────────
 # Control: the head's blastwall.toml (and its trusted approval) would pass
-# the blocked plan if blastwall read it.
+# the blocked plan if blastwall read it for a person (for an agent, blastwall
+# itself already leaves loosening from a file in a temp dir or a repo out).
 check "(control) the head's blastwall.toml passes the plan when used" \
-    bash -c '"$0" check --config "$1/blastwall.toml" --author agent --format json "$1/plans/db-deleted.json" >/dev/null 2>&1' "$bin" "$ws"
+    bash -c '"$0" check --config "$1/blastwall.toml" --author human --format json "$1/plans/db-deleted.json" >/dev/null 2>&1' "$bin" "$ws"
 run_case head-config pull_request empty \
     --input plan=plans/db-deleted.json --input version=path
 check "the base's configuration blocks the plan (gate exit 3)" [ "$(step_exit 'Apply the gate')" = 3 ]
