@@ -63,7 +63,16 @@ pub enum HealthIssue {
     Errored,
     Incomplete,
     Deferred(usize),
-    UnknownReason { address: String, reason: String },
+    UnknownReason {
+        address: String,
+        reason: String,
+    },
+    /// An auxiliary section (e.g. `configuration`) this version could not
+    /// read: the plan is analysed without it, with fewer dependency edges.
+    UnreadableSection {
+        json_path: String,
+        problem: String,
+    },
 }
 
 impl HealthIssue {
@@ -77,12 +86,20 @@ impl HealthIssue {
                 escape::for_terminal(address),
                 escape::for_terminal(reason)
             ),
+            Self::UnreadableSection { json_path, problem } => format!(
+                "`{}` could not be read ({}): the plan was analysed without it, so dependencies it declares are missing from the blast radius",
+                escape::for_terminal(json_path),
+                escape::for_terminal(&escape::bounded(problem, 160))
+            ),
         }
     }
 
     /// Issues that hide changes; an unknown reason is shown but hides nothing.
     pub fn hides_changes(&self) -> bool {
-        !matches!(self, Self::UnknownReason { .. })
+        !matches!(
+            self,
+            Self::UnknownReason { .. } | Self::UnreadableSection { .. }
+        )
     }
 }
 
@@ -164,6 +181,14 @@ pub fn analyse_with(
     if !plan.deferred_changes.is_empty() {
         health.push(HealthIssue::Deferred(plan.deferred_changes.len()));
     }
+    health.extend(
+        plan.unreadable
+            .iter()
+            .map(|section| HealthIssue::UnreadableSection {
+                json_path: section.json_path.clone(),
+                problem: section.problem.clone(),
+            }),
+    );
     let graph = ResourceGraph::build(plan);
     let destructions: Vec<Destruction<'_>> = resource_changes
         .iter()

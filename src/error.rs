@@ -113,6 +113,19 @@ pub enum InputError {
     #[diagnostic(transparent)]
     Json(Box<JsonError>),
 
+    #[error("{input}: {problem} (at {json_path})")]
+    #[diagnostic(
+        code(blastwall::input::inconsistent),
+        help(
+            "Terraform never writes this: the plan was edited, damaged or made by another tool; regenerate it with `terraform show -json plan.out > plan.json`"
+        )
+    )]
+    Inconsistent {
+        input: String,
+        json_path: String,
+        problem: String,
+    },
+
     #[error(
         "{input}: plan format_version {version} is not supported (this blastwall reads 0.x and 1.x)"
     )]

@@ -2,6 +2,7 @@
 //! decoded texts with the JSON documents located in them, and from a parsed
 //! document to "this is a plan" or precisely what else it is.
 
+mod ansi;
 mod binary;
 mod decode;
 pub mod excerpt;
@@ -226,6 +227,12 @@ fn read_text(
         input: label.to_owned(),
         detail,
     })?;
+    // A byte-order mark and nothing else (or only whitespace) is empty too.
+    if text.trim_start_matches('\u{feff}').trim().is_empty() {
+        return Err(InputError::Empty {
+            input: label.to_owned(),
+        });
+    }
     if matches!(encoding, Encoding::Utf16Le | Encoding::Utf16Be) {
         warnings.push(InputWarning {
             input: label.to_owned(),
@@ -233,16 +240,29 @@ fn read_text(
             help: "in PowerShell, write plan JSON with `terraform show -json plan.out | Out-File -Encoding utf8 plan.json`".to_owned(),
         });
     }
-    // A raw ESC can never be part of JSON text (Terraform escapes C0 controls
-    // inside strings), so removing ANSI sequences cannot alter the plan.
+    // Colour codes around the document are removed; one inside a JSON
+    // string is left for the parser to refuse (see `ansi`).
     if text.contains('\u{1b}') {
-        text = String::from_utf8_lossy(&strip_ansi_escapes::strip(text.as_bytes())).into_owned();
+        let stripped = ansi::strip_outside_strings(&text);
+        if stripped.len() == text.len() {
+            return finish_text(label, text, from_directory, warnings);
+        }
+        text = stripped;
         warnings.push(InputWarning {
             input: label.to_owned(),
             message: "ANSI colour codes were removed from the input".to_owned(),
             help: "write plan JSON without colours (`-no-color`; for Terragrunt `--no-color` / `TG_NO_COLOR=true`, and send its logs to stderr)".to_owned(),
         });
     }
+    finish_text(label, text, from_directory, warnings)
+}
+
+fn finish_text(
+    label: &str,
+    text: String,
+    from_directory: bool,
+    warnings: &mut Vec<InputWarning>,
+) -> Result<Option<LoadedText>, InputError> {
     if !starts_like_json(&text) && looks_like_text_plan(&text) {
         return Err(InputError::TextPlan {
             input: label.to_owned(),
@@ -441,7 +461,11 @@ pub fn recognise(label: &str, document: &Document<'_>) -> Result<(), InputError>
             version: escape::for_terminal(&escape::bounded(version, 16)).into_owned(),
         });
     }
-    Ok(())
+    crate::model::validate(document).map_err(|invalid| InputError::Inconsistent {
+        input: label.to_owned(),
+        json_path: escape::for_terminal(&invalid.json_path).into_owned(),
+        problem: invalid.problem,
+    })
 }
 
 /// 0.x and 1.x: minor versions only add fields, a major one may break them.

@@ -2,11 +2,14 @@
 
 pub mod actions;
 pub mod address;
+mod keys;
 pub mod plan;
+pub mod validate;
 
 pub use actions::{ActionReason, Actions};
 pub use address::Address;
-pub use plan::{Document, Plan, ResourceChange};
+pub use plan::{Document, Plan, ResourceChange, Unreadable};
+pub use validate::{Invalid, validate};
 
 /// Why a JSON text could not become a [`Document`]: serde's message, where it
 /// happened in the text, and the JSON path that leads there.
@@ -24,7 +27,9 @@ pub struct JsonFailure {
 /// and real plans can nest deeper than serde_json's default limit of 128, so
 /// the recursion limit is off and the stack grows on demand instead.
 pub fn parse_document(text: &str) -> Result<Document<'_>, JsonFailure> {
-    parse_fast(text).map_err(|error| failure_with_path(text, &error))
+    let document = parse_fast(text).map_err(|error| failure_with_path(text, &error))?;
+    keys::find_duplicate(text)?;
+    Ok(document)
 }
 
 fn parse_fast(text: &str) -> Result<Document<'_>, serde_json::Error> {
@@ -34,6 +39,7 @@ fn parse_fast(text: &str) -> Result<Document<'_>, serde_json::Error> {
     let mut document: Document<'_> = serde::Deserialize::deserialize(stacked)?;
     json.end()?;
     document.fill_missing_addresses();
+    document.read_auxiliary();
     Ok(document)
 }
 
@@ -57,7 +63,7 @@ pub fn failure_with_path(text: &str, error: &serde_json::Error) -> JsonFailure {
     failure
 }
 
-fn failure_from_error(text: &str, error: &serde_json::Error) -> JsonFailure {
+pub(crate) fn failure_from_error(text: &str, error: &serde_json::Error) -> JsonFailure {
     JsonFailure {
         offset: offset_of(text, error.line(), error.column()),
         message: strip_position(&error.to_string()),

@@ -19,21 +19,31 @@ use super::actions::{ActionReason, Actions};
 pub struct Document<'a> {
     pub format_version: Option<String>,
     pub terraform_version: Option<String>,
-    #[serde(borrow, deserialize_with = "null_as_empty")]
+    #[serde(borrow)]
     pub variables: BTreeMap<String, Variable<'a>>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "not_null")]
     pub planned_values: Option<Values<'a>>,
-    #[serde(borrow)]
+    /// Absent: a plan without changes. `null` or any other shape: refused
+    /// (it would otherwise read as "no changes" and pass).
+    #[serde(borrow, deserialize_with = "not_null")]
     pub resource_changes: Option<Vec<ResourceChange<'a>>>,
-    #[serde(borrow, deserialize_with = "null_as_empty")]
+    #[serde(borrow)]
     pub resource_drift: Vec<ResourceChange<'a>>,
-    #[serde(borrow, deserialize_with = "null_as_empty")]
+    #[serde(borrow)]
     pub output_changes: BTreeMap<String, OutputChange<'a>>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "not_null")]
     pub prior_state: Option<State<'a>>,
-    #[serde(borrow)]
+    /// Read from [`Document::configuration_raw`] leniently (see
+    /// [`Document::read_auxiliary`]): a shape this version does not know
+    /// costs dependency edges, not the whole plan.
+    #[serde(skip)]
     pub configuration: Option<Configuration<'a>>,
-    #[serde(borrow, deserialize_with = "null_as_empty")]
+    #[serde(rename = "configuration", borrow)]
+    pub configuration_raw: Option<&'a RawValue>,
+    /// Auxiliary sections that could not be read, and why.
+    #[serde(skip)]
+    pub unreadable: Vec<Unreadable>,
+    #[serde(borrow)]
     pub deferred_changes: Vec<DeferredChange<'a>>,
     pub errored: Option<bool>,
     pub complete: Option<bool>,
@@ -79,6 +89,41 @@ where
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
+/// An object section that must not be `null`: absent means none, but an
+/// explicit `null` is not what Terraform writes and would read as "nothing
+/// here" (serde's message names the expected shape). List and map sections
+/// refuse `null` by themselves.
+fn not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+/// `mode` is `managed` or `data`; anything else (`ephemeral`, a typo, a
+/// forged value) is refused rather than read as managed.
+fn resource_mode<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    let mode = Option::<String>::deserialize(deserializer)?;
+    match mode.as_deref() {
+        None | Some("managed" | "data") => Ok(mode),
+        Some(other) => Err(serde::de::Error::custom(format!(
+            "unknown resource mode `{}` (expected `managed` or `data`)",
+            crate::escape::bounded(other, 40)
+        ))),
+    }
+}
+
+/// An auxiliary section that was skipped because its shape is not one this
+/// version reads: `json_path` and serde's reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    pub json_path: String,
+    pub problem: String,
+}
+
 /// `mode: "data"`, or, in hand-made plans without `mode`, a `data.` address.
 fn is_data_source(mode: Option<&str>, address: &str) -> bool {
     match mode {
@@ -105,6 +150,7 @@ pub struct ResourceChange<'a> {
     pub address: String,
     pub previous_address: Option<String>,
     pub module_address: Option<String>,
+    #[serde(default, deserialize_with = "resource_mode")]
     pub mode: Option<String>,
     #[serde(rename = "type")]
     pub resource_type: String,
@@ -135,7 +181,39 @@ fn deposed_key<'de, D: serde::Deserializer<'de>>(
     })
 }
 
-impl Document<'_> {
+impl<'a> Document<'a> {
+    /// Reads the auxiliary sections kept raw: one whose shape this version
+    /// does not know (e.g. `module_calls` as a list in a pre-release
+    /// Terraform) is recorded in [`Document::unreadable`] and left out.
+    pub fn read_auxiliary(&mut self) {
+        let Some(raw) = self.configuration_raw else {
+            return;
+        };
+        if raw.get() == "null" {
+            return;
+        }
+        let mut json = serde_json::Deserializer::from_str(raw.get());
+        json.disable_recursion_limit();
+        let stacked = serde_stacker::Deserializer::new(&mut json);
+        match serde_path_to_error::deserialize::<_, Configuration<'a>>(stacked) {
+            Ok(configuration) => self.configuration = Some(configuration),
+            Err(error) => {
+                let inner = error.path().to_string();
+                let json_path = if inner == "." {
+                    "configuration".to_owned()
+                } else {
+                    format!("configuration.{inner}")
+                };
+                let message = error.into_inner().to_string();
+                let problem = match message.rfind(" at line ") {
+                    Some(index) => message[..index].to_owned(),
+                    None => message,
+                };
+                self.unreadable.push(Unreadable { json_path, problem });
+            }
+        }
+    }
+
     pub fn fill_missing_addresses(&mut self) {
         let changes = self.resource_changes.iter_mut().flatten();
         for change in changes.chain(self.resource_drift.iter_mut()) {
@@ -281,6 +359,7 @@ impl<'a> StateModule<'a> {
 #[derive(Debug, Deserialize)]
 pub struct StateResource<'a> {
     pub address: String,
+    #[serde(default, deserialize_with = "resource_mode")]
     pub mode: Option<String>,
     #[serde(rename = "type")]
     pub resource_type: String,

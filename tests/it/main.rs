@@ -5,6 +5,7 @@ mod accuracy;
 mod cli;
 mod common;
 mod corpus;
+mod fuzz;
 mod graph;
 mod guard;
 mod hooks;

@@ -58,7 +58,10 @@ fn hostile_plan() -> String {
     let quoted = serde_json::to_string(key).unwrap();
     let bucket = format!("aws_s3_bucket.b[{quoted}]");
     let policy = format!("aws_s3_bucket_policy.p[{quoted}]");
-    let raw = format!("aws_s3_bucket.raw[\"{key}\"]");
+    // The reader refuses a raw line break or ESC in an address (Terraform
+    // escapes them), so the raw key keeps every other character.
+    let raw_key = key.replace('\n', " ").replace('\u{1b}', "");
+    let raw = format!("aws_s3_bucket.raw[\"{raw_key}\"]");
     serde_json::json!({
         "format_version": "1.2",
         "terraform_version": "1.11.4 <img src=x onerror=alert(1)> @admin\nline\nbreak",
@@ -76,7 +79,7 @@ fn hostile_plan() -> String {
             },
             {
                 "address": raw, "mode": "managed", "type": "aws_s3_bucket", "name": "raw",
-                "index": key,
+                "index": raw_key,
                 "change": {"actions": ["delete"], "before": {"force_destroy": true}, "after": null}
             }
         ],
@@ -86,7 +89,7 @@ fn hostile_plan() -> String {
             {"address": policy, "mode": "managed", "type": "aws_s3_bucket_policy", "name": "p",
              "index": key, "values": {}, "depends_on": ["aws_s3_bucket.b"]},
             {"address": raw, "mode": "managed", "type": "aws_s3_bucket", "name": "raw",
-             "index": key, "values": {"force_destroy": true}}
+             "index": raw_key, "values": {"force_destroy": true}}
         ]}}}
     })
     .to_string()

@@ -1,5 +1,6 @@
 //! `plan-health`: a plan that cannot show everything it will do (errored,
-//! incomplete, deferred changes, unknown action reasons) is never a pass.
+//! incomplete, deferred changes, unknown action reasons, an auxiliary
+//! section that could not be read) is never a pass.
 
 use super::Context;
 use crate::analysis::HealthIssue;

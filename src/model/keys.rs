@@ -1,0 +1,205 @@
+//! Duplicate object keys anywhere in a document.
+//!
+//! JSON parsers disagree on `{"a":1,"a":2}`: serde's derived structs refuse
+//! it, maps keep the last copy, other tools keep the first. A plan with two
+//! `skip_final_snapshot` or two `actions` can therefore mean one thing to
+//! Terraform and another to blastwall, so a duplicate key anywhere (payloads
+//! included) refuses the plan. Terraform never writes one.
+//!
+//! One pass over the document with a visitor that only compares keys
+//! (borrowed, no tree is built); the JSON path is kept on a stack so the
+//! diagnostic can name where the duplicate is.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+
+use super::JsonFailure;
+
+/// Objects with more keys than this are checked with a hash set.
+const LINEAR_KEYS: usize = 16;
+
+#[derive(Debug)]
+enum Segment<'de> {
+    Key(Cow<'de, str>),
+    Index(usize),
+}
+
+/// The first duplicate key in `text` (a JSON document that parses), as a
+/// failure at that key with its JSON path.
+pub fn find_duplicate(text: &str) -> Result<(), JsonFailure> {
+    let mut path = Vec::new();
+    let mut json = serde_json::Deserializer::from_str(text);
+    json.disable_recursion_limit();
+    let stacked = serde_stacker::Deserializer::new(&mut json);
+    match (Scan { path: &mut path }).deserialize(stacked) {
+        Ok(()) => Ok(()),
+        Err(error) => {
+            let mut failure = super::failure_from_error(text, &error);
+            failure.json_path = render_path(&path);
+            Err(failure)
+        }
+    }
+}
+
+fn render_path(path: &[Segment<'_>]) -> String {
+    let mut out = String::new();
+    for segment in path {
+        match segment {
+            Segment::Key(key) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            Segment::Index(index) => out.push_str(&format!("[{index}]")),
+        }
+    }
+    out
+}
+
+struct Scan<'p, 'de> {
+    path: &'p mut Vec<Segment<'de>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Scan<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Scan<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        loop {
+            self.path.push(Segment::Index(index));
+            let more = seq.next_element_seed(Scan { path: self.path })?;
+            self.path.pop();
+            if more.is_none() {
+                return Ok(());
+            }
+            index += 1;
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut keys: Vec<Cow<'de, str>> = Vec::new();
+        let mut hashed: HashSet<Cow<'de, str>> = HashSet::new();
+        while let Some(key) = map.next_key_seed(Key)? {
+            let duplicate = if hashed.is_empty() {
+                let seen = keys.contains(&key);
+                keys.push(key.clone());
+                if keys.len() > LINEAR_KEYS {
+                    hashed.extend(keys.drain(..));
+                }
+                seen
+            } else {
+                !hashed.insert(key.clone())
+            };
+            self.path.push(Segment::Key(key));
+            if duplicate {
+                return Err(de::Error::custom(
+                    "duplicate object key: JSON readers disagree on which copy counts",
+                ));
+            }
+            map.next_value_seed(Scan { path: self.path })?;
+            self.path.pop();
+        }
+        Ok(())
+    }
+}
+
+/// An object key, borrowed from the text unless it holds escapes.
+struct Key;
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("an object key")
+    }
+
+    fn visit_borrowed_str<E>(self, value: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(value))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(value.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_key_in_a_payload_is_found_with_its_path() {
+        let text = r#"{"a":[{"x":1},{"change":{"after":{"k":false,"k":true}}}]}"#;
+        let failure = find_duplicate(text).unwrap_err();
+        assert_eq!(failure.json_path, "a[1].change.after.k");
+        assert!(failure.message.contains("duplicate object key"));
+    }
+
+    #[test]
+    fn escaped_and_plain_spellings_of_one_key_are_the_same_key() {
+        assert!(find_duplicate(r#"{"ab":1,"a\u0062":2}"#).is_err());
+    }
+
+    #[test]
+    fn many_distinct_keys_pass_and_a_late_duplicate_is_found() {
+        let mut text = String::from("{");
+        for index in 0..100 {
+            text.push_str(&format!("\"k{index}\":{index},"));
+        }
+        text.push_str("\"k7\":0}");
+        assert_eq!(find_duplicate(&text).unwrap_err().json_path, "k7");
+        assert!(find_duplicate(r#"{"a":{"a":{"a":[1,{"b":2}]}},"b":null}"#).is_ok());
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let depth = 20_000;
+        let text = "[".repeat(depth) + &"]".repeat(depth);
+        assert!(find_duplicate(&text).is_ok());
+    }
+}

@@ -1,0 +1,339 @@
+//! Checks a parsed plan must pass before anything is analysed: every
+//! resource address parses as a Terraform address and agrees with the
+//! `type`, `name`, `mode`, `index` and `module_address` beside it, and no
+//! address appears twice in one list (without a `deposed` key). A plan that
+//! fails them was damaged or forged: which copy of a duplicated address a
+//! reader keeps decides whether a delete is seen.
+
+use std::collections::HashSet;
+use std::str::FromStr;
+
+use super::Document;
+use super::address::{self, Address, InstanceKey, Mode};
+use super::plan::{ResourceChange, StateModule, Values};
+use crate::escape;
+
+/// What is wrong and where (a JSON path such as `resource_changes[3].address`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub json_path: String,
+    pub problem: String,
+}
+
+/// Longest piece of an offending value quoted in a diagnostic.
+const QUOTED_CHARS: usize = 120;
+
+fn quoted(value: &str) -> String {
+    format!(
+        "`{}`",
+        escape::for_terminal(&escape::bounded(value, QUOTED_CHARS))
+    )
+}
+
+pub fn validate(document: &Document<'_>) -> Result<(), Invalid> {
+    if let Some(changes) = &document.resource_changes {
+        changes_list("resource_changes", changes)?;
+    }
+    changes_list("resource_drift", &document.resource_drift)?;
+    for (index, deferred) in document.deferred_changes.iter().enumerate() {
+        if let Some(change) = &deferred.resource_change {
+            let path = format!("deferred_changes[{index}].resource_change");
+            change_address(&path, change)?;
+        }
+    }
+    if let Some(values) = &document.planned_values {
+        state_values("planned_values", values)?;
+    }
+    if let Some(values) = document
+        .prior_state
+        .as_ref()
+        .and_then(|state| state.values.as_ref())
+    {
+        state_values("prior_state.values", values)?;
+    }
+    Ok(())
+}
+
+fn changes_list(section: &str, changes: &[ResourceChange<'_>]) -> Result<(), Invalid> {
+    let mut seen: HashSet<(&str, Option<&str>)> = HashSet::with_capacity(changes.len());
+    for (index, change) in changes.iter().enumerate() {
+        let path = format!("{section}[{index}]");
+        change_address(&path, change)?;
+        if !seen.insert((change.address.as_str(), change.deposed.as_deref())) {
+            return Err(Invalid {
+                json_path: format!("{path}.address"),
+                problem: format!(
+                    "{} appears twice in `{section}`{}: one copy would hide the other's change",
+                    quoted(&change.address),
+                    if change.deposed.is_some() {
+                        " with the same deposed key"
+                    } else {
+                        " without a `deposed` key"
+                    }
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn parse(path: &str, field: &str, value: &str) -> Result<Address, Invalid> {
+    Address::from_str(value).map_err(|error| Invalid {
+        json_path: format!("{path}.{field}"),
+        problem: format!(
+            "{} is not a Terraform resource address ({})",
+            quoted(value),
+            escape::for_terminal(&error.to_string())
+        ),
+    })
+}
+
+fn change_address(path: &str, change: &ResourceChange<'_>) -> Result<(), Invalid> {
+    let parsed = parse(path, "address", &change.address)?;
+    if let Some(previous) = &change.previous_address {
+        parse(path, "previous_address", previous)?;
+    }
+    consistent(
+        path,
+        &parsed,
+        &change.address,
+        Parts {
+            mode: change.mode.as_deref(),
+            resource_type: Some(&change.resource_type),
+            name: change.name.as_deref(),
+            index: change.index.as_ref(),
+            module_address: change.module_address.as_deref(),
+        },
+    )
+}
+
+struct Parts<'a> {
+    mode: Option<&'a str>,
+    resource_type: Option<&'a str>,
+    name: Option<&'a str>,
+    index: Option<&'a serde_json::Value>,
+    module_address: Option<&'a str>,
+}
+
+fn consistent(
+    path: &str,
+    parsed: &Address,
+    address: &str,
+    parts: Parts<'_>,
+) -> Result<(), Invalid> {
+    let disagree = |field: &str, value: String| Invalid {
+        json_path: format!("{path}.{field}"),
+        problem: format!(
+            "{field} {value} disagrees with the address {}: the plan is inconsistent",
+            quoted(address)
+        ),
+    };
+    if let Some(mode) = parts.mode {
+        let expected = match parsed.mode {
+            Mode::Managed => "managed",
+            Mode::Data => "data",
+        };
+        if mode != expected {
+            return Err(disagree("mode", quoted(mode)));
+        }
+    }
+    if let Some(resource_type) = parts.resource_type
+        && resource_type != parsed.resource_type
+    {
+        return Err(disagree("type", quoted(resource_type)));
+    }
+    if let Some(name) = parts.name
+        && name != parsed.name
+    {
+        return Err(disagree("name", quoted(name)));
+    }
+    if let Some(index) = parts.index {
+        let matches = match (index, &parsed.key) {
+            (serde_json::Value::Null, None) => true,
+            (serde_json::Value::Number(number), Some(InstanceKey::Int(key))) => {
+                number.as_i64() == Some(*key)
+            }
+            (serde_json::Value::String(text), Some(InstanceKey::Str(key))) => text == key,
+            // Some writers put a for_each key that looks like a number as
+            // a number; the key is the same text.
+            (serde_json::Value::Number(number), Some(InstanceKey::Str(key))) => {
+                number.to_string() == *key
+            }
+            _ => false,
+        };
+        if !matches {
+            let shown = escape::bounded(&index.to_string(), QUOTED_CHARS);
+            return Err(disagree("index", quoted(&shown)));
+        }
+    }
+    if let Some(module) = parts.module_address {
+        let steps = address::parse_module_path(module).map_err(|error| Invalid {
+            json_path: format!("{path}.module_address"),
+            problem: format!(
+                "{} is not a Terraform module address ({})",
+                quoted(module),
+                escape::for_terminal(&error.to_string())
+            ),
+        })?;
+        if steps != parsed.module {
+            return Err(disagree("module_address", quoted(module)));
+        }
+    }
+    Ok(())
+}
+
+/// `planned_values` and `prior_state.values`: every module's address and
+/// every resource's, without recursion (module nesting has no limit).
+/// Laxer than the change lists, as real Terraform output requires: 0.12-era
+/// state writes module resources' addresses relative to their module, some
+/// versions write an `index` for resources without one, and 1.3 can list
+/// one instance twice in `planned_values`. None of these sections says what
+/// changes, so they are checked for parseable, consistently placed
+/// addresses only.
+fn state_values(section: &str, values: &Values<'_>) -> Result<(), Invalid> {
+    let mut pending: Vec<(String, &StateModule<'_>)> =
+        vec![(format!("{section}.root_module"), &values.root_module)];
+    while let Some((path, module)) = pending.pop() {
+        let module_steps = match module.address.as_deref() {
+            Some(module_address) if !module_address.is_empty() => Some(
+                address::parse_module_path(module_address).map_err(|error| Invalid {
+                    json_path: format!("{path}.address"),
+                    problem: format!(
+                        "{} is not a Terraform module address ({})",
+                        quoted(module_address),
+                        escape::for_terminal(&error.to_string())
+                    ),
+                })?,
+            ),
+            _ => None,
+        };
+        for (index, resource) in module.resources.iter().enumerate() {
+            let path = format!("{path}.resources[{index}]");
+            let parsed = parse(&path, "address", &resource.address)?;
+            consistent(
+                &path,
+                &parsed,
+                &resource.address,
+                Parts {
+                    mode: resource.mode.as_deref(),
+                    resource_type: Some(&resource.resource_type),
+                    name: resource.name.as_deref(),
+                    index: None,
+                    module_address: None,
+                },
+            )?;
+            if let Some(steps) = &module_steps
+                && *steps != parsed.module
+                && !parsed.module.is_empty()
+            {
+                return Err(Invalid {
+                    json_path: format!("{path}.address"),
+                    problem: format!(
+                        "{} is not inside its module {}: the plan is inconsistent",
+                        quoted(&resource.address),
+                        quoted(module.address.as_deref().unwrap_or_default())
+                    ),
+                });
+            }
+        }
+        for (index, child) in module.child_modules.iter().enumerate().rev() {
+            pending.push((format!("{path}.child_modules[{index}]"), child));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str) -> Result<(), Invalid> {
+        validate(&super::super::parse_document(text).unwrap())
+    }
+
+    fn changes(entries: &str) -> String {
+        format!(r#"{{"format_version":"1.2","resource_changes":[{entries}]}}"#)
+    }
+
+    #[test]
+    fn malformed_addresses_are_refused_with_their_path() {
+        for bad in [
+            r#"aws_s3_bucket.b[\"k"#,
+            "aws_s3_bucket.b[0",
+            "module..aws_s3_bucket.b",
+            "aws_s3_bucket.b x",
+            "aws_s3_bucket.b$",
+            "module.m",
+            "",
+        ] {
+            let text = changes(&format!(
+                r#"{{"address":"{bad}","type":"aws_s3_bucket","change":{{"actions":["delete"]}}}}"#
+            ));
+            let invalid = check(&text).unwrap_err();
+            assert_eq!(invalid.json_path, "resource_changes[0].address", "{bad}");
+            assert!(invalid.problem.contains("not a Terraform"), "{invalid:?}");
+        }
+    }
+
+    #[test]
+    fn parts_that_disagree_with_the_address_are_refused() {
+        for (field, entry) in [
+            ("type", r#""type":"aws_other""#),
+            ("name", r#""type":"aws_s3_bucket","name":"c""#),
+            ("mode", r#""type":"aws_s3_bucket","mode":"data""#),
+            ("index", r#""type":"aws_s3_bucket","index":1"#),
+            (
+                "module_address",
+                r#""type":"aws_s3_bucket","module_address":"module.m""#,
+            ),
+        ] {
+            let text = changes(&format!(
+                r#"{{"address":"aws_s3_bucket.b[0]",{entry},"change":{{"actions":["delete"]}}}}"#
+            ));
+            let invalid = check(&text).unwrap_err();
+            assert_eq!(invalid.json_path, format!("resource_changes[0].{field}"));
+        }
+        let fine = changes(
+            r#"{"address":"module.m[\"a\"].aws_s3_bucket.b[\"k\"]","module_address":"module.m[\"a\"]","mode":"managed","type":"aws_s3_bucket","name":"b","index":"k","change":{"actions":["delete"]}}"#,
+        );
+        check(&fine).unwrap();
+    }
+
+    #[test]
+    fn a_repeated_address_is_refused_unless_deposed() {
+        let entry = r#"{"address":"a.b","type":"a","change":{"actions":["no-op"]}}"#;
+        let deposed =
+            r#"{"address":"a.b","type":"a","deposed":"00aa","change":{"actions":["delete"]}}"#;
+        check(&changes(&format!("{entry},{deposed}"))).unwrap();
+        let invalid = check(&changes(&format!("{entry},{entry}"))).unwrap_err();
+        assert_eq!(invalid.json_path, "resource_changes[1].address");
+        assert!(invalid.problem.contains("appears twice"));
+    }
+
+    #[test]
+    fn state_resources_are_checked_too() {
+        let state = |address: &str| {
+            format!(
+                r#"{{"format_version":"1.2","prior_state":{{"values":{{"root_module":{{"child_modules":[{{"address":"module.m","resources":[{{"address":"{address}","type":"a","name":"b"}}]}}]}}}}}}}}"#
+            )
+        };
+        // 0.12-era state writes the address relative to its module.
+        check(&state("a.b")).unwrap();
+        check(&state("module.m.a.b")).unwrap();
+        let invalid = check(&state("module.n.a.b")).unwrap_err();
+        assert!(invalid.problem.contains("not inside its module"));
+        let invalid = check(&state("a.b[")).unwrap_err();
+        assert_eq!(
+            invalid.json_path,
+            "prior_state.values.root_module.child_modules[0].resources[0].address"
+        );
+    }
+
+    #[test]
+    fn control_characters_in_a_value_are_escaped_in_the_problem() {
+        let text =
+            changes(r#"{"address":"a.b\u001b[31m","type":"a","change":{"actions":["delete"]}}"#);
+        let invalid = check(&text).unwrap_err();
+        assert!(!invalid.problem.contains('\u{1b}'), "{}", invalid.problem);
+    }
+}

@@ -1,0 +1,292 @@
+//! The reader fuzzer: real plans (`testdata/`, and `../shared/corpus` when
+//! present) damaged by `fuzz/mutate.rs`, each run through the binary as a
+//! user would. Invariants: no panic, no abort, no hang, exit 0/1/3 only,
+//! nothing raw (control bytes) from the input on stderr, and a verdict never
+//! laxer than the unmutated plan's while the mutated plan still holds every
+//! destructive change of the original with the same `before` payload.
+//!
+//! `fuzz_short` runs a few hundred cases in `cargo test`; `scripts/fuzz.sh
+//! SECONDS` runs `fuzz_long` for as long as asked. A failing case is written
+//! to `target/fuzz-failures/` with what was done to it.
+
+#[path = "../../fuzz/mutate.rs"]
+mod mutate;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use mutate::Rng;
+
+const HANG_SECONDS: &str = "60";
+
+fn seeds(with_corpus: bool) -> Vec<(String, Vec<u8>)> {
+    let root = crate::common::root();
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for dir in ["testdata/plans", "testdata/accuracy"] {
+        if let Ok(entries) = std::fs::read_dir(root.join(dir)) {
+            for entry in entries.flatten() {
+                let plan = entry.path().join("plan.json");
+                if plan.is_file() {
+                    paths.push(plan);
+                }
+            }
+        }
+    }
+    let corpus = root.join("../shared/corpus/public");
+    if with_corpus && corpus.is_dir() {
+        for entry in walkdir::WalkDir::new(&corpus).into_iter().flatten() {
+            let is_small_json = entry.path().extension().is_some_and(|e| e == "json")
+                && entry.metadata().is_ok_and(|m| m.len() < 600_000);
+            if entry.file_type().is_file() && is_small_json {
+                paths.push(entry.into_path());
+            }
+        }
+    }
+    paths.sort();
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let bytes = std::fs::read(&path).ok()?;
+            Some((path.display().to_string(), bytes))
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Outcome {
+    Pass,
+    Warn,
+    Fail,
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    elapsed: Duration,
+}
+
+fn run_file(path: &std::path::Path, state: &std::path::Path) -> Run {
+    let started = Instant::now();
+    let output = Command::new("timeout")
+        .args(["-s", "KILL", HANG_SECONDS])
+        // A fixed copy for long runs while the tree is rebuilt.
+        .arg(
+            std::env::var_os("BLASTWALL_FUZZ_BIN")
+                .unwrap_or_else(|| env!("CARGO_BIN_EXE_blastwall").into()),
+        )
+        .args(["check", "--format", "json"])
+        .arg(path)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("NO_COLOR", "1")
+        .env("XDG_STATE_HOME", state)
+        .current_dir(crate::common::root())
+        .output()
+        .expect("timeout and blastwall run");
+    Run {
+        code: output.status.code(),
+        stdout: output.stdout,
+        stderr: output.stderr,
+        elapsed: started.elapsed(),
+    }
+}
+
+fn verdict(run: &Run) -> Option<Outcome> {
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).ok()?;
+    match report.get("verdict")?.as_str()? {
+        "pass" => Some(Outcome::Pass),
+        "warn" => Some(Outcome::Warn),
+        "fail" => Some(Outcome::Fail),
+        _ => None,
+    }
+}
+
+/// (address, deposed, before) of every destroying change, when the text parses.
+fn destroyed(bytes: &[u8]) -> Option<BTreeSet<(String, String, String)>> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let start = text.find('{')?;
+    let mut stream =
+        serde_json::Deserializer::from_str(&text[start..]).into_iter::<serde_json::Value>();
+    let document = stream.next()?.ok()?;
+    let changes = document.get("resource_changes")?.as_array()?;
+    Some(
+        changes
+            .iter()
+            .filter(|change| {
+                change
+                    .pointer("/change/actions")
+                    .and_then(|actions| actions.as_array())
+                    .is_some_and(|actions| actions.iter().any(|a| a == "delete"))
+            })
+            .map(|change| {
+                (
+                    change
+                        .get("address")
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                    change
+                        .get("deposed")
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                    change
+                        .pointer("/change/before")
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// A problem with one case, or None when every invariant holds.
+fn check_case(run: &Run, baseline: Option<Outcome>, seed: &[u8], mutant: &[u8]) -> Option<String> {
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let Some(code) = run.code else {
+        return Some("killed by a signal (abort)".into());
+    };
+    if code == 137 || code == 124 {
+        return Some(format!("hang: no result in {HANG_SECONDS} s"));
+    }
+    if !matches!(code, 0 | 1 | 3) {
+        return Some(format!("exit {code}"));
+    }
+    if stderr.contains("panicked") {
+        return Some("panic".into());
+    }
+    if let Some(byte) = run
+        .stderr
+        .iter()
+        .find(|byte| (**byte < 0x20 && **byte != b'\n') || **byte == 0x7f)
+    {
+        return Some(format!("raw control byte {byte:#04x} on stderr"));
+    }
+    if code == 1 && !stderr.contains("help:") {
+        return Some("a refusal without a help line".into());
+    }
+    if code != 1 {
+        let outcome = verdict(run)?;
+        if let Some(baseline) = baseline
+            && outcome < baseline
+            && let (Some(before), Some(after)) = (destroyed(seed), destroyed(mutant))
+            && before.is_subset(&after)
+        {
+            return Some(format!(
+                "verdict {outcome:?} laxer than {baseline:?} with every destructive change kept"
+            ));
+        }
+    }
+    None
+}
+
+struct Stats {
+    cases: usize,
+    refused: usize,
+    failures: Vec<String>,
+}
+
+/// On a thread with a large stack: mutations nest values thousands deep,
+/// and writing or dropping them recurses.
+fn fuzz(budget: Duration, max_cases: usize, with_corpus: bool, run_seed: u64) -> Stats {
+    std::thread::Builder::new()
+        .stack_size(1 << 30)
+        .spawn(move || fuzz_here(budget, max_cases, with_corpus, run_seed))
+        .expect("fuzz thread starts")
+        .join()
+        .expect("the fuzzer itself does not panic")
+}
+
+fn fuzz_here(budget: Duration, max_cases: usize, with_corpus: bool, run_seed: u64) -> Stats {
+    let seeds = seeds(with_corpus);
+    assert!(!seeds.is_empty());
+    let work = tempfile::tempdir().expect("temp dir");
+    let state = work.path().join("state");
+    let failures_dir = crate::common::root().join("target/fuzz-failures");
+    let mut baselines: Vec<Option<Option<Outcome>>> = vec![None; seeds.len()];
+    let others: Vec<&[u8]> = seeds.iter().map(|(_, bytes)| bytes.as_slice()).collect();
+    let mut rng = Rng::new(run_seed);
+    let started = Instant::now();
+    let mut stats = Stats {
+        cases: 0,
+        refused: 0,
+        failures: Vec::new(),
+    };
+    while stats.cases < max_cases && started.elapsed() < budget {
+        let index = rng.below(seeds.len());
+        let (label, seed) = &seeds[index];
+        let baseline = *baselines[index].get_or_insert_with(|| {
+            let path = work.path().join("seed.json");
+            std::fs::write(&path, seed).expect("write seed");
+            let run = run_file(&path, &state);
+            if run.code == Some(1) {
+                None
+            } else {
+                verdict(&run)
+            }
+        });
+        let mutant = mutate::mutate(seed, &others, &mut rng);
+        let path = work.path().join("case.json");
+        std::fs::write(&path, &mutant.bytes).expect("write case");
+        let run = run_file(&path, &state);
+        stats.cases += 1;
+        if run.code == Some(1) {
+            stats.refused += 1;
+        }
+        if let Some(problem) = check_case(&run, baseline, seed, &mutant.bytes) {
+            std::fs::create_dir_all(&failures_dir).ok();
+            let name = format!("case-{run_seed}-{}", stats.cases);
+            std::fs::write(failures_dir.join(format!("{name}.json")), &mutant.bytes).ok();
+            let note = format!(
+                "{name}: {problem}\n  seed {label}\n  mutations {:?}\n  took {:?}\n  stderr: {}\n",
+                mutant.what,
+                run.elapsed,
+                String::from_utf8_lossy(&run.stderr)
+                    .chars()
+                    .take(600)
+                    .collect::<String>()
+            );
+            std::fs::write(failures_dir.join(format!("{name}.txt")), &note).ok();
+            eprintln!("{note}");
+            stats.failures.push(note);
+        }
+    }
+    eprintln!(
+        "fuzz: {} cases ({} refused with exit 1) in {:?}, {} failure(s), run seed {run_seed}",
+        stats.cases,
+        stats.refused,
+        started.elapsed(),
+        stats.failures.len()
+    );
+    stats
+}
+
+#[test]
+fn fuzz_short() {
+    let cases = std::env::var("FUZZ_CASES")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(300);
+    let stats = fuzz(Duration::from_secs(600), cases, false, 13);
+    assert!(stats.failures.is_empty(), "{}", stats.failures.join("\n"));
+}
+
+#[test]
+#[ignore = "long: run by scripts/fuzz.sh"]
+fn fuzz_long() {
+    let seconds = std::env::var("FUZZ_SECONDS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(1800);
+    let run_seed = std::env::var("FUZZ_SEED")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1, |since| since.as_secs())
+        });
+    let stats = fuzz(Duration::from_secs(seconds), usize::MAX, true, run_seed);
+    assert!(stats.failures.is_empty(), "{}", stats.failures.join("\n"));
+}
