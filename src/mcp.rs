@@ -212,13 +212,14 @@ fn reach_of(
     let members = radius
         .roots
         .iter()
-        .flat_map(|root| &root.members)
-        .map(|member| {
+        .flat_map(|root| root.members.iter().map(move |member| (root, member)))
+        .map(|(root, member)| {
+            let chain = root.printed_chain(member);
             serde_json::json!({
                 "address": member.address,
                 "type": member.resource_type,
-                "path": member.path,
-                "via": member.via.iter().map(|sources| sources.labels()).collect::<Vec<_>>(),
+                "path": chain.addresses,
+                "via": chain.via.iter().map(|sources| sources.labels()).collect::<Vec<_>>(),
             })
         })
         .collect();

@@ -6,7 +6,15 @@
 //! resources no other destroyed resource reaches) visits each resource once,
 //! so the cost is linear in the graph; each member is explained by the root
 //! that reaches it first.
+//!
+//! Each root keeps the search's tree (one parent per resource reached), not
+//! a path per member: on a long chain a path per member is quadratic (a
+//! 100,000-resource chain would hold 5·10⁹ addresses). A member's chain is
+//! built on demand ([`Root::chain`]), and [`Root::printed_chain`] gives at
+//! most [`PRINTED_CHAIN_EDGE`] addresses at each end of a long one, in
+//! constant time, for reports.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use serde_json::value::RawValue;
@@ -71,10 +79,40 @@ pub struct Member {
     pub actions: Option<Actions>,
     /// For a disrupted member: changed by the plan, or only referring.
     pub disruption: Option<Disruption>,
-    /// From the root to this member, both included.
-    pub path: Vec<String>,
-    /// The sources of each link of `path` (one fewer than its addresses).
+    /// Links from the root to this member.
+    pub depth: usize,
+    /// Its place in the root's search tree ([`Root::chain`]).
+    step: u32,
+}
+
+/// A node of a root's search tree: step 0 is the root; every other step
+/// has a parent step and the sources of the link from it. Resources the
+/// radius does not list (data sources) can be steps of a member's chain.
+#[derive(Debug, Clone)]
+struct Step {
+    address: String,
+    parent: u32,
+    via: EdgeSources,
+    depth: u32,
+    /// The steps at depth 1, 2 and 3 of this step's chain (itself when
+    /// shallower), so a long chain's start is known without walking it.
+    head: [u32; PRINTED_CHAIN_EDGE],
+}
+
+/// A chain longer than `2 × PRINTED_CHAIN_EDGE + 1` addresses is printed
+/// as its first and last `PRINTED_CHAIN_EDGE` links around an elision.
+pub const PRINTED_CHAIN_EDGE: usize = 3;
+/// Chains up to this many addresses are printed whole.
+pub const PRINTED_CHAIN_WHOLE: usize = 32;
+
+/// From the root to a member, both included: the addresses and the sources
+/// of each link (one fewer). In a printed chain, `elided` is the position
+/// of the marker standing for the links left out (its links have no sources).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chain<'r> {
+    pub addresses: Vec<Cow<'r, str>>,
     pub via: Vec<EdgeSources>,
+    pub elided: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -85,6 +123,89 @@ pub struct Root {
     pub reason: Option<ActionReason>,
     pub data_loss: bool,
     pub members: Vec<Member>,
+    steps: Vec<Step>,
+}
+
+impl Root {
+    fn step(&self, member: &Member) -> &Step {
+        &self.steps[member.step as usize]
+    }
+
+    /// The address `member` is reached from (the root, another member, or
+    /// a resource the radius does not list).
+    pub fn parent(&self, member: &Member) -> &str {
+        let step = self.step(member);
+        &self.steps[step.parent as usize].address
+    }
+
+    /// The sources of the link into `member`.
+    pub fn link(&self, member: &Member) -> EdgeSources {
+        self.step(member).via
+    }
+
+    /// The whole chain from the root to `member`: O(its length).
+    pub fn chain(&self, member: &Member) -> Chain<'_> {
+        let mut addresses = Vec::new();
+        let mut via = Vec::new();
+        let mut current = member.step;
+        loop {
+            let step = &self.steps[current as usize];
+            addresses.push(Cow::Borrowed(step.address.as_str()));
+            if current == 0 {
+                break;
+            }
+            via.push(step.via);
+            current = step.parent;
+        }
+        addresses.reverse();
+        via.reverse();
+        Chain {
+            addresses,
+            via,
+            elided: None,
+        }
+    }
+
+    /// The chain as reports print it: whole up to [`PRINTED_CHAIN_WHOLE`]
+    /// addresses, else the root and the first links, a marker naming how
+    /// many links are left out, and the last links. Constant time.
+    pub fn printed_chain(&self, member: &Member) -> Chain<'_> {
+        let target = self.step(member);
+        if (target.depth as usize) < PRINTED_CHAIN_WHOLE {
+            return self.chain(member);
+        }
+        let mut addresses: Vec<Cow<'_, str>> = vec![Cow::Borrowed(&self.steps[0].address)];
+        let mut via = Vec::new();
+        for index in target.head {
+            let step = &self.steps[index as usize];
+            addresses.push(Cow::Borrowed(&step.address));
+            via.push(step.via);
+        }
+        let mut tail = Vec::new();
+        let mut current = member.step;
+        for _ in 0..PRINTED_CHAIN_EDGE {
+            let step = &self.steps[current as usize];
+            tail.push((step.address.as_str(), step.via));
+            current = step.parent;
+        }
+        let tail_start_depth = target.depth as usize - (PRINTED_CHAIN_EDGE - 1);
+        let left_out = tail_start_depth - PRINTED_CHAIN_EDGE - 1;
+        let elided = addresses.len();
+        addresses.push(Cow::Owned(format!("… {left_out} more …")));
+        via.push(EdgeSources::default());
+        via.push(EdgeSources::default());
+        for (index, (address, sources)) in tail.into_iter().rev().enumerate() {
+            addresses.push(Cow::Borrowed(address));
+            if index > 0 {
+                via.push(sources);
+            }
+        }
+        Chain {
+            addresses,
+            via,
+            elided: Some(elided),
+        }
+    }
 }
 
 /// What happens to the data of a destroyed data-bearing resource.
@@ -225,14 +346,42 @@ pub fn compute(
                     .copied()
                     .unwrap_or(false),
                 members: Vec::new(),
+                steps: vec![Step {
+                    address: destruction.address.to_owned(),
+                    parent: 0,
+                    via: EdgeSources::default(),
+                    depth: 0,
+                    head: [0; PRINTED_CHAIN_EDGE],
+                }],
             }
         })
         .collect();
     for root in &built_roots {
         radius.destroyed.push(root.address.clone());
     }
+    // Each node's step in its root's tree; roots are step 0. A parent is
+    // always reached (and so stepped) before its dependents.
+    let mut step_of: HashMap<NodeId, u32> = roots.iter().map(|node| (*node, 0)).collect();
     for node in order {
         let member_node = graph.node(node);
+        let root = &mut built_roots[root_of[&node]];
+        let (parent_node, via) = parent[&node];
+        let parent_step = step_of[&parent_node];
+        let step_index = u32::try_from(root.steps.len()).unwrap_or(u32::MAX);
+        let parent = &root.steps[parent_step as usize];
+        let depth = parent.depth + 1;
+        let mut head = parent.head;
+        if let Some(slot) = head.get_mut(depth as usize - 1) {
+            *slot = step_index;
+        }
+        root.steps.push(Step {
+            address: member_node.address.clone(),
+            parent: parent_step,
+            via,
+            depth,
+            head,
+        });
+        step_of.insert(node, step_index);
         let destruction = by_node.get(&node);
         let role = match destruction {
             Some(destruction) if loses_data.get(destruction.address) == Some(&true) => {
@@ -246,15 +395,14 @@ pub fn compute(
             Role::Disrupted => radius.disrupted.push(member_node.address.clone()),
             _ => radius.destroyed.push(member_node.address.clone()),
         }
-        let (path, via) = chain(graph, &parent, node);
-        built_roots[root_of[&node]].members.push(Member {
+        root.members.push(Member {
             address: member_node.address.clone(),
             resource_type: member_node.resource_type.clone(),
             role,
             actions: destruction.map(|destruction| destruction.actions),
             disruption: disruption.get(&node).copied(),
-            path,
-            via,
+            depth: depth as usize,
+            step: step_index,
         });
     }
     radius.data_loss = loses_data
@@ -267,7 +415,7 @@ pub fn compute(
     radius.data_loss.sort();
     for root in &mut built_roots {
         root.members
-            .sort_by(|a, b| (a.path.len(), &a.address).cmp(&(b.path.len(), &b.address)));
+            .sort_by(|a, b| (a.depth, &a.address).cmp(&(b.depth, &b.address)));
     }
     radius.roots = built_roots;
     radius
@@ -343,22 +491,4 @@ fn reached_from_other_destroyed(graph: &ResourceGraph, destroyed: &[NodeId]) -> 
         }
     }
     reached
-}
-
-fn chain(
-    graph: &ResourceGraph,
-    parent: &HashMap<NodeId, (NodeId, EdgeSources)>,
-    node: NodeId,
-) -> (Vec<String>, Vec<EdgeSources>) {
-    let mut path = vec![graph.node(node).address.clone()];
-    let mut via = Vec::new();
-    let mut current = node;
-    while let Some((previous, sources)) = parent.get(&current) {
-        path.push(graph.node(*previous).address.clone());
-        via.push(*sources);
-        current = *previous;
-    }
-    path.reverse();
-    via.reverse();
-    (path, via)
 }

@@ -324,7 +324,7 @@ fn draw_root(root: &Root, out: &mut dyn Write, color: bool) -> io::Result<()> {
     writeln!(out, "{line}")?;
     let mut children: HashMap<&str, Vec<&Member>> = HashMap::new();
     for member in &root.members {
-        let parent = member.path[member.path.len() - 2].as_str();
+        let parent = root.parent(member);
         children.entry(parent).or_default().push(member);
     }
     let mut drawn = 0;
@@ -336,11 +336,7 @@ fn draw_root(root: &Root, out: &mut dyn Write, color: bool) -> io::Result<()> {
         }
         drawn += 1;
         let branch = if last { "└─ " } else { "├─ " };
-        let via = member
-            .via
-            .last()
-            .map(|sources| sources.labels().join("+"))
-            .unwrap_or_default();
+        let via = root.link(member).labels().join("+");
         let role = match member.role {
             Role::Disrupted => paint("disrupted", Style::new().yellow(), color),
             Role::Destroyed => member

@@ -157,8 +157,10 @@ struct MemberV1<'a> {
     /// `refers` (left as it is, but what it refers to is gone).
     #[serde(skip_serializing_if = "Option::is_none")]
     disruption: Option<&'static str>,
-    /// From the root to this member, both included.
-    path: &'a [String],
+    /// From the root to this member, both included; a chain of more than
+    /// 32 addresses keeps its first and last 3 links around a `… N more …`
+    /// marker (whose two links have no sources).
+    path: Vec<std::borrow::Cow<'a, str>>,
     /// How each link of `path` was learnt: state, config, value.
     via: Vec<Vec<&'static str>>,
 }
@@ -397,14 +399,17 @@ fn blast_radius(report: &Report) -> BlastRadiusV1<'_> {
                 members: root
                     .members
                     .iter()
-                    .map(|member| MemberV1 {
-                        address: &member.address,
-                        resource_type: &member.resource_type,
-                        role: member.role.label(),
-                        actions: member.actions.map(|actions| actions.as_list()),
-                        disruption: member.disruption.map(|disruption| disruption.label()),
-                        path: &member.path,
-                        via: member.via.iter().map(|sources| sources.labels()).collect(),
+                    .map(|member| {
+                        let chain = root.printed_chain(member);
+                        MemberV1 {
+                            address: &member.address,
+                            resource_type: &member.resource_type,
+                            role: member.role.label(),
+                            actions: member.actions.map(|actions| actions.as_list()),
+                            disruption: member.disruption.map(|disruption| disruption.label()),
+                            path: chain.addresses,
+                            via: chain.via.iter().map(|sources| sources.labels()).collect(),
+                        }
                     })
                     .collect(),
             }

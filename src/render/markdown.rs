@@ -704,9 +704,7 @@ fn mermaid(report: &Report) -> String {
                     });
                 // Paths are the search's tree: each member's last link is
                 // its own, earlier links belong to the members before it.
-                if let [.., from, to] = member.path.as_slice() {
-                    links.push((plan_index, from, to));
-                }
+                links.push((plan_index, root.parent(member), &member.address));
             }
         }
     }
@@ -993,12 +991,19 @@ fn chains(report: &Report, comment: &mut Comment) {
         }
         let head = format!("<details><summary>{summary}</summary>\n\n");
         let listed = root.members.iter().take(MEMBERS_LISTED).map(|member| {
-            let via = member
-                .via
-                .last()
-                .map(|sources| format!(" (via {})", sources.labels().join("+")))
-                .unwrap_or_default();
-            format!("- {}: {}{via}\n", chain(&member.path), role_text(member))
+            let labels = root.link(member).labels();
+            let via = if labels.is_empty() {
+                String::new()
+            } else {
+                format!(" (via {})", labels.join("+"))
+            };
+            let path: Vec<String> = root
+                .printed_chain(member)
+                .addresses
+                .into_iter()
+                .map(std::borrow::Cow::into_owned)
+                .collect();
+            format!("- {}: {}{via}\n", chain(&path), role_text(member))
         });
         let rest = (root.members.len() > MEMBERS_LISTED).then(|| {
             format!(

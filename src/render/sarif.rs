@@ -538,20 +538,26 @@ impl<'p> BlastIndex<'p> {
         root: &'p Root,
         member: &'p Member,
     ) -> ThreadFlow<'p> {
-        let last = member.path.len().saturating_sub(1);
-        let locations = member
-            .path
+        let printed = root.printed_chain(member);
+        let last = printed.addresses.len().saturating_sub(1);
+        let locations = printed
+            .addresses
             .iter()
             .enumerate()
+            // The marker of a long chain's elided middle is no location.
+            .filter_map(|(step, address)| match address {
+                std::borrow::Cow::Borrowed(address) => Some((step, *address)),
+                std::borrow::Cow::Owned(_) => None,
+            })
             .map(|(step, address)| {
                 let text = if step == 0 {
                     format!("root: {}", root.actions.label())
                 } else {
-                    let role = match self.members.get(address.as_str()) {
+                    let role = match self.members.get(address) {
                         Some((_, on_path)) => on_path.role.label(),
                         None => "reached",
                     };
-                    match member.via.get(step - 1).map(|sources| sources.labels()) {
+                    match printed.via.get(step - 1).map(|sources| sources.labels()) {
                         Some(labels) if !labels.is_empty() => {
                             format!("{role} via {}", labels.join(", "))
                         }

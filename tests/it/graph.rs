@@ -161,11 +161,14 @@ fn vpc_replace_reaches_everything_behind_it_across_the_module_boundary() {
         .iter()
         .find(|member| member.address == r#"module.app["web"].aws_network_interface.this"#)
         .expect("the web ENI is explained by the VPC");
-    assert_eq!(eni.path.first().map(String::as_str), Some("aws_vpc.main"));
+    let path = root.chain(eni).addresses;
+    assert_eq!(
+        path.first().map(|address| address.as_ref()),
+        Some("aws_vpc.main")
+    );
     assert!(
-        eni.path.len() >= 3,
-        "a chain through a subnet or security group: {:?}",
-        eni.path
+        path.len() >= 3,
+        "a chain through a subnet or security group: {path:?}"
     );
 }
 
@@ -207,4 +210,93 @@ fn forget_and_moves_destroy_nothing() {
             change.address
         );
     }
+}
+
+/// `count` terraform_data in one chain (each depends on the one before in
+/// prior_state), the first deleted: as `scripts/gen-chain-plan.py` writes.
+fn chain_plan(count: usize) -> String {
+    let changes: Vec<serde_json::Value> = (0..count)
+        .map(|index| {
+            serde_json::json!({
+                "address": format!("terraform_data.t{index}"), "mode": "managed",
+                "type": "terraform_data", "name": format!("t{index}"),
+                "change": {"actions": [if index == 0 { "delete" } else { "no-op" }],
+                           "before": {"id": format!("id-{index}")}}
+            })
+        })
+        .collect();
+    let resources: Vec<serde_json::Value> = (0..count)
+        .map(|index| {
+            let mut resource = serde_json::json!({
+                "address": format!("terraform_data.t{index}"), "mode": "managed",
+                "type": "terraform_data", "name": format!("t{index}"),
+                "values": {"id": format!("id-{index}")}
+            });
+            if index > 0 {
+                resource["depends_on"] =
+                    serde_json::json!([format!("terraform_data.t{}", index - 1)]);
+            }
+            resource
+        })
+        .collect();
+    serde_json::json!({
+        "format_version": "1.2",
+        "resource_changes": changes,
+        "prior_state": {"values": {"root_module": {"resources": resources}}}
+    })
+    .to_string()
+}
+
+/// One long chain: every member is in the radius with its chain known, and
+/// reports print at most the first and last links of a long chain, so the
+/// output stays linear in the plan (a path per member would be quadratic).
+#[test]
+fn a_long_chain_keeps_one_parent_per_member_and_prints_bounded_paths() {
+    let count = 3_000;
+    let plan_text = chain_plan(count);
+    let plan = blastwall::model::parse_document(&plan_text).unwrap();
+    let rules = blastwall::CheckOptions::builtin().unwrap().rules;
+    let analysis = blastwall::analysis::analyse("chain", &plan, &rules, &Default::default());
+    let root = &analysis.blast.roots[0];
+    assert_eq!(root.members.len(), count - 1);
+    let last = root.members.last().unwrap();
+    assert_eq!(last.address, format!("terraform_data.t{}", count - 1));
+    assert_eq!(last.depth, count - 1);
+    let whole = root.chain(last);
+    assert_eq!(whole.addresses.len(), count);
+    assert_eq!(root.parent(last), format!("terraform_data.t{}", count - 2));
+    let printed = root.printed_chain(last);
+    let expected: Vec<String> = ["t0", "t1", "t2", "t3"]
+        .iter()
+        .map(|name| format!("terraform_data.{name}"))
+        .chain([format!("… {} more …", count - 7)])
+        .chain((count - 3..count).map(|index| format!("terraform_data.t{index}")))
+        .collect();
+    assert_eq!(printed.addresses, expected);
+    assert_eq!(printed.via.len(), printed.addresses.len() - 1);
+    assert_eq!(printed.elided, Some(4));
+    // Short chains are printed whole: existing reports do not change.
+    for member in &root.members[..31] {
+        assert_eq!(root.printed_chain(member), root.chain(member));
+    }
+    assert!(root.printed_chain(&root.members[31]).elided.is_some());
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = crate::common::write(dir.path(), "chain.json", &plan_text);
+    let output = crate::common::run(&["check", "--format", "json", path.to_str().unwrap()]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let members = report["blast_radius"]["roots"][0]["members"]
+        .as_array()
+        .unwrap();
+    assert_eq!(members.len(), count - 1);
+    assert!(
+        members
+            .iter()
+            .all(|member| member["path"].as_array().unwrap().len() <= 32)
+    );
+    assert!(
+        output.stdout.len() < 1_200 * count,
+        "{} bytes",
+        output.stdout.len()
+    );
 }

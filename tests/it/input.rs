@@ -358,10 +358,7 @@ fn an_unreadable_auxiliary_section_is_reported_and_never_loosens_the_verdict() {
                 transcript(&output)
             );
             let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-            (
-                report["verdict"].as_str().unwrap().to_owned(),
-                report,
-            )
+            (report["verdict"].as_str().unwrap().to_owned(), report)
         };
         let rank = |verdict: &str| ["pass", "warn", "fail"].iter().position(|v| *v == verdict);
         let (original, _) = verdict(&crate::common::scenario(scenario));
