@@ -204,6 +204,15 @@ fn fuzz_here(budget: Duration, max_cases: usize, with_corpus: bool, run_seed: u6
         std::fs::write(&path, &mutant.bytes).expect("write case");
         let run = run_file(&path, &state);
         stats.cases += 1;
+        if stats.cases % 500 == 0 {
+            eprintln!(
+                "fuzz: {} cases, {} refused, {} failure(s), {:?}",
+                stats.cases,
+                stats.refused,
+                stats.failures.len(),
+                started.elapsed()
+            );
+        }
         if run.code == Some(1) {
             stats.refused += 1;
         }
