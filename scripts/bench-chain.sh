@@ -21,7 +21,7 @@ for n in "${sizes[@]}"; do
     /usr/bin/time -f '%e %M' -o "$work/time" "$bin" check --format "$format" "$plan" > "$work/out" 2> "$work/err"
     code=$?
     set -e
-    read -r wall rss < "$work/time"
+    read -r wall rss < <(tail -n 1 "$work/time")
     ratio=$(python3 -c "print(f'{$rss * 1024 / $bytes:.2f}')")
     printf '%-10s %-8s %12s %10s %12s %8s %s\n' "$n" "$format" "$bytes" "$wall" "$rss" "$ratio" "$code"
   done

@@ -124,6 +124,42 @@ mod tests {
     }
 
     #[test]
+    fn an_unreadable_configuration_is_recorded_without_its_values() {
+        let text = r#"{"format_version":"1.2","resource_changes":[],
+            "configuration":{"root_module":{"module_calls":"hunter2-secret"}}}"#;
+        let document = parse_document(text).unwrap();
+        assert!(document.configuration.is_none());
+        let unreadable = &document.unreadable[0];
+        assert_eq!(
+            unreadable.json_path,
+            "configuration.root_module.module_calls"
+        );
+        assert!(
+            unreadable.problem.contains("expected a map"),
+            "{unreadable:?}"
+        );
+        assert!(!unreadable.problem.contains("hunter2"), "{unreadable:?}");
+    }
+
+    #[test]
+    fn null_sections_are_refused_and_absent_ones_are_empty() {
+        for section in [
+            "resource_changes",
+            "prior_state",
+            "planned_values",
+            "resource_drift",
+            "output_changes",
+            "variables",
+        ] {
+            let text = format!(r#"{{"format_version":"1.2","{section}":null}}"#);
+            let failure = parse_document(&text).unwrap_err();
+            assert_eq!(failure.json_path, section);
+        }
+        let document = parse_document(r#"{"format_version":"1.2"}"#).unwrap();
+        assert!(document.resource_changes.is_none());
+    }
+
+    #[test]
     fn deep_module_nesting_parses() {
         let depth = 200;
         let mut text = String::from(r#"{"format_version":"1.2","planned_values":{"root_module":"#);

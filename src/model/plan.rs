@@ -124,6 +124,17 @@ pub struct Unreadable {
     pub problem: String,
 }
 
+/// serde's `invalid type: string "…", expected a map` without the string:
+/// a configuration can hold a hard-coded secret, and the report is shared.
+fn without_quoted_value(message: &str) -> String {
+    match (message.find('"'), message.rfind("\", expected")) {
+        (Some(open), Some(close)) if open < close => {
+            format!("{}…{}", &message[..open], &message[close + 1..])
+        }
+        _ => message.to_owned(),
+    }
+}
+
 /// `mode: "data"`, or, in hand-made plans without `mode`, a `data.` address.
 fn is_data_source(mode: Option<&str>, address: &str) -> bool {
     match mode {
@@ -205,10 +216,11 @@ impl<'a> Document<'a> {
                     format!("configuration.{inner}")
                 };
                 let message = error.into_inner().to_string();
-                let problem = match message.rfind(" at line ") {
+                let message = match message.rfind(" at line ") {
                     Some(index) => message[..index].to_owned(),
                     None => message,
                 };
+                let problem = without_quoted_value(&message);
                 self.unreadable.push(Unreadable { json_path, problem });
             }
         }
