@@ -204,7 +204,7 @@ fn fuzz_here(budget: Duration, max_cases: usize, with_corpus: bool, run_seed: u6
         std::fs::write(&path, &mutant.bytes).expect("write case");
         let run = run_file(&path, &state);
         stats.cases += 1;
-        if stats.cases % 500 == 0 {
+        if stats.cases.is_multiple_of(500) {
             eprintln!(
                 "fuzz: {} cases, {} refused, {} failure(s), {:?}",
                 stats.cases,
