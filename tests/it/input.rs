@@ -379,3 +379,52 @@ fn an_unreadable_auxiliary_section_is_reported_and_never_loosens_the_verdict() {
         );
     }
 }
+
+/// Nesting far past any parser's default limit, and a 1 MB number, inside
+/// and beside the plan: analysed (or refused) without a crash.
+#[test]
+fn deep_nesting_and_huge_numbers_neither_crash_nor_hang() {
+    let plan = damaged(|_| {});
+    let depth = 200_000;
+    let deep = "[".repeat(depth) + &"]".repeat(depth);
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        (
+            "deep-payload",
+            plan.replacen(r#""before":{"#, &format!(r#""before":{{"deep":{deep},"#), 1),
+        ),
+        (
+            "deep-top",
+            plan.replacen('{', &format!(r#"{{"zz":{deep},"#), 1),
+        ),
+        (
+            "deep-objects",
+            plan.replacen(
+                '{',
+                &format!(
+                    r#"{{"zz":{}1{},"#,
+                    r#"{"a":"#.repeat(depth),
+                    "}".repeat(depth)
+                ),
+                1,
+            ),
+        ),
+        (
+            "huge-number",
+            plan.replacen(
+                r#""before":{"#,
+                &format!(r#""before":{{"n":{},"#, "9".repeat(1 << 20)),
+                1,
+            ),
+        ),
+    ] {
+        let path = crate::common::write(dir.path(), &format!("{name}.json"), text);
+        let output = run(&["check", path.to_str().unwrap()]);
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{name}: {}",
+            transcript(&output)
+        );
+    }
+}
