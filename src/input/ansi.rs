@@ -7,8 +7,11 @@
 //! "Inside a string" is tracked per line: a JSON string cannot span a raw
 //! newline, so an odd quote in a log line cannot leak into the next line.
 
-/// `text` without the ANSI escape sequences that stand outside JSON strings.
-pub fn strip_outside_strings(text: &str) -> String {
+/// `text` without the ANSI escape sequences that stand outside JSON
+/// strings, and where (offsets in the result) each was removed, so a caller
+/// can refuse one that stood inside a JSON document between its tokens.
+pub fn strip_outside_strings(text: &str) -> (String, Vec<usize>) {
+    let mut removed = Vec::new();
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut in_string = false;
@@ -36,7 +39,10 @@ pub fn strip_outside_strings(text: &str) -> String {
                 out.push(byte);
                 index += 1;
             }
-            0x1b if !in_string => index = sequence_end(bytes, index),
+            0x1b if !in_string => {
+                removed.push(out.len());
+                index = sequence_end(bytes, index);
+            }
             _ => {
                 out.push(byte);
                 index += 1;
@@ -44,8 +50,9 @@ pub fn strip_outside_strings(text: &str) -> String {
         }
     }
     // Only ASCII bytes were removed, so the text is still UTF-8.
-    String::from_utf8(out)
-        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+    let text = String::from_utf8(out)
+        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
+    (text, removed)
 }
 
 /// Index just past the escape sequence starting at `start` (an ESC): CSI
@@ -90,22 +97,22 @@ mod tests {
     #[test]
     fn colour_around_the_document_is_removed() {
         let text = "\u{1b}[36m12:00 INFO\u{1b}[0m run \"x\n\u{1b}[0m{\"a\":\"b\"}\u{1b}[0m\n";
-        assert_eq!(
-            strip_outside_strings(text),
-            "12:00 INFO run \"x\n{\"a\":\"b\"}\n"
-        );
+        let (stripped, removed) = strip_outside_strings(text);
+        assert_eq!(stripped, "12:00 INFO run \"x\n{\"a\":\"b\"}\n");
+        // Where each sequence stood in the result: around the document only.
+        assert_eq!(removed, [0, 10, 18, 27]);
     }
 
     #[test]
     fn escape_inside_a_string_is_kept_for_the_parser() {
         let text = "{\"address\":\"a.b\u{1b}[31m\",\"x\":\"\\\"\u{7}\"}";
-        assert_eq!(strip_outside_strings(text), text);
+        assert_eq!(strip_outside_strings(text).0, text);
     }
 
     #[test]
     fn osc_and_lone_escapes_are_removed() {
         assert_eq!(
-            strip_outside_strings("\u{1b}]0;title\u{7}{}\u{1b}]8;;x\u{1b}\\\u{1b}c"),
+            strip_outside_strings("\u{1b}]0;title\u{7}{}\u{1b}]8;;x\u{1b}\\\u{1b}c").0,
             "{}"
         );
     }

@@ -240,12 +240,12 @@ fn read_text(
             help: "in PowerShell, write plan JSON with `terraform show -json plan.out | Out-File -Encoding utf8 plan.json`".to_owned(),
         });
     }
-    // Colour codes around the document are removed; one inside a JSON
-    // string is left for the parser to refuse (see `ansi`).
+    // Colour codes around the document are removed; one inside it is
+    // refused as the JSON parser would (see `ansi`).
     if text.contains('\u{1b}') {
-        let stripped = ansi::strip_outside_strings(&text);
-        if stripped.len() == text.len() {
-            return finish_text(label, text, from_directory, warnings);
+        let (stripped, removed) = ansi::strip_outside_strings(&text);
+        if removed.is_empty() {
+            return finish_text(label, text, from_directory, warnings, &[]);
         }
         text = stripped;
         warnings.push(InputWarning {
@@ -253,15 +253,19 @@ fn read_text(
             message: "ANSI colour codes were removed from the input".to_owned(),
             help: "write plan JSON without colours (`-no-color`; for Terragrunt `--no-color` / `TG_NO_COLOR=true`, and send its logs to stderr)".to_owned(),
         });
+        return finish_text(label, text, from_directory, warnings, &removed);
     }
-    finish_text(label, text, from_directory, warnings)
+    finish_text(label, text, from_directory, warnings, &[])
 }
 
+/// `removed`: offsets in `text` where colour codes were taken out; one
+/// strictly inside a JSON document was a raw ESC in it.
 fn finish_text(
     label: &str,
     text: String,
     from_directory: bool,
     warnings: &mut Vec<InputWarning>,
+    removed: &[usize],
 ) -> Result<Option<LoadedText>, InputError> {
     if !starts_like_json(&text) && looks_like_text_plan(&text) {
         return Err(InputError::TextPlan {
@@ -275,6 +279,20 @@ fn finish_text(
             input: label.to_owned(),
             start: describe_start(&text),
         });
+    }
+    if let Some(offset) = removed.iter().copied().find(|offset| {
+        split
+            .documents
+            .iter()
+            .any(|document| document.start < *offset && *offset < document.end)
+    }) {
+        let failure = crate::model::JsonFailure {
+            message: "control character (ESC) found inside the JSON document".to_owned(),
+            offset,
+            json_path: String::new(),
+            category: serde_json::error::Category::Syntax,
+        };
+        return Err(json_error(label, &text, 0, &failure));
     }
     if let Some(warning) = noise_warning(label, &split.noise) {
         warnings.push(warning);

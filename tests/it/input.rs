@@ -239,6 +239,15 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
         vec!["invalid JSON: control character"],
     ));
     cases.push((
+        "esc-between-tokens",
+        plan.replacen(
+            r#","resource_changes""#,
+            "\u{1b}[0m,\"resource_changes\"",
+            1,
+        ),
+        vec!["invalid JSON: control character (ESC) found inside the JSON document"],
+    ));
+    cases.push((
         "raw-newline-in-string",
         plan.replacen("aws_db_instance.orders", "aws_db_instance\n.orders", 1),
         vec!["invalid JSON: control character"],
