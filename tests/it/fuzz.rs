@@ -6,7 +6,8 @@
 //! are what they were (a mutation there can legitimately remove or defuse a
 //! dangerous change: a port 22 that becomes 7).
 //!
-//! `fuzz_short` runs a few hundred cases in `cargo test`; `scripts/fuzz.sh
+//! `fuzz_in_process` runs 3,000 cases through the library and `fuzz_short`
+//! 300 through the binary in `cargo test`; `scripts/fuzz.sh
 //! SECONDS` runs `fuzz_long` for as long as asked. A failing case is written
 //! to `target/fuzz-failures/` with what was done to it.
 
@@ -271,4 +272,102 @@ fn fuzz_long() {
         });
     let stats = fuzz(Duration::from_secs(seconds), usize::MAX, true, run_seed);
     assert!(stats.failures.is_empty(), "{}", stats.failures.join("\n"));
+}
+
+/// Thousands of cases in `cargo test`: the same mutations through the
+/// library (no process per case), so only what a process adds (abort, hang,
+/// exit code) is left to `fuzz_short` and `fuzz_long`. A panic, a refusal
+/// whose diagnostic has no help line or holds a raw control byte, and a
+/// laxer verdict with `resource_changes` untouched all fail.
+#[test]
+fn fuzz_in_process() {
+    let cases: usize = std::env::var("FUZZ_IN_PROCESS_CASES")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(3_000);
+    let failures = std::thread::Builder::new()
+        .stack_size(1 << 30)
+        .spawn(move || in_process(cases, 1313))
+        .expect("fuzz thread starts")
+        .join()
+        .expect("the fuzzer itself does not panic");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn in_process(cases: usize, run_seed: u64) -> Vec<String> {
+    use blastwall::input::Source;
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    let options = blastwall::CheckOptions::builtin().expect("built-in rules");
+    let seeds = seeds(false);
+    let others: Vec<&[u8]> = seeds.iter().map(|(_, bytes)| bytes.as_slice()).collect();
+    let work = tempfile::tempdir().expect("temp dir");
+    let path = work.path().join("case.json");
+    let check = |bytes: &[u8]| {
+        std::fs::write(&path, bytes).expect("write case");
+        catch_unwind(AssertUnwindSafe(|| {
+            blastwall::check(&[Source::Path(path.clone())], &options)
+        }))
+    };
+    let baselines: Vec<Option<blastwall::policy::Verdict>> = seeds
+        .iter()
+        .map(|(_, seed)| match check(seed) {
+            Ok(Ok(report)) => Some(report.decision.verdict),
+            _ => None,
+        })
+        .collect();
+    let mut rng = Rng::new(run_seed);
+    let mut failures = Vec::new();
+    let mut refused = 0;
+    for case in 0..cases {
+        let index = rng.below(seeds.len());
+        let (label, seed) = &seeds[index];
+        let mutant = mutate::mutate(seed, &others, &mut rng);
+        let problem = match check(&mutant.bytes) {
+            Err(_) => Some("panic".to_owned()),
+            Ok(Err(error)) => {
+                refused += 1;
+                let mut text = String::new();
+                let handler = miette::GraphicalReportHandler::new_themed(
+                    miette::GraphicalTheme::unicode_nocolor(),
+                );
+                let _ = handler.render_report(&mut text, &error);
+                if error.exit() != blastwall::exit::Exit::NoVerdict {
+                    Some(format!("exit {:?}", error.exit()))
+                } else if text.chars().any(|c| c.is_control() && c != '\n') {
+                    Some(format!(
+                        "a raw control character in the diagnostic: {text:?}"
+                    ))
+                } else if !text.contains("help:") && !text.contains("could not be analysed") {
+                    Some(format!("a refusal without help: {text}"))
+                } else {
+                    None
+                }
+            }
+            Ok(Ok(report)) => match baselines[index] {
+                Some(baseline)
+                    if report.decision.verdict < baseline
+                        && resource_changes(seed).is_some()
+                        && resource_changes(seed) == resource_changes(&mutant.bytes) =>
+                {
+                    Some(format!(
+                        "verdict {:?} laxer than {baseline:?} with resource_changes untouched",
+                        report.decision.verdict
+                    ))
+                }
+                _ => None,
+            },
+        };
+        if let Some(problem) = problem {
+            failures.push(format!(
+                "case {case}: {problem}\n  seed {label}\n  mutations {:?}",
+                mutant.what
+            ));
+        }
+    }
+    eprintln!(
+        "fuzz in process: {cases} cases ({refused} refused), {} failure(s)",
+        failures.len()
+    );
+    failures
 }
