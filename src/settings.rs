@@ -119,6 +119,27 @@ impl CheckOptions {
         })
     }
 
+    /// The options `blastwall approve` checks a plan with: the same
+    /// configuration `check` finds here (rules, targets, ignores, severities,
+    /// profiles), so an approval accepts exactly what a check will find.
+    pub fn for_approval(
+        detection: Detection,
+        plan: &Path,
+        terraform_bin: Option<PathBuf>,
+    ) -> Result<Self, RunError> {
+        Self::resolve(Request {
+            detection,
+            config: None,
+            plans: vec![plan],
+            profile: None,
+            fail_on: None,
+            exit_zero: false,
+            approvals: &[],
+            rules: &[],
+            terraform_bin,
+        })
+    }
+
     fn resolve(request: Request<'_>) -> Result<Self, RunError> {
         let Request {
             detection,
