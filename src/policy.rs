@@ -87,11 +87,46 @@ pub struct Fix {
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One reason for the verdict, for machines: a finding of a rule on an
+/// address, or a plan-level threshold (`threshold/max-blast-radius`, …) with
+/// the value measured and the limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerdictReason {
+    /// `fail` or `warn`: what this reason does to the verdict.
+    pub effect: &'static str,
+    /// A rule id, or `threshold/<name>` for a profile threshold.
+    pub rule: String,
+    /// The plan (index into the report's plans) of a finding.
+    pub plan: Option<usize>,
+    /// The address of a finding.
+    pub address: Option<String>,
+    pub severity: Option<Severity>,
+    pub measured: Option<f64>,
+    pub limit: Option<f64>,
+}
+
+impl VerdictReason {
+    fn threshold(effect: &'static str, name: &str, measured: f64, limit: f64) -> Self {
+        Self {
+            effect,
+            rule: format!("threshold/{name}"),
+            plan: None,
+            address: None,
+            severity: None,
+            measured: Some(measured),
+            limit: Some(limit),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
     pub verdict: Verdict,
     /// The thresholds crossed, most severe first ("data-loss on aws_db_instance.x").
     pub reasons: Vec<String>,
+    /// The same reasons, structured, in the same order: which rule or
+    /// plan-level threshold, what was measured and the limit it crossed.
+    pub verdict_reasons: Vec<VerdictReason>,
     pub accepted: Vec<Accepted>,
     /// Ignores that matched nothing or expired, approvals that did not apply.
     pub notes: Vec<String>,
@@ -136,6 +171,7 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
     let mut decision = Decision {
         verdict: Verdict::Pass,
         reasons: Vec::new(),
+        verdict_reasons: Vec::new(),
         accepted: Vec::new(),
         notes: Vec::new(),
         fixes: Vec::new(),
@@ -184,11 +220,20 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
                     escape::for_terminal(&finding.message)
                 )
             };
+            let reason = |effect| VerdictReason {
+                effect,
+                rule: finding.rule.clone(),
+                plan: Some(index),
+                address: Some(finding.address.clone()),
+                severity: Some(finding.severity),
+                measured: None,
+                limit: None,
+            };
             if thresholds
                 .fail_severity
                 .is_some_and(|limit| finding.severity >= limit)
             {
-                fail.push(line);
+                fail.push((line, reason("fail")));
                 let key = (finding.rule.clone(), first_paragraph(&finding.fix));
                 match fix_of_rule.get(&key) {
                     Some(&at) => {
@@ -209,7 +254,7 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
                 .warn_severity
                 .is_some_and(|limit| finding.severity >= limit)
             {
-                warn.push(line);
+                warn.push((line, reason("warn")));
             }
         }
     }
@@ -246,8 +291,9 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
         .map(|plan| plan.blast.data_loss.len())
         .sum();
     if let Some(limit) = thresholds.max_blast_radius.filter(|limit| radius > *limit) {
-        fail.push(format!(
-            "blast radius {radius} > {limit} (resources destroyed or disrupted)"
+        fail.push((
+            format!("blast radius {radius} > {limit} (resources destroyed or disrupted)"),
+            VerdictReason::threshold("fail", "max-blast-radius", radius as f64, limit as f64),
         ));
         decision.fixes.push(Fix {
             rule: None,
@@ -261,10 +307,18 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
         in_state > 0 && radius >= MIN_SHARE_COUNT && radius as f64 / in_state as f64 > *limit
     }) {
         let allowed = ((limit * in_state as f64).floor() as usize).max(MIN_SHARE_COUNT - 1);
-        fail.push(format!(
+        fail.push((
+            format!(
             "share of state destroyed or disrupted {:.0}% > {:.0}% ({radius} of {in_state} resources)",
             radius as f64 * 100.0 / in_state as f64,
             limit * 100.0
+        ),
+            VerdictReason::threshold(
+                "fail",
+                "max-share-of-state",
+                radius as f64 / in_state as f64,
+                limit,
+            ),
         ));
         decision.fixes.push(Fix {
             rule: None,
@@ -273,7 +327,10 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
         });
     }
     if let Some(limit) = thresholds.max_data_loss.filter(|limit| data_loss > *limit) {
-        fail.push(format!("data loss on {data_loss} resource(s) > {limit}"));
+        fail.push((
+            format!("data loss on {data_loss} resource(s) > {limit}"),
+            VerdictReason::threshold("fail", "max-data-loss", data_loss as f64, limit as f64),
+        ));
         // The data-loss finding's own fix says it per type; this one is for
         // a plan where that rule is off or its findings were accepted.
         let said = decision
@@ -295,7 +352,10 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
         .fail_score
         .filter(|limit| decision.score >= *limit)
     {
-        fail.push(format!("score {} ≥ {limit}", decision.score));
+        fail.push((
+            format!("score {} ≥ {limit}", decision.score),
+            VerdictReason::threshold("fail", "fail-score", decision.score.into(), limit.into()),
+        ));
         // Findings that fail the plan already say what to do; the score
         // alone needs a fix of its own.
         if decision.fixes.is_empty() {
@@ -309,7 +369,10 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
         .warn_score
         .filter(|limit| decision.score >= *limit)
     {
-        warn.push(format!("score {} ≥ {limit}", decision.score));
+        warn.push((
+            format!("score {} ≥ {limit}", decision.score),
+            VerdictReason::threshold("warn", "warn-score", decision.score.into(), limit.into()),
+        ));
     }
 
     decision.verdict = if !fail.is_empty() {
@@ -320,7 +383,7 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
         Verdict::Pass
     };
     fail.extend(warn);
-    decision.reasons = fail;
+    (decision.reasons, decision.verdict_reasons) = fail.into_iter().unzip();
     decision
 }
 

@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::analysis::PlanAnalysis;
 use crate::graph::blast::{Member, Root};
 use crate::report::Report;
+use crate::rules::kinds::PLAN_ADDRESS;
 use crate::rules::{Finding, Rule, RuleSet, Severity};
 
 use locate::{Locator, PlanSite};
@@ -285,6 +286,56 @@ pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resu
             });
         }
     }
+    // Plan-level thresholds that decided the verdict are results too, on the
+    // first plan, under their own rule ids (`threshold/…`).
+    let threshold_base = rules.rules.len();
+    if let Some(first) = report.plans.first() {
+        let site = locator.plan(&first.label);
+        for (reason, text) in report
+            .decision
+            .verdict_reasons
+            .iter()
+            .zip(&report.decision.reasons)
+        {
+            let Some(index) = THRESHOLDS
+                .iter()
+                .position(|threshold| reason.rule == threshold.id)
+            else {
+                continue;
+            };
+            let severity = if reason.effect == "fail" {
+                Severity::High
+            } else {
+                Severity::Medium
+            };
+            let mut hasher = Sha256::new();
+            hasher.update(reason.rule.as_bytes());
+            let digest: String = hasher
+                .finalize()
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect();
+            results.push(SarifResult {
+                rule_id: THRESHOLDS[index].id,
+                rule_index: Some(threshold_base + index),
+                level: level(severity),
+                message: Text::new(text.as_str()),
+                locations: [location(&mut locator, &site, PLAN_ADDRESS, None)],
+                partial_fingerprints: BTreeMap::from([(FINGERPRINT, digest)]),
+                code_flows: Vec::new(),
+                suppressions: Vec::new(),
+                properties: ResultProperties {
+                    rule_qualified_id: format!("{}/{}", env!("CARGO_PKG_NAME"), reason.rule),
+                    plan: &first.label,
+                    address: PLAN_ADDRESS,
+                    severity: severity.label(),
+                    points: 0,
+                    evidence: Vec::new(),
+                    suggestion: None,
+                },
+            });
+        }
+    }
     let log = Log {
         schema: SCHEMA,
         version: "2.1.0",
@@ -295,7 +346,12 @@ pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resu
                     version: env!("CARGO_PKG_VERSION"),
                     semantic_version: env!("CARGO_PKG_VERSION"),
                     information_uri: information_uri(),
-                    rules: rules.rules.iter().map(descriptor).collect(),
+                    rules: rules
+                        .rules
+                        .iter()
+                        .map(descriptor)
+                        .chain(THRESHOLDS.iter().map(threshold_descriptor))
+                        .collect(),
                 },
             },
             invocations: [invocation(report)],
@@ -371,6 +427,73 @@ fn descriptor(rule: &Rule) -> Descriptor<'_> {
             tags: vec!["security", "terraform", rule.kind.name()],
             precision: "high",
             security_severity: security_severity(rule.severity),
+        },
+    }
+}
+
+/// A profile threshold, described as a rule so a plan it fails is a result.
+struct Threshold {
+    id: &'static str,
+    summary: &'static str,
+    what: &'static str,
+    fix: &'static str,
+}
+
+const THRESHOLDS: &[Threshold] = &[
+    Threshold {
+        id: "threshold/max-blast-radius",
+        summary: "More resources destroyed or disrupted than the profile allows",
+        what: "The profile's `max_blast_radius`: resources destroyed plus disrupted, all plans together.",
+        fix: "Split the change so each plan destroys or disrupts fewer resources, or have a person approve this exact plan.",
+    },
+    Threshold {
+        id: "threshold/max-share-of-state",
+        summary: "A larger share of the state destroyed or disrupted than the profile allows",
+        what: "The profile's `max_share_of_state`: destroyed plus disrupted over the resources in state (from 3 resources).",
+        fix: "Split the change so each plan touches a smaller share of the state, or have a person approve this exact plan.",
+    },
+    Threshold {
+        id: "threshold/max-data-loss",
+        summary: "More resources lose data than the profile allows",
+        what: "The profile's `max_data_loss`: destroyed data stores whose data nothing keeps.",
+        fix: "Keep the data before the destroy (each data-loss finding says how for its type), or have a person approve this exact plan.",
+    },
+    Threshold {
+        id: "threshold/fail-score",
+        summary: "The findings' points reach the profile's failing score",
+        what: "The profile's `fail_score`: the sum of the points of the findings that count.",
+        fix: "Resolve findings until the score is below the limit, or have a person approve this exact plan.",
+    },
+    Threshold {
+        id: "threshold/warn-score",
+        summary: "The findings' points reach the profile's warning score",
+        what: "The profile's `warn_score`: the sum of the points of the findings that count.",
+        fix: "Resolve findings until the score is below the limit.",
+    },
+];
+
+fn threshold_descriptor(threshold: &Threshold) -> Descriptor<'_> {
+    let text = format!(
+        "What it does\n{}\n\nHow to fix\n{}",
+        threshold.what, threshold.fix
+    );
+    let markdown = format!(
+        "## What it does\n\n{}\n\n## How to fix\n\n{}",
+        threshold.what, threshold.fix
+    );
+    Descriptor {
+        id: threshold.id,
+        name: Some(pascal_case(&threshold.id.replace('/', "-"))),
+        short_description: Text::new(threshold.summary),
+        full_description: Text::new(threshold.what),
+        help: Help { text, markdown },
+        default_configuration: Configuration {
+            level: level(Severity::High),
+        },
+        properties: DescriptorProperties {
+            tags: vec!["security", "terraform", "threshold"],
+            precision: "high",
+            security_severity: security_severity(Severity::High),
         },
     }
 }
