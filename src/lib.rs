@@ -15,6 +15,7 @@ pub mod exit;
 pub mod graph;
 pub mod guard;
 pub mod hook;
+pub mod init;
 pub mod input;
 pub mod mcp;
 pub mod model;
@@ -93,6 +94,9 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
             })
         }
         Command::Hook(args) => Ok(hook::run(args)),
+        Command::Init(args) => init::write_starter(&args.path),
+        Command::Completions(args) => init::completions(args.shell),
+        Command::Man(args) => init::man(args.dir.as_deref()),
         Command::Rules(args) => {
             let rules = load_rules(&args.rules)?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
