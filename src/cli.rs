@@ -286,6 +286,8 @@ pub enum Format {
     Sarif,
     /// GitHub Actions annotations; the Markdown report goes to $GITHUB_STEP_SUMMARY
     Github,
+    /// JUnit XML for GitLab, Jenkins, Azure DevOps, CircleCI: a test case per plan and per finding at or above the warning severity
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -156,6 +156,7 @@ fn render_format(
         Format::Agent => render::agent::render(report, out),
         Format::Markdown => render::markdown::render(report, out, args.max_length),
         Format::Sarif => render::sarif::render(report, &options.rules, out),
+        Format::Junit => render::junit::render(report, &options.profile.thresholds, out),
         Format::Github => {
             if let Some(summary) =
                 std::env::var_os("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty())

@@ -81,7 +81,7 @@ fn completions_cover_every_shell_and_every_command() {
     );
     let output = Process::new("bash").args(["-c", &probe]).output().unwrap();
     let offered = String::from_utf8_lossy(&output.stdout);
-    for format in ["human", "json", "sarif", "github"] {
+    for format in ["human", "json", "sarif", "github", "junit"] {
         assert!(
             offered.lines().any(|line| line == format),
             "bash completion of --format lacks {format}: {offered:?} {}",
