@@ -121,3 +121,122 @@ fn the_man_page_is_generated_from_the_cli_and_renders() {
         assert_eq!(String::from_utf8_lossy(&rendered.stderr), "");
     }
 }
+
+/// A repository with the db-deleted plan two directories down.
+fn repository() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    let deep = repo.join("infra").join("prod");
+    std::fs::create_dir_all(&deep).unwrap();
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::copy(
+        root().join("testdata/plans/db-deleted/plan.json"),
+        deep.join("plan.json"),
+    )
+    .unwrap();
+    (dir, deep)
+}
+
+fn check_json(dir: &std::path::Path, extra: &[&str], author: &str) -> serde_json::Value {
+    let output = blastwall()
+        .current_dir(dir)
+        .env("BLASTWALL_AUTHOR", author)
+        .args(["check", "--format", "json", "plan.json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(matches!(output.status.code(), Some(0 | 3)), "{output:?}");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn the_nearest_configuration_up_to_the_repository_root_is_used_and_named() {
+    let (dir, deep) = repository();
+    let repo = deep.parent().unwrap().parent().unwrap();
+    // Above the repository: never read from inside it.
+    std::fs::write(dir.path().join("blastwall.toml"), "profile = \"human\"\n").unwrap();
+    let report = check_json(&deep, &[], "human");
+    assert!(report.get("config_files").is_none(), "{report:#}");
+    assert_eq!(report["verdict"], "fail");
+
+    // At the repository root: found from two directories down, and named.
+    let ignore = "[[ignore]]\nrule = \"data-loss\"\naddress = \"aws_db_instance.orders\"\nreason = \"migrated\"\n";
+    std::fs::write(repo.join("blastwall.toml"), ignore).unwrap();
+    let report = check_json(&deep, &[], "human");
+    assert_eq!(
+        report["config_files"],
+        serde_json::json!(["../../blastwall.toml (nearest)"])
+    );
+    assert_eq!(report["accepted"][0]["rule"], "data-loss", "{report:#}");
+    assert_eq!(
+        report["notes"][0],
+        "configuration: ../../blastwall.toml (nearest)"
+    );
+    let human = blastwall()
+        .current_dir(&deep)
+        .env("BLASTWALL_AUTHOR", "human")
+        .args(["check", "plan.json"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&human.stdout)
+            .contains("configuration: ../../blastwall.toml (nearest)"),
+        "{}",
+        String::from_utf8_lossy(&human.stdout)
+    );
+
+    // The same file cannot loosen an agent's run, wherever it was found.
+    let report = check_json(&deep, &[], "agent");
+    assert_eq!(report["verdict"], "fail", "{report:#}");
+    assert!(report["accepted"].as_array().unwrap().is_empty());
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("refused") && notes.contains("[[ignore]]"),
+        "{notes}"
+    );
+
+    // A nearer file wins; --config replaces the discovered one.
+    std::fs::write(deep.parent().unwrap().join("blastwall.toml"), "").unwrap();
+    let report = check_json(&deep, &[], "human");
+    assert_eq!(
+        report["config_files"],
+        serde_json::json!(["../blastwall.toml (nearest)"])
+    );
+    assert!(report["accepted"].as_array().unwrap().is_empty());
+    let report = check_json(&deep, &["--config", "../../blastwall.toml"], "human");
+    assert_eq!(
+        report["config_files"],
+        serde_json::json!(["../../blastwall.toml (--config)"])
+    );
+    assert_eq!(report["accepted"][0]["rule"], "data-loss");
+}
+
+#[test]
+fn the_user_configuration_applies_under_the_repository_one() {
+    let (dir, deep) = repository();
+    let home = dir.path().join("home");
+    let user = home.join(".config").join("blastwall");
+    std::fs::create_dir_all(&user).unwrap();
+    std::fs::write(
+        user.join("blastwall.toml"),
+        "[profiles.human]\nmax_data_loss = 5\n",
+    )
+    .unwrap();
+    let output = blastwall()
+        .current_dir(&deep)
+        .env("HOME", &home)
+        .env("BLASTWALL_AUTHOR", "human")
+        .args(["check", "--format", "json", "plan.json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let files = report["config_files"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{report:#}");
+    assert!(
+        files[0]
+            .as_str()
+            .unwrap()
+            .ends_with("home/.config/blastwall/blastwall.toml (user)"),
+        "{files:?}"
+    );
+}
