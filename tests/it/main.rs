@@ -5,6 +5,7 @@ mod accuracy;
 mod cli;
 mod common;
 mod corpus;
+mod github;
 mod graph;
 mod guard;
 mod hooks;
