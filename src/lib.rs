@@ -163,7 +163,7 @@ fn render_format(
             {
                 append_step_summary(std::path::Path::new(&summary), report, STEP_SUMMARY_LIMIT)
                     .map_err(|error| std::io::Error::other(error.to_string()))?;
-            } else {
+            } else if std::env::var_os("GITHUB_ACTIONS").is_none_or(|value| value != "true") {
                 // Outside GitHub Actions nobody would see where it went.
                 eprintln!(
                     "note: GITHUB_STEP_SUMMARY is not set (not in GitHub Actions), so the job summary (the Markdown report) was not written; `--format markdown` prints it, `--write markdown=FILE` saves it"
