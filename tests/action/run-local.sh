@@ -106,8 +106,9 @@ echo "fake GitHub API on $api"
 mkdir -p "$tmp/path"
 ln -s "$bin" "$tmp/path/blastwall"
 
-# Release assets, as the release workflow publishes them: the binary in a
-# directory of a tar.gz, and its SHA-256 beside it.
+# Release assets, as the release workflow publishes them
+# (scripts/package-release.sh): the binary in a directory of a tar.gz, and
+# its SHA-256 beside it.
 case "$(uname -s)/$(uname -m)" in
 Linux/x86_64) target=x86_64-unknown-linux-musl ;;
 Linux/aarch64) target=aarch64-unknown-linux-musl ;;
@@ -116,19 +117,10 @@ Darwin/arm64) target=aarch64-apple-darwin ;;
 *) target=unknown ;;
 esac
 asset=blastwall-$target.tar.gz
-mkdir -p "$tmp/stage/blastwall-$target" "$tmp/files/owner/name/releases/download/v9.9.9" \
-    "$tmp/files/owner/name/releases/download/v9.9.8"
-cp "$bin" "$tmp/stage/blastwall-$target/blastwall"
-tar -czf "$tmp/files/owner/name/releases/download/v9.9.9/$asset" -C "$tmp/stage" "blastwall-$target"
+mkdir -p "$tmp/files/owner/name/releases/download/v9.9.8"
+# Packaged by the release workflow's own script.
+bash scripts/package-release.sh asset "$target" "$bin" "$tmp/files/owner/name/releases/download/v9.9.9" >/dev/null
 cp "$tmp/files/owner/name/releases/download/v9.9.9/$asset" "$tmp/files/owner/name/releases/download/v9.9.8/"
-(
-    cd "$tmp/files/owner/name/releases/download/v9.9.9"
-    if command -v sha256sum >/dev/null; then
-        sha256sum "$asset" >"$asset.sha256"
-    else
-        shasum -a 256 "$asset" >"$asset.sha256"
-    fi
-)
 echo "0000000000000000000000000000000000000000000000000000000000000000  $asset" \
     >"$tmp/files/owner/name/releases/download/v9.9.8/$asset.sha256"
 
