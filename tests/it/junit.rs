@@ -147,3 +147,32 @@ fn hostile_plan_strings_stay_data_and_the_xml_stays_valid() {
     assert_eq!(count(&xml, "<testcase "), count(&xml, "</testcase>"));
     assert_eq!(count(&xml, "<testcase "), 2, "{xml}");
 }
+
+#[test]
+fn the_gitlab_example_writes_junit_beside_the_terminal_report() {
+    // docs/ci.md: one analysis, the terminal report on stdout, JUnit and Markdown to files.
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("blastwall.xml");
+    let markdown = dir.path().join("blastwall.md");
+    let output = blastwall()
+        .args(["check", &scenario("db-deleted"), "--format", "human"])
+        .arg(format!("--write=junit={}", junit.display()))
+        .arg(format!("--write=markdown={}", markdown.display()))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let written = std::fs::read(&junit).unwrap();
+    validate(&written, "--write junit");
+    assert_eq!(
+        written,
+        run(&["check", "--format", "junit", &scenario("db-deleted")]).stdout
+    );
+    assert!(
+        std::fs::read_to_string(&markdown)
+            .unwrap()
+            .starts_with("<!-- blastwall-report -->")
+    );
+    let docs = std::fs::read_to_string(root().join("docs/ci.md")).unwrap();
+    assert!(docs.contains("--write junit=blastwall.xml --write markdown=blastwall.md"));
+    assert!(docs.contains("junit: blastwall.xml"));
+}

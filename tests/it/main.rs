@@ -15,6 +15,7 @@ mod junit;
 mod markdown;
 mod mcp;
 mod policy;
+mod precommit;
 mod release;
 mod rules;
 mod sarif;
