@@ -15,6 +15,7 @@ pub mod exit;
 pub mod graph;
 pub mod guard;
 pub mod hook;
+pub mod init;
 pub mod input;
 pub mod mcp;
 pub mod model;
@@ -93,6 +94,9 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
             })
         }
         Command::Hook(args) => Ok(hook::run(args)),
+        Command::Init(args) => init::write_starter(&args.path),
+        Command::Completions(args) => init::completions(args.shell),
+        Command::Man(args) => init::man(args.dir.as_deref()),
         Command::Rules(args) => {
             let rules = load_rules(&args.rules)?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -152,12 +156,18 @@ fn render_format(
         Format::Agent => render::agent::render(report, out),
         Format::Markdown => render::markdown::render(report, out, args.max_length),
         Format::Sarif => render::sarif::render(report, &options.rules, out),
+        Format::Junit => render::junit::render(report, &options.profile.thresholds, out),
         Format::Github => {
             if let Some(summary) =
                 std::env::var_os("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty())
             {
                 append_step_summary(std::path::Path::new(&summary), report, STEP_SUMMARY_LIMIT)
                     .map_err(|error| std::io::Error::other(error.to_string()))?;
+            } else if std::env::var_os("GITHUB_ACTIONS").is_none_or(|value| value != "true") {
+                // Outside GitHub Actions nobody would see where it went.
+                eprintln!(
+                    "note: GITHUB_STEP_SUMMARY is not set (not in GitHub Actions), so the job summary (the Markdown report) was not written; `--format markdown` prints it, `--write markdown=FILE` saves it"
+                );
             }
             render::github::render(report, out)
         }

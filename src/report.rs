@@ -39,6 +39,8 @@ pub struct Report {
     pub score: u32,
     pub warnings: Vec<InputWarning>,
     pub skipped: Vec<Skipped>,
+    /// The configuration files read, each with where it was found.
+    pub config_files: Vec<String>,
 }
 
 impl Report {
@@ -64,6 +66,7 @@ impl Report {
             score,
             warnings,
             skipped,
+            config_files: options.config_files.clone(),
         }
     }
 }

@@ -34,6 +34,10 @@ struct ReportV1<'a> {
     author: AuthorV1<'a>,
     profile: &'a str,
     profile_reason: &'a str,
+    /// The configuration files read, in the order they apply: `PATH (ORIGIN)`;
+    /// absent when none was.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    config_files: &'a [String],
     /// Findings not counted: ignored by the config or approved, with why.
     accepted: Vec<AcceptedV1<'a>>,
     /// Ignores that matched nothing or expired, approvals that did not apply.
@@ -298,6 +302,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         },
         profile: &report.profile,
         profile_reason: &report.profile_reason,
+        config_files: &report.config_files,
         accepted: report
             .decision
             .accepted

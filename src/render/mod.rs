@@ -4,6 +4,8 @@ pub mod agent;
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod locate;
 pub mod markdown;
 pub mod rules_doc;
 pub mod sarif;
