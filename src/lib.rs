@@ -52,7 +52,8 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
             .map_err(RunError::Output)?;
             let format = chosen_format(args.format, &report);
             let mut out = std::io::BufWriter::new(stdout.lock());
-            render_format(format, &report, &options, args, color, &mut out)
+            let width = render::width::stdout();
+            render_format(format, &report, &options, args, color, width, &mut out)
                 .and_then(|()| out.flush())
                 .map_err(RunError::Output)?;
             // Other formats of the same report, to files: one analysis for all.
@@ -63,7 +64,7 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
                 })?;
                 let mut file = std::io::BufWriter::new(file);
                 let color = args.color == ColorChoice::Always;
-                render_format(*format, &report, &options, args, color, &mut file)
+                render_format(*format, &report, &options, args, color, None, &mut file)
                     .and_then(|()| file.flush())
                     .map_err(|source| RunError::WriteFile {
                         path: path.clone(),
@@ -80,6 +81,7 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
         Command::Guard(args) => {
             let color = use_color(args.check.color, std::io::stderr().is_terminal());
             let format = args.check.format;
+            let quiet = args.check.quiet;
             guard::run(&args.command, &args.check, &mut |report| {
                 // The report goes to stderr: stdout belongs to terraform.
                 let mut err = std::io::stderr().lock();
@@ -87,7 +89,15 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
                 match chosen_format(format, report) {
                     Format::Json => render::json::render(report, &mut err),
                     Format::Agent => render::agent::render(report, &mut err),
-                    _ => render::human::render(report, &mut err, color),
+                    _ => render::human::render_with(
+                        report,
+                        &mut err,
+                        &render::human::Layout {
+                            color,
+                            width: render::width::stderr(),
+                            quiet,
+                        },
+                    ),
                 }
                 .map_err(RunError::Output)
             })
@@ -144,10 +154,19 @@ fn render_format(
     options: &CheckOptions,
     args: &cli::CheckArgs,
     color: bool,
+    width: Option<usize>,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     match format {
-        Format::Human => render::human::render(report, out, color),
+        Format::Human => render::human::render_with(
+            report,
+            out,
+            &render::human::Layout {
+                color,
+                width,
+                quiet: args.quiet,
+            },
+        ),
         Format::Json => render::json::render(report, out),
         Format::Agent => render::agent::render(report, out),
         Format::Markdown => render::markdown::render(report, out, args.max_length),

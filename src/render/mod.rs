@@ -7,6 +7,7 @@ pub mod json;
 pub mod markdown;
 pub mod rules_doc;
 pub mod sarif;
+pub mod width;
 
 use std::io::{self, Write};
 
