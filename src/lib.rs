@@ -324,11 +324,21 @@ pub fn for_each_plan(
 /// cannot be analysed means no verdict at all: a partial report could pass a
 /// plan set whose dangerous part was the unreadable one.
 pub fn check(sources: &[Source], options: &CheckOptions) -> Result<Report, RunError> {
+    check_labelled(sources, options, &|label| label.to_owned())
+}
+
+/// [`check`], each plan named by `label_of` its input's label (the MCP
+/// server names a plan given inline "inline plan", not its temporary file).
+pub fn check_labelled(
+    sources: &[Source],
+    options: &CheckOptions,
+    label_of: &dyn Fn(&str) -> String,
+) -> Result<Report, RunError> {
     let mut plans = Vec::new();
     let (warnings, skipped) =
         for_each_plan(sources, options.terraform_bin.as_deref(), |label, plan| {
             plans.push(analysis::analyse(
-                label,
+                &label_of(label),
                 plan,
                 &options.rules,
                 &options.targets,

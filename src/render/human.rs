@@ -91,7 +91,8 @@ impl Page<'_> {
             .subsequent_indent(rest)
             .word_separator(textwrap::WordSeparator::AsciiSpace)
             .word_splitter(textwrap::WordSplitter::NoHyphenation)
-            .break_words(true);
+            // An address longer than the line stays whole (copyable).
+            .break_words(false);
         for line in textwrap::wrap(text, &options) {
             writeln!(self.out, "{}", line.trim_end())?;
         }

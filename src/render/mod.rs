@@ -5,6 +5,7 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod markdown;
+pub mod mcp;
 pub mod rules_doc;
 pub mod sarif;
 pub mod width;
