@@ -446,6 +446,36 @@ fn summary(report: &Report, page: &mut Page<'_>) -> io::Result<()> {
             page.line(&format!("  {mark} "), "    ", &issue.describe())?;
         }
     }
+    // What scrolled off: the findings above, counted by severity.
+    let mut by_severity: Vec<(Severity, usize)> = Vec::new();
+    for group in &report.groups {
+        match by_severity.last_mut() {
+            Some((severity, count)) if *severity == group.severity => {
+                *count += group.findings.len();
+            }
+            _ => by_severity.push((group.severity, group.findings.len())),
+        }
+    }
+    if !by_severity.is_empty() {
+        let counts: Vec<String> = by_severity
+            .iter()
+            .map(|(severity, count)| {
+                page.paint(
+                    &format!("{count} {}", severity.label()),
+                    severity_style(*severity),
+                )
+            })
+            .collect();
+        page.line(
+            "",
+            "  ",
+            &format!(
+                "{} {} (above, each with its help)",
+                page.paint("findings:", Style::new().bold()),
+                counts.join(", ")
+            ),
+        )?;
+    }
     let mut profile = format!(
         "{} {} ({})",
         page.paint("profile:", Style::new().bold()),
@@ -492,11 +522,20 @@ fn summary(report: &Report, page: &mut Page<'_>) -> io::Result<()> {
     }
     if !report.decision.limits.is_empty() {
         let label = page.paint("limits crossed:", Style::new().bold());
-        page.line(
-            "",
-            "  ",
-            &format!("{label} {}", report.decision.limits.join(" · ")),
-        )?;
+        let joined = report.decision.limits.join(" · ");
+        let fits = page
+            .layout
+            .width
+            .is_none_or(|width| "limits crossed: ".len() + joined.chars().count() <= width);
+        if fits {
+            page.line("", "  ", &format!("{label} {joined}"))?;
+        } else {
+            // One per line: a limit is never split across two.
+            page.raw(&label)?;
+            for limit in &report.decision.limits {
+                page.line("  - ", "    ", limit)?;
+            }
+        }
     }
     // Fixes of the plan-wide limits; rule fixes sit with their findings.
     for fix in report
@@ -552,26 +591,19 @@ fn verdict_line(report: &Report, page: &mut Page<'_>) -> io::Result<()> {
             "the plan may be applied; the findings above are for information".to_owned()
         }
         (Verdict::Warn, _) => "the plan may be applied; read the warnings above first".to_owned(),
-        (Verdict::Fail, _) => "do not apply: fix the above or have it approved".to_owned(),
+        // A person approves; an agent's run cannot approve its own plan.
+        (Verdict::Fail, _) => "do not apply; fix the above or `blastwall approve`".to_owned(),
     };
-    if report.decision.verdict == Verdict::Fail && !page.layout.quiet {
-        let help = page.paint("help:", Style::new().cyan().bold());
-        page.line(
-            &format!("{help} "),
-            "  ",
-            "to accept the risk, a person runs `blastwall approve PLAN`",
-        )?;
-    }
     let plans = match report.plans.len() {
         1 => String::new(),
         count => format!("{count} plans, "),
     };
     let head = page.paint(&format!("{mark} {word}"), style);
-    page.line(
-        "",
-        "  ",
-        &format!("{head} ({plans}score {}): {what}", report.score),
-    )
+    let rest = page.paint(
+        &format!("({plans}score {}): {what}", report.score),
+        Style::new().bold(),
+    );
+    page.line("", "  ", &format!("{head} {rest}"))
 }
 
 /// `aws_instance in module.stack.module.app`: a type and the module call

@@ -131,6 +131,13 @@ fn at_80_columns(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+fn flat_contains(text: &str, needle: &str) -> bool {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .contains(needle)
+}
+
 fn display_width(line: &str) -> usize {
     line.chars().count()
 }
@@ -162,13 +169,16 @@ fn a_one_finding_plan_fits_an_80_by_24_terminal_with_each_fact_once() {
     let output = at_80_columns(&["check", &scenario("db-deleted")]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
-    assert!(lines.len() <= 24, "{} lines:\n{stdout}", lines.len());
+    // 23 lines and the shell prompt.
+    assert!(lines.len() <= 23, "{} lines:\n{stdout}", lines.len());
     assert!(
         lines
             .last()
             .unwrap()
             .starts_with("✖ FAIL (score 40): do not apply")
     );
+    assert!(lines.last().unwrap().ends_with("`blastwall approve`"));
+    assert!(flat_contains(&stdout, "findings: 1 critical (above"));
     // Findings first, the fix beside its finding, and each said once.
     assert!(lines[0].starts_with("critical[data-loss]: aws_db_instance.orders"));
     // Words are never cut at the edge.
