@@ -127,6 +127,7 @@ fn a_real_mcp_client_lists_the_tools_and_checks_a_plan() {
     );
     // The caller is an agent: the human profile is refused (issue 12).
     assert_eq!(seen["human_refused"], true);
+    assert_eq!(seen["human_page_refused"], true);
     assert!(
         seen["human_text"]
             .as_str()

@@ -40,6 +40,7 @@ async def main(binary: str, plan: str, large: str | None) -> None:
             checked = await session.call_tool("check_plan", {"path": plan})
             inline = await session.call_tool("check_plan", {"plan_json": open(plan, encoding="utf-8").read()})
             human = await session.call_tool("check_plan", {"path": plan, "profile": "human"})
+            human_page = await session.call_tool("findings", {"path": plan, "profile": "human"})
             explained = await session.call_tool("explain_rule", {"id": "data-loss"})
             reached = await session.call_tool("blast_radius", {"path": plan, "address": "aws_db_instance.orders"})
             broken = await session.call_tool("check_plan", {"plan_json": "{\"format_version\": \"1.2\", \"resource_changes\": ["})
@@ -61,6 +62,7 @@ async def main(binary: str, plan: str, large: str | None) -> None:
                 "inline_text": inline.content[0].text,
                 "human_refused": human.is_error,
                 "human_text": human.content[0].text,
+                "human_page_refused": human_page.is_error,
                 "explain": explained.content[0].text.splitlines()[0],
                 "blast_radius": reached.content[0].text,
                 "blast_answer": reached.structured_content,
