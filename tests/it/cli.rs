@@ -343,10 +343,12 @@ fn hostile_strings_from_the_plan_are_escaped() {
         ]}}}
     });
     let path = write(dir.path(), "hostile.json", plan.to_string());
-    for format in ["human", "json"] {
+    // The terminal report wrapped at 80 columns too: escaping comes first.
+    for (format, width) in [("human", "0"), ("human", "80"), ("json", "0")] {
         let output = blastwall()
             .args(["check", "--format", format])
             .arg(&path)
+            .env("BLASTWALL_WIDTH", width)
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&output.stdout);
