@@ -222,6 +222,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_write)]
     pub write: Vec<(Format, PathBuf)>,
 
+    /// Terminal report: only the verdict line and the findings that fail the plan
+    #[arg(long, short)]
+    pub quiet: bool,
+
     /// Longest Markdown report, in characters (GitHub 65536, Azure DevOps 150000, Bitbucket 32000)
     #[arg(long, value_name = "CHARS", default_value_t = 65_536)]
     pub max_length: usize,

@@ -7,8 +7,10 @@ pub mod json;
 pub mod junit;
 pub mod locate;
 pub mod markdown;
+pub mod mcp;
 pub mod rules_doc;
 pub mod sarif;
+pub mod width;
 
 use std::io::{self, Write};
 
