@@ -14,14 +14,29 @@
 #   GITHUB_TOKEN       the github-token input
 #   COMMENT_FILE       the Markdown report (output `markdown` of the check step)
 #   PR_NUMBER          the pull-request input; default: from the event payload
-#   GITHUB_EVENT_PATH GITHUB_REPOSITORY GITHUB_API_URL (set by the runner)
+#   COMMENT_KEY        the comment-key input: each key keeps its own comment
+#                      (marker `<!-- blastwall-report:KEY -->`), so matrix jobs
+#                      (staging, prod) do not overwrite each other; empty: the
+#                      plain marker
+#   GITHUB_EVENT_PATH GITHUB_REPOSITORY GITHUB_API_URL GITHUB_SERVER_URL
+#   GITHUB_SHA (set by the runner)
+# The comment ends with the commit it checked: the pull request's head (from
+# the event), else GITHUB_SHA.
 # Output: comment-url.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 bw_require curl jq
-marker='<!-- blastwall-report -->'
+key=${COMMENT_KEY:-}
+case "$key" in
+'') marker='<!-- blastwall-report -->' ;;
+*[!A-Za-z0-9._-]*) bw_die 2 "comment-key may hold only letters, digits, '.', '_' and '-'" ;;
+*)
+    [ "${#key}" -le 64 ] || bw_die 2 "comment-key is longer than 64 characters"
+    marker="<!-- blastwall-report:$key -->"
+    ;;
+esac
 api=${GITHUB_API_URL:-https://api.github.com}
 api=${api%/}
 repository=${GITHUB_REPOSITORY:-}
@@ -108,7 +123,36 @@ while [ "$page" -le 50 ]; do
     page=$((page + 1))
 done
 
-jq -Rs '{body: .}' <"$comment_file" >"$work/body.json"
+# The commit checked: the pull request's head, else the workflow's commit.
+sha=
+if [ -n "${GITHUB_EVENT_PATH:-}" ] && [ -f "$GITHUB_EVENT_PATH" ]; then
+    sha=$(bw_jq -r '.pull_request.head.sha // empty' "$GITHUB_EVENT_PATH")
+fi
+sha=${sha:-${GITHUB_SHA:-}}
+case "$sha" in
+*[!0-9a-f]* | '') sha= ;;
+esac
+server=${GITHUB_SERVER_URL:-https://github.com}
+server=${server%/}
+
+# The body: this key's marker first (the report's first line is the plain
+# one), then the report, then the commit it is about.
+{
+    printf '%s\n' "$marker"
+    if [ "$(head -n 1 "$comment_file")" = '<!-- blastwall-report -->' ]; then
+        tail -n +2 "$comment_file"
+    else
+        cat "$comment_file"
+    fi
+    if [ -n "$sha" ]; then
+        # shellcheck disable=SC2016 # the backquotes are Markdown
+        printf '\n<sub>Checked commit [`%s`](%s/%s/commit/%s)' "${sha:0:12}" "$server" "$repository" "$sha"
+        # shellcheck disable=SC2016 # the backquotes are Markdown
+        [ -z "$key" ] || printf ' · comment key `%s`' "$key"
+        printf '</sub>\n'
+    fi
+} >"$work/comment.md"
+jq -Rs '{body: .}' <"$work/comment.md" >"$work/body.json"
 if [ -n "$existing" ]; then
     status=$(api_call PATCH "$api/repos/$repository/issues/comments/$existing" "$work/body.json")
     if [ "$status" = 200 ]; then

@@ -27,7 +27,9 @@ set -euo pipefail
 shopt -s inherit_errexit
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Read by scripts/lib/regen.sh (sandbox_start, sandbox_stop).
 SANDBOX_SH="$(cd "$ROOT/../shared/tools/sandbox" && pwd)/sandbox.sh"
+export SANDBOX_SH
 RULES="$ROOT/testdata/rules"
 ALL_RULES=(data-loss protection-disabled environment-teardown shared-dependency-replaced
   replace-downtime refactor-without-moved index-shift iam-wildcard-admin
@@ -40,10 +42,9 @@ MAX_PLAN_BYTES=100000
 log() { printf '[rules %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-command -v terraform >/dev/null || die "terraform not found on PATH"
-tf_version="$(TF_CLI_CONFIG_FILE=/dev/null terraform version -json | python3 -c 'import json,sys; print(json.load(sys.stdin)["terraform_version"])')"
-[ "$tf_version" = "$EXPECTED_TF_VERSION" ] ||
-  die "terraform $tf_version found, fixtures are made with $EXPECTED_TF_VERSION (set EXPECTED_TF_VERSION to override)"
+# shellcheck source=scripts/lib/regen.sh disable=SC1091
+source "$ROOT/scripts/lib/regen.sh"
+require_terraform "$EXPECTED_TF_VERSION"
 
 if [ "$#" -gt 0 ]; then SELECTED=("$@"); else SELECTED=("${ALL_RULES[@]}"); fi
 for r in "${SELECTED[@]}"; do
@@ -65,77 +66,32 @@ is_aws() { uses "$1" 'hashicorp/aws'; }
 START_SECONDS=$SECONDS
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/blastwall-rules.XXXXXX")"
 
-# A private sandbox dir so that a moto started by someone else is left alone;
-# reuse the shared venv (moto + boto3) when it is already installed.
-export SANDBOX_DIR="$WORK/sandbox"
-mkdir -p "$SANDBOX_DIR"
-SHARED_VENV="$HOME/.cache/blastwall-sandbox/venv"
-if "$SHARED_VENV/bin/python" -c 'import moto, boto3' 2>/dev/null; then
-  ln -s "$SHARED_VENV" "$SANDBOX_DIR/venv"
-fi
-SANDBOX_STARTED=0
+sandbox_prepare
 cleanup() {
   local rc=$?
   # Background fixture jobs still running (after a failure): stop them.
   local p
   for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  if [ "$SANDBOX_STARTED" = 1 ]; then "$SANDBOX_SH" stop || true; fi
+  sandbox_stop
   if [ "${KEEP_WORK:-0}" = 1 ]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi
   exit "$rc"
 }
 trap cleanup EXIT
 
-# Terraform must not pick up anything from the caller's environment.
-unset TF_LOG TF_LOG_PATH TF_DATA_DIR TF_WORKSPACE TF_CLI_ARGS TF_CLI_ARGS_plan TF_CLI_ARGS_apply
-unset TF_CLI_ARGS_init TF_CLI_ARGS_show TF_CLI_ARGS_taint TF_CLI_ARGS_import
-# No plugin cache: init links the provider from the unpacked filesystem mirror,
-# and parallel inits sharing one cache race on it.
-unset TF_PLUGIN_CACHE_DIR
-while IFS= read -r v; do unset "$v"; done < <(env | sed -n 's/^\(TF_VAR_[^=]*\)=.*/\1/p')
+scrub_terraform_env
 
 need_aws=0
 for f in "${FIXTURES[@]}"; do if is_aws "$f"; then need_aws=1; fi; done
 if [ "$need_aws" = 1 ]; then
-  log "starting the moto sandbox"
-  eval "$("$SANDBOX_SH" start)"
-  SANDBOX_STARTED=1
-  case "$AWS_ENDPOINT_URL" in http://127.0.0.1:*) ;; *) die "AWS_ENDPOINT_URL is not loopback" ;; esac
-  "$SANDBOX_DIR/venv/bin/python" -c "import urllib.request; urllib.request.urlopen('$AWS_ENDPOINT_URL/moto-api/data.json', timeout=5)" ||
-    die "moto did not start (see $SANDBOX_DIR/moto.log)"
+  sandbox_start
 else
-  # terraform_data only: no provider to install, nothing to talk to.
-  export TF_CLI_CONFIG_FILE=/dev/null CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0
+  without_provider
 fi
-PY="$SANDBOX_DIR/venv/bin/python"
 
 # ---------------------------------------------------------------- helpers
 
-# stage DIR SRC: replace the configuration in work dir DIR by the *.tf of SRC.
-stage() {
-  local dir="$1" src="$2"
-  find "$dir" -maxdepth 1 -name '*.tf' -delete
-  cp "$src"/*.tf "$dir/"
-}
 
-# tfq DIR LOG ARGS...: run terraform in DIR, output to DIR/LOG; show it on failure.
-tfq() {
-  local dir="$1" logf="$2"; shift 2
-  if ! (cd "$dir" && terraform "$@") >"$dir/$logf" 2>&1; then
-    cat "$dir/$logf" >&2
-    die "terraform $* failed in $dir"
-  fi
-}
-
-# A Lambda deployment package with fixed bytes (fixed timestamp).
-make_zip() {
-  python3 - "$1" <<'PY'
-import sys, zipfile
-info = zipfile.ZipInfo("app.py", date_time=(2024, 1, 1, 0, 0, 0))
-with zipfile.ZipFile(sys.argv[1], "w") as z:
-    z.writestr(info, "def handler(event, context):\n    return {'ok': True}\n")
-PY
-}
 
 workdir() { printf '%s/%s' "$WORK" "${1//\//__}"; }
 

@@ -158,11 +158,13 @@ pub fn approve(
             missing: missing.to_owned(),
         });
     }
-    let mut options = crate::CheckOptions::builtin()?;
-    options.terraform_bin = args.terraform_bin.clone();
-    // The rules `check` and `guard` use here, so the approval accepts the
-    // findings they will find (more rules only means more to accept).
-    options.rules = crate::load_rules(&[])?;
+    // The options `check` and `guard` resolve here, so the approval accepts
+    // exactly the findings they will find.
+    let options = crate::CheckOptions::for_approval(
+        detection.clone(),
+        Path::new(&args.plan),
+        args.terraform_bin.clone(),
+    )?;
     let report = crate::check(&[crate::input::Source::from_arg(&args.plan)], &options)?;
     if report.plans.len() != 1 {
         return Err(RunError::ApproveOnePlan {

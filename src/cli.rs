@@ -70,6 +70,46 @@ Exit codes: those of the agent's protocol (2 blocks when the hook cannot decide)
 
 Exit codes: verify exits 1 when the chain is broken, naming the first broken line.")]
     Audit(AuditArgs),
+    /// Write a commented starter blastwall.toml (every key, its default and why); never overwrites
+    #[command(after_help = "Examples:
+  blastwall init                     # ./blastwall.toml
+  blastwall init infra/blastwall.toml
+
+Exit codes: 2 when the file already exists (nothing is written).")]
+    Init(InitArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell (or elvish)
+    #[command(after_help = "Examples:
+  blastwall completions bash > ~/.local/share/bash-completion/completions/blastwall
+  blastwall completions zsh > \"${fpath[1]}/_blastwall\"
+  blastwall completions fish > ~/.config/fish/completions/blastwall.fish
+  blastwall completions powershell >> $PROFILE")]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per command to a directory
+    #[command(after_help = "Examples:
+  blastwall man | man -l -
+  blastwall man --dir /usr/local/share/man/man1")]
+    Man(ManArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Where to write it
+    #[arg(value_name = "FILE", default_value = "blastwall.toml")]
+    pub path: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// Write blastwall.1 and blastwall-COMMAND.1 for every command here instead of printing blastwall(1)
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -162,7 +202,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
 
-    /// Configuration file [default: ./blastwall.toml when present]
+    /// Configuration file, instead of the nearest blastwall.toml from here up to the repository root
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -181,6 +221,10 @@ pub struct CheckArgs {
     /// Also write FORMAT to PATH, from the same analysis (repeatable), e.g. `--write markdown=comment.md --write sarif=report.sarif`
     #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_write)]
     pub write: Vec<(Format, PathBuf)>,
+
+    /// Terminal report: only the verdict line and the findings that fail the plan
+    #[arg(long, short)]
+    pub quiet: bool,
 
     /// Longest Markdown report, in characters (GitHub 65536, Azure DevOps 150000, Bitbucket 32000)
     #[arg(long, value_name = "CHARS", default_value_t = 65_536)]
@@ -246,6 +290,8 @@ pub enum Format {
     Sarif,
     /// GitHub Actions annotations; the Markdown report goes to $GITHUB_STEP_SUMMARY
     Github,
+    /// JUnit XML for GitLab, Jenkins, Azure DevOps, CircleCI: a test case per plan and per finding at or above the warning severity
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

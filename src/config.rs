@@ -78,7 +78,7 @@ pub enum Origin {
     System,
     /// `$XDG_CONFIG_HOME/blastwall/blastwall.toml`, else `~/.config/blastwall/blastwall.toml`.
     User,
-    /// `--config PATH`, else `./blastwall.toml`.
+    /// `--config PATH`, else the nearest `blastwall.toml` up to the repository root.
     Project,
 }
 
@@ -220,22 +220,46 @@ impl WorkingTree {
     }
 }
 
+/// The nearest `blastwall.toml` at or above `start`, as ruff and tflint look:
+/// upwards to the repository root (the nearest directory holding `.git`),
+/// and outside a repository in `start` only, so a file in a shared parent
+/// (a home directory, `/tmp`) is never picked up by accident. The path is
+/// relative to `start` (`blastwall.toml`, `../blastwall.toml`), as a user
+/// would type it. Whatever its place, a file found here is inside the
+/// working tree: it may tighten an agent's run, never loosen it
+/// ([`WorkingTree`]).
+pub fn nearest(start: &Path) -> Option<PathBuf> {
+    let absolute = std::fs::canonicalize(start).ok()?;
+    let repository = absolute
+        .ancestors()
+        .find(|ancestor| ancestor.join(".git").exists());
+    let mut relative = PathBuf::new();
+    for dir in absolute.ancestors() {
+        if dir.join(FILE_NAME).is_file() {
+            return Some(relative.join(FILE_NAME));
+        }
+        if repository.is_none_or(|root| root == dir) {
+            return None;
+        }
+        relative.push("..");
+    }
+    None
+}
+
 impl Config {
     fn read(path: &Path) -> Result<Config, ConfigError> {
         Config::discover(Some(path))
     }
 
-    /// `--config PATH`, else `blastwall.toml` in the working directory, else defaults.
+    /// `--config PATH`, else the nearest `blastwall.toml` from the working
+    /// directory up to its repository root ([`nearest`]), else defaults.
     pub fn discover(explicit: Option<&Path>) -> Result<Config, ConfigError> {
         let path = match explicit {
             Some(path) => path.to_path_buf(),
-            None => {
-                let candidate = PathBuf::from(FILE_NAME);
-                if !candidate.is_file() {
-                    return Ok(Config::default());
-                }
-                candidate
-            }
+            None => match std::env::current_dir().ok().and_then(|cwd| nearest(&cwd)) {
+                Some(found) => found,
+                None => return Ok(Config::default()),
+            },
         };
         let label = path.display().to_string();
         let text = std::fs::read_to_string(&path).map_err(|error| ConfigError {
@@ -462,6 +486,30 @@ trusted = [".blastwall/approvals"]
             tree.why_untrusted(&outside.path().join("user.toml"))
                 .is_some()
         );
+    }
+
+    #[test]
+    fn the_nearest_file_is_found_upwards_to_the_repository_root_only() {
+        let outside = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).unwrap();
+        let repo = outside.path().join("repo");
+        let deep = repo.join("infra").join("prod");
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        // Above the repository: never found from inside it.
+        std::fs::write(outside.path().join(FILE_NAME), "").unwrap();
+        assert_eq!(nearest(&deep), None);
+        std::fs::write(repo.join(FILE_NAME), "").unwrap();
+        assert_eq!(nearest(&deep), Some(PathBuf::from("../../blastwall.toml")));
+        std::fs::write(repo.join("infra").join(FILE_NAME), "").unwrap();
+        assert_eq!(nearest(&deep), Some(PathBuf::from("../blastwall.toml")));
+        assert_eq!(nearest(&repo), Some(PathBuf::from(FILE_NAME)));
+        // Outside a repository: the directory itself only.
+        let shared = tempfile::tempdir().unwrap();
+        let loose = shared.path().join("loose");
+        std::fs::create_dir_all(&loose).unwrap();
+        std::fs::write(shared.path().join(FILE_NAME), "").unwrap();
+        assert_eq!(nearest(&loose), None);
+        assert_eq!(nearest(shared.path()), Some(PathBuf::from(FILE_NAME)));
     }
 
     #[test]

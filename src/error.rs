@@ -314,6 +314,13 @@ pub enum RunError {
     #[diagnostic(code(blastwall::stdin))]
     Stdin(#[source] std::io::Error),
 
+    #[error("{path} already exists; `blastwall init` never overwrites a configuration")]
+    #[diagnostic(
+        code(blastwall::init::exists),
+        help("edit it, or write the starter elsewhere: `blastwall init other.toml`")
+    )]
+    InitExists { path: PathBuf },
+
     #[error("cannot write {path}: {source}")]
     #[diagnostic(code(blastwall::output))]
     WriteFile {
@@ -334,6 +341,7 @@ impl RunError {
             | Self::ApproveNeedsTerminal { .. }
             | Self::ApproveNotConfirmed { .. }
             | Self::ApproveOnePlan { .. }
+            | Self::InitExists { .. }
             | Self::Guard(_) => crate::exit::Exit::Usage,
             _ => crate::exit::Exit::NoVerdict,
         }

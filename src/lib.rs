@@ -15,6 +15,7 @@ pub mod exit;
 pub mod graph;
 pub mod guard;
 pub mod hook;
+pub mod init;
 pub mod input;
 pub mod mcp;
 pub mod model;
@@ -52,7 +53,8 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
             .map_err(RunError::Output)?;
             let format = chosen_format(args.format, &report);
             let mut out = std::io::BufWriter::new(stdout.lock());
-            render_format(format, &report, &options, args, color, &mut out)
+            let width = render::width::stdout();
+            render_format(format, &report, &options, args, color, width, &mut out)
                 .and_then(|()| out.flush())
                 .map_err(RunError::Output)?;
             // Other formats of the same report, to files: one analysis for all.
@@ -63,7 +65,7 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
                 })?;
                 let mut file = std::io::BufWriter::new(file);
                 let color = args.color == ColorChoice::Always;
-                render_format(*format, &report, &options, args, color, &mut file)
+                render_format(*format, &report, &options, args, color, None, &mut file)
                     .and_then(|()| file.flush())
                     .map_err(|source| RunError::WriteFile {
                         path: path.clone(),
@@ -80,6 +82,7 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
         Command::Guard(args) => {
             let color = use_color(args.check.color, std::io::stderr().is_terminal());
             let format = args.check.format;
+            let quiet = args.check.quiet;
             guard::run(&args.command, &args.check, &mut |report| {
                 // The report goes to stderr: stdout belongs to terraform.
                 let mut err = std::io::stderr().lock();
@@ -87,12 +90,23 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
                 match chosen_format(format, report) {
                     Format::Json => render::json::render(report, &mut err),
                     Format::Agent => render::agent::render(report, &mut err),
-                    _ => render::human::render(report, &mut err, color),
+                    _ => render::human::render_with(
+                        report,
+                        &mut err,
+                        &render::human::Layout {
+                            color,
+                            width: render::width::stderr(),
+                            quiet,
+                        },
+                    ),
                 }
                 .map_err(RunError::Output)
             })
         }
         Command::Hook(args) => Ok(hook::run(args)),
+        Command::Init(args) => init::write_starter(&args.path),
+        Command::Completions(args) => init::completions(args.shell),
+        Command::Man(args) => init::man(args.dir.as_deref()),
         Command::Rules(args) => {
             let rules = load_rules(&args.rules)?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -144,20 +158,35 @@ fn render_format(
     options: &CheckOptions,
     args: &cli::CheckArgs,
     color: bool,
+    width: Option<usize>,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     match format {
-        Format::Human => render::human::render(report, out, color),
+        Format::Human => render::human::render_with(
+            report,
+            out,
+            &render::human::Layout {
+                color,
+                width,
+                quiet: args.quiet,
+            },
+        ),
         Format::Json => render::json::render(report, out),
         Format::Agent => render::agent::render(report, out),
         Format::Markdown => render::markdown::render(report, out, args.max_length),
         Format::Sarif => render::sarif::render(report, &options.rules, out),
+        Format::Junit => render::junit::render(report, &options.profile.thresholds, out),
         Format::Github => {
             if let Some(summary) =
                 std::env::var_os("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty())
             {
                 append_step_summary(std::path::Path::new(&summary), report, STEP_SUMMARY_LIMIT)
                     .map_err(|error| std::io::Error::other(error.to_string()))?;
+            } else if std::env::var_os("GITHUB_ACTIONS").is_none_or(|value| value != "true") {
+                // Outside GitHub Actions nobody would see where it went.
+                eprintln!(
+                    "note: GITHUB_STEP_SUMMARY is not set (not in GitHub Actions), so the job summary (the Markdown report) was not written; `--format markdown` prints it, `--write markdown=FILE` saves it"
+                );
             }
             render::github::render(report, out)
         }
@@ -305,11 +334,21 @@ pub fn for_each_plan(
 /// cannot be analysed means no verdict at all: a partial report could pass a
 /// plan set whose dangerous part was the unreadable one.
 pub fn check(sources: &[Source], options: &CheckOptions) -> Result<Report, RunError> {
+    check_labelled(sources, options, &|label| label.to_owned())
+}
+
+/// [`check`], each plan named by `label_of` its input's label (the MCP
+/// server names a plan given inline "inline plan", not its temporary file).
+pub fn check_labelled(
+    sources: &[Source],
+    options: &CheckOptions,
+    label_of: &dyn Fn(&str) -> String,
+) -> Result<Report, RunError> {
     let mut plans = Vec::new();
     let (warnings, skipped) =
         for_each_plan(sources, options.terraform_bin.as_deref(), |label, plan| {
             plans.push(analysis::analyse(
-                label,
+                &label_of(label),
                 plan,
                 &options.rules,
                 &options.targets,

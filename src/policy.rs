@@ -13,6 +13,8 @@ use crate::escape;
 use crate::exit::Exit;
 use crate::profile::{Profile, RuleOverride};
 use crate::rules::Severity;
+/// The address of plan-wide findings (`rules::kinds::plan_health`).
+const PLAN_ADDRESS: &str = "(plan)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -87,16 +89,54 @@ pub struct Fix {
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One reason for the verdict, for machines: a finding of a rule on an
+/// address, or a plan-level threshold (`threshold/max-blast-radius`, …) with
+/// the value measured and the limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerdictReason {
+    /// `fail` or `warn`: what this reason does to the verdict.
+    pub effect: &'static str,
+    /// A rule id, or `threshold/<name>` for a profile threshold.
+    pub rule: String,
+    /// The plan (index into the report's plans) of a finding.
+    pub plan: Option<usize>,
+    /// The address of a finding.
+    pub address: Option<String>,
+    pub severity: Option<Severity>,
+    pub measured: Option<f64>,
+    pub limit: Option<f64>,
+}
+
+impl VerdictReason {
+    fn threshold(effect: &'static str, name: &str, measured: f64, limit: f64) -> Self {
+        Self {
+            effect,
+            rule: format!("threshold/{name}"),
+            plan: None,
+            address: None,
+            severity: None,
+            measured: Some(measured),
+            limit: Some(limit),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
     pub verdict: Verdict,
     /// The thresholds crossed, most severe first ("data-loss on aws_db_instance.x").
     pub reasons: Vec<String>,
+    /// The same reasons, structured, in the same order: which rule or
+    /// plan-level threshold, what was measured and the limit it crossed.
+    pub verdict_reasons: Vec<VerdictReason>,
     pub accepted: Vec<Accepted>,
     /// Ignores that matched nothing or expired, approvals that did not apply.
     pub notes: Vec<String>,
     /// For each failing rule or threshold, its "how to fix".
     pub fixes: Vec<Fix>,
+    /// The plan-wide thresholds crossed (blast radius, share of state, data
+    /// loss, score): the reasons that are not one finding, failing first.
+    pub limits: Vec<String>,
     pub score: u32,
     /// (plan, rule, address) → index into `accepted`: a finding's lookup is
     /// O(1), so approving a plan with thousands of findings stays linear.
@@ -136,9 +176,11 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
     let mut decision = Decision {
         verdict: Verdict::Pass,
         reasons: Vec::new(),
+        verdict_reasons: Vec::new(),
         accepted: Vec::new(),
         notes: Vec::new(),
         fixes: Vec::new(),
+        limits: Vec::new(),
         score: 0,
         accepted_index: HashMap::new(),
     };
@@ -153,11 +195,25 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
     // resource type (data-loss) lists each advice with its own addresses.
     let mut fix_of_rule: std::collections::HashMap<(String, String), usize> =
         std::collections::HashMap::new();
+    // Several plans (a directory, a Terragrunt stream): every reason and
+    // fix names the plan it is about.
+    let several = plans.len() > 1;
     for (index, plan) in plans.iter().enumerate() {
-        let prefix = if covered.contains(&index) {
+        let approved = if covered.contains(&index) {
             "(approved) "
         } else {
             ""
+        };
+        let prefix = if several {
+            format!("{approved}{}: ", escape::for_terminal(&plan.label))
+        } else {
+            approved.to_owned()
+        };
+        // The address a fix lists: in several plans, qualified by its plan.
+        let fix_address = |address: &str| match (several, address == PLAN_ADDRESS) {
+            (false, _) => address.to_owned(),
+            (true, true) => plan.label.clone(),
+            (true, false) => format!("{}: {address}", plan.label),
         };
         let open: Vec<_> = plan
             .findings
@@ -170,7 +226,9 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
             .collect();
         for finding in open {
             // Messages usually start with the address; do not say it twice.
-            let line = if finding.message.starts_with(finding.address.as_str()) {
+            let line = if finding.message.starts_with(finding.address.as_str())
+                || (several && finding.address == PLAN_ADDRESS)
+            {
                 format!(
                     "{prefix}{}: {}",
                     finding.rule,
@@ -184,23 +242,33 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
                     escape::for_terminal(&finding.message)
                 )
             };
+            let reason = |effect| VerdictReason {
+                effect,
+                rule: finding.rule.clone(),
+                plan: Some(index),
+                address: Some(finding.address.clone()),
+                severity: Some(finding.severity),
+                measured: None,
+                limit: None,
+            };
             if thresholds
                 .fail_severity
                 .is_some_and(|limit| finding.severity >= limit)
             {
-                fail.push(line);
+                fail.push((line, reason("fail")));
                 let key = (finding.rule.clone(), first_paragraph(&finding.fix));
                 match fix_of_rule.get(&key) {
                     Some(&at) => {
-                        if !decision.fixes[at].addresses.contains(&finding.address) {
-                            decision.fixes[at].addresses.push(finding.address.clone());
+                        let address = fix_address(&finding.address);
+                        if !decision.fixes[at].addresses.contains(&address) {
+                            decision.fixes[at].addresses.push(address);
                         }
                     }
                     None => {
                         fix_of_rule.insert(key, decision.fixes.len());
                         decision.fixes.push(Fix {
                             rule: Some(finding.rule.clone()),
-                            addresses: vec![finding.address.clone()],
+                            addresses: vec![fix_address(&finding.address)],
                             text: first_paragraph(&finding.fix),
                         });
                     }
@@ -209,7 +277,7 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
                 .warn_severity
                 .is_some_and(|limit| finding.severity >= limit)
             {
-                warn.push(line);
+                warn.push((line, reason("warn")));
             }
         }
     }
@@ -227,6 +295,8 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
         .min(100);
 
     // Thresholds on the plan as a whole; an approval of the exact plan covers them.
+    let mut limit_fail: Vec<(String, VerdictReason)> = Vec::new();
+    let mut limit_warn: Vec<(String, VerdictReason)> = Vec::new();
     let uncovered: Vec<&PlanAnalysis> = plans
         .iter()
         .enumerate()
@@ -246,8 +316,9 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
         .map(|plan| plan.blast.data_loss.len())
         .sum();
     if let Some(limit) = thresholds.max_blast_radius.filter(|limit| radius > *limit) {
-        fail.push(format!(
-            "blast radius {radius} > {limit} (resources destroyed or disrupted)"
+        limit_fail.push((
+            format!("blast radius {radius} > {limit} (resources destroyed or disrupted)"),
+            VerdictReason::threshold("fail", "max-blast-radius", radius as f64, limit as f64),
         ));
         decision.fixes.push(Fix {
             rule: None,
@@ -261,10 +332,18 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
         in_state > 0 && radius >= MIN_SHARE_COUNT && radius as f64 / in_state as f64 > *limit
     }) {
         let allowed = ((limit * in_state as f64).floor() as usize).max(MIN_SHARE_COUNT - 1);
-        fail.push(format!(
+        limit_fail.push((
+            format!(
             "share of state destroyed or disrupted {:.0}% > {:.0}% ({radius} of {in_state} resources)",
             radius as f64 * 100.0 / in_state as f64,
             limit * 100.0
+        ),
+            VerdictReason::threshold(
+                "fail",
+                "max-share-of-state",
+                radius as f64 / in_state as f64,
+                limit,
+            ),
         ));
         decision.fixes.push(Fix {
             rule: None,
@@ -273,7 +352,10 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
         });
     }
     if let Some(limit) = thresholds.max_data_loss.filter(|limit| data_loss > *limit) {
-        fail.push(format!("data loss on {data_loss} resource(s) > {limit}"));
+        limit_fail.push((
+            format!("data loss on {data_loss} resource(s) > {limit}"),
+            VerdictReason::threshold("fail", "max-data-loss", data_loss as f64, limit as f64),
+        ));
         // The data-loss finding's own fix says it per type; this one is for
         // a plan where that rule is off or its findings were accepted.
         let said = decision
@@ -285,7 +367,15 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
             rule: None,
             addresses: uncovered
                 .iter()
-                .flat_map(|plan| plan.blast.data_loss.iter().cloned())
+                .flat_map(|plan| {
+                    plan.blast.data_loss.iter().map(|address| {
+                        if plans.len() > 1 {
+                            format!("{}: {address}", plan.label)
+                        } else {
+                            address.clone()
+                        }
+                    })
+                })
                 .collect(),
             text: format!("data loss: keep the data of these resources before they are destroyed (the data-loss finding says how for each type), so that at most {limit} lose data, or have a person approve this exact plan"),
             });
@@ -295,7 +385,10 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
         .fail_score
         .filter(|limit| decision.score >= *limit)
     {
-        fail.push(format!("score {} ≥ {limit}", decision.score));
+        limit_fail.push((
+            format!("score {} ≥ {limit}", decision.score),
+            VerdictReason::threshold("fail", "fail-score", decision.score.into(), limit.into()),
+        ));
         // Findings that fail the plan already say what to do; the score
         // alone needs a fix of its own.
         if decision.fixes.is_empty() {
@@ -309,9 +402,16 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
         .warn_score
         .filter(|limit| decision.score >= *limit)
     {
-        warn.push(format!("score {} ≥ {limit}", decision.score));
+        limit_warn.push((
+            format!("score {} ≥ {limit}", decision.score),
+            VerdictReason::threshold("warn", "warn-score", decision.score.into(), limit.into()),
+        ));
     }
 
+    fail.extend(limit_fail.iter().cloned());
+    warn.extend(limit_warn.iter().cloned());
+    limit_fail.extend(limit_warn);
+    decision.limits = limit_fail.into_iter().map(|(text, _)| text).collect();
     decision.verdict = if !fail.is_empty() {
         Verdict::Fail
     } else if !warn.is_empty() {
@@ -320,7 +420,7 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
         Verdict::Pass
     };
     fail.extend(warn);
-    decision.reasons = fail;
+    (decision.reasons, decision.verdict_reasons) = fail.into_iter().unzip();
     decision
 }
 

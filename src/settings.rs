@@ -32,6 +32,9 @@ pub struct CheckOptions {
     /// What this run refused to apply (loosening from a configuration an
     /// agent could have written, untrusted approvals): said in the report.
     pub notes: Vec<String>,
+    /// The configuration files read, in the order they apply, each with
+    /// where it was found: `blastwall.toml (nearest)`.
+    pub config_files: Vec<String>,
 }
 
 impl CheckOptions {
@@ -58,6 +61,7 @@ impl CheckOptions {
             gate: Gate::default(),
             today: crate::policy::today(),
             notes: Vec::new(),
+            config_files: Vec::new(),
         })
     }
 
@@ -119,6 +123,27 @@ impl CheckOptions {
         })
     }
 
+    /// The options `blastwall approve` checks a plan with: the same
+    /// configuration `check` finds here (rules, targets, ignores, severities,
+    /// profiles), so an approval accepts exactly what a check will find.
+    pub fn for_approval(
+        detection: Detection,
+        plan: &Path,
+        terraform_bin: Option<PathBuf>,
+    ) -> Result<Self, RunError> {
+        Self::resolve(Request {
+            detection,
+            config: None,
+            plans: vec![plan],
+            profile: None,
+            fail_on: None,
+            exit_zero: false,
+            approvals: &[],
+            rules: &[],
+            terraform_bin,
+        })
+    }
+
     fn resolve(request: Request<'_>) -> Result<Self, RunError> {
         let Request {
             detection,
@@ -135,6 +160,7 @@ impl CheckOptions {
         let cwd = std::env::current_dir().unwrap_or_default();
         let tree = WorkingTree::around(&cwd, &plans);
         let layers = crate::config::layers(config).map_err(Box::new)?;
+        let config_files = config_files(&layers, config.is_some());
         // Every layer's rule directories first: rules only add findings.
         let with_rules = Config {
             rules: layers
@@ -162,6 +188,9 @@ impl CheckOptions {
         let mut config = std::mem::take(&mut merged.config);
         config.rules = with_rules.rules;
         let mut notes = std::mem::take(&mut merged.notes);
+        if !config_files.is_empty() {
+            notes.insert(0, format!("configuration: {}", config_files.join(", ")));
+        }
         let profiles = all_profiles(&config)?;
         let floor = profiles
             .get("agent")
@@ -279,8 +308,30 @@ impl CheckOptions {
             },
             today: crate::policy::today(),
             notes,
+            config_files,
         })
     }
+}
+
+/// Each configuration file read, with where it was found, made visible
+/// for a terminal: what the report names as the configuration used.
+fn config_files(layers: &[Layer], explicit: bool) -> Vec<String> {
+    layers
+        .iter()
+        .filter_map(|layer| {
+            let path = layer.config.path.as_ref()?;
+            let origin = match layer.origin {
+                crate::config::Origin::System => "system",
+                crate::config::Origin::User => "user",
+                crate::config::Origin::Project if explicit => "--config",
+                crate::config::Origin::Project => "nearest",
+            };
+            Some(format!(
+                "{} ({origin})",
+                crate::escape::for_terminal(&path.display().to_string())
+            ))
+        })
+        .collect()
 }
 
 /// What `check`, `guard` and the MCP server ask for.

@@ -279,6 +279,7 @@ fn check(
         exit_zero: false,
         write: Vec::new(),
         max_length: 65_536,
+        quiet: false,
     };
     let report = crate::CheckOptions::from_args(&args).and_then(|options| {
         let report = crate::check(&[Source::Path(json_path.clone())], &options)?;

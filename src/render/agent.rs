@@ -81,12 +81,12 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 /// A JSON string literal, with the characters JSON leaves raw (C1
 /// controls, bidi overrides, zero-width) escaped too.
-fn quoted(text: &str) -> String {
+pub(crate) fn quoted(text: &str) -> String {
     let json = serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned());
     escape::json_terminal_safe(&json).into_owned()
 }
 
-fn first_sentence(text: &str) -> String {
+pub(crate) fn first_sentence(text: &str) -> String {
     let paragraph = text.trim().split("\n\n").next().unwrap_or_default();
     let flat = paragraph.replace('\n', " ");
     match flat.find(". ") {

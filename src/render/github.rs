@@ -13,6 +13,7 @@
 
 use std::io::{self, Write};
 
+use super::locate::{Locator, PlanSite};
 use crate::escape::{bounded, for_terminal};
 use crate::policy::Verdict;
 use crate::report::Report;
@@ -89,14 +90,19 @@ fn plan_file(label: &str) -> Option<&str> {
     Some(path)
 }
 
-fn properties(file: Option<&str>, title: &str) -> String {
-    match file {
-        Some(file) => format!(
+fn properties(file: Option<&str>, line: Option<usize>, title: &str) -> String {
+    match (file, line) {
+        (Some(file), Some(line)) => format!(
+            "file={},line={line},title={}",
+            escape_property(&for_terminal(file)),
+            escape_property(title)
+        ),
+        (Some(file), None) => format!(
             "file={},title={}",
             escape_property(&for_terminal(file)),
             escape_property(title)
         ),
-        None => format!("title={}", escape_property(title)),
+        (None, _) => format!("title={}", escape_property(title)),
     }
 }
 
@@ -143,6 +149,14 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     };
     let mut shown = [0usize; 3];
     let mut unshown = 0;
+    // The resource's block in the `.tf` file, as the SARIF report resolves
+    // it, so the annotation shows in the pull request's diff; else the plan.
+    let mut locator = Locator::new();
+    let sites: Vec<PlanSite> = report
+        .plans
+        .iter()
+        .map(|plan| locator.plan(&plan.label))
+        .collect();
     for (index, finding) in &open {
         let level = Level::of(finding.severity);
         let address = for_terminal(&finding.address);
@@ -161,11 +175,15 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 text.push_str("\nHow to fix: ");
                 text.push_str(&for_terminal(&fix));
             }
+            let place = locator.place(&sites[*index], &finding.address);
+            let properties = match &place.config_file {
+                Some(file) => properties(Some(file), Some(place.line), &title),
+                None => properties(plan_file(&report.plans[*index].label), None, &title),
+            };
             writeln!(
                 out,
-                "::{} {}::{}",
+                "::{} {properties}::{}",
                 level.command(),
-                properties(plan_file(&report.plans[*index].label), &title),
                 escape_data(&text)
             )?;
         } else {
@@ -219,7 +237,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         out,
         "::{} {}::{}",
         verdict_level.command(),
-        properties(file, "blastwall"),
+        properties(file, None, "blastwall"),
         escape_data(&text)
     )
 }

@@ -1,311 +1,309 @@
-//! The terminal report: the verdict first, then what changes and why it matters.
+//! The terminal report, written so that what stays on screen is what
+//! matters: the findings first (grouped by severity, each said once with its
+//! fix, as rustc and ruff do), then the blast radius as a folded tree, then
+//! a closing summary whose last line is the verdict and what to do (as
+//! cargo's last line is). Plan-supplied strings are escaped; lines wrap at
+//! word boundaries to the terminal's width, and not at all in a pipe.
 
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 
 use owo_colors::Style;
 
 use super::paint;
-use std::collections::{BTreeMap, HashMap};
-
 use crate::analysis::PlanAnalysis;
 use crate::escape::for_terminal;
 use crate::graph::blast::{Member, Role, Root};
 use crate::model::Actions;
 use crate::policy::Verdict;
-use crate::report::Report;
+use crate::report::{FindingGroup, Report};
 use crate::retention::Retention;
-use crate::rules::Severity;
+use crate::rules::{Finding, Severity};
 
+/// How the report is laid out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Layout {
+    pub color: bool,
+    /// Wrap at this many columns; `None` never wraps (a pipe, a file).
+    pub width: Option<usize>,
+    /// Only the verdict line and the findings that fail the plan.
+    pub quiet: bool,
+}
+
+/// The whole report, unwrapped.
 pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
-    verdict_line(report, out, color)?;
-    for reason in report.decision.reasons.iter().take(REASONS_LISTED) {
-        writeln!(out, "  - {reason}")?;
-    }
-    if report.decision.reasons.len() > REASONS_LISTED {
-        writeln!(
-            out,
-            "  - … and {} more (listed with the findings below)",
-            report.decision.reasons.len() - REASONS_LISTED
-        )?;
-    }
-    writeln!(
+    render_with(
+        report,
         out,
-        "  profile: {} ({}) · author: {}",
-        report.profile,
-        for_terminal(&report.profile_reason),
-        report.author.kind.label()
-    )?;
-    if !report.decision.fixes.is_empty() {
-        writeln!(out, "  {}", paint("to pass:", Style::new().bold(), color))?;
-        for fix in report.decision.fixes.iter().take(REASONS_LISTED) {
-            writeln!(out, "    - {}", fix_line(fix))?;
-        }
-        if report.decision.fixes.len() > REASONS_LISTED {
-            writeln!(
-                out,
-                "    - … and {} more (`--format json` lists them all)",
-                report.decision.fixes.len() - REASONS_LISTED
-            )?;
-        }
+        &Layout {
+            color,
+            ..Layout::default()
+        },
+    )
+}
+
+pub fn render_with(report: &Report, out: &mut dyn Write, layout: &Layout) -> io::Result<()> {
+    let mut page = Page { out, layout };
+    if layout.quiet {
+        let failing: Vec<&FindingGroup> = report
+            .groups
+            .iter()
+            .filter(|group| group.fails(report.fail_severity))
+            .collect();
+        findings(report, &failing, &mut page, false)?;
+        return verdict_line(report, &mut page);
     }
-    for accepted in &report.decision.accepted {
-        writeln!(
-            out,
-            "  accepted: {} on {} ({})",
-            accepted.rule,
-            for_terminal(&accepted.address),
-            for_terminal(&accepted.why)
-        )?;
-    }
-    for note in &report.decision.notes {
-        writeln!(
-            out,
-            "  {} {}",
-            paint("note:", Style::new().yellow(), color),
-            for_terminal(note)
-        )?;
-    }
+    let groups: Vec<&FindingGroup> = report.groups.iter().collect();
+    findings(report, &groups, &mut page, true)?;
     for plan in &report.plans {
-        writeln!(out)?;
-        writeln!(
-            out,
-            "{} {} (format {}, {})",
-            paint("plan", Style::new().bold(), color),
-            for_terminal(&plan.label),
-            for_terminal(&plan.format_version),
-            plan.terraform_version.as_deref().map_or_else(
-                || "Terraform version not recorded".to_owned(),
-                |version| format!("Terraform {}", for_terminal(version))
-            )
-        )?;
-        writeln!(out, "  {}", super::summary_line(&plan.summary))?;
-        for issue in &plan.health {
-            writeln!(
-                out,
-                "  {} {}",
-                paint("!", Style::new().yellow().bold(), color),
-                issue.describe()
-            )?;
-        }
-        if !plan.drift.is_empty() {
-            writeln!(
-                out,
-                "  drift: {} resource(s) changed outside Terraform ({} deleted)",
-                plan.drift.len(),
-                plan.drift
-                    .iter()
-                    .filter(|entry| entry.actions == crate::model::Actions::Delete)
-                    .count()
-            )?;
-        }
-        blast_radius(plan, out, color)?;
-        findings(plan, out, color)?;
+        blast_radius(report, plan, &mut page)?;
     }
-    if report.plans.iter().any(|plan| !plan.findings.is_empty()) {
-        writeln!(out)?;
-        writeln!(
-            out,
-            "`blastwall explain <rule>` says why a rule matters and how to fix what it found."
-        )?;
+    summary(report, &mut page)?;
+    verdict_line(report, &mut page)
+}
+
+/// Lines written through one place, wrapped when the layout has a width.
+struct Page<'o> {
+    out: &'o mut dyn Write,
+    layout: &'o Layout,
+}
+
+impl Page<'_> {
+    fn color(&self) -> bool {
+        self.layout.color
     }
-    if !report.skipped.is_empty() {
-        writeln!(out)?;
-        writeln!(
-            out,
-            "skipped {} file(s) that are not plans:",
-            report.skipped.len()
-        )?;
-        for skipped in &report.skipped {
-            writeln!(
-                out,
-                "  {}: {}",
-                for_terminal(&skipped.input),
-                skipped.reason
-            )?;
+
+    fn paint(&self, text: &str, style: Style) -> String {
+        paint(text, style, self.layout.color)
+    }
+
+    fn blank(&mut self) -> io::Result<()> {
+        writeln!(self.out)
+    }
+
+    /// `text` (already escaped) starting at `first`, continued at `rest`.
+    fn line(&mut self, first: &str, rest: &str, text: &str) -> io::Result<()> {
+        let Some(width) = self.layout.width else {
+            return writeln!(self.out, "{first}{text}");
+        };
+        let options = textwrap::Options::new(width)
+            .initial_indent(first)
+            .subsequent_indent(rest)
+            .word_separator(textwrap::WordSeparator::AsciiSpace)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation)
+            // An address longer than the line stays whole (copyable).
+            .break_words(false);
+        for line in textwrap::wrap(text, &options) {
+            writeln!(self.out, "{}", line.trim_end())?;
         }
+        Ok(())
+    }
+
+    /// A line written as it is: tree lines and code, never wrapped.
+    fn raw(&mut self, text: &str) -> io::Result<()> {
+        writeln!(self.out, "{text}")
+    }
+}
+
+/// Findings listed in all; the rest are counted (JSON lists all).
+const FINDINGS_LISTED: usize = 40;
+
+fn findings(
+    report: &Report,
+    groups: &[&FindingGroup],
+    page: &mut Page<'_>,
+    details: bool,
+) -> io::Result<()> {
+    let several = report.plans.len() > 1;
+    let mut listed = 0;
+    let mut unlisted = 0;
+    for group in groups {
+        if listed >= FINDINGS_LISTED {
+            unlisted += group.findings.len();
+            continue;
+        }
+        let plan = &report.plans[group.plan];
+        let style = severity_style(group.severity);
+        for &index in &group.findings {
+            if listed >= FINDINGS_LISTED {
+                unlisted += 1;
+                continue;
+            }
+            listed += 1;
+            let finding = &plan.findings[index];
+            let label = page.paint(
+                &format!("{}[{}]:", group.severity.label(), group.rule),
+                style,
+            );
+            let mut text = String::new();
+            if several {
+                text.push_str(&format!("{}: ", for_terminal(&plan.label)));
+            }
+            text.push_str(&finding_text(finding));
+            page.line(&format!("{label} "), "    ", &text)?;
+            if details {
+                evidence(finding, page)?;
+            }
+            if let Some(why) =
+                report
+                    .decision
+                    .accepted_why(group.plan, &finding.rule, &finding.address)
+            {
+                let note = page.paint("accepted:", Style::new().green());
+                page.line(&format!("  = {note} "), "    ", &for_terminal(why))?;
+            }
+        }
+        if !group.fix.is_empty() {
+            let help = page.paint("help:", Style::new().cyan().bold());
+            let text = if several {
+                format!("for {}: {}", for_terminal(&plan.label), group.fix)
+            } else {
+                group.fix.clone()
+            };
+            page.line(&format!("  {help} "), "    ", &text)?;
+        }
+        page.blank()?;
+    }
+    if unlisted > 0 {
+        page.line(
+            "",
+            "  ",
+            &format!("… and {unlisted} more finding(s) (`--format json` lists them all)"),
+        )?;
+        page.blank()?;
     }
     Ok(())
 }
 
-/// `rule (a, b and 3 more): how to fix`, plan strings escaped.
-pub(crate) fn fix_line(fix: &crate::policy::Fix) -> String {
-    const NAMED: usize = 3;
-    let mut line = String::new();
-    if let Some(rule) = &fix.rule {
-        line.push_str(rule);
-        let mut named: Vec<String> = fix
-            .addresses
-            .iter()
-            .take(NAMED)
-            .map(|address| for_terminal(address).into_owned())
-            .collect();
-        if fix.addresses.len() > NAMED {
-            named.push(format!("and {} more", fix.addresses.len() - NAMED));
-        }
-        if !named.is_empty() {
-            line.push_str(&format!(" ({})", named.join(", ")));
-        }
-        line.push_str(": ");
+/// The finding's message, with its address named once.
+fn finding_text(finding: &Finding) -> String {
+    let message = for_terminal(&finding.message);
+    if finding.message.starts_with(finding.address.as_str()) || finding.address == PLAN_ADDRESS {
+        message.into_owned()
+    } else {
+        format!("{}: {message}", for_terminal(&finding.address))
     }
-    line.push_str(&fix.text);
-    line
 }
 
-fn verdict_line(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
-    let (mark, word, style) = match report.decision.verdict {
-        Verdict::Pass => ("✔", "PASS", Style::new().green().bold()),
-        Verdict::Warn => ("!", "WARN", Style::new().yellow().bold()),
-        Verdict::Fail => ("✖", "FAIL", Style::new().red().bold()),
-    };
-    let headline = match report.decision.verdict {
-        Verdict::Pass => "nothing in this plan crosses the policy",
-        Verdict::Warn => "the plan may be applied, but read the warnings",
-        Verdict::Fail => "do not apply this plan as it is",
-    };
-    let plans = match report.plans.len() {
-        1 => String::new(),
-        count => format!(" ({count} plans)"),
-    };
-    writeln!(
-        out,
-        "{} {}{} (score {}): {} · {}",
-        paint(mark, style, color),
-        paint(word, style, color),
-        plans,
-        report.score,
-        headline,
-        super::summary_line(&report.summary)
-    )
-}
+/// The address of plan-wide findings (`rules::kinds::plan_health`).
+const PLAN_ADDRESS: &str = "(plan)";
 
-/// Reasons under the verdict line; the findings below list everything.
-const REASONS_LISTED: usize = 8;
-
-/// Findings listed per plan; the rest are counted (JSON lists all).
-const FINDINGS_LISTED: usize = 40;
-
-fn findings(plan: &PlanAnalysis, out: &mut dyn Write, color: bool) -> io::Result<()> {
-    if plan.findings.is_empty() {
-        return writeln!(out, "  no findings");
-    }
-    writeln!(
-        out,
-        "  {} ({}):",
-        paint("findings", Style::new().bold(), color),
-        plan.findings.len()
-    )?;
-    for finding in plan.findings.iter().take(FINDINGS_LISTED) {
-        let style = match finding.severity {
-            Severity::Critical | Severity::High => Style::new().red().bold(),
-            Severity::Medium => Style::new().yellow().bold(),
-            Severity::Low | Severity::Info => Style::new().dimmed(),
-        };
-        writeln!(
-            out,
-            "    {} {} {}",
-            paint(&format!("{:<8}", finding.severity.label()), style, color),
-            paint(&finding.rule, Style::new().bold(), color),
-            for_terminal(&finding.message)
-        )?;
-        for evidence in &finding.evidence {
+fn evidence(finding: &Finding, page: &mut Page<'_>) -> io::Result<()> {
+    let facts: Vec<String> = finding
+        .evidence
+        .iter()
+        .filter_map(|evidence| {
             let values = match (evidence.before.as_deref(), evidence.after.as_deref()) {
                 (Some(before), Some(after)) => {
                     format!("{} → {}", for_terminal(before), for_terminal(after))
                 }
                 (Some(only), None) | (None, Some(only)) => for_terminal(only).into_owned(),
-                (None, None) => continue,
+                (None, None) => return None,
             };
-            writeln!(
-                out,
-                "             {}: {values}",
-                for_terminal(&evidence.path)
-            )?;
-        }
-        if let Some(suggestion) = &finding.suggestion {
-            for line in suggestion.lines() {
-                writeln!(out, "             {}", for_terminal(line))?;
-            }
-        }
+            Some(format!("{}: {values}", for_terminal(&evidence.path)))
+        })
+        .collect();
+    if !facts.is_empty() {
+        page.line("  = ", "    ", &facts.join(" · "))?;
     }
-    if plan.findings.len() > FINDINGS_LISTED {
-        writeln!(
-            out,
-            "    … and {} more (`--format json` lists them all)",
-            plan.findings.len() - FINDINGS_LISTED
-        )?;
+    if let Some(suggestion) = &finding.suggestion {
+        for line in suggestion.lines() {
+            page.raw(&format!("    {}", for_terminal(line)))?;
+        }
     }
     Ok(())
 }
 
-/// Roots drawn in full; the rest are counted.
-const ROOTS_DRAWN: usize = 20;
-/// Tree lines drawn per root before the rest are summarised by type.
-const LINES_PER_ROOT: usize = 25;
-
-fn blast_radius(plan: &PlanAnalysis, out: &mut dyn Write, color: bool) -> io::Result<()> {
-    let blast = &plan.blast;
-    if blast.is_empty() {
-        return writeln!(out, "  nothing is destroyed");
+fn severity_style(severity: Severity) -> Style {
+    match severity {
+        Severity::Critical | Severity::High => Style::new().red().bold(),
+        Severity::Medium => Style::new().yellow().bold(),
+        Severity::Low | Severity::Info => Style::new().bold(),
     }
+}
+
+/// Roots drawn per plan; the rest are counted by type.
+const ROOTS_DRAWN: usize = 8;
+/// Tree lines drawn per root before the rest are counted by type.
+const LINES_PER_ROOT: usize = 8;
+
+fn blast_radius(report: &Report, plan: &PlanAnalysis, page: &mut Page<'_>) -> io::Result<()> {
+    let blast = &plan.blast;
+    if blast.is_empty() && plan.gaps.is_empty() {
+        return Ok(());
+    }
+    let title = page.paint("blast radius", Style::new().bold());
+    let of_plan = if report.plans.len() > 1 {
+        format!(" of {}", for_terminal(&plan.label))
+    } else {
+        String::new()
+    };
     let share = match plan.summary.resources_in_state {
         0 => String::new(),
         in_state => format!(
-            " · {:.0}% of the {in_state} resources in state",
+            " · {:.0}% of {in_state} in state",
             blast.destroyed.len() as f64 * 100.0 / in_state as f64
         ),
     };
-    writeln!(
-        out,
-        "  {} {} destroyed, {} disrupted, {} with data loss{share}",
-        paint("blast radius:", Style::new().bold(), color),
-        blast.destroyed.len(),
-        blast.disrupted.len(),
-        blast.data_loss.len()
+    page.line(
+        "",
+        "  ",
+        &format!(
+            "{title}{of_plan}: {} destroyed, {} disrupted, {} with data loss{share}",
+            blast.destroyed.len(),
+            blast.disrupted.len(),
+            blast.data_loss.len()
+        ),
     )?;
     for root in blast.roots.iter().take(ROOTS_DRAWN) {
-        draw_root(root, out, color)?;
+        draw_root(root, page)?;
     }
     if blast.roots.len() > ROOTS_DRAWN {
         let rest = &blast.roots[ROOTS_DRAWN..];
         let members: usize = rest.iter().map(|root| root.members.len() + 1).sum();
-        writeln!(
-            out,
-            "  … and {} more root(s) reaching {members} resource(s): {} (`--format json` lists them all)",
-            rest.len(),
-            counts_by_type(
-                rest.iter()
-                    .map(|root| kind_in_module(&root.address, &root.resource_type))
-            )
+        page.line(
+            "  ",
+            "    ",
+            &format!(
+                "… and {} more destroyed reaching {members} resource(s): {} (`--format json` lists them all)",
+                rest.len(),
+                counts_by_type(
+                    rest.iter()
+                        .map(|root| kind_in_module(&root.address, &root.resource_type))
+                )
+            ),
         )?;
     }
+    // Lost data and failing destroys are findings above; a kept copy is not.
     for verdict in &blast.data {
-        let (label, style, text) = match &verdict.retention {
-            Retention::Lost(why) => ("data loss", Style::new().red().bold(), why),
-            Retention::Kept(how) => ("data kept", Style::new().green(), how),
-            Retention::DestroyFails(why) => ("destroy fails", Style::new().yellow(), why),
-        };
-        writeln!(
-            out,
-            "  {}: {}: {text}",
-            paint(label, style, color),
-            for_terminal(&verdict.address)
-        )?;
+        if let Retention::Kept(how) = &verdict.retention {
+            let label = page.paint("data kept:", Style::new().green());
+            page.line(
+                "",
+                "  ",
+                &format!("{label} {}: {how}", for_terminal(&verdict.address)),
+            )?;
+        }
     }
     if !plan.gaps.is_empty() {
-        writeln!(
-            out,
-            "  {} the dependency graph may be missing edges: {} gap(s), e.g. {} (`--format json` lists them)",
-            paint("!", Style::new().yellow().bold(), color),
-            plan.gaps.len(),
-            for_terminal(&plan.gaps[0])
+        let mark = page.paint("!", Style::new().yellow().bold());
+        page.line(
+            "",
+            "  ",
+            &format!(
+                "{mark} the dependency graph may miss edges: {} gap(s), e.g. {} (`--format json` lists them)",
+                plan.gaps.len(),
+                for_terminal(&plan.gaps[0])
+            ),
         )?;
     }
-    Ok(())
+    page.blank()
 }
 
-fn draw_root(root: &Root, out: &mut dyn Write, color: bool) -> io::Result<()> {
+fn draw_root(root: &Root, page: &mut Page<'_>) -> io::Result<()> {
+    let color = page.color();
     let mut line = format!(
-        "  {} {}",
+        "{} {}",
         for_terminal(&root.address),
         action_text(root.actions, color)
     );
@@ -321,13 +319,16 @@ fn draw_root(root: &Root, out: &mut dyn Write, color: bool) -> io::Result<()> {
             line.push_str(&format!(" ({})", for_terminal(reason.as_str())));
         }
     }
-    writeln!(out, "{line}")?;
+    page.line("  ", "      ", &line)?;
     let mut children: HashMap<&str, Vec<&Member>> = HashMap::new();
     for member in &root.members {
-        let parent = root.parent(member);
-        children.entry(parent).or_default().push(member);
+        children
+            .entry(root.parent(member))
+            .or_default()
+            .push(member);
     }
     let mut drawn = 0;
+    let mut shown: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut stack: Vec<(&Member, String, bool)> = Vec::new();
     push_children(&children, &root.address, "  ", &mut stack);
     while let Some((member, indent, last)) = stack.pop() {
@@ -350,29 +351,36 @@ fn draw_root(root: &Root, out: &mut dyn Write, color: bool) -> io::Result<()> {
                 paint("[data loss]", Style::new().magenta().bold(), color)
             ),
         };
-        writeln!(
-            out,
-            "{indent}{branch}{} {role} (via {via})",
-            for_terminal(&member.address)
-        )?;
         let child_indent = format!("{indent}{}", if last { "   " } else { "│  " });
+        page.line(
+            &format!("{indent}{branch}"),
+            &format!("{child_indent}   "),
+            &format!("{} {role} (via {via})", for_terminal(&member.address)),
+        )?;
+        shown.insert(member.address.as_str());
         push_children(&children, &member.address, &child_indent, &mut stack);
     }
     if root.members.len() > drawn {
-        writeln!(
-            out,
-            "     … {} more in this blast radius: {} (`--format json` lists them all)",
-            root.members.len() - drawn,
-            counts_by_type(
-                root.members[drawn..]
-                    .iter()
-                    .map(|member| kind_in_module(&member.address, &member.resource_type))
-            )
+        page.line(
+            "  └─ ",
+            "     ",
+            &format!(
+                "… {} more: {} (`--format json` lists them all)",
+                root.members.len() - drawn,
+                counts_by_type(
+                    root.members
+                        .iter()
+                        .filter(|member| !shown.contains(member.address.as_str()))
+                        .map(|member| kind_in_module(&member.address, &member.resource_type))
+                )
+            ),
         )?;
     }
     Ok(())
 }
 
+/// The member a member hangs under in the tree: the one before it on its
+/// chain from the root. (The only place that reads a member's path.)
 fn push_children<'m>(
     children: &HashMap<&str, Vec<&'m Member>>,
     parent: &str,
@@ -387,6 +395,205 @@ fn push_children<'m>(
             stack.push((member, indent.to_owned(), index + 1 == sorted.len()));
         }
     }
+}
+
+/// The closing summary: each plan in one line, who the profile judged,
+/// the plan-wide limits crossed and what would pass them.
+fn summary(report: &Report, page: &mut Page<'_>) -> io::Result<()> {
+    for plan in &report.plans {
+        let version = plan.terraform_version.as_deref().map_or_else(
+            || "Terraform version not recorded".to_owned(),
+            |version| format!("Terraform {}", for_terminal(version)),
+        );
+        let mut text = format!(
+            "{} {} ({version}): {}",
+            page.paint("plan", Style::new().bold()),
+            for_terminal(&plan.label),
+            super::summary_line(&plan.summary)
+        );
+        let radius = plan.blast.destroyed.len() + plan.blast.disrupted.len();
+        if report.plans.len() > 1 && radius > 0 {
+            text.push_str(&format!(" · blast radius {radius}"));
+        }
+        if !plan.drift.is_empty() {
+            let deleted = plan
+                .drift
+                .iter()
+                .filter(|entry| entry.actions == Actions::Delete)
+                .count();
+            text.push_str(&format!(
+                " · drift: {} changed outside Terraform",
+                plan.drift.len()
+            ));
+            if deleted > 0 {
+                text.push_str(&format!(" ({deleted} deleted)"));
+            }
+        }
+        page.line("", "  ", &text)?;
+        // Issues that hide changes are the plan-incomplete finding above.
+        for issue in plan.health.iter().filter(|issue| !issue.hides_changes()) {
+            let mark = page.paint("!", Style::new().yellow().bold());
+            page.line(&format!("  {mark} "), "    ", &issue.describe())?;
+        }
+    }
+    // What scrolled off: the findings above, counted by severity.
+    let mut by_severity: Vec<(Severity, usize)> = Vec::new();
+    for group in &report.groups {
+        match by_severity.last_mut() {
+            Some((severity, count)) if *severity == group.severity => {
+                *count += group.findings.len();
+            }
+            _ => by_severity.push((group.severity, group.findings.len())),
+        }
+    }
+    if !by_severity.is_empty() {
+        let counts: Vec<String> = by_severity
+            .iter()
+            .map(|(severity, count)| {
+                page.paint(
+                    &format!("{count} {}", severity.label()),
+                    severity_style(*severity),
+                )
+            })
+            .collect();
+        page.line(
+            "",
+            "  ",
+            &format!(
+                "{} {} (above, each with its help)",
+                page.paint("findings:", Style::new().bold()),
+                counts.join(", ")
+            ),
+        )?;
+    }
+    let mut profile = format!(
+        "{} {} ({})",
+        page.paint("profile:", Style::new().bold()),
+        report.profile,
+        for_terminal(&report.profile_reason)
+    );
+    if !report.profile_reason.contains("author") {
+        profile.push_str(&format!(" (author: {})", report.author.kind.label()));
+    }
+    page.line("", "  ", &profile)?;
+    for accepted in &report.decision.accepted {
+        let label = page.paint("accepted:", Style::new().green());
+        page.line(
+            "",
+            "  ",
+            &format!(
+                "{label} {} on {} ({})",
+                accepted.rule,
+                for_terminal(&accepted.address),
+                for_terminal(&accepted.why)
+            ),
+        )?;
+    }
+    for note in &report.decision.notes {
+        let label = page.paint("note:", Style::new().yellow());
+        page.line("", "  ", &format!("{label} {}", for_terminal(note)))?;
+    }
+    if !report.skipped.is_empty() {
+        page.line(
+            "",
+            "  ",
+            &format!(
+                "skipped {} file(s) that are not plans:",
+                report.skipped.len()
+            ),
+        )?;
+        for skipped in &report.skipped {
+            page.line(
+                "  ",
+                "    ",
+                &format!("{}: {}", for_terminal(&skipped.input), skipped.reason),
+            )?;
+        }
+    }
+    if !report.decision.limits.is_empty() {
+        let label = page.paint("limits crossed:", Style::new().bold());
+        let joined = report.decision.limits.join(" · ");
+        let fits = page
+            .layout
+            .width
+            .is_none_or(|width| "limits crossed: ".len() + joined.chars().count() <= width);
+        if fits {
+            page.line("", "  ", &format!("{label} {joined}"))?;
+        } else {
+            // One per line: a limit is never split across two.
+            page.raw(&label)?;
+            for limit in &report.decision.limits {
+                page.line("  - ", "    ", limit)?;
+            }
+        }
+    }
+    // Fixes of the plan-wide limits; rule fixes sit with their findings.
+    for fix in report
+        .decision
+        .fixes
+        .iter()
+        .filter(|fix| fix.rule.is_none())
+    {
+        let help = page.paint("help:", Style::new().cyan().bold());
+        page.line(&format!("{help} "), "  ", &fix_line(fix))?;
+    }
+    Ok(())
+}
+
+/// `rule (a, b and 3 more): how to fix`, plan strings escaped.
+pub(crate) fn fix_line(fix: &crate::policy::Fix) -> String {
+    const NAMED: usize = 3;
+    let mut line = String::new();
+    let mut named: Vec<String> = fix
+        .addresses
+        .iter()
+        .take(NAMED)
+        .map(|address| for_terminal(address).into_owned())
+        .collect();
+    if fix.addresses.len() > NAMED {
+        named.push(format!("and {} more", fix.addresses.len() - NAMED));
+    }
+    if let Some(rule) = &fix.rule {
+        line.push_str(rule);
+        if !named.is_empty() {
+            line.push_str(&format!(" ({})", named.join(", ")));
+        }
+        line.push_str(": ");
+    }
+    line.push_str(&fix.text);
+    if fix.rule.is_none() && !named.is_empty() {
+        line.push_str(&format!(" ({})", named.join(", ")));
+    }
+    line
+}
+
+/// The last line: the verdict and what to do about it.
+fn verdict_line(report: &Report, page: &mut Page<'_>) -> io::Result<()> {
+    let (mark, word, style) = match report.decision.verdict {
+        Verdict::Pass => ("✔", "PASS", Style::new().green().bold()),
+        Verdict::Warn => ("!", "WARN", Style::new().yellow().bold()),
+        Verdict::Fail => ("✖", "FAIL", Style::new().red().bold()),
+    };
+    let open: usize = report.groups.iter().map(|group| group.open).sum();
+    let what = match (report.decision.verdict, open) {
+        (Verdict::Pass, 0) => "the plan may be applied".to_owned(),
+        (Verdict::Pass, _) => {
+            "the plan may be applied; the findings above are for information".to_owned()
+        }
+        (Verdict::Warn, _) => "the plan may be applied; read the warnings above first".to_owned(),
+        // A person approves; an agent's run cannot approve its own plan.
+        (Verdict::Fail, _) => "do not apply; fix the above or `blastwall approve`".to_owned(),
+    };
+    let plans = match report.plans.len() {
+        1 => String::new(),
+        count => format!("{count} plans, "),
+    };
+    let head = page.paint(&format!("{mark} {word}"), style);
+    let rest = page.paint(
+        &format!("({plans}score {}): {what}", report.score),
+        Style::new().bold(),
+    );
+    page.line("", "  ", &format!("{head} {rest}"))
 }
 
 /// `aws_instance in module.stack.module.app`: a type and the module call

@@ -11,6 +11,22 @@ use crate::report::Report;
 use crate::retention::Retention;
 
 #[derive(Serialize)]
+struct VerdictReasonV1<'a> {
+    effect: &'static str,
+    rule: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    severity: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    measured: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limit: Option<f64>,
+}
+
+#[derive(Serialize)]
 struct ReportV1<'a> {
     schema_version: u32,
     tool: Tool,
@@ -18,6 +34,10 @@ struct ReportV1<'a> {
     author: AuthorV1<'a>,
     profile: &'a str,
     profile_reason: &'a str,
+    /// The configuration files read, in the order they apply: `PATH (ORIGIN)`;
+    /// absent when none was.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    config_files: &'a [String],
     /// Findings not counted: ignored by the config or approved, with why.
     accepted: Vec<AcceptedV1<'a>>,
     /// Ignores that matched nothing or expired, approvals that did not apply.
@@ -26,6 +46,8 @@ struct ReportV1<'a> {
     fixes: Vec<FixV1<'a>>,
     verdict: &'static str,
     reasons: &'a [String],
+    /// `reasons`, structured and in the same order.
+    verdict_reasons: Vec<VerdictReasonV1<'a>>,
     score: u32,
     summary: SummaryV1,
     changes: Vec<ChangeV1<'a>>,
@@ -282,6 +304,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         },
         profile: &report.profile,
         profile_reason: &report.profile_reason,
+        config_files: &report.config_files,
         accepted: report
             .decision
             .accepted
@@ -306,6 +329,20 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .collect(),
         verdict: report.decision.verdict.label(),
         reasons: &report.decision.reasons,
+        verdict_reasons: report
+            .decision
+            .verdict_reasons
+            .iter()
+            .map(|reason| VerdictReasonV1 {
+                effect: reason.effect,
+                rule: &reason.rule,
+                plan: reason.plan,
+                address: reason.address.as_deref(),
+                severity: reason.severity.map(|severity| severity.label()),
+                measured: reason.measured,
+                limit: reason.limit,
+            })
+            .collect(),
         score: report.score,
         summary: (&report.summary).into(),
         changes,

@@ -4,9 +4,13 @@ pub mod agent;
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod locate;
 pub mod markdown;
+pub mod mcp;
 pub mod rules_doc;
 pub mod sarif;
+pub mod width;
 
 use std::io::{self, Write};
 

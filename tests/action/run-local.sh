@@ -14,6 +14,8 @@
 #   4 push event, plan-command in a working directory, a glob, fail-on never:
 #     verdict fail but exit 0, no API call
 #   5 a fork's read-only token (403): warning, the gate still decides
+#   …
+#   13 comment-key: one comment per matrix key, the checked commit named
 #
 # Builds nothing: uses BLASTWALL_BIN (default target/debug/blastwall, so run
 # `cargo build` first). Needs bash, curl, jq, tar and a python3 with PyYAML
@@ -104,8 +106,9 @@ echo "fake GitHub API on $api"
 mkdir -p "$tmp/path"
 ln -s "$bin" "$tmp/path/blastwall"
 
-# Release assets, as the release workflow publishes them: the binary in a
-# directory of a tar.gz, and its SHA-256 beside it.
+# Release assets, as the release workflow publishes them
+# (scripts/package-release.sh): the binary in a directory of a tar.gz, and
+# its SHA-256 beside it.
 case "$(uname -s)/$(uname -m)" in
 Linux/x86_64) target=x86_64-unknown-linux-musl ;;
 Linux/aarch64) target=aarch64-unknown-linux-musl ;;
@@ -114,19 +117,10 @@ Darwin/arm64) target=aarch64-apple-darwin ;;
 *) target=unknown ;;
 esac
 asset=blastwall-$target.tar.gz
-mkdir -p "$tmp/stage/blastwall-$target" "$tmp/files/owner/name/releases/download/v9.9.9" \
-    "$tmp/files/owner/name/releases/download/v9.9.8"
-cp "$bin" "$tmp/stage/blastwall-$target/blastwall"
-tar -czf "$tmp/files/owner/name/releases/download/v9.9.9/$asset" -C "$tmp/stage" "blastwall-$target"
+mkdir -p "$tmp/files/owner/name/releases/download/v9.9.8"
+# Packaged by the release workflow's own script.
+bash scripts/package-release.sh asset "$target" "$bin" "$tmp/files/owner/name/releases/download/v9.9.9" >/dev/null
 cp "$tmp/files/owner/name/releases/download/v9.9.9/$asset" "$tmp/files/owner/name/releases/download/v9.9.8/"
-(
-    cd "$tmp/files/owner/name/releases/download/v9.9.9"
-    if command -v sha256sum >/dev/null; then
-        sha256sum "$asset" >"$asset.sha256"
-    else
-        shasum -a 256 "$asset" >"$asset.sha256"
-    fi
-)
 echo "0000000000000000000000000000000000000000000000000000000000000000  $asset" \
     >"$tmp/files/owner/name/releases/download/v9.9.8/$asset.sha256"
 
@@ -484,6 +478,39 @@ check "no annotation's message starts with the payload" \
     bash -c '! jq -e "[.commands[] | select(.data | test(\"^(file|1|pwned)\"))] | length > 0" "$0" >/dev/null' "$case/result.json"
 check "every stop-commands was resumed (the gate's annotation was parsed)" grep -q '^error title=blastwall blastwall blocked this plan' <(commands)
 check "the file name was printed quoted" grep -qF 'plans/inj-\n:\x3aerror title=pwned4:\x3afile #\x23[add-mask]pwned5.json' "$case/log"
+
+# 13 ─────────────────────────────────────────────────────────────────────
+# Matrix jobs: comment-key keeps one comment per key. The pull request has
+# the unkeyed comment (7001) and the staging job's (4242). The comment names
+# the commit it checked: the pull request's head.
+keyed=$(jq -cn --arg plain "$marker" '[
+  {id: 7001, user: {login: "github-actions[bot]", type: "Bot"}, body: ($plain + "\nthe unkeyed report")},
+  {id: 4242, user: {login: "github-actions[bot]", type: "Bot"}, body: "<!-- blastwall-report:staging -->\nthe staging report"}]')
+keyed_mode() { scenario --argjson c "$1" '{comments: "empty", issue_comments: $c, commits: $commits, files: $files}'; }
+writes() { requests | grep -E '^(POST|PATCH) /repos/owner/name/issues/' | tr '\n' ' '; }
+run_case comment-key-prod pull_request "$(keyed_mode "$keyed")" \
+    --input plan=plans/no-changes.json --input version=path --input comment-key=prod
+check "prod: a new comment; neither the unkeyed nor the staging one is touched" \
+    [ "$(writes)" = "POST /repos/owner/name/issues/42/comments " ]
+check "prod: its body starts with the prod marker" [ "$(posted_body | head -n 1)" = "<!-- blastwall-report:prod -->" ]
+check "prod: the comment names the head commit it checked" \
+    grep -qF "Checked commit [\`${head_sha:0:12}\`]($api/owner/name/commit/$head_sha) · comment key \`prod\`" <<<"$(posted_body)"
+check "prod: the report's own marker line is not repeated" [ "$(posted_body | grep -c '^<!-- blastwall-report')" = 1 ]
+run_case comment-key-staging pull_request "$(keyed_mode "$keyed")" \
+    --input plan=plans/no-changes.json --input version=path --input comment-key=staging
+check "staging: updates its own comment (4242) only" \
+    [ "$(writes)" = "PATCH /repos/owner/name/issues/comments/4242 " ]
+check "staging: the body keeps the staging marker" [ "$(posted_body | head -n 1)" = "<!-- blastwall-report:staging -->" ]
+run_case comment-key-none pull_request "$(keyed_mode "$(jq -c '[.[1]]' <<<"$keyed")")" \
+    --input plan=plans/no-changes.json --input version=path
+check "no key: a keyed comment is not taken over (a new unkeyed comment)" \
+    [ "$(writes)" = "POST /repos/owner/name/issues/42/comments " ]
+check "no key: the plain marker, and the commit" \
+    bash -c '[ "$(head -n 1 <<<"$0")" = "$1" ] && grep -qF "Checked commit" <<<"$0"' "$(posted_body)" "$marker"
+run_case comment-key-bad pull_request "$(keyed_mode "$keyed")" \
+    --input plan=plans/no-changes.json --input version=path --input 'comment-key=a b -->'
+check "a key that could end the marker is refused (comment step exit 2), nothing written" \
+    bash -c '[ "$0" = 2 ] && [ -z "$1" ]' "$(step_exit comment)" "$(writes)"
 
 echo
 echo "action-test: $passes passed, $failures failed"

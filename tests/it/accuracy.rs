@@ -322,9 +322,11 @@ fn the_data_loss_fix_is_the_types_own() {
         ("dynamodb-delete-unprotected", "deletion_protection_enabled"),
     ] {
         let text = human_text(scenario, "human");
+        // The fix is the `help:` line under the data-loss finding.
         let fix = text
             .lines()
-            .find(|line| line.contains("- data-loss ("))
+            .skip_while(|line| !line.contains("[data-loss]:"))
+            .find(|line| line.trim_start().starts_with("help:"))
             .unwrap_or_else(|| panic!("{scenario}: no data-loss fix in {text}"));
         assert!(fix.contains(wanted), "{scenario}: {fix}");
         assert!(!fix.contains("final_snapshot"), "{scenario}: {fix}");

@@ -111,13 +111,187 @@ fn directory_is_one_report_under_one_verdict() {
             "{name} missing:\n{stdout}"
         );
     }
+    // The verdict is the last line.
     assert!(
         stdout
             .lines()
-            .next()
+            .last()
             .unwrap()
-            .contains(&format!("({} plans)", scenarios().len()))
+            .contains(&format!("({} plans, score", scenarios().len())),
+        "{stdout}"
     );
+}
+
+/// `check` as a person sees it in an 80-column terminal.
+fn at_80_columns(args: &[&str]) -> std::process::Output {
+    blastwall()
+        .args(args)
+        .env("BLASTWALL_WIDTH", "80")
+        .output()
+        .unwrap()
+}
+
+fn flat_contains(text: &str, needle: &str) -> bool {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .contains(needle)
+}
+
+fn display_width(line: &str) -> usize {
+    line.chars().count()
+}
+
+#[test]
+fn every_scenario_at_80_columns() {
+    for name in scenarios() {
+        let output = at_80_columns(&["check", &scenario(&name)]);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        for line in stdout.lines() {
+            assert!(
+                display_width(line) <= 80,
+                "{name}: a line wider than 80 columns: {line:?}"
+            );
+        }
+        let last = stdout.lines().last().unwrap_or_default();
+        assert!(
+            ["✔ PASS", "! WARN", "✖ FAIL"]
+                .iter()
+                .any(|verdict| last.starts_with(verdict)),
+            "{name}: the last line is not the verdict: {last:?}"
+        );
+        insta::assert_snapshot!(format!("human80-{name}"), transcript(&output));
+    }
+}
+
+#[test]
+fn a_one_finding_plan_fits_an_80_by_24_terminal_with_each_fact_once() {
+    let output = at_80_columns(&["check", &scenario("db-deleted")]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    // 23 lines and the shell prompt.
+    assert!(lines.len() <= 23, "{} lines:\n{stdout}", lines.len());
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .starts_with("✖ FAIL (score 40): do not apply")
+    );
+    assert!(lines.last().unwrap().ends_with("`blastwall approve`"));
+    assert!(flat_contains(&stdout, "findings: 1 critical (above"));
+    // Findings first, the fix beside its finding, and each said once.
+    assert!(lines[0].starts_with("critical[data-loss]: aws_db_instance.orders"));
+    // Words are never cut at the edge.
+    let flat = stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(
+        flat.matches("help: Apply a plan that turns on retention")
+            .count(),
+        1
+    );
+    assert_eq!(
+        flat.matches("no final snapshot is taken").count(),
+        1,
+        "{stdout}"
+    );
+    assert!(
+        flat.contains("nothing keeps the database's rows"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_pipe_is_not_wrapped() {
+    let output = run(&["check", &scenario("db-deleted")]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.lines().any(|line| display_width(line) > 80),
+        "{stdout}"
+    );
+    assert!(stdout.contains(
+        "critical[data-loss]: aws_db_instance.orders is destroyed (delete) and nothing keeps the database's rows: skip_final_snapshot = true: no final snapshot is taken\n"
+    ));
+}
+
+#[test]
+fn quiet_prints_the_verdict_and_only_the_findings_that_fail() {
+    let passing = run(&["check", "--quiet", &scenario("no-changes")]);
+    assert_eq!(
+        String::from_utf8_lossy(&passing.stdout),
+        "✔ PASS (score 0): the plan may be applied\n"
+    );
+    let failing = run(&["check", "-q", &scenario("teardown")]);
+    assert_eq!(failing.status.code(), Some(3));
+    let stdout = String::from_utf8_lossy(&failing.stdout);
+    // The agent profile fails from high: the low finding is left out, and
+    // so are the tree and the summary.
+    assert!(stdout.contains("critical[data-loss]:"), "{stdout}");
+    assert!(
+        stdout.contains("high[shared-dependency-replaced]:"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("low[data-store-destroyed]"), "{stdout}");
+    assert!(!stdout.contains("blast radius"), "{stdout}");
+    assert!(!stdout.contains("profile:"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("✖ FAIL (score 100)")
+    );
+    // A person's profile warns on this plan's replace-downtime: only the verdict.
+    let warned = run(&[
+        "check",
+        "-q",
+        "--author",
+        "human",
+        "testdata/rules/replace-downtime/fires/plan.json",
+    ]);
+    let stdout = String::from_utf8_lossy(&warned.stdout);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.starts_with("! WARN"), "{stdout}");
+}
+
+#[test]
+fn several_plans_name_their_plan_in_every_finding_and_fix() {
+    let output = at_80_columns(&["check", "testdata/plans"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let flat = stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    let findings = flat.matches("]: testdata/plans/").count();
+    let helps = flat.matches("help: for testdata/plans/").count();
+    assert!(findings >= 10 && helps >= 5, "{stdout}");
+    // Every finding line and every rule's help names a plan.
+    for line in stdout.lines() {
+        if line.contains("]: ") && !line.starts_with(' ') {
+            assert!(line.contains("]: testdata/plans/"), "{line}");
+        }
+        if line.starts_with("  help: ") {
+            assert!(line.starts_with("  help: for testdata/plans/"), "{line}");
+        }
+    }
+    // The same address in two plans is two entries of the JSON fix, never one.
+    let json = run(&["check", "--format", "json", "testdata/plans"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    for fix in report["fixes"].as_array().into_iter().flatten() {
+        let addresses: Vec<&str> = fix["addresses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|address| address.as_str().unwrap())
+            .collect();
+        let mut unique = addresses.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), addresses.len(), "{fix}");
+        if fix["rule"].is_string() {
+            assert!(
+                addresses
+                    .iter()
+                    .all(|address| address.starts_with("testdata/plans/")),
+                "{fix}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -169,10 +343,12 @@ fn hostile_strings_from_the_plan_are_escaped() {
         ]}}}
     });
     let path = write(dir.path(), "hostile.json", plan.to_string());
-    for format in ["human", "json"] {
+    // The terminal report wrapped at 80 columns too: escaping comes first.
+    for (format, width) in [("human", "0"), ("human", "80"), ("json", "0")] {
         let output = blastwall()
             .args(["check", "--format", format])
             .arg(&path)
+            .env("BLASTWALL_WIDTH", width)
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&output.stdout);

@@ -920,6 +920,9 @@ fn the_documented_mcp_configurations_start_the_server() {
             .map(|arg| arg.as_str().unwrap().to_owned())
             .collect();
         let tools = mcp_tools(command, &args, &path);
-        assert_eq!(tools, ["blast_radius", "check_plan", "explain_rule"]);
+        assert_eq!(
+            tools,
+            ["blast_radius", "check_plan", "explain_rule", "findings"]
+        );
     }
 }

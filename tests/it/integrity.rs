@@ -611,6 +611,41 @@ mod terminal {
         }
     }
 
+    /// Issue 14: `approve` resolves its options as `check` does. A
+    /// `blastwall.toml` that raises an info rule to high makes the agent's
+    /// check fail on it; the approval must accept that finding, so the
+    /// approved plan then passes.
+    #[test]
+    fn approve_and_check_agree_on_what_a_configuration_changes() {
+        let dir = repo(
+            "testdata/rules/tainted-replace/fires/plan.json",
+            Some("[severity]\ntainted-replace = \"high\"\n"),
+        );
+        let user = user_config(None);
+        let agent_check = || {
+            blastwall()
+                .current_dir(dir.path())
+                .env("XDG_CONFIG_HOME", user.path())
+                .env("CLAUDECODE", "1")
+                .args(["check", "plan.json"])
+                .output()
+                .unwrap()
+        };
+        let before = agent_check();
+        assert_eq!(before.status.code(), Some(3), "{}", transcript(&before));
+        assert!(flat(&before.stdout).contains("tainted-replace"));
+        let mut session = approve_on_a_terminal(dir.path(), user.path(), &[]);
+        let (_, fingerprint) = session.exp_regex("blake3:[0-9a-f]{64}").unwrap();
+        session.exp_string("Type the first 8 characters").unwrap();
+        session
+            .send_line(&fingerprint["blake3:".len()..][..8])
+            .unwrap();
+        session.exp_eof().unwrap();
+        assert_eq!(exit_code(&session), 0);
+        let after = agent_check();
+        assert_eq!(after.status.code(), Some(0), "{}", transcript(&after));
+    }
+
     #[test]
     fn a_person_approves_at_a_terminal_and_the_agents_check_honours_it() {
         let dir = repo(DOWNTIME, None);

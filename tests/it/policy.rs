@@ -21,7 +21,13 @@ fn same_plan_fails_for_an_agent_and_warns_for_a_person() {
         .unwrap();
     assert_eq!(agent.status.code(), Some(3), "{}", transcript(&agent));
     assert_eq!(human.status.code(), Some(0), "{}", transcript(&human));
-    assert!(String::from_utf8_lossy(&human.stdout).starts_with("! WARN"));
+    // The verdict is the report's last line.
+    assert!(
+        String::from_utf8_lossy(&human.stdout)
+            .lines()
+            .last()
+            .is_some_and(|line| line.starts_with("! WARN"))
+    );
     insta::assert_snapshot!("policy-agent", transcript(&agent));
     insta::assert_snapshot!("policy-human", transcript(&human));
 }
@@ -344,7 +350,12 @@ fn fail_on_warn_and_exit_zero() {
         .output()
         .unwrap();
     assert_eq!(report_only.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&report_only.stdout).starts_with("✖ FAIL"));
+    assert!(
+        String::from_utf8_lossy(&report_only.stdout)
+            .lines()
+            .last()
+            .is_some_and(|line| line.starts_with("✖ FAIL"))
+    );
     let unknown_profile = blastwall()
         .args(["check", NO_CHANGES, "--profile", "lenient"])
         .output()

@@ -144,7 +144,14 @@ fn rules_are_reporting_descriptors_with_github_severities() {
     insta::assert_snapshot!("sarif-rules", serde_json::to_string_pretty(rules).unwrap());
     let builtin = blastwall::rules::RuleSet::builtin().unwrap();
     let rules = rules.as_array().unwrap();
-    assert_eq!(rules.len(), builtin.rules.len());
+    // Every rule, then the profile thresholds (`threshold/…`).
+    let thresholds = rules.len() - builtin.rules.len();
+    assert_eq!(thresholds, 5);
+    assert!(
+        rules[builtin.rules.len()..]
+            .iter()
+            .all(|descriptor| descriptor["id"].as_str().unwrap().starts_with("threshold/"))
+    );
     for (descriptor, rule) in rules.iter().zip(&builtin.rules) {
         assert_eq!(descriptor["id"], rule.id.as_str());
         assert_eq!(
@@ -583,4 +590,44 @@ fn the_schema_rejects_broken_sarif() {
     broken["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] =
         0.into();
     assert!(!validator.is_valid(&broken), "lines start at 1");
+}
+
+/// Issue 14: a plan failed by a profile threshold is a SARIF result with a
+/// rule id, and the JSON report says the threshold, the value and the limit.
+#[test]
+fn a_threshold_that_fails_the_plan_is_a_result_and_a_structured_reason() {
+    let plan = "testdata/accuracy/tfdata-teardown-by-removal/plan.json";
+    let output = crate::common::blastwall()
+        .args(["check", "--author", "agent", "--format", "sarif", plan])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let log: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let run = &log["runs"][0];
+    let result = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|result| result["ruleId"] == "threshold/max-blast-radius")
+        .expect("a result for the blast-radius threshold");
+    assert_eq!(result["level"], "error");
+    let index = result["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(
+        run["tool"]["driver"]["rules"][index]["id"],
+        "threshold/max-blast-radius"
+    );
+    let output = crate::common::blastwall()
+        .args(["check", "--author", "agent", "--format", "json", plan])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let reason = report["verdict_reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|reason| reason["rule"] == "threshold/max-blast-radius")
+        .unwrap();
+    assert_eq!(reason["effect"], "fail");
+    assert_eq!(reason["limit"], 5.0);
+    assert!(reason["measured"].as_f64().unwrap() > 5.0, "{reason}");
 }

@@ -28,6 +28,7 @@ use crate::graph::ResourceGraph;
 use crate::graph::blast::BlastRadius;
 use crate::model::{Plan, ResourceChange};
 
+pub use plan_health::PLAN_ADDRESS;
 pub use wrong_target::Targets;
 
 /// What a rule kind can look at for one plan.
