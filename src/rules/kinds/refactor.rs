@@ -60,15 +60,16 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
         };
         let unknown = values::parse(create.change.after_unknown);
         // Only deletes that agree on every attribute compared can match:
-        // of the first few scalar ones, look up the one with the fewest
-        // such deletes instead of comparing with every delete of the type
-        // (thousands by thousands in a large plan, and the first attribute,
-        // an AMI or an instance class, is often shared by all). Candidates
-        // keep their order, so the pairs chosen are the same.
+        // of the scalar ones, look up the one with the fewest such deletes
+        // instead of comparing with every delete of the type (thousands by
+        // thousands in a large plan, and most attributes, an AMI or an
+        // instance class, are shared by all). One lookup per attribute of
+        // the create, and each index is built once per (type, attribute):
+        // linear in the payloads. Candidates keep their order, so the pairs
+        // chosen are the same.
         let kind = kind_of(create);
         let keys: Vec<(&str, String)> = compared(&after, unknown.as_ref(), &params.ignore)
             .filter_map(|(key, value)| Some((key, scalar_key(value)?)))
-            .take(8)
             .collect();
         for (key, _) in &keys {
             first_values
