@@ -124,6 +124,7 @@ pub fn analyse_with(
     targets: &Targets,
     inspect: impl FnOnce(&Context<'_, '_>),
 ) -> PlanAnalysis {
+    crate::progress::phase("listing the changes");
     let resource_changes: &[ResourceChange<'_>] =
         plan.resource_changes.as_deref().unwrap_or_default();
     let mut summary = Summary::default();
@@ -171,6 +172,7 @@ pub fn analyse_with(
     let (fingerprint, (graph, blast, drift, sensitive_values, findings)) = rayon::join(
         || fingerprint(resource_changes),
         || {
+            crate::progress::phase("building the dependency graph");
             let graph = ResourceGraph::build(plan);
             let blast = blast_radius(&graph, resource_changes, rules);
             let drift = reported_drift(plan);
@@ -186,6 +188,7 @@ pub fn analyse_with(
                 targets,
                 sensitive_values: &sensitive_values,
             };
+            crate::progress::phase("applying the rules");
             let findings = rules.evaluate(&context);
             (graph, blast, drift, sensitive_values, findings)
         },
