@@ -1,6 +1,8 @@
 //! What one plan changes: counts, the list of changes, what exists in state,
 //! and the plan's health. Pure data in, data out; nothing here prints.
 
+use rustc_hash::FxHashMap as HashMap;
+
 use crate::escape;
 use crate::graph::ResourceGraph;
 use crate::graph::blast::{self, BlastRadius, Destruction};
@@ -139,6 +141,7 @@ pub fn analyse_with(
     targets: &Targets,
     inspect: impl FnOnce(&Context<'_, '_>),
 ) -> PlanAnalysis {
+    crate::progress::phase("listing the changes");
     let resource_changes: &[ResourceChange<'_>] =
         plan.resource_changes.as_deref().unwrap_or_default();
     let mut summary = Summary::default();
@@ -189,7 +192,64 @@ pub fn analyse_with(
                 problem: section.problem.clone(),
             }),
     );
-    let graph = ResourceGraph::build(plan);
+    // The fingerprint reads only the changes; everything else needs the
+    // graph. Both run at once, and each splits its own work further.
+    let (fingerprint, (graph, blast, drift, sensitive_values, findings)) = rayon::join(
+        || fingerprint(resource_changes),
+        || {
+            crate::progress::phase("building the dependency graph");
+            let graph = ResourceGraph::build(plan);
+            let blast = blast_radius(&graph, resource_changes, rules);
+            let drift = reported_drift(plan);
+            let sensitive_values = sensitive_variable_values(plan);
+            let context = Context {
+                plan,
+                changes: resource_changes,
+                graph: &graph,
+                blast: &blast,
+                summary: &summary,
+                health: &health,
+                classes: &rules.classes,
+                targets,
+                sensitive_values: &sensitive_values,
+            };
+            crate::progress::phase("applying the rules");
+            let findings = rules.evaluate(&context);
+            (graph, blast, drift, sensitive_values, findings)
+        },
+    );
+    let context = Context {
+        plan,
+        changes: resource_changes,
+        graph: &graph,
+        blast: &blast,
+        summary: &summary,
+        health: &health,
+        classes: &rules.classes,
+        targets,
+        sensitive_values: &sensitive_values,
+    };
+    inspect(&context);
+    PlanAnalysis {
+        findings,
+        gaps: graph.gaps().iter().map(|gap| gap.describe()).collect(),
+        blast,
+        drift,
+        label: label.to_owned(),
+        format_version: plan.format_version.clone().unwrap_or_default(),
+        terraform_version: plan.terraform_version.clone(),
+        fingerprint,
+        summary,
+        changes,
+        health,
+    }
+}
+
+fn blast_radius(
+    graph: &ResourceGraph,
+    resource_changes: &[ResourceChange<'_>],
+    rules: &RuleSet,
+) -> BlastRadius {
     let destructions: Vec<Destruction<'_>> = resource_changes
         .iter()
         .filter(|change| !change.is_data() && change.change.actions.destroys())
@@ -206,7 +266,10 @@ pub fn analyse_with(
         .filter(|change| change.deposed.is_none() && !change.change.actions.destroys())
         .map(|change| (change.address.as_str(), change.change.actions))
         .collect();
-    let blast = blast::compute(&graph, &destructions, &changed, &rules.classes);
+    blast::compute(graph, &destructions, &changed, &rules.classes)
+}
+
+fn reported_drift(plan: &Plan<'_>) -> Vec<DriftEntry> {
     let relevant = RelevantDrift::of(plan);
     let mut drift: Vec<DriftEntry> = plan
         .resource_drift
@@ -220,33 +283,7 @@ pub fn analyse_with(
         })
         .collect();
     drift.sort_by(|a, b| a.address.cmp(&b.address));
-    let sensitive_values = sensitive_variable_values(plan);
-    let context = Context {
-        plan,
-        changes: resource_changes,
-        graph: &graph,
-        blast: &blast,
-        summary: &summary,
-        health: &health,
-        classes: &rules.classes,
-        targets,
-        sensitive_values: &sensitive_values,
-    };
-    let findings = rules.evaluate(&context);
-    inspect(&context);
-    PlanAnalysis {
-        findings,
-        gaps: graph.gaps().iter().map(|gap| gap.describe()).collect(),
-        blast,
-        drift,
-        label: label.to_owned(),
-        format_version: plan.format_version.clone().unwrap_or_default(),
-        terraform_version: plan.terraform_version.clone(),
-        fingerprint: fingerprint(resource_changes),
-        summary,
-        changes,
-        health,
-    }
+    drift
 }
 
 fn count(summary: &mut Summary, change: &ResourceChange<'_>) {
@@ -279,7 +316,10 @@ fn count(summary: &mut Summary, change: &ResourceChange<'_>) {
 /// plan, or one without that list, all of it. A deletion always shows.
 struct RelevantDrift {
     /// (resource or instance address, first attribute step; `None` = all).
-    relevant: Option<Vec<(String, Option<String>)>>,
+    /// Indexed by that address: a drift entry looks up only its own
+    /// address, its key-less prefixes and its resource, instead of walking
+    /// the whole list (which at 100k resources is as long as the plan).
+    relevant: Option<HashMap<String, Vec<Option<String>>>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -296,16 +336,16 @@ impl RelevantDrift {
             .filter(|_| plan.resource_changes.is_some())
             .and_then(|raw| serde_json::from_str::<Vec<RelevantAttribute>>(raw.get()).ok())
             .map(|list| {
-                list.into_iter()
-                    .map(|entry| {
-                        let first = entry
-                            .attribute
-                            .first()
-                            .and_then(|step| step.as_str())
-                            .map(str::to_owned);
-                        (entry.resource, first)
-                    })
-                    .collect()
+                let mut index: HashMap<String, Vec<Option<String>>> = HashMap::default();
+                for entry in list {
+                    let first = entry
+                        .attribute
+                        .first()
+                        .and_then(|step| step.as_str())
+                        .map(str::to_owned);
+                    index.entry(entry.resource).or_default().push(first);
+                }
+                index
             });
         Self { relevant }
     }
@@ -334,15 +374,24 @@ impl RelevantDrift {
                 get(&after).as_ref().unwrap_or(&null),
             )
         };
-        relevant.iter().any(|(address, attribute)| {
-            (*address == change.address
-                || change
-                    .address
-                    .strip_prefix(address.as_str())
-                    .is_some_and(|rest| rest.starts_with('['))
-                || Some(address) == resource.as_ref())
-                && attribute.as_deref().is_none_or(changed)
-        })
+        // The entries that name this change: its own address, the address
+        // up to any `[` (a whole-resource or module-instance entry: the old
+        // `strip_prefix(entry) + starts_with('[')` test), and its resource.
+        let prefixes = change
+            .address
+            .match_indices('[')
+            .map(|(index, _)| &change.address[..index]);
+        let mut names: Vec<&str> = std::iter::once(change.address.as_str())
+            .chain(prefixes)
+            .chain(resource.as_deref())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+            .into_iter()
+            .filter_map(|name| relevant.get(name))
+            .flatten()
+            .any(|attribute| attribute.as_deref().is_none_or(changed))
     }
 }
 

@@ -21,6 +21,7 @@ pub mod mcp;
 pub mod model;
 pub mod policy;
 pub mod profile;
+pub mod progress;
 pub mod render;
 pub mod report;
 pub mod retention;
@@ -42,7 +43,9 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
         Command::Check(args) => {
             let sources = sources_from(&args.paths)?;
             let options = CheckOptions::from_args(args)?;
+            let progress = progress::Progress::start();
             let report = check(&sources, &options)?;
+            drop(progress);
             let stdout = std::io::stdout();
             let color = use_color(args.color, stdout.is_terminal());
             render::warnings(

@@ -2,7 +2,9 @@
 //! and `depends_on`, resolved through module variables and outputs to the
 //! configuration resources they finally name.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use serde_json::value::RawValue;
 
@@ -90,11 +92,9 @@ pub fn dependencies(
 /// For each configuration resource (by configuration address), the
 /// top-level arguments its configuration sets. Anything else in its values
 /// was filled in by the provider, so it names no dependency.
-pub fn configured_arguments(
-    configuration: &Configuration<'_>,
-) -> HashMap<String, std::collections::HashSet<String>> {
+pub fn configured_arguments(configuration: &Configuration<'_>) -> HashMap<String, HashSet<String>> {
     let modules = modules_by_path(&configuration.root_module);
-    let mut configured = HashMap::new();
+    let mut configured = HashMap::default();
     for (path, module) in &modules {
         for resource in &module.resources {
             let name = resource_key(
@@ -137,7 +137,7 @@ pub fn config_address(module: &[String], resource: &str) -> String {
 fn modules_by_path<'c, 'a>(
     root: &'c ConfigModule<'a>,
 ) -> HashMap<Vec<String>, &'c ConfigModule<'a>> {
-    let mut modules = HashMap::new();
+    let mut modules = HashMap::default();
     let mut pending = vec![(Vec::new(), root)];
     while let Some((path, module)) = pending.pop() {
         for (call, module_call) in &module.module_calls {

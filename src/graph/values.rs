@@ -6,8 +6,8 @@
 //! Payloads are scanned without building trees: a plan of 100k resources is
 //! mostly attribute payload.
 
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 
 use serde_json::value::RawValue;
 
@@ -72,18 +72,30 @@ pub fn identity_attributes(resource_type: &str) -> impl Iterator<Item = &'static
 }
 
 /// Identity value → the nodes (by index) whose identity it is.
+/// The values of `values` that identify its resource (its id, ARN, …):
+/// what other resources name when they depend on it.
+pub fn identities<'t>(resource_type: &str, values: &'t RawValue) -> Vec<Cow<'t, str>> {
+    let wanted: Vec<&str> = identity_attributes(resource_type).collect();
+    let mut found = top_level_strings(values, &wanted);
+    found.retain(|value| value.len() >= MIN_IDENTITY_LENGTH);
+    found
+}
+
 #[derive(Default)]
 pub struct IdentityIndex<'t> {
     owners: HashMap<Cow<'t, str>, Vec<usize>>,
 }
 
 impl<'t> IdentityIndex<'t> {
+    #[cfg(test)]
     pub fn add(&mut self, node: usize, resource_type: &str, values: &'t RawValue) {
-        let wanted: Vec<&str> = identity_attributes(resource_type).collect();
-        for value in top_level_strings(values, &wanted) {
-            if value.len() < MIN_IDENTITY_LENGTH {
-                continue;
-            }
+        self.add_identities(node, identities(resource_type, values));
+    }
+
+    /// Records `node` as an owner of each of `identities` (from [`identities`],
+    /// which does the parsing and can run on any thread).
+    pub fn add_identities(&mut self, node: usize, identities: Vec<Cow<'t, str>>) {
+        for value in identities {
             let owners = self.owners.entry(value).or_default();
             if !owners.contains(&node) {
                 owners.push(node);
@@ -138,12 +150,60 @@ impl<'t> IdentityIndex<'t> {
 }
 
 /// String values of the named top-level keys of a JSON object.
+/// The string values of `keys` at the top level of `values`, in `keys`
+/// order (the last one wins when a key repeats, as in a map). One pass that
+/// skips every other value without building it: this runs on every payload.
 fn top_level_strings<'t>(values: &'t RawValue, keys: &[&str]) -> Vec<Cow<'t, str>> {
-    let Ok(map) = serde_json::from_str::<HashMap<Cow<'t, str>, &'t RawValue>>(values.get()) else {
+    use serde::Deserializer as _;
+    use serde::de::{IgnoredAny, MapAccess, Visitor};
+
+    struct Top<'k> {
+        keys: &'k [&'k str],
+    }
+    impl<'de> Visitor<'de> for Top<'_> {
+        type Value = Vec<Option<&'de RawValue>>;
+        fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            formatter.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = vec![None; self.keys.len()];
+            while let Some(index) = map.next_key_seed(KeyIndex { keys: self.keys })? {
+                match index {
+                    Some(index) => found[index] = Some(map.next_value::<&'de RawValue>()?),
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(found)
+        }
+    }
+    /// Which of `keys` an object key is, compared without allocating it.
+    struct KeyIndex<'k> {
+        keys: &'k [&'k str],
+    }
+    impl<'de> serde::de::DeserializeSeed<'de> for KeyIndex<'_> {
+        type Value = Option<usize>;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+    impl<'de> Visitor<'de> for KeyIndex<'_> {
+        type Value = Option<usize>;
+        fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            formatter.write_str("a key")
+        }
+        fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Self::Value, E> {
+            Ok(self.keys.iter().position(|wanted| *wanted == key))
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(values.get());
+    let Ok(found) = deserializer.deserialize_map(Top { keys }) else {
         return Vec::new();
     };
-    keys.iter()
-        .filter_map(|key| map.get(*key))
+    found
+        .into_iter()
+        .flatten()
         .filter_map(|raw| serde_json::from_str::<Cow<'t, str>>(raw.get()).ok())
         .collect()
 }
@@ -194,7 +254,7 @@ mod tests {
         });
         assert!(found.is_empty(), "{found:?}");
         // With configuration: only the arguments it sets are looked at.
-        let configured: HashSet<String> = ["name".to_owned()].into();
+        let configured: HashSet<String> = ["name".to_owned()].into_iter().collect();
         let function = raw(r#"{"role":"arn:aws:iam::123456789012:role/app","name":"f"}"#);
         index.scan(
             2,
@@ -204,7 +264,7 @@ mod tests {
             &mut |owner| found.push(owner),
         );
         assert!(found.is_empty(), "`role` is not configured: {found:?}");
-        let configured: HashSet<String> = ["role".to_owned()].into();
+        let configured: HashSet<String> = ["role".to_owned()].into_iter().collect();
         index.scan(
             2,
             "aws_lambda_function",

@@ -44,20 +44,52 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
                 .push((index, before));
         }
     }
+    // (type and provider, attribute) → scalar value → positions in `by_kind`.
+    let mut first_values: std::collections::HashMap<
+        (Kind<'_>, String),
+        std::collections::HashMap<String, Vec<usize>>,
+    > = std::collections::HashMap::new();
     let mut used = vec![false; deleted.len()];
     let mut drafts = Vec::new();
     for create in created {
-        let Some(candidates) = by_kind.get(&(
-            create.resource_type.as_str(),
-            create.provider_name.as_deref(),
-        )) else {
+        let Some(candidates) = by_kind.get(&kind_of(create)) else {
             continue;
         };
         let Some(after) = values::parse(create.change.after) else {
             continue;
         };
         let unknown = values::parse(create.change.after_unknown);
-        for (index, before) in candidates {
+        // Only deletes that agree on every attribute compared can match:
+        // of the scalar ones, look up the one with the fewest such deletes
+        // instead of comparing with every delete of the type (thousands by
+        // thousands in a large plan, and most attributes, an AMI or an
+        // instance class, are shared by all). One lookup per attribute of
+        // the create, and each index is built once per (type, attribute):
+        // linear in the payloads. Candidates keep their order, so the pairs
+        // chosen are the same.
+        let kind = kind_of(create);
+        let keys: Vec<(&str, String)> = compared(&after, unknown.as_ref(), &params.ignore)
+            .filter_map(|(key, value)| Some((key, scalar_key(value)?)))
+            .collect();
+        for (key, _) in &keys {
+            first_values
+                .entry((kind, (*key).to_owned()))
+                .or_insert_with(|| index_by_value(candidates, key));
+        }
+        let mut narrowed: Option<&[usize]> = None;
+        for (key, value) in &keys {
+            let bucket = first_values
+                .get(&(kind, (*key).to_owned()))
+                .and_then(|index| index.get(value))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            if narrowed.is_none_or(|best| bucket.len() < best.len()) {
+                narrowed = Some(bucket);
+            }
+        }
+        let all: Vec<usize> = (0..candidates.len()).collect();
+        let positions = narrowed.unwrap_or(&all);
+        for (index, before) in positions.iter().map(|&position| &candidates[position]) {
             if used[*index] || !same_object(before, &after, unknown.as_ref(), &params.ignore) {
                 continue;
             }
@@ -79,6 +111,58 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
         }
     }
     drafts
+}
+
+fn kind_of<'a>(change: &'a crate::model::ResourceChange<'_>) -> Kind<'a> {
+    (
+        change.resource_type.as_str(),
+        change.provider_name.as_deref(),
+    )
+}
+
+/// The attributes [`same_object`] compares, with their new values.
+fn compared<'v>(
+    after: &'v Value,
+    unknown: Option<&'v Value>,
+    ignore: &'v [String],
+) -> impl Iterator<Item = (&'v str, &'v Value)> {
+    after
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(move |(key, new)| {
+            !(ignore.iter().any(|ignored| ignored == *key)
+                || new.is_null()
+                || unknown
+                    .and_then(|unknown| unknown.get(key.as_str()))
+                    .is_some_and(|flag| flag == &Value::Bool(true)))
+        })
+        .map(|(key, new)| (key.as_str(), new))
+}
+
+/// A text equal for two scalars exactly when they are `==` (strings are
+/// quoted, numbers keep their text); `None` for arrays and objects, whose
+/// equality ignores key order.
+fn scalar_key(value: &Value) -> Option<String> {
+    match value {
+        Value::Array(_) | Value::Object(_) => None,
+        scalar => Some(scalar.to_string()),
+    }
+}
+
+/// Positions in `candidates` by their scalar value of `key`; a candidate
+/// without it, or with a non-scalar one, cannot equal a scalar.
+fn index_by_value(
+    candidates: &[(usize, Value)],
+    key: &str,
+) -> std::collections::HashMap<String, Vec<usize>> {
+    let mut index: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+    for (position, (_, before)) in candidates.iter().enumerate() {
+        if let Some(value) = before.get(key).and_then(scalar_key) {
+            index.entry(value).or_default().push(position);
+        }
+    }
+    index
 }
 
 /// Every attribute the new object knows already equals the old object's.
