@@ -105,14 +105,21 @@ fn verdict(run: &Run) -> Option<Outcome> {
     }
 }
 
-/// `resource_changes` of the first document in `bytes`, when it parses.
+/// `resource_changes` and `resource_drift` (both lists of changes; drift
+/// holds deletes made outside Terraform) of the first document in `bytes`,
+/// when it parses. Case 1304-6764: removing `resource_drift` legitimately
+/// removes "deleted outside Terraform" findings.
 fn resource_changes(bytes: &[u8]) -> Option<serde_json::Value> {
     let text = std::str::from_utf8(bytes).ok()?;
     let start = text.find('{')?;
     let mut stream =
         serde_json::Deserializer::from_str(&text[start..]).into_iter::<serde_json::Value>();
     let mut document = stream.next()?.ok()?;
-    Some(document.get_mut("resource_changes")?.take())
+    let changes = document.get_mut("resource_changes")?.take();
+    let drift = document
+        .get_mut("resource_drift")
+        .map(serde_json::Value::take);
+    Some(serde_json::json!([changes, drift]))
 }
 
 /// A problem with one case, or None when every invariant holds.
