@@ -155,6 +155,16 @@ mod tests {
             let failure = parse_document(&text).unwrap_err();
             assert_eq!(failure.json_path, section);
         }
+        // Fuzz case 1303-31870: a state section without root_module read as
+        // an empty state and a teardown passed.
+        let failure =
+            parse_document(r#"{"format_version":"1.2","prior_state":{"values":{}}}"#).unwrap_err();
+        assert_eq!(failure.json_path, "prior_state.values");
+        assert!(
+            failure.message.contains("root_module"),
+            "{}",
+            failure.message
+        );
         let document = parse_document(r#"{"format_version":"1.2"}"#).unwrap();
         assert!(document.resource_changes.is_none());
     }

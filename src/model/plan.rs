@@ -329,11 +329,13 @@ pub struct State<'a> {
     pub values: Option<Values<'a>>,
 }
 
-/// `planned_values` and `prior_state.values`.
+/// `planned_values` and `prior_state.values`. `root_module` is required:
+/// Terraform always writes it, and a state section without it would read as
+/// an empty state (no dependencies, nothing in state), which loosens the
+/// verdict of a plan that destroys or replaces what that state held.
 #[derive(Debug, Deserialize, Default)]
-#[serde(default)]
 pub struct Values<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, default)]
     pub outputs: Option<&'a RawValue>,
     #[serde(borrow)]
     pub root_module: StateModule<'a>,
