@@ -441,8 +441,13 @@ check "the comment says it is another plan's" grep -q "is the fingerprint of ano
 # 12 ─────────────────────────────────────────────────────────────────────
 # Output injection: a resource address and a plan file name holding workflow
 # commands. Self-test first: unprotected, the runner does see them.
-payload=$'aws_db_instance.orders\n::set-output name=pwned::1 ##[set-output name=pwned2;]2 ::add-mask::pwned3'
-jq --arg a "$payload" '(.resource_changes[] | select(.address == "aws_db_instance.orders") | .address) |= $a
+# The payload is a for_each key (a real plan cannot hold a raw newline in an
+# address, and blastwall refuses one): `##[…]` works anywhere in a line.
+key='x ::set-output name=pwned::1 ##[set-output name=pwned2;]2 ::add-mask::pwned3'
+payload="aws_db_instance.orders[\"$key\"]"
+jq --arg a "$payload" --arg k "$key" '(.resource_changes[] | select(.address == "aws_db_instance.orders") | .index) |= $k
+    | (.resource_changes[] | select(.address == "aws_db_instance.orders") | .address) |= $a
+    | (.prior_state.values.root_module.resources[]? | select(.address == "aws_db_instance.orders") | .index) |= $k
     | (.prior_state.values.root_module.resources[]? | select(.address == "aws_db_instance.orders") | .address) |= $a' \
     testdata/plans/db-deleted/plan.json >"$ws/plans/inj.json"
 evil_name=$'inj-\n::error title=pwned4::file ##[add-mask]pwned5.json'
