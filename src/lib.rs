@@ -267,12 +267,28 @@ pub fn for_each_plan(
         let many = loaded.documents.len() > 1;
         for (index, range) in loaded.documents.iter().enumerate() {
             let label = if many {
-                format!(
-                    "{} (document {} of {})",
-                    loaded.label,
-                    index + 1,
-                    loaded.documents.len()
-                )
+                // Terragrunt names each unit in the log line before its document.
+                let previous_end = index
+                    .checked_sub(1)
+                    .map_or(0, |previous| loaded.documents[previous].end);
+                let before = loaded
+                    .text
+                    .get(previous_end..range.start)
+                    .unwrap_or_default();
+                match input::split::terragrunt_unit(before) {
+                    Some(unit) => format!(
+                        "{} (unit {unit}, document {} of {})",
+                        loaded.label,
+                        index + 1,
+                        loaded.documents.len()
+                    ),
+                    None => format!(
+                        "{} (document {} of {})",
+                        loaded.label,
+                        index + 1,
+                        loaded.documents.len()
+                    ),
+                }
             } else {
                 loaded.label.clone()
             };

@@ -6,7 +6,7 @@ mod ansi;
 mod binary;
 mod decode;
 pub mod excerpt;
-mod split;
+pub mod split;
 
 use std::io::Read;
 use std::ops::Range;

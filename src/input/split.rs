@@ -32,6 +32,20 @@ pub struct BrokenDocument {
     pub failure: JsonFailure,
 }
 
+/// The Terragrunt unit whose output `before` ends with: the last log line
+/// `… [modules/db] Running command: terraform show -json …` in it. Terragrunt
+/// prints that line before each unit's document, so it names the document.
+pub fn terragrunt_unit(before: &str) -> Option<&str> {
+    let line = before
+        .lines()
+        .rev()
+        .find(|line| line.contains("] Running command:"))?;
+    let end = line.find("] Running command:")?;
+    let start = line[..end].rfind('[')? + 1;
+    let unit = line[start..end].trim();
+    (!unit.is_empty() && unit.len() <= 256 && !unit.contains(['\n', '\r'])).then_some(unit)
+}
+
 pub fn split(text: &str) -> Result<Split, BrokenDocument> {
     let mut split = Split::default();
     let mut position = 0;
@@ -190,5 +204,21 @@ mod tests {
             split("log line\n{\"format_version\":\"1.2\",\"resource_changes\":[").unwrap_err();
         assert_eq!(broken.start, 9);
         assert_eq!(broken.failure.category, serde_json::error::Category::Eof);
+    }
+}
+
+#[cfg(test)]
+mod unit_tests {
+    use super::terragrunt_unit;
+
+    #[test]
+    fn the_unit_is_the_last_running_command_line_before_the_document() {
+        let before = "INFO The runner at . will be processed\n- Unit ./modules/db\n14:02:11.123 INFO   [modules/db] Running command: terraform show -json plan.out\n";
+        assert_eq!(terragrunt_unit(before), Some("modules/db"));
+        assert_eq!(terragrunt_unit("INFO nothing to say\n"), None);
+        assert_eq!(
+            terragrunt_unit("[] Running command: terraform show\n"),
+            None
+        );
     }
 }
