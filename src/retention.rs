@@ -150,12 +150,8 @@ impl RetentionModel {
             .unwrap_or("its data")
     }
 
-    pub fn judge(&self, resource_type: &str, before: Option<&RawValue>) -> Retention {
-        self.judge_with_cap(resource_type, before).0
-    }
-
-    /// [`Self::judge`], with the matching case's severity cap.
-    pub fn judge_with_cap(
+    /// What happens to the data, and the matching case's severity cap.
+    pub fn judge(
         &self,
         resource_type: &str,
         before: Option<&RawValue>,
@@ -308,7 +304,7 @@ mod tests {
     }
 
     fn judge(resource_type: &str, before: &str) -> Retention {
-        builtin().judge(resource_type, Some(&raw(before)))
+        builtin().judge(resource_type, Some(&raw(before))).0
     }
 
     #[test]
@@ -412,7 +408,7 @@ mod tests {
     #[test]
     fn missing_prior_values_are_not_proof_of_retention() {
         assert!(matches!(
-            builtin().judge("aws_db_instance", None),
+            builtin().judge("aws_db_instance", None).0,
             Retention::Lost(_)
         ));
     }

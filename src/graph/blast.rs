@@ -212,6 +212,9 @@ impl Root {
 #[derive(Debug, Clone)]
 pub struct DataVerdict {
     pub address: String,
+    pub resource_type: String,
+    /// The destroying change's actions (delete, or a replace order).
+    pub actions: Actions,
     pub retention: Retention,
     /// The most a finding about this destroy is worth, when the data model
     /// says so (a bucket AWS refuses to delete while it holds objects).
@@ -260,9 +263,11 @@ pub fn compute(
         .map(|destruction| {
             let (retention, at_most) = classes
                 .retention()
-                .judge_with_cap(destruction.resource_type, destruction.before);
+                .judge(destruction.resource_type, destruction.before);
             DataVerdict {
                 address: destruction.address.to_owned(),
+                resource_type: destruction.resource_type.to_owned(),
+                actions: destruction.actions,
                 retention,
                 at_most,
             }

@@ -16,12 +16,19 @@ const RETENTION_SETTINGS: &[&str] = &[
 ];
 
 pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
+    // The current object's change (not a deposed one's), looked up once.
+    let changes: std::collections::HashMap<&str, &crate::model::ResourceChange<'_>> = context
+        .changes
+        .iter()
+        .filter(|change| change.deposed.is_none())
+        .map(|change| (change.address.as_str(), change))
+        .collect();
     context
         .blast
         .data
         .iter()
         .filter_map(|verdict| {
-            let change = context.changes.iter().find(|change| change.address == verdict.address)?;
+            let change = changes.get(verdict.address.as_str())?;
             let action = change.change.actions.label();
             // A destroy that keeps the data, or fails at apply, is
             // `data-store-destroyed`'s to report.

@@ -15,13 +15,9 @@ pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
         .data
         .iter()
         .filter_map(|verdict| {
-            let change = context
-                .changes
-                .iter()
-                .find(|change| change.address == verdict.address && change.deposed.is_none())?;
-            let actions = change.change.actions;
+            let actions = verdict.actions;
             let action = actions.label();
-            let holds = model.holds(&change.resource_type);
+            let holds = model.holds(&verdict.resource_type);
             let address = &verdict.address;
             let message = match (&verdict.retention, actions) {
                 (Retention::Lost(_), _) => return None,
@@ -40,7 +36,7 @@ pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
             };
             let mut draft = Draft::new(address.clone(), message);
             draft.at_most = verdict.at_most;
-            draft.fix = model.fix(&change.resource_type).map(str::to_owned);
+            draft.fix = model.fix(&verdict.resource_type).map(str::to_owned);
             Some(draft)
         })
         .collect()

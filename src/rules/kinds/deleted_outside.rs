@@ -51,6 +51,17 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
     }
     // A refresh-only plan has no `resource_changes` at all.
     let refresh_only = context.plan.resource_changes.is_none();
+    let created: std::collections::HashSet<&str> = context
+        .changes
+        .iter()
+        .filter(|change| {
+            matches!(
+                change.change.actions,
+                Actions::Create | Actions::DeleteThenCreate | Actions::CreateThenDelete
+            )
+        })
+        .map(|change| change.address.as_str())
+        .collect();
     context
         .plan
         .resource_drift
@@ -58,13 +69,7 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
         .filter(|drift| drift.change.actions == Actions::Delete && !drift.is_data())
         .map(|drift| {
             let address = &drift.address;
-            let recreated = context.changes.iter().any(|change| {
-                change.address == drift.address
-                    && matches!(
-                        change.change.actions,
-                        Actions::Create | Actions::DeleteThenCreate | Actions::CreateThenDelete
-                    )
-            });
+            let recreated = created.contains(address.as_str());
             let consequence = if refresh_only {
                 "applying this refresh-only plan drops it from state"
             } else if recreated {
