@@ -172,37 +172,12 @@ run_scenario() {
 # All scenarios run as background jobs, at most JOBS at a time (default 8; the
 # RDS ones spend ~80 s in provider waiters), each logging to its own file; the
 # slow AWS ones are started first. JOBS=1 runs everything in sequence.
-JOBS="${JOBS:-8}"
 ORDERED=()
 for s in "${SCENARIOS[@]}"; do if uses "$s" 'aws_db_instance\|aws_elasticache'; then ORDERED+=("$s"); fi; done
 for s in "${SCENARIOS[@]}"; do if is_aws "$s" && ! uses "$s" 'aws_db_instance\|aws_elasticache'; then ORDERED+=("$s"); fi; done
 for s in "${SCENARIOS[@]}"; do if ! is_aws "$s"; then ORDERED+=("$s"); fi; done
 
-failed=0
-if [ "$JOBS" = 1 ]; then
-  for s in "${ORDERED[@]}"; do run_scenario "$s"; done
-else
-  declare -A PIDS=()
-  logfile() { printf '%s.log' "$(workdir "$1")"; }
-  reap() { # wait for one job to end, report it
-    local done_pid s rc=0
-    wait -n -p done_pid "${PIDS[@]}" || rc=$?
-    for s in "${!PIDS[@]}"; do
-      if [ "${PIDS[$s]}" = "$done_pid" ]; then
-        cat "$(logfile "$s")" >&2
-        if [ "$rc" != 0 ]; then log "ERROR: scenario $s failed"; failed=1; fi
-        unset "PIDS[$s]"
-      fi
-    done
-  }
-  for s in "${ORDERED[@]}"; do
-    while [ "${#PIDS[@]}" -ge "$JOBS" ]; do reap; done
-    run_scenario "$s" >"$(logfile "$s")" 2>&1 &
-    PIDS[$s]=$!
-  done
-  while [ "${#PIDS[@]}" -gt 0 ]; do reap; done
-fi
-[ "$failed" = 0 ] || die "some scenarios failed"
+run_all run_scenario scenario "${ORDERED[@]}"
 
 # `destroyed` comes from the plan; the rest of expect.toml is validated.
 python3 "$ROOT/scripts/accuracy-destroyed.py" "${SCENARIOS[@]}"

@@ -235,37 +235,12 @@ run_fixture() {
 # All fixtures run as background jobs, at most JOBS at a time (default 8; the
 # RDS ones spend ~80 s in provider waiters), each logging to its own file; the
 # slow AWS ones are started first. JOBS=1 runs everything in sequence.
-JOBS="${JOBS:-8}"
 ORDERED=()
 for f in "${FIXTURES[@]}"; do if uses "$f" aws_db_instance; then ORDERED+=("$f"); fi; done
 for f in "${FIXTURES[@]}"; do if is_aws "$f" && ! uses "$f" aws_db_instance; then ORDERED+=("$f"); fi; done
 for f in "${FIXTURES[@]}"; do if ! is_aws "$f"; then ORDERED+=("$f"); fi; done
 
-failed=0
-if [ "$JOBS" = 1 ]; then
-  for f in "${ORDERED[@]}"; do run_fixture "$f"; done
-else
-  declare -A PIDS=()
-  logfile() { printf '%s.log' "$(workdir "$1")"; }
-  reap() { # wait for one job to end, report it
-    local done_pid f rc=0
-    wait -n -p done_pid "${PIDS[@]}" || rc=$?
-    for f in "${!PIDS[@]}"; do
-      if [ "${PIDS[$f]}" = "$done_pid" ]; then
-        cat "$(logfile "$f")" >&2
-        if [ "$rc" != 0 ]; then log "ERROR: fixture $f failed"; failed=1; fi
-        unset "PIDS[$f]"
-      fi
-    done
-  }
-  for f in "${ORDERED[@]}"; do
-    while [ "${#PIDS[@]}" -ge "$JOBS" ]; do reap; done
-    run_fixture "$f" >"$(logfile "$f")" 2>&1 &
-    PIDS[$f]=$!
-  done
-  while [ "${#PIDS[@]}" -gt 0 ]; do reap; done
-fi
-[ "$failed" = 0 ] || die "some fixtures failed"
+run_all run_fixture fixture "${ORDERED[@]}"
 
 # wrong-target: one plan; the quiet case is the same bytes (the test allows
 # account 123456789012 / us-east-1 there, and excludes them for fires).

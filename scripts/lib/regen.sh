@@ -86,3 +86,35 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
     z.writestr(info, "def handler(event, context):\n    return {'ok': True}\n")
 PY
 }
+
+# run_all RUN KIND ITEM...: `RUN ITEM` for every item, at most $JOBS (default
+# 8) at a time as background jobs, each logging to "$(workdir ITEM).log",
+# shown when it ends; JOBS=1 runs them in sequence in the foreground. Dies
+# when any failed. The caller orders the items (slow ones first).
+run_all() {
+  local run="$1" kind="$2" item failed=0
+  shift 2
+  if [ "${JOBS:-8}" = 1 ]; then
+    for item in "$@"; do "$run" "$item"; done
+    return
+  fi
+  local -A pids=()
+  _reap() { # wait for one job to end, report it
+    local done_pid name rc=0
+    wait -n -p done_pid "${pids[@]}" || rc=$?
+    for name in "${!pids[@]}"; do
+      if [ "${pids[$name]}" = "$done_pid" ]; then
+        cat "$(workdir "$name").log" >&2
+        if [ "$rc" != 0 ]; then log "ERROR: $kind $name failed"; failed=1; fi
+        unset "pids[$name]"
+      fi
+    done
+  }
+  for item in "$@"; do
+    while [ "${#pids[@]}" -ge "${JOBS:-8}" ]; do _reap; done
+    "$run" "$item" >"$(workdir "$item").log" 2>&1 &
+    pids[$item]=$!
+  done
+  while [ "${#pids[@]}" -gt 0 ]; do _reap; done
+  [ "$failed" = 0 ] || die "some ${kind}s failed"
+}
