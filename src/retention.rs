@@ -156,7 +156,11 @@ impl RetentionModel {
         resource_type: &str,
         before: Option<&RawValue>,
     ) -> (Retention, Option<Severity>) {
-        let Some(before) = before.and_then(|raw| serde_json::from_str::<Value>(raw.get()).ok())
+        // Prior values that are not an object prove nothing either: a
+        // provider default applied to them could make a loss look refused.
+        let Some(before) = before
+            .and_then(|raw| serde_json::from_str::<Value>(raw.get()).ok())
+            .filter(Value::is_object)
         else {
             return (
                 Retention::Lost(
@@ -402,6 +406,16 @@ mod tests {
                     entry.types
                 );
             }
+        }
+    }
+
+    #[test]
+    fn prior_values_of_the_wrong_shape_are_not_proof_of_retention() {
+        for before in ["\"x\"", "[]", "null", "1"] {
+            assert!(
+                matches!(judge("aws_s3_bucket", before), Retention::Lost(_)),
+                "{before}"
+            );
         }
     }
 
