@@ -151,24 +151,25 @@ pub fn analyse_with(
         count(&mut summary, change);
         if let Some(ActionReason::Unknown(reason)) = &change.action_reason {
             health.push(HealthIssue::UnknownReason {
-                address: change.address.clone(),
+                address: change.address.to_string(),
                 reason: reason.clone(),
             });
         }
         if change.change.actions != Actions::NoOp || change.is_moved() || change.change.is_import()
         {
             changes.push(ChangeEntry {
-                address: change.address.clone(),
-                resource_type: change.resource_type.clone(),
+                address: change.address.to_string(),
+                resource_type: change.resource_type.to_string(),
                 actions: change.change.actions,
                 reason: change.action_reason.clone(),
                 class: rules.classes.class_of(&change.resource_type).to_owned(),
                 is_data_source: change.is_data(),
                 previous_address: change
                     .previous_address
-                    .clone()
-                    .filter(|_| change.is_moved()),
-                deposed: change.deposed.clone(),
+                    .as_deref()
+                    .filter(|_| change.is_moved())
+                    .map(str::to_owned),
+                deposed: change.deposed.as_deref().map(str::to_owned),
                 importing: change.change.is_import(),
             });
         }
@@ -264,7 +265,7 @@ fn blast_radius(
     let changed: std::collections::HashMap<&str, Actions> = resource_changes
         .iter()
         .filter(|change| change.deposed.is_none() && !change.change.actions.destroys())
-        .map(|change| (change.address.as_str(), change.change.actions))
+        .map(|change| (&*change.address, change.change.actions))
         .collect();
     blast::compute(graph, &destructions, &changed, &rules.classes)
 }
@@ -278,7 +279,7 @@ fn reported_drift(plan: &Plan<'_>) -> Vec<DriftEntry> {
         .filter(|change| !is_equivalent_drift(change))
         .filter(|change| relevant.reports(change))
         .map(|change| DriftEntry {
-            address: change.address.clone(),
+            address: change.address.to_string(),
             actions: change.change.actions,
         })
         .collect();
@@ -381,7 +382,7 @@ impl RelevantDrift {
             .address
             .match_indices('[')
             .map(|(index, _)| &change.address[..index]);
-        let mut names: Vec<&str> = std::iter::once(change.address.as_str())
+        let mut names: Vec<&str> = std::iter::once(&*change.address)
             .chain(prefixes)
             .chain(resource.as_deref())
             .collect();

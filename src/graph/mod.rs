@@ -62,8 +62,6 @@ pub struct Node {
     pub address: String,
     pub resource_type: String,
     pub is_data: bool,
-    /// Parsed address; `None` when the plan holds an address the grammar rejects.
-    parsed: Option<Address>,
 }
 
 /// Opaque handle to a node.
@@ -96,14 +94,22 @@ impl Gap {
 }
 
 pub struct ResourceGraph {
+    /// Nodes are added in address order (see `Builder::add_nodes`), so an
+    /// address is found by binary search: no second copy of every address.
     graph: DiGraph<Node, EdgeSources>,
-    by_address: HashMap<String, NodeIndex>,
     gaps: Vec<Gap>,
 }
 
 impl ResourceGraph {
     pub fn build(plan: &Plan<'_>) -> Self {
-        let mut builder = Builder::default();
+        let mut builder = Builder {
+            graph: DiGraph::default(),
+            edges: HashMap::default(),
+            by_address: HashMap::default(),
+            parsed: Vec::new(),
+            by_config_address: HashMap::default(),
+            gaps: Vec::new(),
+        };
         builder.add_nodes(plan);
         builder.add_state_edges(plan);
         builder.add_config_edges(plan);
@@ -114,13 +120,16 @@ impl ResourceGraph {
         builder.gaps.dedup();
         ResourceGraph {
             graph: builder.graph,
-            by_address: builder.by_address,
             gaps: builder.gaps,
         }
     }
 
     pub fn find(&self, address: &str) -> Option<NodeId> {
-        self.by_address.get(address).copied().map(NodeId)
+        self.graph
+            .raw_nodes()
+            .binary_search_by(|node| node.weight.address.as_str().cmp(address))
+            .ok()
+            .map(|index| NodeId(NodeIndex::new(index)))
     }
 
     pub fn node(&self, id: NodeId) -> &Node {
@@ -186,21 +195,24 @@ impl ResourceGraph {
     }
 }
 
-#[derive(Default)]
-struct Builder {
+struct Builder<'p> {
     graph: DiGraph<Node, EdgeSources>,
     /// Collected first, added to the graph once: petgraph's `find_edge`
     /// walks a node's edge list, and hub resources (a VPC, a KMS key) have
     /// tens of thousands, so deduplication happens here in O(1).
     edges: HashMap<(NodeIndex, NodeIndex), EdgeSources>,
-    by_address: HashMap<String, NodeIndex>,
+    /// Borrowed from the plan: the graph's nodes hold the only owned copy.
+    by_address: HashMap<&'p str, NodeIndex>,
+    /// Each node's parsed address (`None` when the grammar rejects it), by
+    /// node index; needed only while edges are resolved.
+    parsed: Vec<Option<Address>>,
     /// Configuration address (`module.a.aws_x.y`) → its instances.
     by_config_address: HashMap<String, Vec<NodeIndex>>,
     gaps: Vec<Gap>,
 }
 
-impl Builder {
-    fn add_nodes(&mut self, plan: &Plan<'_>) {
+impl<'p> Builder<'p> {
+    fn add_nodes(&mut self, plan: &'p Plan<'_>) {
         let mut seen: BTreeMap<&str, (&str, bool)> = BTreeMap::new();
         for resource in state_resources(plan).chain(planned_resources(plan)) {
             seen.entry(&resource.address)
@@ -220,15 +232,15 @@ impl Builder {
                 address: address.to_owned(),
                 resource_type: resource_type.to_owned(),
                 is_data,
-                parsed: parsed.clone(),
             });
-            self.by_address.insert(address.to_owned(), index);
-            if let Some(parsed) = parsed {
+            self.by_address.insert(address, index);
+            if let Some(parsed) = &parsed {
                 self.by_config_address
                     .entry(parsed.config_address())
                     .or_default()
                     .push(index);
             }
+            self.parsed.push(parsed);
         }
     }
 
@@ -254,12 +266,12 @@ impl Builder {
         let Some(candidates) = self.by_config_address.get(config_address) else {
             return Vec::new();
         };
-        let dependent_address = self.graph[dependent].parsed.as_ref();
+        let dependent_address = self.parsed[dependent.index()].as_ref();
         candidates
             .iter()
             .copied()
             .filter(|candidate| {
-                let Some(candidate_address) = self.graph[*candidate].parsed.as_ref() else {
+                let Some(candidate_address) = self.parsed[candidate.index()].as_ref() else {
                     return true;
                 };
                 if key.is_some() && candidate_address.key.as_ref() != key {
@@ -293,16 +305,16 @@ impl Builder {
         }
         // Each node's resource (its address without the instance key),
         // interned from the parsed address without formatting it.
-        let graph = &self.graph;
         let mut interned: HashMap<(&[ModuleStep], bool, &str, &str), usize> = HashMap::default();
-        let resource_of: Vec<Option<usize>> = graph
-            .node_indices()
-            .map(|node| {
-                let address = graph[node].parsed.as_ref()?;
+        let resource_of: Vec<Option<usize>> = self
+            .parsed
+            .iter()
+            .map(|parsed| {
+                let address = parsed.as_ref()?;
                 let key = (
                     address.module.as_slice(),
                     address.is_data(),
-                    address.resource_type.as_str(),
+                    &*address.resource_type,
                     address.name.as_str(),
                 );
                 let next = interned.len();
@@ -378,22 +390,20 @@ impl Builder {
         type Parsed = Option<(String, Option<InstanceKey>)>;
         let mut parsed_dependencies: HashMap<&str, Parsed> = HashMap::default();
         for resource in state_resources(plan) {
-            let Some(&dependent) = self.by_address.get(&resource.address) else {
+            let Some(&dependent) = self.by_address.get(&*resource.address) else {
                 continue;
             };
             for dependency in &resource.depends_on {
-                let parsed = parsed_dependencies
-                    .entry(dependency.as_str())
-                    .or_insert_with(|| {
-                        let parsed = dependency.parse::<Address>().ok()?;
-                        let module: Vec<String> =
-                            parsed.module.iter().map(|step| step.name.clone()).collect();
-                        let config_address =
-                            config::config_address(&module, &resource_name(&parsed));
-                        Some((config_address, parsed.key))
-                    });
+                let parsed = parsed_dependencies.entry(&**dependency).or_insert_with(|| {
+                    let parsed = dependency.parse::<Address>().ok()?;
+                    let module: Vec<String> =
+                        parsed.module.iter().map(|step| step.name.clone()).collect();
+                    let config_address = config::config_address(&module, &resource_name(&parsed));
+                    Some((config_address, parsed.key))
+                });
                 let Some((config_address, key)) = parsed.as_ref() else {
-                    self.gaps.push(Gap::UnparsableAddress(dependency.clone()));
+                    self.gaps
+                        .push(Gap::UnparsableAddress(dependency.to_string()));
                     continue;
                 };
                 for target in self.instances_of(dependent, config_address, key.as_ref()) {
@@ -458,13 +468,13 @@ impl Builder {
         let has_state = plan.prior_state.is_some();
         for resource in state_resources(plan) {
             if let (Some(&node), Some(values)) =
-                (self.by_address.get(&resource.address), resource.values)
+                (self.by_address.get(&*resource.address), resource.values)
             {
                 payloads.push((node, &resource.resource_type, values));
             }
         }
         for change in plan.resource_changes.iter().flatten() {
-            let Some(&node) = self.by_address.get(&change.address) else {
+            let Some(&node) = self.by_address.get(&*change.address) else {
                 continue;
             };
             if !has_state && let Some(before) = change.change.before {
@@ -492,12 +502,11 @@ impl Builder {
             .as_ref()
             .map(config::configured_arguments)
             .unwrap_or_default();
-        let graph = &self.graph;
+        let parsed = &self.parsed;
         let found: Vec<(NodeIndex, NodeIndex)> = payloads
             .par_iter()
             .flat_map_iter(|(node, resource_type, values)| {
-                let arguments = graph[*node]
-                    .parsed
+                let arguments = parsed[node.index()]
                     .as_ref()
                     .and_then(|address| configured.get(&address.config_address()));
                 let mut found = Vec::new();

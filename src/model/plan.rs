@@ -5,6 +5,7 @@
 //! building trees for it would dominate time and memory. Analyses that need a
 //! payload parse just that one.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -105,8 +106,8 @@ where
 /// forged value) is refused rather than read as managed.
 fn resource_mode<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
-) -> Result<Option<String>, D::Error> {
-    let mode = Option::<String>::deserialize(deserializer)?;
+) -> Result<Option<Cow<'de, str>>, D::Error> {
+    let mode = Option::<Cow<'de, str>>::deserialize(deserializer)?;
     match mode.as_deref() {
         None | Some("managed" | "data") => Ok(mode),
         Some(other) => Err(serde::de::Error::custom(format!(
@@ -143,6 +144,11 @@ fn is_data_source(mode: Option<&str>, address: &str) -> bool {
     }
 }
 
+/// A raw JSON value is valid JSON by construction, so it always parses.
+fn index_value(raw: Option<&RawValue>) -> Option<serde_json::Value> {
+    raw.and_then(|raw| serde_json::from_str(raw.get()).ok())
+}
+
 /// A document known to be a plan.
 pub type Plan<'a> = Document<'a>;
 
@@ -157,19 +163,24 @@ pub struct Variable<'a> {
 pub struct ResourceChange<'a> {
     /// Terraform 1.0.0 wrote `resource_drift` entries without an address;
     /// [`Document::fill_missing_addresses`] rebuilds it from the parts.
-    #[serde(default)]
-    pub address: String,
-    pub previous_address: Option<String>,
-    pub module_address: Option<String>,
-    #[serde(default, deserialize_with = "resource_mode")]
-    pub mode: Option<String>,
-    #[serde(rename = "type")]
-    pub resource_type: String,
-    pub name: Option<String>,
-    pub index: Option<serde_json::Value>,
-    pub provider_name: Option<String>,
-    #[serde(default, deserialize_with = "deposed_key")]
-    pub deposed: Option<String>,
+    #[serde(default, borrow)]
+    pub address: Cow<'a, str>,
+    #[serde(borrow)]
+    pub previous_address: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub module_address: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "resource_mode")]
+    pub mode: Option<Cow<'a, str>>,
+    #[serde(rename = "type", borrow)]
+    pub resource_type: Cow<'a, str>,
+    #[serde(borrow)]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub index: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub provider_name: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "deposed_key")]
+    pub deposed: Option<Cow<'a, str>>,
     #[serde(borrow)]
     pub change: Change<'a>,
     pub action_reason: Option<ActionReason>,
@@ -178,16 +189,16 @@ pub struct ResourceChange<'a> {
 /// Early 0.12-era plans wrote `deposed: true` instead of the deposed key.
 fn deposed_key<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
-) -> Result<Option<String>, D::Error> {
+) -> Result<Option<Cow<'de, str>>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
-    enum Deposed {
-        Key(String),
+    enum Deposed<'a> {
+        Key(#[serde(borrow)] Cow<'a, str>),
         Flag(bool),
     }
-    Ok(match Option::<Deposed>::deserialize(deserializer)? {
+    Ok(match Option::<Deposed<'de>>::deserialize(deserializer)? {
         Some(Deposed::Key(key)) => Some(key),
-        Some(Deposed::Flag(true)) => Some("(unknown key)".to_owned()),
+        Some(Deposed::Flag(true)) => Some(Cow::Borrowed("(unknown key)")),
         Some(Deposed::Flag(false)) | None => None,
     })
 }
@@ -230,7 +241,7 @@ impl<'a> Document<'a> {
         let changes = self.resource_changes.iter_mut().flatten();
         for change in changes.chain(self.resource_drift.iter_mut()) {
             if change.address.is_empty() {
-                change.address = change.rebuilt_address();
+                change.address = Cow::Owned(change.rebuilt_address());
             }
         }
     }
@@ -253,9 +264,9 @@ impl ResourceChange<'_> {
         address.push_str(&self.resource_type);
         address.push('.');
         address.push_str(self.name.as_deref().unwrap_or("?"));
-        match &self.index {
+        match self.index_value() {
             Some(serde_json::Value::String(key)) => {
-                address.push_str(&format!("[{}]", serde_json::Value::String(key.clone())));
+                address.push_str(&format!("[{}]", serde_json::Value::String(key)));
             }
             Some(serde_json::Value::Number(number)) => address.push_str(&format!("[{number}]")),
             _ => {}
@@ -265,6 +276,12 @@ impl ResourceChange<'_> {
 
     pub fn is_data(&self) -> bool {
         is_data_source(self.mode.as_deref(), &self.address)
+    }
+
+    /// `index` as a value; kept raw in the model because most plans never
+    /// need it and a tree per resource costs memory at scale.
+    pub fn index_value(&self) -> Option<serde_json::Value> {
+        index_value(self.index)
     }
 
     pub fn is_moved(&self) -> bool {
@@ -372,28 +389,37 @@ impl<'a> StateModule<'a> {
 
 #[derive(Debug, Deserialize)]
 pub struct StateResource<'a> {
-    pub address: String,
-    #[serde(default, deserialize_with = "resource_mode")]
-    pub mode: Option<String>,
-    #[serde(rename = "type")]
-    pub resource_type: String,
-    pub name: Option<String>,
-    pub index: Option<serde_json::Value>,
-    pub provider_name: Option<String>,
+    #[serde(borrow)]
+    pub address: Cow<'a, str>,
+    #[serde(default, borrow, deserialize_with = "resource_mode")]
+    pub mode: Option<Cow<'a, str>>,
+    #[serde(rename = "type", borrow)]
+    pub resource_type: Cow<'a, str>,
+    #[serde(borrow)]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub index: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub provider_name: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub values: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub sensitive_values: Option<&'a RawValue>,
-    #[serde(default, deserialize_with = "null_as_empty")]
-    pub depends_on: Vec<String>,
+    #[serde(default, borrow, deserialize_with = "null_as_empty")]
+    pub depends_on: Vec<Cow<'a, str>>,
     #[serde(default, deserialize_with = "null_as_empty")]
     pub tainted: bool,
-    pub deposed_key: Option<String>,
+    #[serde(borrow)]
+    pub deposed_key: Option<Cow<'a, str>>,
 }
 
 impl StateResource<'_> {
     pub fn is_data(&self) -> bool {
         is_data_source(self.mode.as_deref(), &self.address)
+    }
+
+    pub fn index_value(&self) -> Option<serde_json::Value> {
+        index_value(self.index)
     }
 }
 

@@ -59,7 +59,7 @@ fn changes_list(section: &str, changes: &[ResourceChange<'_>]) -> Result<(), Inv
     for (index, change) in changes.iter().enumerate() {
         let path = format!("{section}[{index}]");
         change_address(&path, change)?;
-        if !seen.insert((change.address.as_str(), change.deposed.as_deref())) {
+        if !seen.insert((&*change.address, change.deposed.as_deref())) {
             return Err(Invalid {
                 json_path: format!("{path}.address"),
                 problem: format!(
@@ -101,7 +101,7 @@ fn change_address(path: &str, change: &ResourceChange<'_>) -> Result<(), Invalid
             mode: change.mode.as_deref(),
             resource_type: Some(&change.resource_type),
             name: change.name.as_deref(),
-            index: change.index.as_ref(),
+            index: change.index_value().as_ref(),
             module_address: change.module_address.as_deref(),
         },
     )

@@ -21,14 +21,14 @@ pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
         .changes
         .iter()
         .filter(|change| change.deposed.is_none())
-        .map(|change| (change.address.as_str(), change))
+        .map(|change| (&*change.address, change))
         .collect();
     context
         .blast
         .data
         .iter()
         .filter_map(|verdict| {
-            let change = changes.get(verdict.address.as_str())?;
+            let change = changes.get(&*verdict.address)?;
             let action = change.change.actions.label();
             // A destroy that keeps the data, or fails at apply, is
             // `data-store-destroyed`'s to report.

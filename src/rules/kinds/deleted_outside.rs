@@ -28,7 +28,7 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
         .resource_drift
         .iter()
         .filter(|drift| drift.change.actions == Actions::Delete && !drift.is_data())
-        .map(|drift| drift.address.as_str())
+        .map(|drift| &*drift.address)
         .collect();
     if let Some(share) = params.share {
         let in_state = context.summary.resources_in_state.max(gone.len());
@@ -60,7 +60,7 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
                 Actions::Create | Actions::DeleteThenCreate | Actions::CreateThenDelete
             )
         })
-        .map(|change| change.address.as_str())
+        .map(|change| &*change.address)
         .collect();
     context
         .plan
@@ -69,7 +69,7 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
         .filter(|drift| drift.change.actions == Actions::Delete && !drift.is_data())
         .map(|drift| {
             let address = &drift.address;
-            let recreated = created.contains(address.as_str());
+            let recreated = created.contains(&**address);
             let consequence = if refresh_only {
                 "applying this refresh-only plan drops it from state"
             } else if recreated {

@@ -36,10 +36,7 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
     for (index, delete) in deleted.iter().enumerate() {
         if let Some(before) = values::parse(delete.change.before) {
             by_kind
-                .entry((
-                    delete.resource_type.as_str(),
-                    delete.provider_name.as_deref(),
-                ))
+                .entry((&*delete.resource_type, delete.provider_name.as_deref()))
                 .or_default()
                 .push((index, before));
         }
@@ -114,10 +111,7 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
 }
 
 fn kind_of<'a>(change: &'a crate::model::ResourceChange<'_>) -> Kind<'a> {
-    (
-        change.resource_type.as_str(),
-        change.provider_name.as_deref(),
-    )
+    (&*change.resource_type, change.provider_name.as_deref())
 }
 
 /// The attributes [`same_object`] compares, with their new values.

@@ -27,7 +27,7 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
             if !params.classes.iter().any(|wanted| wanted == class) {
                 return None;
             }
-            if params.except_types.contains(&change.resource_type) {
+            if params.except_types.iter().any(|except| *except == change.resource_type) {
                 let mut draft = Draft::new(
                     change.address.clone(),
                     format!(
