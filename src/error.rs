@@ -351,3 +351,64 @@ impl RunError {
         matches!(self, Self::Output(error) if error.kind() == std::io::ErrorKind::BrokenPipe)
     }
 }
+
+/// A diagnostic shown with its code at the end of its first line
+/// (`× plan.json: the input is empty [blastwall::input::empty]`) instead of
+/// on a line of its own above it: off a terminal, scripts and CI log
+/// searches read the first line, which must say what failed, where, and
+/// which code it is.
+pub struct CodeOnFirstLine<D>(pub D);
+
+impl<D: Diagnostic> CodeOnFirstLine<D> {
+    fn code_suffix(&self) -> String {
+        self.0
+            .code()
+            .map(|code| format!(" [{code}]"))
+            .unwrap_or_default()
+    }
+}
+
+impl<D: Diagnostic> std::fmt::Display for CodeOnFirstLine<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}", self.0, self.code_suffix())
+    }
+}
+
+impl<D: Diagnostic> std::fmt::Debug for CodeOnFirstLine<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl<D: Diagnostic> std::error::Error for CodeOnFirstLine<D> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl<D: Diagnostic> Diagnostic for CodeOnFirstLine<D> {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        None
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        self.0.severity()
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.0.help()
+    }
+    fn url<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.0.url()
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.0.source_code()
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.0.labels()
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        self.0.related()
+    }
+    fn diagnostic_source(&self) -> Option<&dyn Diagnostic> {
+        self.0.diagnostic_source()
+    }
+}

@@ -4,8 +4,10 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     // Off a terminal (CI logs, scripts) a diagnostic is not wrapped, so each
-    // sentence stays on one line a script can match.
-    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+    // sentence stays on one line a script can match, and its first line
+    // carries the code (see `CodeOnFirstLine`).
+    let plain = !std::io::IsTerminal::is_terminal(&std::io::stderr());
+    if plain {
         let _ = miette::set_hook(Box::new(|_| {
             Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())
         }));
@@ -19,11 +21,22 @@ fn main() -> ExitCode {
             match error {
                 // One broken input: its own diagnostic, without the summary line.
                 blastwall::error::RunError::Inputs(mut inputs) if inputs.errors.len() == 1 => {
-                    eprintln!("{:?}", miette::Report::new(inputs.errors.remove(0)));
+                    report(inputs.errors.remove(0), plain);
                 }
-                error => eprintln!("{:?}", miette::Report::new(error)),
+                error => report(error, plain),
             }
             exit.into()
         }
+    }
+}
+
+fn report<D: miette::Diagnostic + Send + Sync + 'static>(diagnostic: D, plain: bool) {
+    if plain {
+        eprintln!(
+            "{:?}",
+            miette::Report::new(blastwall::error::CodeOnFirstLine(diagnostic))
+        );
+    } else {
+        eprintln!("{:?}", miette::Report::new(diagnostic));
     }
 }

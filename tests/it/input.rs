@@ -269,11 +269,13 @@ fn hostile_plans_are_refused_naming_the_json_path_on_one_line() {
             transcript(&output)
         );
         let stderr = String::from_utf8_lossy(&output.stderr);
-        // The first line of the message (after the code) holds it all.
-        let message = stderr
-            .lines()
-            .find(|line| line.trim_start().starts_with('×'))
-            .unwrap_or_default();
+        // The first line holds it all: a script reading `head -1` gets the
+        // input, the problem, its JSON path and the diagnostic's code.
+        let message = stderr.lines().next().unwrap_or_default();
+        assert!(
+            message.trim_start().starts_with('×') && message.contains(" [blastwall::input::"),
+            "{name}: the first line is not self-contained: {message:?}"
+        );
         for needle in expected {
             assert!(
                 message.contains(needle),
@@ -323,7 +325,13 @@ fn a_bom_alone_is_an_empty_input() {
         let output = run(&["check", path.to_str().unwrap()]);
         assert_eq!(output.status.code(), Some(1));
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("the input is empty"), "{name}: {stderr}");
+        let first = stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.contains(name)
+                && first.contains("the input is empty")
+                && first.ends_with("[blastwall::input::empty]"),
+            "{name}: {stderr}"
+        );
     }
 }
 
