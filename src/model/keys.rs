@@ -11,7 +11,7 @@
 //! diagnostic can name where the duplicate is.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -31,10 +31,15 @@ enum Segment<'de> {
 /// failure at that key with its JSON path.
 pub fn find_duplicate(text: &str) -> Result<(), JsonFailure> {
     let mut path = Vec::new();
+    let mut keys = Vec::new();
     let mut json = serde_json::Deserializer::from_str(text);
     json.disable_recursion_limit();
     let stacked = serde_stacker::Deserializer::new(&mut json);
-    match (Scan { path: &mut path }).deserialize(stacked) {
+    let scan = Scan {
+        path: &mut path,
+        keys: &mut keys,
+    };
+    match scan.deserialize(stacked) {
         Ok(()) => Ok(()),
         Err(error) => {
             let mut failure = super::failure_from_error(text, &error);
@@ -62,6 +67,11 @@ fn render_path(path: &[Segment<'_>]) -> String {
 
 struct Scan<'p, 'de> {
     path: &'p mut Vec<Segment<'de>>,
+    /// The keys of every object being scanned, innermost last: an object's
+    /// keys are the top of this stack while it is scanned. One buffer for
+    /// the whole document instead of one allocation per object (a plan has
+    /// millions).
+    keys: &'p mut Vec<Cow<'de, str>>,
 }
 
 impl<'de> DeserializeSeed<'de> for Scan<'_, 'de> {
@@ -102,7 +112,10 @@ impl<'de> Visitor<'de> for Scan<'_, 'de> {
         let mut index = 0;
         loop {
             self.path.push(Segment::Index(index));
-            let more = seq.next_element_seed(Scan { path: self.path })?;
+            let more = seq.next_element_seed(Scan {
+                path: self.path,
+                keys: self.keys,
+            })?;
             self.path.pop();
             if more.is_none() {
                 return Ok(());
@@ -112,18 +125,21 @@ impl<'de> Visitor<'de> for Scan<'_, 'de> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut keys: Vec<Cow<'de, str>> = Vec::new();
-        let mut hashed: HashSet<Cow<'de, str>> = HashSet::new();
+        let start = self.keys.len();
+        // Past LINEAR_KEYS keys, comparing with each is quadratic: a set
+        // takes over (large payloads have hundreds of attributes).
+        let mut hashed: Option<HashSet<Cow<'de, str>>> = None;
         while let Some(key) = map.next_key_seed(Key)? {
-            let duplicate = if hashed.is_empty() {
-                let seen = keys.contains(&key);
-                keys.push(key.clone());
-                if keys.len() > LINEAR_KEYS {
-                    hashed.extend(keys.drain(..));
+            let duplicate = match &mut hashed {
+                Some(set) => !set.insert(key.clone()),
+                None => {
+                    let seen = self.keys[start..].contains(&key);
+                    self.keys.push(key.clone());
+                    if self.keys.len() - start > LINEAR_KEYS {
+                        hashed = Some(self.keys.drain(start..).collect());
+                    }
+                    seen
                 }
-                seen
-            } else {
-                !hashed.insert(key.clone())
             };
             self.path.push(Segment::Key(key));
             if duplicate {
@@ -131,9 +147,13 @@ impl<'de> Visitor<'de> for Scan<'_, 'de> {
                     "duplicate object key: JSON readers disagree on which copy counts",
                 ));
             }
-            map.next_value_seed(Scan { path: self.path })?;
+            map.next_value_seed(Scan {
+                path: self.path,
+                keys: self.keys,
+            })?;
             self.path.pop();
         }
+        self.keys.truncate(start);
         Ok(())
     }
 }

@@ -27,8 +27,14 @@ pub struct JsonFailure {
 /// and real plans can nest deeper than serde_json's default limit of 128, so
 /// the recursion limit is off and the stack grows on demand instead.
 pub fn parse_document(text: &str) -> Result<Document<'_>, JsonFailure> {
-    let document = parse_fast(text).map_err(|error| failure_with_path(text, &error))?;
-    keys::find_duplicate(text)?;
+    // Two independent passes over the same text, so they run side by side;
+    // a parse failure is reported first, as it would be if they ran in turn.
+    let (document, duplicate) = rayon::join(
+        || parse_fast(text).map_err(|error| failure_with_path(text, &error)),
+        || keys::find_duplicate(text),
+    );
+    let document = document?;
+    duplicate?;
     Ok(document)
 }
 
