@@ -257,15 +257,18 @@ pub fn for_each_plan(
     mut visit: impl FnMut(&str, &model::Plan<'_>),
 ) -> Result<(Vec<input::InputWarning>, Vec<input::Skipped>), RunError> {
     let Loaded {
-        texts,
-        warnings,
+        mut texts,
+        mut warnings,
         mut skipped,
         mut errors,
     } = input::load(sources, terraform_bin);
     let mut found = 0;
-    for loaded in &texts {
-        let many = loaded.documents.len() > 1;
-        for (index, range) in loaded.documents.iter().enumerate() {
+    'texts: for loaded in &mut texts {
+        let mut next = 0;
+        while let Some(range) = loaded.documents.get(next).cloned() {
+            let index = next;
+            next += 1;
+            let many = loaded.documents.len() > 1;
             let label = if many {
                 // Terragrunt names each unit in the log line before its document.
                 let previous_end = index
@@ -292,7 +295,25 @@ pub fn for_each_plan(
             } else {
                 loaded.label.clone()
             };
-            let document = match model::parse_document(&loaded.text[range.clone()]) {
+            let mut parsed = model::parse_document(&loaded.text[range.clone()]);
+            if loaded.provisional
+                && let Err(failure) = parsed
+            {
+                // Taken as one document without looking for its end: now look.
+                match input::resplit(loaded) {
+                    Ok(warning) => warnings.extend(warning),
+                    Err(error) => {
+                        errors.push(error);
+                        continue 'texts;
+                    }
+                }
+                if loaded.documents != [range.clone()] {
+                    next = 0;
+                    continue;
+                }
+                parsed = Err(failure);
+            }
+            let document = match parsed {
                 Ok(document) => document,
                 Err(failure) => {
                     errors.push(input::json_error(

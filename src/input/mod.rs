@@ -45,6 +45,11 @@ pub struct LoadedText {
     pub documents: Vec<Range<usize>>,
     /// Found by walking a directory: other JSON there is skipped, not refused.
     pub from_directory: bool,
+    /// `documents` is the whole text taken as one document, without the
+    /// pass that finds where each document ends (a second full read of a
+    /// plan that can be gigabytes). When it does not parse as one,
+    /// [`resplit`] finds the documents as for any other text.
+    pub provisional: bool,
 }
 
 /// Something blastwall worked around and the user should fix at the source.
@@ -272,12 +277,60 @@ fn finish_text(
             input: label.to_owned(),
         });
     }
-    let split = split::split(&text)
-        .map_err(|broken| json_error(label, &text, broken.start, &broken.failure))?;
+    if removed.is_empty()
+        && let Some(document) = whole_object(&text)
+    {
+        return Ok(Some(LoadedText {
+            label: label.to_owned(),
+            text,
+            documents: vec![document],
+            from_directory,
+            provisional: true,
+        }));
+    }
+    let (documents, warning) = split_text(label, &text, removed)?;
+    warnings.extend(warning);
+    Ok(Some(LoadedText {
+        label: label.to_owned(),
+        text,
+        documents,
+        from_directory,
+        provisional: false,
+    }))
+}
+
+/// The text between its first and last non-whitespace byte, when that is
+/// `{`…`}`: what a single plan document looks like.
+fn whole_object(text: &str) -> Option<Range<usize>> {
+    const JSON_WHITESPACE: [char; 4] = [' ', '\t', '\r', '\n'];
+    let start = text.len() - text.trim_start_matches(JSON_WHITESPACE).len();
+    let end = text.trim_end_matches(JSON_WHITESPACE).len();
+    (start < end && text[start..].starts_with('{') && text[..end].ends_with('}'))
+        .then_some(start..end)
+}
+
+/// Finds the documents of a provisional text (see [`LoadedText::provisional`])
+/// whose whole did not parse as one document: several documents, log lines
+/// between them, or a broken one, reported exactly as if it had been split
+/// from the start.
+pub fn resplit(loaded: &mut LoadedText) -> Result<Option<InputWarning>, InputError> {
+    let (documents, warning) = split_text(&loaded.label, &loaded.text, &[])?;
+    loaded.documents = documents;
+    loaded.provisional = false;
+    Ok(warning)
+}
+
+fn split_text(
+    label: &str,
+    text: &str,
+    removed: &[usize],
+) -> Result<(Vec<Range<usize>>, Option<InputWarning>), InputError> {
+    let split = split::split(text)
+        .map_err(|broken| json_error(label, text, broken.start, &broken.failure))?;
     if split.documents.is_empty() {
         return Err(InputError::NotJson {
             input: label.to_owned(),
-            start: describe_start(&text),
+            start: describe_start(text),
         });
     }
     if let Some(offset) = removed.iter().copied().find(|offset| {
@@ -292,17 +345,9 @@ fn finish_text(
             json_path: String::new(),
             category: serde_json::error::Category::Syntax,
         };
-        return Err(json_error(label, &text, 0, &failure));
+        return Err(json_error(label, text, 0, &failure));
     }
-    if let Some(warning) = noise_warning(label, &split.noise) {
-        warnings.push(warning);
-    }
-    Ok(Some(LoadedText {
-        label: label.to_owned(),
-        text,
-        documents: split.documents,
-        from_directory,
-    }))
+    Ok((split.documents, noise_warning(label, &split.noise)))
 }
 
 fn convert_binary_plan(

@@ -91,6 +91,30 @@ fn several_plans_in_one_stream_are_each_analysed() {
     );
 }
 
+/// A text that starts with `{` and ends with `}` is first taken as one
+/// document without a pass to find its end; when it is not one, it is split
+/// and reported exactly as any other text.
+#[test]
+fn a_text_taken_whole_that_is_not_one_document_is_split_as_before() {
+    let plan = std::fs::read_to_string("testdata/plans/no-changes/plan.json").unwrap();
+    let plan = plan.trim();
+    let dir = tempfile::tempdir().unwrap();
+    let two = crate::common::write(dir.path(), "two.json", format!("{plan}\n{plan}\n"));
+    let output = run(&["check", two.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("(document 1 of 2)") && stdout.contains("(document 2 of 2)"),
+        "{}",
+        transcript(&output)
+    );
+    let glued = crate::common::write(dir.path(), "glued.json", format!("{plan}\n}}"));
+    let output = run(&["check", glued.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    let first = String::from_utf8_lossy(&output.stderr);
+    let first = first.lines().next().unwrap_or_default();
+    assert!(first.contains("glued.json"), "{first}");
+}
+
 #[test]
 fn json_errors_carry_the_json_path() {
     let output = run(&["check", "testdata/invalid/unknown-action.json"]);
