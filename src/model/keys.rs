@@ -10,8 +10,8 @@
 //! (borrowed, no tree is built); the JSON path is kept on a stack so the
 //! diagnostic can name where the duplicate is.
 
-use std::borrow::Cow;
 use rustc_hash::FxHashSet as HashSet;
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
