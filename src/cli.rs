@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-pub use crate::author::AuthorChoice;
-pub use crate::profile::FailOn;
+pub use crate::policy::authors::AuthorChoice;
+pub use crate::policy::profiles::FailOn;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -61,7 +61,7 @@ commands to approve and apply it are printed); otherwise terraform's own exit co
   blastwall hook cursor      # Cursor beforeShellExecution
 
 Exit codes: those of the agent's protocol (2 blocks when the hook cannot decide).")]
-    Hook(crate::hook::HookArgs),
+    Hook(crate::app::hook::HookArgs),
     /// The audit log of decisions: verify its hash chain, or list them
     #[command(after_help = "Examples:
   blastwall audit verify                 # the default log (~/.local/state/blastwall/audit.jsonl)

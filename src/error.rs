@@ -228,7 +228,7 @@ pub enum RunError {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Config(#[from] Box<crate::config::ConfigError>),
+    Config(#[from] Box<crate::policy::config::ConfigError>),
 
     #[error("no profile `{name}`")]
     #[diagnostic(code(blastwall::usage), help("known profiles: {known}"))]
@@ -291,11 +291,11 @@ pub enum RunError {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Guard(#[from] crate::guard::Refused),
+    Guard(#[from] crate::app::guard::Refused),
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Audit(#[from] crate::audit::AuditError),
+    Audit(#[from] crate::app::audit::AuditError),
 
     #[error("no rule `{id}`")]
     #[diagnostic(code(blastwall::usage), help("known rules: {known}"))]

@@ -13,8 +13,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use crate::error::InputError;
-use crate::escape;
 use crate::model::{Document, JsonFailure};
+use crate::util::escape;
 
 pub use decode::Encoding;
 pub use split::Noise;

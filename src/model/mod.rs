@@ -2,8 +2,10 @@
 
 pub mod actions;
 pub mod address;
+pub mod classes;
 mod keys;
 pub mod plan;
+pub mod retention;
 pub mod validate;
 
 pub use actions::{ActionReason, Actions};

@@ -13,11 +13,11 @@
 
 use std::io::{self, Write};
 
-use super::locate::{Locator, PlanSite};
-use crate::escape::{bounded, for_terminal};
 use crate::policy::Verdict;
 use crate::report::Report;
+use crate::report::locate::{Locator, PlanSite};
 use crate::rules::{Finding, Severity};
+use crate::util::escape::{bounded, for_terminal};
 
 /// Annotations of one kind GitHub shows per step.
 const PER_KIND: usize = 10;

@@ -12,13 +12,13 @@ use owo_colors::Style;
 
 use super::paint;
 use crate::analysis::PlanAnalysis;
-use crate::escape::for_terminal;
-use crate::graph::blast::{Member, Role, Root};
+use crate::blast::{Member, Role, Root};
 use crate::model::Actions;
+use crate::model::retention::Retention;
 use crate::policy::Verdict;
 use crate::report::{FindingGroup, Report};
-use crate::retention::Retention;
 use crate::rules::{Finding, Severity};
+use crate::util::escape::for_terminal;
 
 /// How the report is laid out.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

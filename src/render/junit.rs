@@ -17,11 +17,11 @@
 
 use std::io::{self, Write};
 
-use crate::escape::{bounded, for_terminal};
 use crate::policy::Verdict;
-use crate::profile::Thresholds;
+use crate::policy::profiles::Thresholds;
 use crate::report::Report;
 use crate::rules::{Finding, Severity};
+use crate::util::escape::{bounded, for_terminal};
 
 /// Characters of a `message` attribute: CI pages show it on one line.
 const MESSAGE_CHARS: usize = 300;

@@ -12,10 +12,10 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::agent::{HEADER, first_sentence, quoted};
-use crate::escape::for_terminal;
 use crate::policy::Verdict;
 use crate::report::Report;
 use crate::rules::Severity;
+use crate::util::escape::for_terminal;
 
 /// Findings in a page unless the caller asks for another size.
 pub const FINDINGS_PAGE: usize = 10;

@@ -17,7 +17,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::analysis::PlanAnalysis;
-use crate::graph::blast::{Member, Root};
+use crate::blast::{Member, Root};
 use crate::report::Report;
 use crate::rules::kinds::PLAN_ADDRESS;
 use crate::rules::{Finding, Rule, RuleSet, Severity};
@@ -709,7 +709,8 @@ impl<'p> BlastIndex<'p> {
 /// JSON report. Outside strings the pretty printer writes only ASCII, spaces
 /// and newlines, so every other character here is inside a string.
 fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    let unsafe_char = |character: char| character != '\n' && crate::escape::needs_escape(character);
+    let unsafe_char =
+        |character: char| character != '\n' && crate::util::escape::needs_escape(character);
     if !text.chars().any(unsafe_char) {
         return text.into();
     }
@@ -728,4 +729,4 @@ fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Where a resource is in the configuration: shared with the GitHub renderer.
-pub use super::locate;
+pub use crate::report::locate;

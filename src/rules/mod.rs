@@ -3,10 +3,9 @@
 //! `--rules DIR`). Each rule file carries its id, severity, points,
 //! parameters and the user documentation.
 
-pub mod classes;
 pub mod finding;
 pub mod kinds;
-pub mod values;
+pub mod payload;
 
 use std::path::Path;
 
@@ -14,7 +13,7 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-pub use classes::Classes;
+pub use crate::model::classes::{self, Classes};
 pub use finding::{Draft, Evidence, Finding};
 pub use kinds::{Context, Kind};
 

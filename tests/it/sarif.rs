@@ -92,7 +92,7 @@ fn every_scenario_is_valid_sarif_and_matches_its_snapshot() {
         let text = String::from_utf8(output.stdout.clone()).expect("UTF-8");
         if let Some(character) = text
             .chars()
-            .find(|c| *c != '\n' && blastwall::escape::needs_escape(*c))
+            .find(|c| *c != '\n' && blastwall::util::escape::needs_escape(*c))
         {
             panic!("{target}: raw {character:?} in the SARIF file");
         }

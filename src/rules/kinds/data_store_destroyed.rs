@@ -5,7 +5,7 @@
 
 use super::Context;
 use crate::model::Actions;
-use crate::retention::Retention;
+use crate::model::retention::Retention;
 use crate::rules::Draft;
 
 pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {

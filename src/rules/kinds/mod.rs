@@ -2,21 +2,21 @@
 //! gives its `[params]`; each kind parses its own parameters strictly.
 
 mod attribute_transition;
+mod blast_radius_exceeds;
 mod change_matches;
 mod data_loss;
 mod data_store_destroyed;
 mod deleted_outside;
-mod dependents;
 mod destroy_of_class;
 mod destructive_update;
 mod drift_revert;
-mod iam_admin;
+mod iam_admin_grant;
 mod open_ingress;
 mod plan_health;
 mod refactor;
 mod replace_order;
 mod sensitive_change;
-mod share_of_state;
+mod share_of_state_exceeds;
 mod wrong_target;
 
 use serde::Deserialize;
@@ -24,8 +24,8 @@ use serde::de::DeserializeOwned;
 
 use super::{Classes, Draft};
 use crate::analysis::{HealthIssue, Summary};
+use crate::blast::BlastRadius;
 use crate::graph::ResourceGraph;
-use crate::graph::blast::BlastRadius;
 use crate::model::{Plan, ResourceChange};
 
 pub use plan_health::PLAN_ADDRESS;
@@ -69,7 +69,7 @@ pub const KIND_NAMES: &[&str] = &[
 #[derive(Debug, Clone)]
 pub enum Kind {
     AttributeTransition(attribute_transition::Params),
-    BlastRadiusExceeds(dependents::Params),
+    BlastRadiusExceeds(blast_radius_exceeds::Params),
     ChangeMatches(change_matches::Params),
     DataLoss,
     DataStoreDestroyed,
@@ -77,13 +77,13 @@ pub enum Kind {
     DestroyOfClass(destroy_of_class::Params),
     DestructiveUpdate(destructive_update::Params),
     DriftRevert,
-    IamAdminGrant(iam_admin::Params),
+    IamAdminGrant(iam_admin_grant::Params),
     OpenIngress(open_ingress::Params),
     PlanHealth,
     Refactor(refactor::Params),
     ReplaceOrder(replace_order::Params),
     SensitiveChange,
-    ShareOfStateExceeds(share_of_state::Params),
+    ShareOfStateExceeds(share_of_state_exceeds::Params),
     WrongTarget,
 }
 
@@ -167,7 +167,7 @@ impl Kind {
     pub fn check(&self, context: &Context<'_, '_>) -> Vec<Draft> {
         match self {
             Self::AttributeTransition(params) => attribute_transition::check(params, context),
-            Self::BlastRadiusExceeds(params) => dependents::check(params, context),
+            Self::BlastRadiusExceeds(params) => blast_radius_exceeds::check(params, context),
             Self::ChangeMatches(params) => change_matches::check(params, context),
             Self::DataLoss => data_loss::check(context),
             Self::DataStoreDestroyed => data_store_destroyed::check(context),
@@ -175,13 +175,13 @@ impl Kind {
             Self::DestroyOfClass(params) => destroy_of_class::check(params, context),
             Self::DestructiveUpdate(params) => destructive_update::check(params, context),
             Self::DriftRevert => drift_revert::check(context),
-            Self::IamAdminGrant(params) => iam_admin::check(params, context),
+            Self::IamAdminGrant(params) => iam_admin_grant::check(params, context),
             Self::OpenIngress(params) => open_ingress::check(params, context),
             Self::PlanHealth => plan_health::check(context),
             Self::Refactor(params) => refactor::check(params, context),
             Self::ReplaceOrder(params) => replace_order::check(params, context),
             Self::SensitiveChange => sensitive_change::check(context),
-            Self::ShareOfStateExceeds(params) => share_of_state::check(params, context),
+            Self::ShareOfStateExceeds(params) => share_of_state_exceeds::check(params, context),
             Self::WrongTarget => wrong_target::check(context),
         }
     }

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{Context, managed};
 use crate::model::Actions;
-use crate::rules::{Draft, values};
+use crate::rules::{Draft, payload};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,7 +34,7 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
     let mut by_kind: std::collections::HashMap<Kind<'_>, Vec<(usize, Value)>> =
         std::collections::HashMap::new();
     for (index, delete) in deleted.iter().enumerate() {
-        if let Some(before) = values::parse(delete.change.before) {
+        if let Some(before) = payload::parse(delete.change.before) {
             by_kind
                 .entry((
                     delete.resource_type.as_str(),
@@ -55,10 +55,10 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
         let Some(candidates) = by_kind.get(&kind_of(create)) else {
             continue;
         };
-        let Some(after) = values::parse(create.change.after) else {
+        let Some(after) = payload::parse(create.change.after) else {
             continue;
         };
-        let unknown = values::parse(create.change.after_unknown);
+        let unknown = payload::parse(create.change.after_unknown);
         // Only deletes that agree on every attribute compared can match:
         // of the scalar ones, look up the one with the fewest such deletes
         // instead of comparing with every delete of the type (thousands by

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::{Context, managed};
 use crate::model::Actions;
-use crate::rules::{Draft, values};
+use crate::rules::{Draft, payload};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -38,7 +38,7 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
                 draft.at_most = Some(crate::rules::Severity::Low);
                 return Some(draft);
             }
-            let fixed_name = values::parse(change.change.after)
+            let fixed_name = payload::parse(change.change.after)
                 .and_then(|after| after.get("name").and_then(|name| name.as_str()).map(str::to_owned))
                 .is_some();
             let mut message = format!(

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::{Context, managed};
 use crate::model::Actions;
-use crate::rules::{Draft, values};
+use crate::rules::{Draft, payload};
 
 /// Allowed targets, `[targets]` of `blastwall.toml`; an empty list allows
 /// anything. (No workspaces: plan JSON does not say which one it was made in.)
@@ -50,7 +50,7 @@ pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
         }
         let mut seen = Seen::default();
         for payload in [change.change.before, change.change.after] {
-            if let Some(value) = values::parse(payload) {
+            if let Some(value) = payload::parse(payload) {
                 collect(&value, None, &mut seen);
             }
         }
@@ -150,7 +150,7 @@ fn provider_regions(context: &Context<'_, '_>) -> Vec<String> {
         .plan
         .configuration
         .as_ref()
-        .and_then(|configuration| values::parse(configuration.provider_config))
+        .and_then(|configuration| payload::parse(configuration.provider_config))
     else {
         return Vec::new();
     };

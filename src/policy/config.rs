@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use thiserror::Error;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
-use crate::profile::{RuleOverride, Thresholds};
+use crate::policy::profiles::{RuleOverride, Thresholds};
 use crate::rules::kinds::Targets;
 
 pub const FILE_NAME: &str = "blastwall.toml";

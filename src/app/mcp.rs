@@ -10,8 +10,8 @@ use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabiliti
 use rmcp::{ErrorData, ServerHandler, ServiceExt, schemars, tool, tool_handler, tool_router};
 use serde::Deserialize;
 
+use crate::blast::{self, Destruction};
 use crate::graph::ResourceGraph;
-use crate::graph::blast::{self, Destruction};
 use crate::input::Source;
 
 /// An MCP server's caller is always an agent.
@@ -274,7 +274,7 @@ impl Server {
             ));
         }
         let answer = BlastAnswer {
-            address: crate::escape::for_terminal(&request.address).into_owned(),
+            address: crate::util::escape::for_terminal(&request.address).into_owned(),
             total,
             offset,
             limit,
@@ -324,7 +324,7 @@ fn reach_of(
         &std::collections::HashMap::new(),
         classes,
     );
-    let escaped = |text: &str| crate::escape::for_terminal(text).into_owned();
+    let escaped = |text: &str| crate::util::escape::for_terminal(text).into_owned();
     let members = radius
         .roots
         .iter()

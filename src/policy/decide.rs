@@ -7,12 +7,12 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use crate::analysis::PlanAnalysis;
-use crate::approval;
-use crate::config::{Ignore, glob_matches, parse_date};
-use crate::escape;
 use crate::exit::Exit;
-use crate::profile::{Profile, RuleOverride};
+use crate::policy::approvals;
+use crate::policy::config::{Ignore, glob_matches, parse_date};
+use crate::policy::profiles::{Profile, RuleOverride};
 use crate::rules::Severity;
+use crate::util::escape;
 /// The address of plan-wide findings (`rules::kinds::plan_health`).
 const PLAN_ADDRESS: &str = "(plan)";
 
@@ -59,7 +59,7 @@ pub struct Policy<'p> {
     /// The config's per-rule severities; they win over the profile's.
     pub severity: &'p BTreeMap<String, RuleOverride>,
     pub ignores: &'p [Ignore],
-    pub approvals: &'p [approval::Loaded],
+    pub approvals: &'p [approvals::Loaded],
     /// Only approvals from trusted paths count (the agent profile).
     pub trusted_approvals_only: bool,
     /// `(year, month, day)`, for ignore expiry.

@@ -264,14 +264,14 @@ fn check(
     if let Err(error) = std::fs::write(&json_path, json) {
         return Outcome::Error(format!("cannot write {}: {error}", json_path.display()));
     }
-    let config = run.cwd.join(crate::config::FILE_NAME);
+    let config = run.cwd.join(crate::policy::config::FILE_NAME);
     let args = CheckArgs {
         paths: Vec::new(),
         format: None,
         terraform_bin: Some(binary.clone()),
         color: ColorChoice::Never,
         rules: Vec::new(),
-        author: crate::author::AuthorChoice::Agent,
+        author: crate::policy::authors::AuthorChoice::Agent,
         profile: None,
         config: config.is_file().then_some(config),
         approvals: Vec::new(),
@@ -290,7 +290,7 @@ fn check(
         Err(error) => {
             return Outcome::Error(format!(
                 "the check failed: {}",
-                crate::escape::for_terminal(&format!("{error}"))
+                crate::util::escape::for_terminal(&format!("{error}"))
             ));
         }
     };
@@ -401,7 +401,7 @@ fn run_tool(
         Err(format!(
             "exit {}: {}",
             status.code().map_or("signal".to_owned(), |c| c.to_string()),
-            crate::escape::for_terminal(&text)
+            crate::util::escape::for_terminal(&text)
         ))
     }
 }

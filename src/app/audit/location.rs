@@ -24,7 +24,7 @@ pub struct LogPath {
 
 pub fn log_path() -> Result<LogPath, AuditError> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let user = crate::guard::user_config::load(&cwd).map_err(AuditError::Location)?;
+    let user = crate::app::guard::user_config::load(&cwd).map_err(AuditError::Location)?;
     let absolute = |name: &str| {
         std::env::var_os(name)
             .map(PathBuf::from)
@@ -57,7 +57,7 @@ pub fn log_path() -> Result<LogPath, AuditError> {
             "neither HOME nor XDG_STATE_HOME is set to an absolute path".to_owned(),
         ));
     };
-    if let Some(signal) = crate::guard::agent_signal()
+    if let Some(signal) = crate::app::guard::agent_signal()
         && super::is_inside(&found.path, &cwd)
     {
         return Err(AuditError::Location(format!(

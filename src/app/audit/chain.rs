@@ -65,7 +65,7 @@ pub fn append(path: &Path, entry: &Entry) -> Result<Entry, AuditError> {
     let json = serde_json::to_string(&written).map_err(|error| failed(error.to_string()))?;
     // Plain JSON leaves bidi overrides and C1 controls raw: `cat` stays safe.
     let mut bytes = prefix;
-    bytes.extend_from_slice(crate::escape::json_terminal_safe(&json).as_bytes());
+    bytes.extend_from_slice(crate::util::escape::json_terminal_safe(&json).as_bytes());
     bytes.push(b'\n');
     file.write_all(&bytes)
         .and_then(|()| file.sync_data())

@@ -6,7 +6,7 @@
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::escape;
+use crate::util::escape;
 
 /// Parses a payload (`before`, `after`, a mask); `None` when absent or null.
 pub fn parse(raw: Option<&RawValue>) -> Option<Value> {

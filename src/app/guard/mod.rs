@@ -16,14 +16,14 @@ use std::process::Command;
 
 pub use invocation::{Invocation, parse};
 
-use crate::audit::{self, AuthorRecord, Entry};
-use crate::author::{Agents, AuthorChoice};
+use crate::app::audit::{self, AuthorRecord, Entry};
 use crate::cli::CheckArgs;
 use crate::error::{InputError, InputErrors, RunError};
-use crate::escape::for_terminal;
 use crate::exit::Exit;
 use crate::input::Source;
+use crate::policy::authors::{Agents, AuthorChoice};
 use crate::report::Report;
+use crate::util::escape::for_terminal;
 use crate::{CheckOptions, check};
 
 /// The guard would not run the command: a one-line reason and what to do.
@@ -120,7 +120,7 @@ pub fn run(
     };
     let action = format!(
         "{program} {}",
-        for_terminal(&crate::escape::bounded(&invocation.subcommand, 40))
+        for_terminal(&crate::util::escape::bounded(&invocation.subcommand, 40))
     );
     let (binary, workdir, show_binary) =
         validate(&invocation, &program, args).map_err(|refused| {
@@ -239,7 +239,7 @@ fn program_name(first: &str) -> String {
         || first.to_owned(),
         |name| name.to_string_lossy().into_owned(),
     );
-    for_terminal(&crate::escape::bounded(&name, 40)).into_owned()
+    for_terminal(&crate::util::escape::bounded(&name, 40)).into_owned()
 }
 
 fn is_terraform(program: &str) -> bool {
@@ -264,7 +264,7 @@ fn validate(
         return Err(Refused {
             reason: format!(
                 "`{program} {}` is not apply or destroy; the guard wraps only those",
-                for_terminal(&crate::escape::bounded(&invocation.subcommand, 40))
+                for_terminal(&crate::util::escape::bounded(&invocation.subcommand, 40))
             ),
             help: "run other terraform commands without the guard; state surgery (`state rm`, `import`, `taint`) is for a person to run".to_owned(),
         });

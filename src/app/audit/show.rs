@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use super::{AuditError, Entry, log_path, verify};
 use crate::cli::{AuditArgs, AuditCommand, AuditFormat};
 use crate::error::RunError;
-use crate::escape::{self, for_terminal};
 use crate::exit::Exit;
+use crate::util::escape::{self, for_terminal};
 
 pub fn run(args: &AuditArgs) -> Result<Exit, RunError> {
     match &args.command {
@@ -164,7 +164,10 @@ mod tests {
             sha256: None,
         }];
         let line = human(&entry);
-        assert!(!line.chars().any(crate::escape::needs_escape), "{line:?}");
+        assert!(
+            !line.chars().any(crate::util::escape::needs_escape),
+            "{line:?}"
+        );
         assert!(line.contains("guard\\u{1b}[2J"), "{line}");
         assert!(line.contains("line\\nbreak"), "{line}");
     }

@@ -51,11 +51,11 @@ pub fn record_decision(
     cwd: Option<&std::path::Path>,
     decision: &Decision,
 ) {
-    let mut entry = crate::audit::Entry::new("hook", decision.verdict.label());
+    let mut entry = crate::app::audit::Entry::new("hook", decision.verdict.label());
     if let Some(cwd) = cwd {
         entry.cwd = cwd.display().to_string();
     }
-    entry.author = Some(crate::audit::AuthorRecord {
+    entry.author = Some(crate::app::audit::AuthorRecord {
         kind: "agent".to_owned(),
         reason: format!("the {agent:?} pre-tool hook"),
     });
@@ -66,7 +66,7 @@ pub fn record_decision(
     if decision.failed {
         entry.note = Some("no decision could be made: denied".to_owned());
     }
-    let _ = crate::audit::record(&entry);
+    let _ = crate::app::audit::record(&entry);
 }
 
 /// Runs the hook and writes its answer; the exit code is the agent's.
@@ -130,7 +130,7 @@ pub fn run(args: &HookArgs) -> Exit {
     let reason = decision
         .reason
         .lines()
-        .map(|line| crate::escape::for_terminal(line).into_owned())
+        .map(|line| crate::util::escape::for_terminal(line).into_owned())
         .collect::<Vec<_>>()
         .join("\n");
     let answer = protocol::answer(agent, decision.verdict, &reason, decision.failed);

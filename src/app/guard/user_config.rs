@@ -65,7 +65,7 @@ pub fn load(working_dir: &Path) -> Result<UserConfig, String> {
     if !path.is_file() {
         return Ok(UserConfig::default());
     }
-    if crate::audit::is_inside(&path, working_dir) {
+    if crate::app::audit::is_inside(&path, working_dir) {
         return Err(format!(
             "{} lies inside the working directory; the user configuration must come from outside it",
             path.display()

@@ -1,6 +1,8 @@
 //! The finished report: everything a renderer needs, decided and sorted.
 //! Renderers read it; they never analyse.
 
+pub mod locate;
+
 use crate::analysis::{PlanAnalysis, Summary};
 use crate::input::{InputWarning, Skipped};
 use crate::policy::Decision;

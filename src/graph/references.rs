@@ -8,7 +8,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use serde_json::value::RawValue;
 
-use super::reference::{self, Reference};
+use super::traversal::{self, Reference};
 use crate::model::address::InstanceKey;
 use crate::model::plan::{ConfigModule, Configuration};
 
@@ -210,7 +210,7 @@ impl Resolver<'_, '_, '_> {
                 reference: text.to_owned(),
             });
         };
-        match reference::parse(text) {
+        match traversal::parse(text) {
             None => gap(),
             Some(Reference::Builtin) => {}
             Some(Reference::Local(_)) => gap(),

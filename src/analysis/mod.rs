@@ -3,12 +3,12 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::escape;
+use crate::blast::{self, BlastRadius, Destruction};
 use crate::graph::ResourceGraph;
-use crate::graph::blast::{self, BlastRadius, Destruction};
 use crate::model::{ActionReason, Actions, Plan, ResourceChange};
 use crate::rules::kinds::Targets;
 use crate::rules::{Context, Finding, RuleSet};
+use crate::util::escape;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -141,7 +141,7 @@ pub fn analyse_with(
     targets: &Targets,
     inspect: impl FnOnce(&Context<'_, '_>),
 ) -> PlanAnalysis {
-    crate::progress::phase("listing the changes");
+    crate::util::progress::phase("listing the changes");
     let resource_changes: &[ResourceChange<'_>] =
         plan.resource_changes.as_deref().unwrap_or_default();
     let mut summary = Summary::default();
@@ -197,7 +197,7 @@ pub fn analyse_with(
     let (fingerprint, (graph, blast, drift, sensitive_values, findings)) = rayon::join(
         || fingerprint(resource_changes),
         || {
-            crate::progress::phase("building the dependency graph");
+            crate::util::progress::phase("building the dependency graph");
             let graph = ResourceGraph::build(plan);
             let blast = blast_radius(&graph, resource_changes, rules);
             let drift = reported_drift(plan);
@@ -213,7 +213,7 @@ pub fn analyse_with(
                 targets,
                 sensitive_values: &sensitive_values,
             };
-            crate::progress::phase("applying the rules");
+            crate::util::progress::phase("applying the rules");
             let findings = rules.evaluate(&context);
             (graph, blast, drift, sensitive_values, findings)
         },
@@ -363,13 +363,13 @@ impl RelevantDrift {
             .map(|address| address.config_address())
             .ok();
         let null = serde_json::Value::Null;
-        let before = crate::rules::values::parse(change.change.before);
-        let after = crate::rules::values::parse(change.change.after);
+        let before = crate::rules::payload::parse(change.change.before);
+        let after = crate::rules::payload::parse(change.change.after);
         let changed = |key: &str| {
             let get = |value: &Option<serde_json::Value>| {
                 value.as_ref().and_then(|value| value.get(key)).cloned()
             };
-            !crate::rules::values::equivalent(
+            !crate::rules::payload::equivalent(
                 get(&before).as_ref().unwrap_or(&null),
                 get(&after).as_ref().unwrap_or(&null),
             )
@@ -404,9 +404,9 @@ fn is_equivalent_drift(change: &ResourceChange<'_>) -> bool {
         return false;
     }
     let null = serde_json::Value::Null;
-    let before = crate::rules::values::parse(change.change.before);
-    let after = crate::rules::values::parse(change.change.after);
-    crate::rules::values::equivalent(
+    let before = crate::rules::payload::parse(change.change.before);
+    let after = crate::rules::payload::parse(change.change.after);
+    crate::rules::payload::equivalent(
         before.as_ref().unwrap_or(&null),
         after.as_ref().unwrap_or(&null),
     )

@@ -2,13 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::approval;
-use crate::author::{self, Agents, AuthorChoice, Detection, Signal};
 use crate::cli::{CheckArgs, FailOn};
-use crate::config::{Config, Layer, WorkingTree};
 use crate::error::RunError;
 use crate::policy::Gate;
-use crate::profile::{self, Profile, Thresholds};
+use crate::policy::approvals;
+use crate::policy::authors::{self, Agents, AuthorChoice, Detection, Signal};
+use crate::policy::config::{Config, Layer, WorkingTree};
+use crate::policy::profiles::{self, Profile, Thresholds};
 use crate::report::{Author, AuthorKind};
 use crate::rules::{RuleSet, kinds::Targets};
 
@@ -24,7 +24,7 @@ pub struct CheckOptions {
     /// Why this profile was chosen, printed in every report.
     pub profile_reason: String,
     pub config: Config,
-    pub approvals: Vec<approval::Loaded>,
+    pub approvals: Vec<approvals::Loaded>,
     /// Approval files that could not be read.
     pub approval_problems: Vec<String>,
     pub gate: Gate,
@@ -41,7 +41,7 @@ impl CheckOptions {
     /// Built-in rules and profiles, no config, an unknown author (so the
     /// agent profile), terraform from PATH.
     pub fn builtin() -> Result<Self, RunError> {
-        let profiles = profile::builtin()?;
+        let profiles = profiles::builtin()?;
         let author = Author {
             kind: AuthorKind::Unknown,
             reason: "not detected".to_owned(),
@@ -159,7 +159,7 @@ impl CheckOptions {
         let author = detection.author.clone();
         let cwd = std::env::current_dir().unwrap_or_default();
         let tree = WorkingTree::around(&cwd, &plans);
-        let layers = crate::config::layers(config).map_err(Box::new)?;
+        let layers = crate::policy::config::layers(config).map_err(Box::new)?;
         let config_files = config_files(&layers, config.is_some());
         // Every layer's rule directories first: rules only add findings.
         let with_rules = Config {
@@ -176,7 +176,7 @@ impl CheckOptions {
             ..Config::default()
         };
         let rules = rule_set(&with_rules, rules)?;
-        let builtin = profile::builtin()?;
+        let builtin = profiles::builtin()?;
         let whose = match author.kind {
             AuthorKind::Agent => Some(format!("an agent's run ({})", detection.agent_evidence())),
             AuthorKind::Unknown => {
@@ -220,7 +220,7 @@ impl CheckOptions {
         if agent_run && profile.is_some() && !laxer.is_empty() {
             refused.push(format!(
                 "an agent cannot choose a laxer profile (--profile {}: {})",
-                crate::escape::for_terminal(&chosen.name),
+                crate::util::escape::for_terminal(&chosen.name),
                 laxer.join(", ")
             ));
         }
@@ -258,7 +258,7 @@ impl CheckOptions {
                 plans
                     .iter()
                     .map(|plan| {
-                        crate::escape::for_terminal(&plan.display().to_string()).into_owned()
+                        crate::util::escape::for_terminal(&plan.display().to_string()).into_owned()
                     })
                     .collect::<Vec<_>>()
                     .join(" ")
@@ -275,19 +275,19 @@ impl CheckOptions {
         // Approvals: the user's own approvals directory (where `approve`
         // writes), the trusted paths of the configuration, and the flag's.
         let mut trusted_paths: Vec<PathBuf> = std::mem::take(&mut merged.trusted_approvals);
-        if let Some(dir) = approval::user_approvals_dir()
+        if let Some(dir) = approvals::user_approvals_dir()
             && dir.is_dir()
             && !trusted_paths.contains(&dir)
         {
             trusted_paths.push(dir);
         }
-        let (mut approvals_loaded, mut approval_problems) = approval::load(&trusted_paths, true);
+        let (mut approvals_loaded, mut approval_problems) = approvals::load(&trusted_paths, true);
         if whose.is_some() {
             for loaded in &mut approvals_loaded {
                 loaded.distrusted = tree.why_untrusted(&loaded.path);
             }
         }
-        let (from_flag, flag_problems) = approval::load(approvals, false);
+        let (from_flag, flag_problems) = approvals::load(approvals, false);
         approvals_loaded.extend(from_flag);
         approval_problems.extend(flag_problems);
         notes.extend(merged.pick_notes(&chosen, agent_run));
@@ -321,14 +321,14 @@ fn config_files(layers: &[Layer], explicit: bool) -> Vec<String> {
         .filter_map(|layer| {
             let path = layer.config.path.as_ref()?;
             let origin = match layer.origin {
-                crate::config::Origin::System => "system",
-                crate::config::Origin::User => "user",
-                crate::config::Origin::Project if explicit => "--config",
-                crate::config::Origin::Project => "nearest",
+                crate::policy::config::Origin::System => "system",
+                crate::policy::config::Origin::User => "user",
+                crate::policy::config::Origin::Project if explicit => "--config",
+                crate::policy::config::Origin::Project => "nearest",
             };
             Some(format!(
                 "{} ({origin})",
-                crate::escape::for_terminal(&path.display().to_string())
+                crate::util::escape::for_terminal(&path.display().to_string())
             ))
         })
         .collect()
@@ -379,7 +379,7 @@ impl Merged {
                 vec![format!(
                     "refused: {}: profile = \"{}\" was not applied: a configuration inside the working tree cannot pick the profile of {whose}",
                     pick.file,
-                    crate::escape::for_terminal(&pick.name)
+                    crate::util::escape::for_terminal(&pick.name)
                 )]
             }
             _ => Vec::new(),
@@ -450,17 +450,17 @@ fn merge(
                     .severity
                     .get(rule)
                     .copied()
-                    .map(profile::rank)
+                    .map(profiles::rank)
                     .unwrap_or_else(|| {
                         let default = rules.get(rule).map(|rule| rule.severity);
                         let agent = builtin
                             .get("agent")
                             .and_then(|agent| agent.rules.get(rule))
                             .copied()
-                            .and_then(profile::rank);
+                            .and_then(profiles::rank);
                         default.max(agent)
                     });
-                if profile::rank(*level) < current {
+                if profiles::rank(*level) < current {
                     refused.push(format!(
                         "[severity] {rule} = \"{}\" (the rule is {})",
                         level.label(),
@@ -478,8 +478,8 @@ fn merge(
                 refused.push(format!(
                     "[[ignore]] at line {} ({} on {})",
                     ignore.line,
-                    crate::escape::for_terminal(&ignore.rule),
-                    crate::escape::for_terminal(&ignore.address)
+                    crate::util::escape::for_terminal(&ignore.rule),
+                    crate::util::escape::for_terminal(&ignore.address)
                 ));
             } else {
                 let mut ignore = ignore.clone();
@@ -491,7 +491,7 @@ fn merge(
             if why.is_some() {
                 refused.push(format!(
                     "[approvals] trusted = {}",
-                    crate::escape::for_terminal(&path.display().to_string())
+                    crate::util::escape::for_terminal(&path.display().to_string())
                 ));
             } else {
                 merged.trusted_approvals.push(config.resolve(path));
@@ -537,7 +537,7 @@ fn merge(
                 "refused: {file} would loosen the gate, and {why}, where an agent can write; not applied to {whose}: {}; loosening comes only from {} or {}",
                 refused.join("; "),
                 user_config_hint(),
-                Path::new(crate::config::SYSTEM_DIR).join(crate::config::FILE_NAME).display()
+                Path::new(crate::policy::config::SYSTEM_DIR).join(crate::policy::config::FILE_NAME).display()
             ));
         }
     }
@@ -545,9 +545,13 @@ fn merge(
 }
 
 fn user_config_hint() -> String {
-    crate::config::user_dir(&|name| std::env::var(name).ok()).map_or_else(
+    crate::policy::config::user_dir(&|name| std::env::var(name).ok()).map_or_else(
         || "~/.config/blastwall/blastwall.toml".to_owned(),
-        |dir| dir.join(crate::config::FILE_NAME).display().to_string(),
+        |dir| {
+            dir.join(crate::policy::config::FILE_NAME)
+                .display()
+                .to_string()
+        },
     )
 }
 
@@ -586,10 +590,10 @@ pub fn detect_author(choice: AuthorChoice) -> Result<Detection, RunError> {
             .map(|output| String::from_utf8_lossy(&output.stdout).into_owned())
     };
     let read = |path: &str| std::fs::read_to_string(path).ok();
-    Ok(author::detect(
+    Ok(authors::detect(
         choice,
         &agents,
-        &author::Context {
+        &authors::Context {
             env: &env,
             git: &git,
             read: &read,
@@ -601,7 +605,7 @@ pub fn detect_author(choice: AuthorChoice) -> Result<Detection, RunError> {
 /// that names no built-in profile (its thresholds only; approvals from
 /// trusted paths only, the safe default for a profile nobody described).
 fn all_profiles(config: &Config) -> Result<std::collections::BTreeMap<String, Profile>, RunError> {
-    let mut profiles = profile::builtin()?;
+    let mut profiles = profiles::builtin()?;
     for name in config.profiles.keys() {
         profiles.entry(name.clone()).or_insert_with(|| Profile {
             name: name.clone(),
@@ -654,7 +658,7 @@ fn choose_profile(
         .get(&name)
         .cloned()
         .ok_or_else(|| RunError::UnknownProfile {
-            name: crate::escape::for_terminal(&name).into_owned(),
+            name: crate::util::escape::for_terminal(&name).into_owned(),
             known: profiles.keys().cloned().collect::<Vec<_>>().join(", "),
         })?;
     if let Some(overrides) = config.profiles.get(&profile.name) {

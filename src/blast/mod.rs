@@ -19,9 +19,9 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use serde_json::value::RawValue;
 
-use super::{EdgeSources, NodeId, ResourceGraph};
+use crate::graph::{EdgeSources, NodeId, ResourceGraph};
+use crate::model::retention::Retention;
 use crate::model::{ActionReason, Actions};
-use crate::retention::Retention;
 use crate::rules::Classes;
 
 /// A change that destroys an existing object, as the blast radius needs it.

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{Context, managed};
 use crate::model::Actions;
-use crate::rules::{Draft, Evidence, values};
+use crate::rules::{Draft, Evidence, payload};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,10 +33,10 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
         ) {
             continue;
         }
-        let Some(after) = values::parse(change.change.after) else {
+        let Some(after) = payload::parse(change.change.after) else {
             continue;
         };
-        let before = values::parse(change.change.before);
+        let before = payload::parse(change.change.before);
         let already = |grant: &str| {
             before.as_ref().is_some_and(|before| {
                 grants(params, before)
@@ -68,7 +68,7 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
 fn grants(params: &Params, object: &Value) -> Vec<(String, String)> {
     let mut found = Vec::new();
     for attribute in &params.policy_arn_attributes {
-        for (path, value) in values::lookup(object, attribute) {
+        for (path, value) in payload::lookup(object, attribute) {
             for arn in strings(value) {
                 if params
                     .admin_policy_suffixes
@@ -81,7 +81,7 @@ fn grants(params: &Params, object: &Value) -> Vec<(String, String)> {
         }
     }
     for attribute in &params.role_attributes {
-        for (path, value) in values::lookup(object, attribute) {
+        for (path, value) in payload::lookup(object, attribute) {
             for role in strings(value) {
                 if params.admin_roles.iter().any(|admin| admin == role) {
                     found.push((path.clone(), format!("role {role}")));
@@ -90,7 +90,7 @@ fn grants(params: &Params, object: &Value) -> Vec<(String, String)> {
         }
     }
     for attribute in &params.policy_document_attributes {
-        for (path, value) in values::lookup(object, attribute) {
+        for (path, value) in payload::lookup(object, attribute) {
             let Some(document) = value
                 .as_str()
                 .and_then(|text| serde_json::from_str::<Value>(text).ok())

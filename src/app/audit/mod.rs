@@ -20,8 +20,8 @@ pub use chain::{Broken, GENESIS, append, verify};
 pub use location::{LogPath, log_path};
 pub use show::run as run_cli;
 
+use crate::app::options::CheckOptions;
 use crate::report::Report;
-use crate::settings::CheckOptions;
 
 /// One decision. Build it with [`Entry::new`] and [`Entry::with_report`],
 /// then [`record`] it; `seq`, `time` and `prev` are filled in when it is
@@ -225,7 +225,7 @@ pub fn record_approval(
     report: &Report,
     options: &CheckOptions,
     author: &crate::report::Author,
-    approval: &crate::approval::Approval,
+    approval: &crate::policy::approvals::Approval,
     path: &Path,
 ) -> Result<(), AuditError> {
     let mut entry = Entry::new("approve", "approved").with_report(report, options);

@@ -17,13 +17,13 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::analysis::PlanAnalysis;
-use crate::escape::{bounded, for_terminal};
-use crate::graph::blast::{Member, Role, Root};
+use crate::blast::{Member, Role, Root};
+use crate::model::retention::Retention;
 use crate::model::{Actions, Address};
 use crate::policy::Verdict;
 use crate::report::Report;
-use crate::retention::Retention;
 use crate::rules::{Finding, Severity};
+use crate::util::escape::{bounded, for_terminal};
 
 /// The marker the Action looks for to update its comment in place.
 pub const MARKER: &str = "<!-- blastwall-report -->";

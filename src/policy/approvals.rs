@@ -124,7 +124,8 @@ fn is_json(path: &Path) -> bool {
 /// Where `blastwall approve` writes by default and every check reads:
 /// `approvals/` in the user's blastwall directory, outside any working tree.
 pub fn user_approvals_dir() -> Option<PathBuf> {
-    crate::config::user_dir(&|name| std::env::var(name).ok()).map(|dir| dir.join("approvals"))
+    crate::policy::config::user_dir(&|name| std::env::var(name).ok())
+        .map(|dir| dir.join("approvals"))
 }
 
 /// How many characters of the fingerprint's digest the person types.
@@ -139,9 +140,9 @@ pub fn approve(
     args: &crate::cli::ApproveArgs,
 ) -> Result<crate::exit::Exit, crate::error::RunError> {
     use crate::error::RunError;
-    let detection = crate::settings::detect_author(crate::author::AuthorChoice::Auto)?;
+    let detection = crate::app::options::detect_author(crate::policy::authors::AuthorChoice::Auto)?;
     if detection.author.kind == crate::report::AuthorKind::Agent {
-        crate::audit::record_refused_approval(&detection.author);
+        crate::app::audit::record_refused_approval(&detection.author);
         return Err(RunError::AgentApproval {
             reason: detection.agent_evidence(),
         });
@@ -196,7 +197,7 @@ pub fn approve(
         err,
         "\nYou are about to approve {} finding(s) of this exact plan as {}.\nfingerprint {}\nType the first {CONFIRM_CHARS} characters of the fingerprint (after `blake3:`) to approve, anything else to cancel: ",
         record.accepts.len(),
-        crate::escape::for_terminal(&by),
+        crate::util::escape::for_terminal(&by),
         record.fingerprint
     )
     .and_then(|()| err.flush())
@@ -209,7 +210,7 @@ pub fn approve(
     let typed = typed.trim();
     if expected.len() < CONFIRM_CHARS || !typed.eq_ignore_ascii_case(&expected) {
         return Err(RunError::ApproveNotConfirmed {
-            typed: crate::escape::bounded(typed, 40),
+            typed: crate::util::escape::bounded(typed, 40),
         });
     }
 
@@ -226,7 +227,7 @@ pub fn approve(
     })?;
     // An approval nobody can trace is not given.
     if let Err(error) =
-        crate::audit::record_approval(&report, &options, &detection.author, &record, &out)
+        crate::app::audit::record_approval(&report, &options, &detection.author, &record, &out)
     {
         let _ = std::fs::remove_file(&out);
         return Err(error.into());
@@ -234,9 +235,9 @@ pub fn approve(
     println!(
         "approved {} finding(s) of {} (fingerprint {}) by {}; written to {}",
         record.accepts.len(),
-        crate::escape::for_terminal(&record.plan),
+        crate::util::escape::for_terminal(&record.plan),
         record.fingerprint,
-        crate::escape::for_terminal(&record.by),
+        crate::util::escape::for_terminal(&record.by),
         out.display()
     );
     Ok(crate::exit::Exit::Pass)

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
-use super::RuleError;
-use crate::retention::RetentionModel;
+use crate::model::retention::RetentionModel;
+use crate::rules::RuleError;
 
 pub const UNKNOWN: &str = "unknown";
 

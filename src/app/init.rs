@@ -12,7 +12,7 @@ use crate::error::RunError;
 use crate::exit::Exit;
 
 /// The starter configuration: every key, commented out, with its default and why.
-pub const STARTER: &str = include_str!("../docs/blastwall.starter.toml");
+pub const STARTER: &str = include_str!("../../docs/blastwall.starter.toml");
 
 /// Writes [`STARTER`] to `path`, refusing (exit 2) when anything is there:
 /// the file is created with `create_new`, so a file that appears between a
@@ -41,7 +41,7 @@ pub fn write_starter(path: &Path) -> Result<Exit, RunError> {
             path: path.to_path_buf(),
             source,
         })?;
-    let shown = crate::escape::for_terminal(&path.display().to_string()).into_owned();
+    let shown = crate::util::escape::for_terminal(&path.display().to_string()).into_owned();
     eprintln!(
         "wrote {shown}: every key is commented out with its default; `blastwall check` reads it from here and below"
     );
@@ -81,7 +81,7 @@ pub fn man(dir: Option<&Path>) -> Result<Exit, RunError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
+    use crate::policy::config::Config;
 
     /// The starter with every setting uncommented (`#key = …`, `#[table]`):
     /// prose comments start with `# ` and stay comments.
@@ -113,7 +113,7 @@ mod tests {
     #[test]
     fn the_starter_shows_every_key_with_the_built_in_agent_defaults() {
         let text = uncommented();
-        let agent = &crate::profile::builtin().unwrap()["agent"].thresholds;
+        let agent = &crate::policy::profiles::builtin().unwrap()["agent"].thresholds;
         let config = Config::parse("blastwall.toml", &text).unwrap();
         let shown = &config.profiles["agent"];
         // The values shown are the built-in agent profile's, so "default" is true.

@@ -234,7 +234,7 @@ fn github_pull_request(
                     kind: AuthorKind::Agent,
                     reason: format!(
                         "a commit of pull request #{number} is co-authored by {} ({})",
-                        crate::escape::for_terminal(trailer.trim()),
+                        crate::util::escape::for_terminal(trailer.trim()),
                         agent.name
                     ),
                 });

@@ -1,0 +1,4 @@
+//! Helpers every stage may use: escaping plan-supplied text, progress feedback.
+
+pub mod escape;
+pub mod progress;
