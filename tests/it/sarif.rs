@@ -261,7 +261,7 @@ fn a_resource_removed_from_the_configuration_is_located_on_the_plan() {
 #[test]
 fn nested_local_modules_are_followed() {
     // module-keys has no findings; ask the locator directly.
-    use blastwall::render::sarif::locate::Locator;
+    use blastwall::report::locate::Locator;
     let dir = root().join("testdata/plans/module-keys");
     let mut locator = Locator::new();
     let site = locator.plan("testdata/plans/module-keys/plan.json");
