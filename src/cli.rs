@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-pub use crate::policy::authors::AuthorChoice;
-pub use crate::policy::profiles::FailOn;
+use crate::policy::authors::AuthorChoice;
+use crate::policy::profiles::FailOn;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -195,8 +195,8 @@ pub struct CheckArgs {
     pub rules: Vec<PathBuf>,
 
     /// Who wrote the plan; `auto` detects AI agents from the environment and the pull request
-    #[arg(long, value_enum, default_value_t = AuthorChoice::Auto)]
-    pub author: AuthorChoice,
+    #[arg(long, value_enum, default_value_t = AuthorArg::Auto)]
+    pub author: AuthorArg,
 
     /// Use this profile whoever the author is (built-in: agent, human)
     #[arg(long, value_name = "NAME")]
@@ -212,7 +212,7 @@ pub struct CheckArgs {
 
     /// Exit 3 on this verdict or worse [default: the profile's `fail_on`, else fail]
     #[arg(long, value_enum)]
-    pub fail_on: Option<FailOn>,
+    pub fail_on: Option<FailOnArg>,
 
     /// Report the verdict but always exit 0 (unless the input is unreadable; refused in an agent's run)
     #[arg(long)]
@@ -299,4 +299,38 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+/// `--author`: clap's face of [`AuthorChoice`], so the library needs no clap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthorArg {
+    Agent,
+    Human,
+    Auto,
+}
+
+impl From<AuthorArg> for AuthorChoice {
+    fn from(arg: AuthorArg) -> Self {
+        match arg {
+            AuthorArg::Agent => Self::Agent,
+            AuthorArg::Human => Self::Human,
+            AuthorArg::Auto => Self::Auto,
+        }
+    }
+}
+
+/// `--fail-on`: clap's face of [`FailOn`], so the library needs no clap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    Warn,
+    Fail,
+}
+
+impl From<FailOnArg> for FailOn {
+    fn from(arg: FailOnArg) -> Self {
+        match arg {
+            FailOnArg::Warn => Self::Warn,
+            FailOnArg::Fail => Self::Fail,
+        }
+    }
 }

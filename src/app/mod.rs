@@ -1,6 +1,7 @@
 //! The commands: each reads its options (`options.rs`, the one resolver),
 //! runs the pipeline and turns the verdict into an exit code.
 
+pub mod approve;
 pub mod audit;
 pub mod guard;
 pub mod hook;
@@ -16,7 +17,7 @@ use crate::cli::{self, Cli, ColorChoice, Command, Format};
 use crate::error::{InputError, InputErrors, RunError};
 use crate::exit::Exit;
 use crate::input::{self, Loaded, Source};
-use crate::policy::{self, approvals, config};
+use crate::policy::{self, config};
 use crate::report::{self, Report};
 use crate::util::{escape, progress};
 use crate::{analysis, model, render, rules};
@@ -63,7 +64,7 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
             Ok(options.gate.exit(report.decision.verdict))
         }
         Command::Audit(args) => audit::run_cli(args),
-        Command::Approve(args) => approve(args),
+        Command::Approve(args) => approve::approve(args),
         Command::Mcp(args) => mcp::serve(args.profile.clone()).map(|()| Exit::Pass),
         Command::Guard(args) => {
             let color = use_color(args.check.color, std::io::stderr().is_terminal());
@@ -205,12 +206,6 @@ fn append_step_summary(
             path: path.to_path_buf(),
             source,
         })
-}
-
-/// `blastwall approve`: a person, at a terminal, accepts one exact plan
-/// (see `approvals::approve`). An agent cannot approve its own plan.
-fn approve(args: &cli::ApproveArgs) -> Result<Exit, RunError> {
-    approvals::approve(args)
 }
 
 /// The rule set `check` would use here, so `rules` and `explain` list what applies.

@@ -2,13 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::{CheckArgs, FailOn};
+use crate::cli::CheckArgs;
 use crate::error::RunError;
 use crate::policy::Gate;
 use crate::policy::approvals;
 use crate::policy::authors::{self, Agents, AuthorChoice, Detection, Signal};
 use crate::policy::config::{Config, Layer, WorkingTree};
-use crate::policy::profiles::{self, Profile, Thresholds};
+use crate::policy::profiles::{self, FailOn, Profile, Thresholds};
 use crate::report::{Author, AuthorKind};
 use crate::rules::{RuleSet, kinds::Targets};
 
@@ -76,7 +76,7 @@ impl CheckOptions {
     }
 
     pub fn from_args(args: &CheckArgs) -> Result<Self, RunError> {
-        let detection = detect_author(args.author)?;
+        let detection = detect_author(args.author.into())?;
         let plans: Vec<&Path> = args
             .paths
             .iter()
@@ -88,7 +88,7 @@ impl CheckOptions {
             config: args.config.as_deref(),
             plans,
             profile: args.profile.as_deref(),
-            fail_on: args.fail_on,
+            fail_on: args.fail_on.map(FailOn::from),
             exit_zero: args.exit_zero,
             approvals: &args.approvals,
             rules: &args.rules,

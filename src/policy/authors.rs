@@ -42,7 +42,7 @@ impl Agents {
 }
 
 /// `--author`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthorChoice {
     Agent,
     Human,

@@ -29,7 +29,7 @@ pub struct Thresholds {
 }
 
 /// Exit 3 on this verdict or worse. Ordered strictest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FailOn {
     Warn,

@@ -57,7 +57,7 @@ fn refuse_loosening(args: &CheckArgs, signal: &str) -> Result<(), Refused> {
         .is_ok_and(|value| value.trim().eq_ignore_ascii_case("human"));
     let attempt = if args.terraform_bin.is_some() {
         Some("`--terraform-bin` (the binary that renders the plan the guard checks)")
-    } else if args.author == AuthorChoice::Human {
+    } else if AuthorChoice::from(args.author) == AuthorChoice::Human {
         Some("`--author human`")
     } else if human_claim {
         Some("`BLASTWALL_AUTHOR=human`")

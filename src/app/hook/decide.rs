@@ -271,7 +271,7 @@ fn check(
         terraform_bin: Some(binary.clone()),
         color: ColorChoice::Never,
         rules: Vec::new(),
-        author: crate::policy::authors::AuthorChoice::Agent,
+        author: crate::cli::AuthorArg::Agent,
         profile: None,
         config: config.is_file().then_some(config),
         approvals: Vec::new(),
