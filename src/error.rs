@@ -230,6 +230,17 @@ pub enum RunError {
     #[diagnostic(transparent)]
     Config(#[from] Box<crate::policy::config::ConfigError>),
 
+    #[error(
+        "`guard` does not write `--format {format}`: its report goes to standard error, for the person or agent running terraform"
+    )]
+    #[diagnostic(
+        code(blastwall::usage),
+        help(
+            "use human, agent or json with guard; for CI formats save the plan and run `blastwall check --format {format}` on it"
+        )
+    )]
+    GuardFormat { format: String },
+
     #[error("no profile `{name}`")]
     #[diagnostic(code(blastwall::usage), help("known profiles: {known}"))]
     UnknownProfile { name: String, known: String },
@@ -336,6 +347,7 @@ impl RunError {
             Self::NoInput
             | Self::UnknownRule { .. }
             | Self::UnknownProfile { .. }
+            | Self::GuardFormat { .. }
             | Self::Refused { .. }
             | Self::AgentApproval { .. }
             | Self::ApproveNeedsTerminal { .. }

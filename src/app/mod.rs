@@ -13,6 +13,8 @@ pub use options::CheckOptions;
 
 use std::io::{IsTerminal, Write};
 
+use clap::ValueEnum;
+
 use crate::cli::{self, Cli, ColorChoice, Command, Format};
 use crate::error::{InputError, InputErrors, RunError};
 use crate::exit::Exit;
@@ -59,6 +61,11 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
                         source,
                     })?;
             }
+            // The job summary is a file GitHub Actions names: written here,
+            // beside the outputs, not by a renderer.
+            if format == Format::Github || args.write.iter().any(|(f, _)| *f == Format::Github) {
+                github_step_summary(&report)?;
+            }
             // In CI every decision goes to the audit log; unrecorded is no verdict.
             audit::record_check(&report, &options)?;
             Ok(options.gate.exit(report.decision.verdict))
@@ -67,6 +74,18 @@ pub fn run(cli: &Cli) -> Result<Exit, RunError> {
         Command::Approve(args) => approve::approve(args),
         Command::Mcp(args) => mcp::serve(args.profile.clone()).map(|()| Exit::Pass),
         Command::Guard(args) => {
+            // The report goes to stderr, for the person or agent at hand:
+            // the CI formats belong to `check` on the saved plan.
+            if let Some(
+                format @ (Format::Sarif | Format::Markdown | Format::Github | Format::Junit),
+            ) = args.check.format
+            {
+                return Err(RunError::GuardFormat {
+                    format: format
+                        .to_possible_value()
+                        .map_or_else(String::new, |value| value.get_name().to_owned()),
+                });
+            }
             let color = use_color(args.check.color, std::io::stderr().is_terminal());
             let format = args.check.format;
             let quiet = args.check.quiet;
@@ -137,8 +156,7 @@ fn chosen_format(requested: Option<Format>, report: &Report) -> Format {
     })
 }
 
-/// Renders one format of the report. The `github` format also appends the
-/// Markdown report to `$GITHUB_STEP_SUMMARY` when GitHub Actions names one.
+/// Renders one format of the report: nothing but bytes of the report.
 fn render_format(
     format: Format,
     report: &Report,
@@ -163,21 +181,22 @@ fn render_format(
         Format::Markdown => render::markdown::render(report, out, args.max_length),
         Format::Sarif => render::sarif::render(report, &options.rules, out),
         Format::Junit => render::junit::render(report, &options.profile.thresholds, out),
-        Format::Github => {
-            if let Some(summary) =
-                std::env::var_os("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty())
-            {
-                append_step_summary(std::path::Path::new(&summary), report, STEP_SUMMARY_LIMIT)
-                    .map_err(|error| std::io::Error::other(error.to_string()))?;
-            } else if std::env::var_os("GITHUB_ACTIONS").is_none_or(|value| value != "true") {
-                // Outside GitHub Actions nobody would see where it went.
-                eprintln!(
-                    "note: GITHUB_STEP_SUMMARY is not set (not in GitHub Actions), so the job summary (the Markdown report) was not written; `--format markdown` prints it, `--write markdown=FILE` saves it"
-                );
-            }
-            render::github::render(report, out)
-        }
+        Format::Github => render::github::render(report, out),
     }
+}
+
+/// The `github` format's other half: the Markdown report appended to
+/// `$GITHUB_STEP_SUMMARY` when GitHub Actions names one.
+fn github_step_summary(report: &Report) -> Result<(), RunError> {
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty()) {
+        append_step_summary(std::path::Path::new(&summary), report, STEP_SUMMARY_LIMIT)?;
+    } else if std::env::var_os("GITHUB_ACTIONS").is_none_or(|value| value != "true") {
+        // Outside GitHub Actions nobody would see where it went.
+        eprintln!(
+            "note: GITHUB_STEP_SUMMARY is not set (not in GitHub Actions), so the job summary (the Markdown report) was not written; `--format markdown` prints it, `--write markdown=FILE` saves it"
+        );
+    }
+    Ok(())
 }
 
 /// GitHub allows 1 MiB of job summary per step; the PR comment is the one
@@ -368,7 +387,20 @@ pub fn check_labelled(
         .notes
         .extend(options.approval_problems.iter().cloned());
     decision.notes.extend(options.notes.iter().cloned());
-    Ok(Report::new(plans, decision, warnings, skipped, options))
+    let checked_with = report::CheckedWith {
+        author: options.author.clone(),
+        profile: options.profile.name.clone(),
+        profile_reason: options.profile_reason.clone(),
+        config_files: options.config_files.clone(),
+        fail_severity: options.profile.thresholds.fail_severity,
+    };
+    Ok(Report::new(
+        plans,
+        decision,
+        warnings,
+        skipped,
+        checked_with,
+    ))
 }
 
 /// `auto` colours a terminal unless NO_COLOR is set to anything non-empty

@@ -27,9 +27,9 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             plan.summary.delete,
             plan.summary.replace,
             plan.summary.resources_in_state,
-            plan.blast.destroyed.len(),
-            plan.blast.disrupted.len(),
-            plan.blast.data_loss.len()
+            report.plan_blast[index].destroyed,
+            report.plan_blast[index].disrupted,
+            report.plan_blast[index].data_loss
         )?;
         for finding in &plan.findings {
             let accepted = report

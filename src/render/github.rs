@@ -15,7 +15,6 @@ use std::io::{self, Write};
 
 use crate::policy::Verdict;
 use crate::report::Report;
-use crate::report::locate::{Locator, PlanSite};
 use crate::rules::{Finding, Severity};
 use crate::util::escape::{bounded, for_terminal};
 
@@ -149,14 +148,6 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     };
     let mut shown = [0usize; 3];
     let mut unshown = 0;
-    // The resource's block in the `.tf` file, as the SARIF report resolves
-    // it, so the annotation shows in the pull request's diff; else the plan.
-    let mut locator = Locator::new();
-    let sites: Vec<PlanSite> = report
-        .plans
-        .iter()
-        .map(|plan| locator.plan(&plan.label))
-        .collect();
     for (index, finding) in &open {
         let level = Level::of(finding.severity);
         let address = for_terminal(&finding.address);
@@ -175,7 +166,9 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 text.push_str("\nHow to fix: ");
                 text.push_str(&for_terminal(&fix));
             }
-            let place = locator.place(&sites[*index], &finding.address);
+            // The resource's block in the `.tf` file (the place SARIF shows
+            // too), so the annotation shows in the pull request's diff.
+            let place = report.places.of(*index, &finding.address);
             let properties = match &place.config_file {
                 Some(file) => properties(Some(file), Some(place.line), &title),
                 None => properties(plan_file(&report.plans[*index].label), None, &title),
@@ -208,9 +201,12 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
 
-    let destroyed: usize = report.plans.iter().map(|p| p.blast.destroyed.len()).sum();
-    let disrupted: usize = report.plans.iter().map(|p| p.blast.disrupted.len()).sum();
-    let data_loss: usize = report.plans.iter().map(|p| p.blast.data_loss.len()).sum();
+    let crate::report::BlastCounts {
+        destroyed,
+        disrupted,
+        data_loss,
+        ..
+    } = report.blast;
     let mut text = format!(
         "verdict {} — score {}/100 · {destroyed} destroyed, {disrupted} disrupted, {data_loss} with data loss · {}",
         report.decision.verdict.label(),

@@ -452,9 +452,8 @@ fn blast_radius(report: &Report) -> BlastRadiusV1<'_> {
             }
         }));
     }
-    if report.summary.resources_in_state > 0 {
-        radius.share_of_state =
-            radius.destroyed.len() as f64 / report.summary.resources_in_state as f64;
+    if let Some(share) = report.blast.share_of_state() {
+        radius.share_of_state = share;
     }
     radius
 }

@@ -22,7 +22,8 @@ use crate::report::Report;
 use crate::rules::kinds::PLAN_ADDRESS;
 use crate::rules::{Finding, Rule, RuleSet, Severity};
 
-use crate::report::locate::{self, Locator, PlanSite};
+use crate::report::locate;
+use crate::report::places::Places;
 
 mod flows;
 
@@ -239,7 +240,6 @@ struct EvidenceProperty<'a> {
 }
 
 pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
-    let mut locator = Locator::new();
     let rule_index: HashMap<&str, usize> = rules
         .rules
         .iter()
@@ -248,7 +248,6 @@ pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resu
         .collect();
     let mut results = Vec::new();
     for (index, plan) in report.plans.iter().enumerate() {
-        let site = locator.plan(&plan.label);
         let blast = BlastIndex::of(plan);
         for finding in &plan.findings {
             let accepted = report
@@ -259,9 +258,9 @@ pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resu
                 rule_index: rule_index.get(finding.rule.as_str()).copied(),
                 level: level(finding.severity),
                 message: Text::new(message(finding)),
-                locations: [location(&mut locator, &site, &finding.address, None)],
+                locations: [location(&report.places, index, &finding.address, None)],
                 partial_fingerprints: BTreeMap::from([(FINGERPRINT, fingerprint(finding))]),
-                code_flows: blast.flows(&mut locator, &site, &finding.address),
+                code_flows: blast.flows(&report.places, index, &finding.address),
                 suppressions: accepted
                     .map(|why| Suppression {
                         kind: "external",
@@ -294,7 +293,6 @@ pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resu
     // first plan, under their own rule ids (`threshold/…`).
     let threshold_base = rules.rules.len();
     if let Some(first) = report.plans.first() {
-        let site = locator.plan(&first.label);
         for (reason, text) in report
             .decision
             .verdict_reasons
@@ -324,7 +322,7 @@ pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resu
                 rule_index: Some(threshold_base + index),
                 level: level(severity),
                 message: Text::new(text.as_str()),
-                locations: [location(&mut locator, &site, PLAN_ADDRESS, None)],
+                locations: [location(&report.places, 0, PLAN_ADDRESS, None)],
                 partial_fingerprints: BTreeMap::from([(FINGERPRINT, digest)]),
                 code_flows: Vec::new(),
                 suppressions: Vec::new(),
@@ -569,12 +567,12 @@ fn invocation(report: &Report) -> Invocation {
 /// Where a result or a step of a code flow is: the resource's block in the
 /// configuration when it is found, the plan otherwise.
 fn location<'a>(
-    locator: &mut Locator,
-    site: &PlanSite,
+    places: &Places,
+    plan: usize,
     address: &'a str,
     message: Option<String>,
 ) -> Location<'a> {
-    let place = locator.place(site, address);
+    let place = places.of(plan, address).clone();
     Location {
         physical_location: PhysicalLocation {
             artifact_location: ArtifactLocation { uri: place.uri },

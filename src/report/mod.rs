@@ -2,6 +2,7 @@
 //! Renderers read it; they never analyse.
 
 pub mod locate;
+pub mod places;
 
 use crate::analysis::{PlanAnalysis, Summary};
 use crate::input::{InputWarning, Skipped};
@@ -49,6 +50,52 @@ pub struct Report {
     /// The findings of all plans in reading order: most severe first, then
     /// plan, rule and fix, so that each fix is said once for its findings.
     pub groups: Vec<FindingGroup>,
+    /// Where each finding (and each blast-radius resource) is in the `.tf`
+    /// configuration beside its plan, else the plan file.
+    pub places: places::Places,
+    /// What each plan's blast radius counts, in `plans` order.
+    pub plan_blast: Vec<BlastCounts>,
+    /// The same counts over all plans.
+    pub blast: BlastCounts,
+}
+
+/// How many resources a blast radius destroys, disrupts and loses data of,
+/// against how many the state holds: counted once, for every format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BlastCounts {
+    pub destroyed: usize,
+    pub disrupted: usize,
+    pub data_loss: usize,
+    pub in_state: usize,
+}
+
+impl BlastCounts {
+    fn of(plan: &PlanAnalysis) -> Self {
+        Self {
+            destroyed: plan.blast.destroyed.len(),
+            disrupted: plan.blast.disrupted.len(),
+            data_loss: plan.blast.data_loss.len(),
+            in_state: plan.summary.resources_in_state,
+        }
+    }
+
+    fn add(&mut self, other: &Self) {
+        self.destroyed += other.destroyed;
+        self.disrupted += other.disrupted;
+        self.data_loss += other.data_loss;
+        self.in_state += other.in_state;
+    }
+
+    /// The share of the state destroyed, 0..=1; `None` for an empty state.
+    pub fn share_of_state(&self) -> Option<f64> {
+        (self.in_state > 0).then(|| self.destroyed as f64 / self.in_state as f64)
+    }
+
+    /// The same share in percent (computed as percent, so rounding it to a
+    /// whole number is exact where the share is).
+    pub fn percent_of_state(&self) -> Option<f64> {
+        (self.in_state > 0).then(|| self.destroyed as f64 * 100.0 / self.in_state as f64)
+    }
 }
 
 /// Findings of one plan with the same severity, rule and fix.
@@ -119,13 +166,25 @@ fn first_paragraph(text: &str) -> String {
         .join(" ")
 }
 
+/// Who the plan is judged as, and with which profile and files: said in
+/// every report. The app fills it from its resolved options.
+#[derive(Debug, Clone)]
+pub struct CheckedWith {
+    pub author: Author,
+    pub profile: String,
+    pub profile_reason: String,
+    pub config_files: Vec<String>,
+    /// Findings at or above this severity fail the plan (the profile's).
+    pub fail_severity: Option<Severity>,
+}
+
 impl Report {
     pub fn new(
         plans: Vec<PlanAnalysis>,
         decision: Decision,
         warnings: Vec<InputWarning>,
         skipped: Vec<Skipped>,
-        options: &crate::CheckOptions,
+        checked_with: CheckedWith,
     ) -> Self {
         let score = decision.score;
         let mut summary = Summary::default();
@@ -133,19 +192,28 @@ impl Report {
             summary.add(&plan.summary);
         }
         let groups = group_findings(&plans, &decision);
+        let places = places::Places::resolve(&plans);
+        let plan_blast: Vec<BlastCounts> = plans.iter().map(BlastCounts::of).collect();
+        let mut blast = BlastCounts::default();
+        for counts in &plan_blast {
+            blast.add(counts);
+        }
         Self {
-            fail_severity: options.profile.thresholds.fail_severity,
+            plan_blast,
+            blast,
+            places,
+            fail_severity: checked_with.fail_severity,
             groups,
             plans,
             summary,
-            author: options.author.clone(),
-            profile: options.profile.name.clone(),
-            profile_reason: options.profile_reason.clone(),
+            author: checked_with.author,
+            profile: checked_with.profile,
+            profile_reason: checked_with.profile_reason,
             decision,
             score,
             warnings,
             skipped,
-            config_files: options.config_files.clone(),
+            config_files: checked_with.config_files,
         }
     }
 }

@@ -162,9 +162,12 @@ fn header(report: &Report) -> String {
         Verdict::Warn => ("⚠️", "warn"),
         Verdict::Fail => ("❌", "fail"),
     };
-    let destroyed: usize = report.plans.iter().map(|p| p.blast.destroyed.len()).sum();
-    let disrupted: usize = report.plans.iter().map(|p| p.blast.disrupted.len()).sum();
-    let data_loss: usize = report.plans.iter().map(|p| p.blast.data_loss.len()).sum();
+    let crate::report::BlastCounts {
+        destroyed,
+        disrupted,
+        data_loss,
+        ..
+    } = report.blast;
     let share = match report.summary.resources_in_state {
         _ if destroyed == 0 => String::new(),
         0 => String::new(),

@@ -30,12 +30,7 @@ impl<'p> BlastIndex<'p> {
 
     /// For a root, one thread flow per member (at most [`MAX_FLOW_MEMBERS`]);
     /// for a member, the chain from its root to it.
-    pub(super) fn flows(
-        &self,
-        locator: &mut Locator,
-        site: &PlanSite,
-        address: &str,
-    ) -> Vec<CodeFlow<'p>> {
+    pub(super) fn flows(&self, places: &Places, plan: usize, address: &str) -> Vec<CodeFlow<'p>> {
         if let Some(root) = self.roots.get(address) {
             if root.members.is_empty() {
                 return Vec::new();
@@ -53,7 +48,7 @@ impl<'p> BlastIndex<'p> {
                 .members
                 .iter()
                 .take(shown)
-                .map(|member| self.thread_flow(locator, site, root, member))
+                .map(|member| self.thread_flow(places, plan, root, member))
                 .collect();
             return vec![CodeFlow {
                 message: Text::new(summary),
@@ -66,7 +61,7 @@ impl<'p> BlastIndex<'p> {
                     "how {} is reached from {}",
                     member.address, root.address
                 )),
-                thread_flows: vec![self.thread_flow(locator, site, root, member)],
+                thread_flows: vec![self.thread_flow(places, plan, root, member)],
             }];
         }
         Vec::new()
@@ -74,8 +69,8 @@ impl<'p> BlastIndex<'p> {
 
     pub(super) fn thread_flow(
         &self,
-        locator: &mut Locator,
-        site: &PlanSite,
+        places: &Places,
+        plan: usize,
         root: &'p Root,
         member: &'p Member,
     ) -> ThreadFlow<'p> {
@@ -106,7 +101,7 @@ impl<'p> BlastIndex<'p> {
                     }
                 };
                 ThreadFlowLocation {
-                    location: location(locator, site, address, Some(text)),
+                    location: location(places, plan, address, Some(text)),
                     importance: if step == 0 || step == last {
                         "essential"
                     } else {
