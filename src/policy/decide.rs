@@ -12,6 +12,7 @@ use crate::policy::approvals;
 use crate::policy::config::{Ignore, glob_matches, parse_date};
 use crate::policy::profiles::{Profile, RuleOverride};
 use crate::rules::Severity;
+use crate::rules::kinds::share_of_state_exceeds::share;
 use crate::util::escape;
 /// The address of plan-wide findings (`rules::kinds::plan_health`).
 const PLAN_ADDRESS: &str = "(plan)";
@@ -326,10 +327,12 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
             text: format!("blast radius: split the change so each plan destroys or disrupts at most {limit} resources, or have a person approve this exact plan"),
         });
     }
-    // Share of state: destroyed and disrupted, as environment-teardown
-    // measures it; a share of a tiny state is no teardown.
+    // Share of state: measured as environment-teardown measures it (see
+    // `share_of_state_exceeds::share`); that rule fires at 50% for anyone,
+    // this profile limit is the stricter one for agents. A share of a tiny
+    // (or unknown) state is no teardown.
     if let Some(limit) = thresholds.max_share_of_state.filter(|limit| {
-        in_state > 0 && radius >= MIN_SHARE_COUNT && radius as f64 / in_state as f64 > *limit
+        in_state > 0 && radius >= MIN_SHARE_COUNT && share(radius, in_state) > *limit
     }) {
         let allowed = ((limit * in_state as f64).floor() as usize).max(MIN_SHARE_COUNT - 1);
         limit_fail.push((
@@ -338,12 +341,7 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
             radius as f64 * 100.0 / in_state as f64,
             limit * 100.0
         ),
-            VerdictReason::threshold(
-                "fail",
-                "max-share-of-state",
-                radius as f64 / in_state as f64,
-                limit,
-            ),
+            VerdictReason::threshold("fail", "max-share-of-state", share(radius, in_state), limit),
         ));
         decision.fixes.push(Fix {
             rule: None,

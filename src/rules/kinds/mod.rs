@@ -16,7 +16,7 @@ mod plan_health;
 mod refactor;
 mod replace_order;
 mod sensitive_change;
-mod share_of_state_exceeds;
+pub mod share_of_state_exceeds;
 mod wrong_target;
 
 use serde::Deserialize;

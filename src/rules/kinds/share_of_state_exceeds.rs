@@ -19,6 +19,16 @@ pub struct Params {
     pub min_affected: usize,
 }
 
+/// The share of the state a plan destroys or disrupts: the one measure
+/// behind this rule (`environment-teardown`, 50% for every author: a
+/// critical finding) and the profiles' plan-level `max_share_of_state`
+/// threshold (`threshold/max-share-of-state`, 20% in the agent profile: a
+/// stricter limit for agents, judged in `policy::decide`). Both count
+/// destroyed and disrupted resources, and both ignore fewer than three.
+pub fn share(affected: usize, in_state: usize) -> f64 {
+    affected as f64 / in_state as f64
+}
+
 pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
     let destroyed = context.blast.destroyed.len();
     let disrupted = context.blast.disrupted.len();
@@ -27,7 +37,8 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
     if in_state == 0 || affected < params.min_affected {
         return Vec::new();
     }
-    let share = affected as f64 / in_state as f64;
+    // A plan without prior state still tears down what it destroys.
+    let share = share(affected, in_state);
     if share < params.share {
         return Vec::new();
     }
