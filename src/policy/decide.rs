@@ -12,7 +12,7 @@ use crate::policy::approvals;
 use crate::policy::config::{Ignore, glob_matches, parse_date};
 use crate::policy::profiles::{Profile, RuleOverride};
 use crate::rules::Severity;
-use crate::rules::kinds::share_of_state_exceeds::share;
+use crate::rules::kinds::share_of_state as share;
 use crate::util::escape;
 /// The address of plan-wide findings (`rules::kinds::plan_health`).
 const PLAN_ADDRESS: &str = "(plan)";

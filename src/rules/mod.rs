@@ -15,7 +15,7 @@ use thiserror::Error;
 
 pub use crate::model::classes::{self, Classes};
 pub use finding::{Draft, Evidence, Finding};
-pub use kinds::{Context, Kind};
+pub use kinds::{Context, RuleKind};
 
 /// Every embedded data file under `rules/`, as (path, text).
 pub const BUILTIN_FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
@@ -69,7 +69,7 @@ struct RuleFile {
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub id: String,
-    pub kind: Kind,
+    pub kind: RuleKind,
     pub severity: Severity,
     pub points: u32,
     pub summary: String,
@@ -196,7 +196,7 @@ fn parse_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
             &format!("rule id `{}` must be kebab-case", file.id),
         ));
     }
-    let kind = Kind::parse(&file.kind, text).map_err(|error| match error {
+    let kind = RuleKind::parse(&file.kind, text).map_err(|error| match error {
         kinds::KindError::Unknown => RuleError::invalid(
             path,
             &format!(

@@ -183,7 +183,7 @@ mod tests {
             accounts: vec!["999999999999".into()],
             ..Targets::default()
         };
-        let found = drafts_with(&crate::rules::Kind::WrongTarget, PLAN, &targets);
+        let found = drafts_with(&crate::rules::RuleKind::WrongTarget, PLAN, &targets);
         assert_eq!(found.len(), 1);
         assert!(found[0].message.contains("account 123456789012"));
     }
@@ -194,9 +194,9 @@ mod tests {
             accounts: vec!["123456789012".into()],
             ..Targets::default()
         };
-        assert!(drafts_with(&crate::rules::Kind::WrongTarget, PLAN, &targets).is_empty());
+        assert!(drafts_with(&crate::rules::RuleKind::WrongTarget, PLAN, &targets).is_empty());
         assert!(
-            drafts_with(&crate::rules::Kind::WrongTarget, PLAN, &Targets::default()).is_empty()
+            drafts_with(&crate::rules::RuleKind::WrongTarget, PLAN, &Targets::default()).is_empty()
         );
     }
 }
