@@ -7,7 +7,7 @@ use crate::blast::{self, BlastRadius, Destruction};
 use crate::graph::ResourceGraph;
 use crate::model::{ActionReason, Actions, Plan, ResourceChange};
 use crate::rules::kinds::Targets;
-use crate::rules::{Context, Finding, RuleSet};
+use crate::rules::{Finding, RuleInput, RuleSet};
 use crate::util::escape;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -139,7 +139,7 @@ pub fn analyse_with(
     plan: &Plan<'_>,
     rules: &RuleSet,
     targets: &Targets,
-    inspect: impl FnOnce(&Context<'_, '_>),
+    inspect: impl FnOnce(&RuleInput<'_, '_>),
 ) -> PlanAnalysis {
     crate::util::progress::phase("listing the changes");
     let resource_changes: &[ResourceChange<'_>] =
@@ -202,7 +202,7 @@ pub fn analyse_with(
             let blast = blast_radius(&graph, resource_changes, rules);
             let drift = reported_drift(plan);
             let sensitive_values = sensitive_variable_values(plan);
-            let context = Context {
+            let context = RuleInput {
                 plan,
                 changes: resource_changes,
                 graph: &graph,
@@ -218,7 +218,7 @@ pub fn analyse_with(
             (graph, blast, drift, sensitive_values, findings)
         },
     );
-    let context = Context {
+    let context = RuleInput {
         plan,
         changes: resource_changes,
         graph: &graph,

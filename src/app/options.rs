@@ -24,7 +24,7 @@ pub struct CheckOptions {
     /// Why this profile was chosen, printed in every report.
     pub profile_reason: String,
     pub config: Config,
-    pub approvals: Vec<approvals::Loaded>,
+    pub approvals: Vec<approvals::LoadedApproval>,
     /// Approval files that could not be read.
     pub approval_problems: Vec<String>,
     pub gate: Gate,
@@ -593,7 +593,7 @@ pub fn detect_author(choice: AuthorChoice) -> Result<Detection, RunError> {
     Ok(authors::detect(
         choice,
         &agents,
-        &authors::Context {
+        &authors::DetectionSources {
             env: &env,
             git: &git,
             read: &read,

@@ -11,7 +11,7 @@ use crate::rules::Severity;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Accepted {
+pub struct ApprovedFinding {
     pub rule: String,
     pub address: String,
 }
@@ -25,17 +25,17 @@ pub struct Approval {
     pub plan: String,
     pub by: String,
     pub reason: Option<String>,
-    pub accepts: Vec<Accepted>,
+    pub accepts: Vec<ApprovedFinding>,
 }
 
 impl Approval {
     /// Accepts every finding above info of the plan.
     pub fn of(plan: &PlanAnalysis, by: &str, reason: Option<&str>) -> Self {
-        let mut accepts: Vec<Accepted> = plan
+        let mut accepts: Vec<ApprovedFinding> = plan
             .findings
             .iter()
             .filter(|finding| finding.severity > Severity::Info)
-            .map(|finding| Accepted {
+            .map(|finding| ApprovedFinding {
                 rule: finding.rule.clone(),
                 address: finding.address.clone(),
             })
@@ -62,7 +62,7 @@ impl Approval {
 
 /// An approval and where it came from.
 #[derive(Debug, Clone)]
-pub struct Loaded {
+pub struct LoadedApproval {
     pub approval: Approval,
     pub path: PathBuf,
     /// From a path `blastwall.toml` trusts, not only from the command line.
@@ -74,7 +74,7 @@ pub struct Loaded {
 
 /// Reads approval files (`*.json`) from files or directories; unreadable
 /// ones are reported, not skipped silently.
-pub fn load(paths: &[PathBuf], trusted: bool) -> (Vec<Loaded>, Vec<String>) {
+pub fn load(paths: &[PathBuf], trusted: bool) -> (Vec<LoadedApproval>, Vec<String>) {
     let mut loaded = Vec::new();
     let mut problems = Vec::new();
     for path in paths {
@@ -99,7 +99,7 @@ pub fn load(paths: &[PathBuf], trusted: bool) -> (Vec<Loaded>, Vec<String>) {
                 .and_then(|text| {
                     serde_json::from_str::<Approval>(&text).map_err(|error| error.to_string())
                 }) {
-                Ok(approval) => loaded.push(Loaded {
+                Ok(approval) => loaded.push(LoadedApproval {
                     approval,
                     path: file,
                     trusted,

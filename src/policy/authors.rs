@@ -50,7 +50,7 @@ pub enum AuthorChoice {
 }
 
 /// What detection may read.
-pub struct Context<'c> {
+pub struct DetectionSources<'c> {
     pub env: &'c dyn Fn(&str) -> Option<String>,
     /// Runs git with these arguments and returns its stdout.
     pub git: &'c dyn Fn(&[&str]) -> Option<String>,
@@ -110,7 +110,7 @@ impl Detection {
 /// Collects every signal; when any says agent the run is an agent's, and a
 /// claim of `human` cannot change that (the caller refuses it). Otherwise a
 /// claim decides, then the pull request, else the author is unknown.
-pub fn detect(choice: AuthorChoice, agents: &Agents, context: &Context<'_>) -> Detection {
+pub fn detect(choice: AuthorChoice, agents: &Agents, context: &DetectionSources<'_>) -> Detection {
     let mut signals = Vec::new();
     let claim = |kind, what: String| Signal {
         kind,
@@ -175,7 +175,7 @@ pub fn detect(choice: AuthorChoice, agents: &Agents, context: &Context<'_>) -> D
 
 fn github_pull_request(
     agents: &Agents,
-    context: &Context<'_>,
+    context: &DetectionSources<'_>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Option<Author> {
     let event: serde_json::Value =
@@ -297,7 +297,7 @@ source = "test"
         detect(
             choice,
             &agents(),
-            &Context {
+            &DetectionSources {
                 env: &env,
                 git: &git,
                 read: &read,

@@ -60,7 +60,7 @@ pub struct Policy<'p> {
     /// The config's per-rule severities; they win over the profile's.
     pub severity: &'p BTreeMap<String, RuleOverride>,
     pub ignores: &'p [Ignore],
-    pub approvals: &'p [approvals::Loaded],
+    pub approvals: &'p [approvals::LoadedApproval],
     /// Only approvals from trusted paths count (the agent profile).
     pub trusted_approvals_only: bool,
     /// `(year, month, day)`, for ignore expiry.
@@ -71,7 +71,7 @@ pub struct Policy<'p> {
 
 /// A finding the policy did not count, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Accepted {
+pub struct AcceptedFinding {
     pub plan: usize,
     pub rule: String,
     pub address: String,
@@ -130,7 +130,7 @@ pub struct Decision {
     /// The same reasons, structured, in the same order: which rule or
     /// plan-level threshold, what was measured and the limit it crossed.
     pub verdict_reasons: Vec<VerdictReason>,
-    pub accepted: Vec<Accepted>,
+    pub accepted: Vec<AcceptedFinding>,
     /// Ignores that matched nothing or expired, approvals that did not apply.
     pub notes: Vec<String>,
     /// For each failing rule or threshold, its "how to fix".
@@ -152,7 +152,7 @@ impl Decision {
             .map(|&index| self.accepted[index].why.as_str())
     }
 
-    fn accept(&mut self, accepted: Accepted) {
+    fn accept(&mut self, accepted: AcceptedFinding) {
         let key = (
             accepted.plan,
             accepted.rule.clone(),
@@ -512,7 +512,7 @@ fn apply_approvals(
         );
         for finding in &plans[index].findings {
             if pairs.contains(&(finding.rule.as_str(), finding.address.as_str())) {
-                decision.accept(Accepted {
+                decision.accept(AcceptedFinding {
                     plan: index,
                     rule: finding.rule.clone(),
                     address: finding.address.clone(),
@@ -562,7 +562,7 @@ fn apply_ignores(plans: &[PlanAnalysis], policy: &Policy<'_>, decision: &mut Dec
                         .is_none()
                 {
                     matched = true;
-                    decision.accept(Accepted {
+                    decision.accept(AcceptedFinding {
                         plan: index,
                         rule: finding.rule.clone(),
                         address: finding.address.clone(),

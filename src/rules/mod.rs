@@ -15,7 +15,7 @@ use thiserror::Error;
 
 pub use crate::model::classes::{self, Classes};
 pub use finding::{Draft, Evidence, Finding};
-pub use kinds::{Context, RuleKind};
+pub use kinds::{RuleInput, RuleKind};
 
 /// Every embedded data file under `rules/`, as (path, text).
 pub const BUILTIN_FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
@@ -154,7 +154,7 @@ impl RuleSet {
 
     /// Runs every rule on one plan. Findings come back sorted: severity
     /// (most severe first), then rule, then address.
-    pub fn evaluate(&self, context: &Context<'_, '_>) -> Vec<Finding> {
+    pub fn evaluate(&self, context: &RuleInput<'_, '_>) -> Vec<Finding> {
         use rayon::prelude::*;
         // Rules are independent and read the context only: one task per
         // rule, collected in rule order (then sorted), so the result is the

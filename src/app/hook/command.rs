@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use brush_parser::ast::{self, Command, CommandPrefixOrSuffixItem as Item, CompoundCommand};
 use brush_parser::word::{self, Parameter, ParameterExpr, TildeExpr, WordPiece};
 
-use super::terraform::{self, Kind};
+use super::terraform::{self, CommandClass};
 
 mod programs;
 
@@ -634,7 +634,7 @@ impl Analyser<'_> {
         for (name, value) in assignments {
             env.insert(name, Some(value));
         }
-        let mut context = Context {
+        let mut context = WrapperEffects {
             env,
             clear: false,
             cwd: state.cwd.clone(),

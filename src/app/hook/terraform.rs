@@ -52,7 +52,7 @@ const READ_ONLY: &[&str] = &[
 
 /// What a terraform/tofu command is, for the hook.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Kind {
+pub enum CommandClass {
     /// Reads only (`plan`, `show`, `state list`, `-help`): allowed.
     ReadOnly,
     /// Allowed alone, but changes what a later apply in the same line
@@ -126,26 +126,26 @@ pub fn parse(args: &[String], inserted: &dyn Fn(&str) -> Vec<String>) -> Invocat
 }
 
 impl Invocation {
-    pub fn kind(&self) -> Kind {
+    pub fn kind(&self) -> CommandClass {
         if self
             .global
             .iter()
             .chain(&self.options)
             .any(|arg| is_help(arg))
         {
-            return Kind::ReadOnly;
+            return CommandClass::ReadOnly;
         }
         if let Some(bad) = self
             .global
             .iter()
             .find(|option| !option.starts_with("-chdir="))
         {
-            return Kind::Ask(format!(
+            return CommandClass::Ask(format!(
                 "the global option `{bad}` is not one the hook can reproduce"
             ));
         }
         let Some(subcommand) = self.subcommand.as_deref() else {
-            return Kind::ReadOnly;
+            return CommandClass::ReadOnly;
         };
         let first = self
             .options
@@ -153,29 +153,29 @@ impl Invocation {
             .find(|option| !option.starts_with('-'))
             .map(String::as_str);
         match subcommand {
-            "apply" | "destroy" => Kind::Change,
-            _ if READ_ONLY.contains(&subcommand) => Kind::ReadOnly,
-            "init" => Kind::ChangesContext,
+            "apply" | "destroy" => CommandClass::Change,
+            _ if READ_ONLY.contains(&subcommand) => CommandClass::ReadOnly,
+            "init" => CommandClass::ChangesContext,
             "state" => match first {
-                Some("list" | "show" | "pull") => Kind::ReadOnly,
-                Some(other) => Kind::Ask(format!(
+                Some("list" | "show" | "pull") => CommandClass::ReadOnly,
+                Some(other) => CommandClass::Ask(format!(
                     "`state {other}` changes the state by hand (state surgery)"
                 )),
-                None => Kind::ReadOnly,
+                None => CommandClass::ReadOnly,
             },
             "workspace" => match first {
-                Some("list" | "show") | None => Kind::ReadOnly,
-                Some("select" | "new") => Kind::ChangesContext,
-                Some(other) => Kind::Ask(format!("`workspace {other}` changes workspaces")),
+                Some("list" | "show") | None => CommandClass::ReadOnly,
+                Some("select" | "new") => CommandClass::ChangesContext,
+                Some(other) => CommandClass::Ask(format!("`workspace {other}` changes workspaces")),
             },
-            "import" | "taint" | "untaint" | "force-unlock" | "refresh" => Kind::Ask(format!(
-                "`{subcommand}` changes the state without a plan blastwall can check"
-            )),
-            "test" => Kind::Ask(
+            "import" | "taint" | "untaint" | "force-unlock" | "refresh" => CommandClass::Ask(
+                format!("`{subcommand}` changes the state without a plan blastwall can check"),
+            ),
+            "test" => CommandClass::Ask(
                 "`test` applies and destroys real infrastructure without a plan to check"
                     .to_owned(),
             ),
-            other => Kind::Ask(format!("`{other}` is not a subcommand the hook knows")),
+            other => CommandClass::Ask(format!("`{other}` is not a subcommand the hook knows")),
         }
     }
 
@@ -262,7 +262,7 @@ mod tests {
             &words("-chdir=infra apply -auto-approve -var a=1 -lock-timeout=900s -lock=false"),
             &none,
         );
-        assert_eq!(invocation.kind(), Kind::Change);
+        assert_eq!(invocation.kind(), CommandClass::Change);
         assert_eq!(
             invocation.plan_args(Path::new("/t/p"), 20),
             words(
@@ -300,11 +300,17 @@ mod tests {
             "test",
         ] {
             assert!(
-                matches!(parse(&words(command), &none).kind(), Kind::Ask(_)),
+                matches!(parse(&words(command), &none).kind(), CommandClass::Ask(_)),
                 "{command}"
             );
         }
-        assert_eq!(parse(&words("state list"), &none).kind(), Kind::ReadOnly);
-        assert_eq!(parse(&words("apply -help"), &none).kind(), Kind::ReadOnly);
+        assert_eq!(
+            parse(&words("state list"), &none).kind(),
+            CommandClass::ReadOnly
+        );
+        assert_eq!(
+            parse(&words("apply -help"), &none).kind(),
+            CommandClass::ReadOnly
+        );
     }
 }

@@ -6,13 +6,13 @@ use super::*;
 // ---------------------------------------------------------------- graph
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(super) enum Kind {
+pub(super) enum Impact {
     Destroyed,
     DataLoss,
     Disrupted,
 }
 
-impl Kind {
+impl Impact {
     fn class(self) -> &'static str {
         match self {
             Self::Destroyed => "destroyed",
@@ -30,19 +30,19 @@ impl Kind {
     }
 }
 
-pub(super) fn member_kind(member: &Member) -> Kind {
+pub(super) fn member_kind(member: &Member) -> Impact {
     match member.role {
-        Role::Destroyed => Kind::Destroyed,
-        Role::DataLoss => Kind::DataLoss,
-        Role::Disrupted => Kind::Disrupted,
+        Role::Destroyed => Impact::Destroyed,
+        Role::DataLoss => Impact::DataLoss,
+        Role::Disrupted => Impact::Disrupted,
     }
 }
 
-pub(super) fn root_kind(root: &Root) -> Kind {
+pub(super) fn root_kind(root: &Root) -> Impact {
     if root.data_loss {
-        Kind::DataLoss
+        Impact::DataLoss
     } else {
-        Kind::Destroyed
+        Impact::Destroyed
     }
 }
 
@@ -51,7 +51,7 @@ pub(super) struct GraphNode<'r> {
     plan: usize,
     address: &'r str,
     resource_type: &'r str,
-    kind: Kind,
+    kind: Impact,
     is_root: bool,
 }
 
@@ -109,7 +109,7 @@ pub(super) struct GroupKey {
     address: Option<String>,
     module: Option<String>,
     resource_type: Option<String>,
-    kind: Kind,
+    kind: Impact,
     /// Roots and members are never merged together: an edge into a group
     /// then means every resource in it is reached.
     is_root: bool,
@@ -164,7 +164,7 @@ pub(super) fn group_key(
 /// A node as drawn: one resource or a group of them.
 pub(super) struct Drawn {
     plan: Option<usize>,
-    kind: Kind,
+    kind: Impact,
     label: String,
     count: usize,
     first: usize,
@@ -291,7 +291,7 @@ pub(super) fn mermaid(report: &Report) -> String {
         let keep = GRAPH_NODES - 3;
         let mut remap: Vec<usize> = vec![0; drawn.len()];
         let mut merged: Vec<Drawn> = Vec::new();
-        let mut other: BTreeMap<Kind, usize> = BTreeMap::new();
+        let mut other: BTreeMap<Impact, usize> = BTreeMap::new();
         let mut kept: Vec<usize> = order[..keep].to_vec();
         kept.sort_unstable();
         for &group in &kept {
@@ -399,7 +399,7 @@ pub(super) fn mermaid(report: &Report) -> String {
     text.push_str("  classDef destroyed fill:#ffd7d7,stroke:#d00000,color:#000\n");
     text.push_str("  classDef dataloss fill:#f7d0ff,stroke:#b000b0,color:#000\n");
     text.push_str("  classDef disrupted fill:#ffe3c2,stroke:#e07000,color:#000\n");
-    for kind in [Kind::Destroyed, Kind::DataLoss, Kind::Disrupted] {
+    for kind in [Impact::Destroyed, Impact::DataLoss, Impact::Disrupted] {
         let members: Vec<String> = drawn
             .iter()
             .enumerate()

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Context, managed};
+use super::{RuleInput, managed};
 use crate::model::Actions;
 use crate::rules::{Draft, Evidence, payload};
 
@@ -40,7 +40,7 @@ pub fn type_matches(patterns: &[String], resource_type: &str) -> bool {
         })
 }
 
-pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let mut drafts = Vec::new();
     for change in managed(context) {
         if !matches!(

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{ActionName, Context, managed};
+use super::{ActionName, RuleInput, managed};
 use crate::rules::Draft;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -19,7 +19,7 @@ pub struct Params {
 const COUNT_LIMIT: usize = 100_000;
 const NAMED: usize = 3;
 
-pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let mut drafts = Vec::new();
     for change in managed(context) {
         if !params

@@ -1,7 +1,7 @@
 //! `data-loss`: a data-bearing resource is destroyed and the values in
 //! effect when the destroy runs (`change.before`) do not keep its data.
 
-use super::Context;
+use super::RuleInput;
 use crate::model::retention::Retention;
 use crate::rules::{Draft, Evidence, payload};
 
@@ -15,7 +15,7 @@ const RETENTION_SETTINGS: &[&str] = &[
     "final_snapshot",
 ];
 
-pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
     // The current object's change (not a deposed one's), looked up once.
     let changes: std::collections::HashMap<&str, &crate::model::ResourceChange<'_>> = context
         .changes

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{ActionName, Context, managed};
+use super::{ActionName, RuleInput, managed};
 use crate::rules::Draft;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -17,7 +17,7 @@ pub struct Params {
     pub actions: Vec<ActionName>,
 }
 
-pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     managed(context)
         .filter(|change| {
             params

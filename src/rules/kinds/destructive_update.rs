@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Context, managed};
+use super::{RuleInput, managed};
 use crate::model::Actions;
 use crate::rules::{Draft, Evidence, payload};
 
@@ -17,7 +17,7 @@ pub struct Params {
     pub attributes: Vec<String>,
 }
 
-pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let mut drafts = Vec::new();
     for change in managed(context).filter(|change| change.change.actions == Actions::Update) {
         let (Some(before), Some(after)) = (

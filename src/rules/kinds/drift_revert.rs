@@ -1,11 +1,11 @@
 //! `drift-revert`: the plan undoes changes made outside Terraform (recorded
 //! in `resource_drift`): someone fixed something by hand and apply puts it back.
 
-use super::Context;
+use super::RuleInput;
 use crate::model::Actions;
 use crate::rules::{Draft, Evidence, payload};
 
-pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let mut drafts = Vec::new();
     for drift in &context.plan.resource_drift {
         if drift.change.actions != Actions::Update {

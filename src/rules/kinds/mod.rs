@@ -15,7 +15,7 @@ pub use share_of_state_exceeds::share as share_of_state;
 pub use wrong_target::Targets;
 
 /// What a rule kind can look at for one plan.
-pub struct Context<'c, 'a> {
+pub struct RuleInput<'c, 'a> {
     pub plan: &'c Plan<'a>,
     pub changes: &'c [ResourceChange<'a>],
     pub graph: &'c ResourceGraph,
@@ -66,7 +66,7 @@ macro_rules! rule_kinds {
                 }
             }
 
-            pub fn check(&self, context: &Context<'_, '_>) -> Vec<Draft> {
+            pub fn check(&self, context: &RuleInput<'_, '_>) -> Vec<Draft> {
                 match self {
                     $(
                         Self::$variant $( (bound!($read, params)) )? => {
@@ -146,7 +146,7 @@ fn optional_params<P: DeserializeOwned + Default>(text: &str) -> Result<P, KindE
 
 /// Managed resource changes, the ones rules judge.
 pub(crate) fn managed<'c, 'a>(
-    context: &'c Context<'c, 'a>,
+    context: &'c RuleInput<'c, 'a>,
 ) -> impl Iterator<Item = &'c ResourceChange<'a>> {
     context.changes.iter().filter(|change| !change.is_data())
 }
@@ -193,7 +193,7 @@ mod registration {
 
 #[cfg(test)]
 pub(crate) mod testing {
-    //! Builds a [`Context`] from plan JSON text for kind unit tests.
+    //! Builds a [`RuleInput`] from plan JSON text for kind unit tests.
 
     use super::*;
     use crate::analysis::analyse_with;

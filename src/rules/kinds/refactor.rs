@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Context, managed};
+use super::{RuleInput, managed};
 use crate::model::Actions;
 use crate::rules::{Draft, payload};
 
@@ -18,9 +18,9 @@ pub struct Params {
 }
 
 /// Resource type and provider: only these can be the same object.
-type Kind<'a> = (&'a str, Option<&'a str>);
+type Identity<'a> = (&'a str, Option<&'a str>);
 
-pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let deleted: Vec<_> = managed(context)
         .filter(|change| change.change.actions == Actions::Delete)
         .collect();
@@ -31,7 +31,7 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
         return Vec::new();
     }
     // Each payload is parsed once; candidates are grouped by type and provider.
-    let mut by_kind: std::collections::HashMap<Kind<'_>, Vec<(usize, Value)>> =
+    let mut by_kind: std::collections::HashMap<Identity<'_>, Vec<(usize, Value)>> =
         std::collections::HashMap::new();
     for (index, delete) in deleted.iter().enumerate() {
         if let Some(before) = payload::parse(delete.change.before) {
@@ -46,7 +46,7 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
     }
     // (type and provider, attribute) → scalar value → positions in `by_kind`.
     let mut first_values: std::collections::HashMap<
-        (Kind<'_>, String),
+        (Identity<'_>, String),
         std::collections::HashMap<String, Vec<usize>>,
     > = std::collections::HashMap::new();
     let mut used = vec![false; deleted.len()];
@@ -113,7 +113,7 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
     drafts
 }
 
-fn kind_of<'a>(change: &'a crate::model::ResourceChange<'_>) -> Kind<'a> {
+fn kind_of<'a>(change: &'a crate::model::ResourceChange<'_>) -> Identity<'a> {
     (
         change.resource_type.as_str(),
         change.provider_name.as_deref(),

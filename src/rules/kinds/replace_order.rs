@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::{Context, managed};
+use super::{RuleInput, managed};
 use crate::model::Actions;
 use crate::rules::{Draft, payload};
 
@@ -19,7 +19,7 @@ pub struct Params {
     pub except_types: Vec<String>,
 }
 
-pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     managed(context)
         .filter(|change| change.change.actions == Actions::DeleteThenCreate)
         .filter_map(|change| {

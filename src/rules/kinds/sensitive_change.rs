@@ -3,11 +3,11 @@
 
 use serde_json::Value;
 
-use super::{Context, managed};
+use super::{RuleInput, managed};
 use crate::model::Actions;
 use crate::rules::{Draft, Evidence, payload};
 
-pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let mut drafts = Vec::new();
     for change in managed(context) {
         if !matches!(

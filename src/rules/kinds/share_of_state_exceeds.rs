@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::Context;
+use super::RuleInput;
 use super::plan_health::PLAN_ADDRESS;
 use crate::rules::Draft;
 
@@ -29,7 +29,7 @@ pub fn share(affected: usize, in_state: usize) -> f64 {
     affected as f64 / in_state as f64
 }
 
-pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let destroyed = context.blast.destroyed.len();
     let disrupted = context.blast.disrupted.len();
     let affected = destroyed + disrupted;

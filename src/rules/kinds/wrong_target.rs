@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::{Context, managed};
+use super::{RuleInput, managed};
 use crate::model::Actions;
 use crate::rules::{Draft, payload};
 
@@ -38,7 +38,7 @@ struct Seen {
     subscriptions: BTreeSet<String>,
 }
 
-pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let targets = context.targets;
     if targets.is_empty() {
         return Vec::new();
@@ -145,7 +145,7 @@ fn collect(value: &Value, key: Option<&str>, seen: &mut Seen) {
     }
 }
 
-fn provider_regions(context: &Context<'_, '_>) -> Vec<String> {
+fn provider_regions(context: &RuleInput<'_, '_>) -> Vec<String> {
     let Some(config) = context
         .plan
         .configuration

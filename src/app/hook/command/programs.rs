@@ -5,7 +5,7 @@
 use super::*;
 
 /// What the wrappers before a program change for it.
-pub(super) struct Context {
+pub(super) struct WrapperEffects {
     pub(super) env: BTreeMap<String, Option<Value>>,
     pub(super) clear: bool,
     pub(super) cwd: Option<PathBuf>,
@@ -20,7 +20,7 @@ impl Analyser<'_> {
     pub(super) fn program(
         &mut self,
         words: &[Option<String>],
-        context: &mut Context,
+        context: &mut WrapperEffects,
         state: &mut State,
         depth: usize,
         text: &str,
@@ -200,7 +200,7 @@ impl Analyser<'_> {
     fn env(
         &mut self,
         rest: &[Option<String>],
-        context: &mut Context,
+        context: &mut WrapperEffects,
         state: &mut State,
         depth: usize,
         text: &str,
@@ -265,7 +265,7 @@ impl Analyser<'_> {
         &mut self,
         name: &str,
         rest: &[Option<String>],
-        context: &mut Context,
+        context: &mut WrapperEffects,
         state: &mut State,
         depth: usize,
         text: &str,
@@ -349,7 +349,7 @@ impl Analyser<'_> {
         &mut self,
         program: &str,
         rest: &[Option<String>],
-        context: &mut Context,
+        context: &mut WrapperEffects,
         state: &mut State,
         depth: usize,
         text: &str,
@@ -424,7 +424,7 @@ impl Analyser<'_> {
         &mut self,
         program: &str,
         rest: &[Option<String>],
-        context: &mut Context,
+        context: &mut WrapperEffects,
         state: &mut State,
         text: &str,
     ) {
@@ -498,13 +498,13 @@ impl Analyser<'_> {
             return self.ask(format!("`{text}`: {name} holds words the hook cannot read"));
         }
         let kind = invocation.kind();
-        if context.guard.is_some() && kind != Kind::Change {
+        if context.guard.is_some() && kind != CommandClass::Change {
             return self.ask(format!(
                 "`{text}`: blastwall guard wraps something that is not an apply or a destroy"
             ));
         }
         match kind {
-            Kind::ReadOnly => {
+            CommandClass::ReadOnly => {
                 if invocation.subcommand.as_deref() == Some("plan")
                     && let Some(cwd) = &context.cwd
                     && let Some(out) = invocation.plan_output(cwd)
@@ -512,9 +512,9 @@ impl Analyser<'_> {
                     state.plans.push((out, invocation));
                 }
             }
-            Kind::ChangesContext => self.out.changes.push(format!("`{text}`")),
-            Kind::Ask(reason) => self.ask(format!("`{text}`: {reason}")),
-            Kind::Change => {
+            CommandClass::ChangesContext => self.out.changes.push(format!("`{text}`")),
+            CommandClass::Ask(reason) => self.ask(format!("`{text}`: {reason}")),
+            CommandClass::Change => {
                 let Some(cwd) = context.cwd.clone() else {
                     return self.ask(format!(
                         "`{text}`: the directory it runs in depends on a `cd` the hook cannot follow"
