@@ -10,7 +10,6 @@ pub mod analysis;
 pub mod app;
 pub mod blast;
 pub mod cli;
-pub mod error;
 pub mod exit;
 pub mod graph;
 pub mod input;

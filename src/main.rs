@@ -18,7 +18,7 @@ fn main() -> ExitCode {
             let exit = error.exit();
             match error {
                 // One broken input: its own diagnostic, without the summary line.
-                blastwall::error::RunError::Inputs(mut inputs) if inputs.errors.len() == 1 => {
+                blastwall::app::error::RunError::Inputs(mut inputs) if inputs.errors.len() == 1 => {
                     eprintln!("{:?}", miette::Report::new(inputs.errors.remove(0)));
                 }
                 error => eprintln!("{:?}", miette::Report::new(error)),

@@ -4,8 +4,8 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+use crate::app::error::RunError;
 use crate::cli::ApproveArgs;
-use crate::error::RunError;
 use crate::exit::Exit;
 use crate::policy::approvals::{Approval, CONFIRM_CHARS, user_approvals_dir};
 use crate::policy::authors::AuthorChoice;

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use clap::CommandFactory;
 
+use crate::app::error::RunError;
 use crate::cli::Cli;
-use crate::error::RunError;
 use crate::exit::Exit;
 
 /// The starter configuration: every key, commented out, with its default and why.

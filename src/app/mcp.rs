@@ -448,23 +448,23 @@ fn internal(error: std::io::Error) -> ErrorData {
 }
 
 /// Serves until the client closes stdin.
-pub fn serve(profile: Option<String>) -> Result<(), crate::error::RunError> {
+pub fn serve(profile: Option<String>) -> Result<(), crate::app::error::RunError> {
     // Every caller is an agent: a laxer `--profile` (the server's command
     // line often sits in a project file an agent can edit) is refused.
     CheckOptions::for_agent_tool(profile.as_deref(), CALLER)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(crate::error::RunError::Output)?;
+        .map_err(crate::app::error::RunError::Output)?;
     runtime.block_on(async move {
         let service = Server::new(profile)
             .serve(rmcp::transport::stdio())
             .await
             .map_err(|error| {
-                crate::error::RunError::Output(std::io::Error::other(error.to_string()))
+                crate::app::error::RunError::Output(std::io::Error::other(error.to_string()))
             })?;
         service.waiting().await.map_err(|error| {
-            crate::error::RunError::Output(std::io::Error::other(error.to_string()))
+            crate::app::error::RunError::Output(std::io::Error::other(error.to_string()))
         })?;
         Ok(())
     })

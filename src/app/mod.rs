@@ -3,6 +3,7 @@
 
 pub mod approve;
 pub mod audit;
+pub mod error;
 pub mod guard;
 pub mod hook;
 pub mod init;
@@ -15,9 +16,10 @@ use std::io::{IsTerminal, Write};
 
 use clap::ValueEnum;
 
+use crate::app::error::RunError;
 use crate::cli::{self, Cli, ColorChoice, Command, Format};
-use crate::error::{InputError, InputErrors, RunError};
 use crate::exit::Exit;
+use crate::input::error::{InputError, InputErrors};
 use crate::input::{self, Loaded, Source};
 use crate::policy::{self, config};
 use crate::report::{self, Report};

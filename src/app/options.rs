@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::app::error::RunError;
 use crate::cli::CheckArgs;
-use crate::error::RunError;
 use crate::policy::Gate;
 use crate::policy::approvals;
 use crate::policy::authors::{self, Agents, AuthorChoice, Detection, Signal};

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::error::InputError;
+use crate::input::error::InputError;
 use crate::util::escape;
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";

@@ -4,8 +4,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{AuditError, Entry, log_path, verify};
+use crate::app::error::RunError;
 use crate::cli::{AuditArgs, AuditCommand, AuditFormat};
-use crate::error::RunError;
 use crate::exit::Exit;
 use crate::util::escape::{self, for_terminal};
 

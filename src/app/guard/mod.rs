@@ -17,10 +17,11 @@ use std::process::Command;
 pub use invocation::{Invocation, parse};
 
 use crate::app::audit::{self, AuthorRecord, Entry};
+use crate::app::error::RunError;
 use crate::cli::CheckArgs;
-use crate::error::{InputError, InputErrors, RunError};
 use crate::exit::Exit;
 use crate::input::Source;
+use crate::input::error::{InputError, InputErrors};
 use crate::policy::authors::{Agents, AuthorChoice};
 use crate::report::Report;
 use crate::util::escape::for_terminal;
