@@ -61,7 +61,7 @@ commands to approve and apply it are printed); otherwise terraform's own exit co
   blastwall hook cursor      # Cursor beforeShellExecution
 
 Exit codes: those of the agent's protocol (2 blocks when the hook cannot decide).")]
-    Hook(crate::app::hook::HookArgs),
+    Hook(HookArgs),
     /// The audit log of decisions: verify its hash chain, or list them
     #[command(after_help = "Examples:
   blastwall audit verify                 # the default log (~/.local/state/blastwall/audit.jsonl)
@@ -333,4 +333,33 @@ impl From<FailOnArg> for FailOn {
             FailOnArg::Fail => Self::Fail,
         }
     }
+}
+
+/// `blastwall hook AGENT`.
+#[derive(Debug, clap::Args)]
+pub struct HookArgs {
+    /// Whose hook protocol to speak
+    #[arg(value_enum)]
+    pub agent: AgentArg,
+    /// The hook's configuration [default: $XDG_CONFIG_HOME/blastwall/hook.toml]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The terraform binary to plan with (overrides the configuration)
+    #[arg(long, value_name = "PATH")]
+    pub terraform: Option<PathBuf>,
+    /// The tofu binary to plan with (overrides the configuration)
+    #[arg(long, value_name = "PATH")]
+    pub tofu: Option<PathBuf>,
+    /// Longest run of the hook, in seconds, planning included [default: 45]
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+}
+
+/// The agents `blastwall hook` speaks to (`app::hook`'s `Agent`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AgentArg {
+    Claude,
+    Codex,
+    Cursor,
+    Kiro,
 }

@@ -39,12 +39,12 @@ pub fn approve(args: &ApproveArgs) -> Result<Exit, RunError> {
     }
     // The options `check` and `guard` resolve here, so the approval accepts
     // exactly the findings they will find.
-    let options = crate::CheckOptions::for_approval(
+    let options = crate::app::CheckOptions::for_approval(
         detection.clone(),
         Path::new(&args.plan),
         args.terraform_bin.clone(),
     )?;
-    let report = crate::check(&[crate::input::Source::from_arg(&args.plan)], &options)?;
+    let report = crate::app::check(&[crate::input::Source::from_arg(&args.plan)], &options)?;
     if report.plans.len() != 1 {
         return Err(RunError::ApproveOnePlan {
             count: report.plans.len(),

@@ -20,9 +20,9 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use serde_json::value::RawValue;
 
 use crate::graph::{EdgeSources, NodeId, ResourceGraph};
+use crate::model::classes::Classes;
 use crate::model::retention::Retention;
 use crate::model::{ActionReason, Actions};
-use crate::rules::Classes;
 
 /// A change that destroys an existing object, as the blast radius needs it.
 pub struct Destruction<'p> {
@@ -218,7 +218,7 @@ pub struct DataVerdict {
     pub retention: Retention,
     /// The most a finding about this destroy is worth, when the data model
     /// says so (a bucket AWS refuses to delete while it holds objects).
-    pub at_most: Option<crate::rules::Severity>,
+    pub at_most: Option<crate::model::data_files::Severity>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
+use crate::model::data_files::RuleError;
 use crate::model::retention::RetentionModel;
-use crate::rules::RuleError;
 
 pub const UNKNOWN: &str = "unknown";
 

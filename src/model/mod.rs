@@ -3,6 +3,8 @@
 pub mod actions;
 pub mod address;
 pub mod classes;
+pub mod data_files;
+pub mod facts;
 mod keys;
 pub mod plan;
 pub mod retention;

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::rules::{RuleError, Severity};
+use crate::model::data_files::{RuleError, Severity};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Retention {

@@ -6,7 +6,6 @@
 
 use serde::Deserialize;
 
-use crate::report::{Author, AuthorKind};
 use crate::rules::{BUILTIN_FILES, RuleError};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -39,6 +38,30 @@ impl Agents {
             None => Ok(Agents::default()),
         }
     }
+}
+
+/// Who wrote the plan, as detected (or claimed), and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthorKind {
+    Agent,
+    Human,
+    Unknown,
+}
+
+impl AuthorKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Agent => "agent",
+            Self::Human => "human",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Author {
+    pub kind: AuthorKind,
+    pub reason: String,
 }
 
 /// `--author`.

@@ -12,6 +12,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use crate::policy::profiles::{RuleOverride, Thresholds};
 use crate::rules::kinds::Targets;
+pub use crate::util::glob::glob_matches;
 
 pub const FILE_NAME: &str = "blastwall.toml";
 
@@ -387,31 +388,6 @@ pub fn parse_date(text: &str) -> Option<(u32, u32, u32)> {
     let month: u32 = parts.next()?.parse().ok()?;
     let day: u32 = parts.next()?.parse().ok()?;
     ((1..=12).contains(&month) && (1..=31).contains(&day)).then_some((year, month, day))
-}
-
-/// `*` matches any run of characters (dots and brackets included).
-pub fn glob_matches(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let mut rest = text;
-    for (index, part) in parts.iter().enumerate() {
-        if index == 0 {
-            let Some(stripped) = rest.strip_prefix(part) else {
-                return false;
-            };
-            rest = stripped;
-        } else if index == parts.len() - 1 {
-            return rest.ends_with(part);
-        } else {
-            let Some(found) = rest.find(part) else {
-                return false;
-            };
-            rest = &rest[found + part.len()..];
-        }
-    }
-    true
 }
 
 #[cfg(test)]

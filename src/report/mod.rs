@@ -9,28 +9,7 @@ use crate::input::{InputWarning, Skipped};
 use crate::policy::Decision;
 use crate::rules::Severity;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthorKind {
-    Agent,
-    Human,
-    Unknown,
-}
-
-impl AuthorKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Agent => "agent",
-            Self::Human => "human",
-            Self::Unknown => "unknown",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Author {
-    pub kind: AuthorKind,
-    pub reason: String,
-}
+pub use crate::policy::authors::{Author, AuthorKind};
 
 #[derive(Debug, Clone)]
 pub struct Report {

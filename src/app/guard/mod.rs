@@ -18,6 +18,7 @@ pub use invocation::{Invocation, parse};
 
 use crate::app::audit::{self, AuthorRecord, Entry};
 use crate::app::error::RunError;
+use crate::app::{CheckOptions, check};
 use crate::cli::CheckArgs;
 use crate::exit::Exit;
 use crate::input::Source;
@@ -25,7 +26,6 @@ use crate::input::error::{InputError, InputErrors};
 use crate::policy::authors::{Agents, AuthorChoice};
 use crate::report::Report;
 use crate::util::escape::for_terminal;
-use crate::{CheckOptions, check};
 
 /// The guard would not run the command: a one-line reason and what to do.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]

@@ -281,8 +281,8 @@ fn check(
         max_length: 65_536,
         quiet: false,
     };
-    let report = crate::CheckOptions::from_args(&args).and_then(|options| {
-        let report = crate::check(&[Source::Path(json_path.clone())], &options)?;
+    let report = crate::app::CheckOptions::from_args(&args).and_then(|options| {
+        let report = crate::app::check(&[Source::Path(json_path.clone())], &options)?;
         Ok((options.gate.exit(report.decision.verdict), report))
     });
     let (exit, report) = match report {

@@ -15,31 +15,13 @@ pub mod terraform;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 
+use crate::cli::HookArgs;
 use crate::exit::Exit;
 use decide::Decision;
 use protocol::{Agent, Verdict};
 
 /// The largest hook input read (the command is a small part of it).
 const MAX_INPUT: u64 = 4 * 1024 * 1024;
-
-#[derive(Debug, clap::Args)]
-pub struct HookArgs {
-    /// Whose hook protocol to speak
-    #[arg(value_enum)]
-    pub agent: Agent,
-    /// The hook's configuration [default: $XDG_CONFIG_HOME/blastwall/hook.toml]
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// The terraform binary to plan with (overrides the configuration)
-    #[arg(long, value_name = "PATH")]
-    pub terraform: Option<PathBuf>,
-    /// The tofu binary to plan with (overrides the configuration)
-    #[arg(long, value_name = "PATH")]
-    pub tofu: Option<PathBuf>,
-    /// Longest run of the hook, in seconds, planning included [default: 45]
-    #[arg(long, value_name = "SECONDS")]
-    pub timeout: Option<u64>,
-}
 
 /// Where a decision is final: every answer goes to the audit log. The log
 /// holds no command text (a `-var` can carry a password), only who asked,
@@ -73,7 +55,7 @@ pub fn record_decision(
 pub fn run(args: &HookArgs) -> Exit {
     let mut raw = Vec::new();
     let read = std::io::stdin().take(MAX_INPUT + 1).read_to_end(&mut raw);
-    let agent = args.agent;
+    let agent = Agent::from(args.agent);
     let config = args.config.clone();
     let terraform = args.terraform.clone();
     let tofu = args.tofu.clone();

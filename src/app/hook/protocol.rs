@@ -6,12 +6,24 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 /// The agents `blastwall hook` speaks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Agent {
     Claude,
     Codex,
     Cursor,
     Kiro,
+}
+
+impl From<crate::cli::AgentArg> for Agent {
+    fn from(arg: crate::cli::AgentArg) -> Self {
+        use crate::cli::AgentArg;
+        match arg {
+            AgentArg::Claude => Self::Claude,
+            AgentArg::Codex => Self::Codex,
+            AgentArg::Cursor => Self::Cursor,
+            AgentArg::Kiro => Self::Kiro,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

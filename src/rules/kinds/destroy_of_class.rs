@@ -33,7 +33,7 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
                 || params
                     .addresses
                     .iter()
-                    .any(|pattern| crate::policy::config::glob_matches(pattern, &change.address));
+                    .any(|pattern| crate::util::glob::glob_matches(pattern, &change.address));
             (class_matches && address_matches).then(|| {
                 Draft::new(
                     change.address.clone(),

@@ -5,9 +5,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::{Classes, Draft};
-use crate::analysis::{HealthIssue, Summary};
 use crate::blast::BlastRadius;
 use crate::graph::ResourceGraph;
+use crate::model::facts::{HealthIssue, Summary};
 use crate::model::{Plan, ResourceChange};
 
 pub use plan_health::PLAN_ADDRESS;

@@ -3,7 +3,7 @@
 //! section that could not be read) is never a pass.
 
 use super::RuleInput;
-use crate::analysis::HealthIssue;
+use crate::model::facts::HealthIssue;
 use crate::rules::{Draft, Severity};
 
 pub const PLAN_ADDRESS: &str = "(plan)";
