@@ -18,14 +18,16 @@ pub use invocation::{Invocation, parse};
 
 use crate::app::audit::{self, AuthorRecord, Entry};
 use crate::app::error::RunError;
-use crate::app::{CheckOptions, check};
-use crate::cli::CheckArgs;
+use crate::app::{CheckOptions, check, chosen_format, use_color};
+use crate::cli::{CheckArgs, Format};
 use crate::exit::Exit;
 use crate::input::Source;
 use crate::input::error::{InputError, InputErrors};
 use crate::policy::authors::{Agents, AuthorChoice};
+use crate::render;
 use crate::report::Report;
 use crate::util::escape::for_terminal;
+use clap::ValueEnum;
 
 /// The guard would not run the command: a one-line reason and what to do.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -76,6 +78,43 @@ fn refuse_loosening(args: &CheckArgs, signal: &str) -> Result<(), Refused> {
         }),
         None => Ok(()),
     }
+}
+
+/// `blastwall guard [OPTIONS] -- terraform apply|destroy …`: the report goes
+/// to stderr (stdout belongs to terraform), in a format for the person or
+/// agent at hand; the CI formats belong to `check` on the saved plan.
+pub fn command(args: &crate::cli::GuardArgs) -> Result<Exit, RunError> {
+    if let Some(format @ (Format::Sarif | Format::Markdown | Format::Github | Format::Junit)) =
+        args.check.format
+    {
+        return Err(RunError::GuardFormat {
+            format: format
+                .to_possible_value()
+                .map_or_else(String::new, |value| value.get_name().to_owned()),
+        });
+    }
+    let color = use_color(args.check.color, std::io::stderr().is_terminal());
+    let format = args.check.format;
+    let quiet = args.check.quiet;
+    run(&args.command, &args.check, &mut |report| {
+        // The report goes to stderr: stdout belongs to terraform.
+        let mut err = std::io::stderr().lock();
+        render::warnings(report, &mut err, color).map_err(RunError::Output)?;
+        match chosen_format(format, report) {
+            Format::Json => render::json::render(report, &mut err),
+            Format::Agent => render::agent::render(report, &mut err),
+            _ => render::human::render_with(
+                report,
+                &mut err,
+                &render::human::Layout {
+                    color,
+                    width: render::width::stderr(),
+                    quiet,
+                },
+            ),
+        }
+        .map_err(RunError::Output)
+    })
 }
 
 /// Runs the guard; `render` prints the report (the caller's format).
