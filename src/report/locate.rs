@@ -4,7 +4,8 @@
 //! `*.tf` (or `*.tofu`) files; for standard input, the current directory.
 //! An address's module calls are followed through `module "NAME"` blocks
 //! whose `source` is a local path (`./…`, `../…`); then the module
-//! directory's files are scanned for `resource "TYPE" "NAME"` (or `data`).
+//! directory's files are parsed (`hcl-edit`) for `resource "TYPE" "NAME"`
+//! (or `data`) blocks.
 //! A module from a registry or a Git URL is not read: its resources are
 //! located on the `module` block that calls it. What is not found is located
 //! on the plan file, line 1.
@@ -13,12 +14,15 @@
 //! file holding `.git`), else to the current directory, else absolute
 //! `file://` URIs.
 //!
-//! Shared by the SARIF renderer (results and code flows) and the GitHub
-//! renderer (annotations on the `.tf` line), so both point at the same place.
+//! Run once per report (`places.rs`), so SARIF (results and code flows) and
+//! GitHub annotations point at the same `.tf` line without reading files.
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
+
+use hcl_edit::Span;
+use hcl_edit::expr::Expression;
 
 use crate::model::Address;
 
@@ -340,247 +344,37 @@ pub fn encode(text: &str) -> String {
     encoded
 }
 
-#[derive(Debug, Clone, PartialEq)]
-enum Token {
-    Word(String),
-    /// A quoted string without interpolation.
-    Literal(String),
-    /// Any other value: a template, a heredoc, a number, an operator.
-    Other,
-    Open,
-    Close,
-    Equals,
-    Newline,
-}
-
 /// The top-level blocks of a `.tf` file, with each block's literal
-/// `source` attribute. A small HCL lexer: comments, quoted strings with
-/// `${…}` and `%{…}` templates (braces in them do not nest blocks) and
-/// heredocs are skipped; everything else is words and braces.
+/// `source` attribute, parsed with `hcl-edit`. A file that is not valid HCL
+/// has no blocks: what is in it is located on the module call or the plan,
+/// as terraform itself would refuse the configuration.
 pub fn blocks(text: &str) -> Vec<Block> {
-    let tokens = tokens(text);
-    let mut blocks: Vec<Block> = Vec::new();
-    let mut depth = 0usize;
-    let mut index = 0;
-    let mut line_start = true;
-    while index < tokens.len() {
-        let (line, token) = &tokens[index];
-        match token {
-            Token::Word(kind) if depth == 0 && line_start => {
-                let mut labels = Vec::new();
-                let mut next = index + 1;
-                while let Some((_, Token::Word(label) | Token::Literal(label))) = tokens.get(next) {
-                    labels.push(label.clone());
-                    next += 1;
-                }
-                if let Some((_, Token::Open)) = tokens.get(next) {
-                    blocks.push(Block {
-                        kind: kind.clone(),
-                        labels,
-                        line: *line,
-                        source: None,
-                    });
-                    depth = 1;
-                    index = next + 1;
-                    line_start = true;
-                    continue;
-                }
-                line_start = false;
-            }
-            Token::Word(name) if depth == 1 && line_start && name == "source" => {
-                // `source = "…"` and nothing after the string on its line.
-                let alone = matches!(
-                    tokens.get(index + 3),
-                    None | Some((_, Token::Newline | Token::Close))
-                );
-                if let (Some((_, Token::Equals)), Some((_, Token::Literal(source)))) =
-                    (tokens.get(index + 1), tokens.get(index + 2))
-                    && alone
-                    && let Some(block) = blocks.last_mut()
-                    && block.source.is_none()
-                {
-                    block.source = Some(source.clone());
-                }
-                line_start = false;
-            }
-            Token::Open => {
-                depth += 1;
-                line_start = true;
-            }
-            Token::Close => {
-                depth = depth.saturating_sub(1);
-                line_start = true;
-            }
-            Token::Newline => line_start = true,
-            _ => line_start = false,
-        }
-        index += 1;
-    }
-    blocks
-}
-
-enum Frame {
-    /// Inside a quoted string: its text so far, `None` once it interpolates.
-    Quoted(Option<String>),
-    /// Inside `${…}` or `%{…}`: open braces within.
-    Template(usize),
-}
-
-fn tokens(text: &str) -> Vec<(usize, Token)> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut tokens = Vec::new();
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut line = 1;
-    let mut at = 0;
-    let emit = |stack: &Vec<Frame>, tokens: &mut Vec<(usize, Token)>, line, token| {
-        if stack.is_empty() {
-            tokens.push((line, token));
-        }
+    // Editors on Windows may start a file with a byte-order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Ok(body) = hcl_edit::parser::parse_body(text) else {
+        return Vec::new();
     };
-    while at < chars.len() {
-        let character = chars[at];
-        let next = chars.get(at + 1).copied();
-        if let Some(Frame::Quoted(buffer)) = stack.last_mut() {
-            match character {
-                '\\' => {
-                    if let (Some(buffer), Some(escaped)) = (buffer.as_mut(), next) {
-                        buffer.push(escaped);
-                    }
-                    at += 2;
+    let line_of = |offset: usize| {
+        text.get(..offset)
+            .map_or(1, |before| before.matches('\n').count() + 1)
+    };
+    body.blocks()
+        .map(|block| Block {
+            kind: block.ident.as_str().to_owned(),
+            labels: block
+                .labels
+                .iter()
+                .map(|label| label.as_str().to_owned())
+                .collect(),
+            line: block.ident.span().map_or(1, |span| line_of(span.start)),
+            source: block.body.get_attribute("source").and_then(|attribute| {
+                match &attribute.value {
+                    Expression::String(source) => Some(source.value().clone()),
+                    _ => None,
                 }
-                '"' => {
-                    let Some(Frame::Quoted(buffer)) = stack.pop() else {
-                        unreachable!()
-                    };
-                    let token = buffer.map_or(Token::Other, Token::Literal);
-                    emit(&stack, &mut tokens, line, token);
-                    at += 1;
-                }
-                // A quoted string cannot span lines: recover at the newline.
-                '\n' => {
-                    stack.clear();
-                    tokens.push((line, Token::Newline));
-                    line += 1;
-                    at += 1;
-                }
-                '$' | '%' if next == Some(character) && chars.get(at + 2) == Some(&'{') => {
-                    if let Some(buffer) = buffer.as_mut() {
-                        buffer.push(character);
-                        buffer.push('{');
-                    }
-                    at += 3;
-                }
-                '$' | '%' if next == Some('{') => {
-                    *buffer = None;
-                    stack.push(Frame::Template(0));
-                    at += 2;
-                }
-                _ => {
-                    if let Some(buffer) = buffer.as_mut() {
-                        buffer.push(character);
-                    }
-                    at += 1;
-                }
-            }
-            continue;
-        }
-        match character {
-            '\n' => {
-                emit(&stack, &mut tokens, line, Token::Newline);
-                line += 1;
-                at += 1;
-            }
-            '#' => at = skip_line(&chars, at),
-            '/' if next == Some('/') => at = skip_line(&chars, at),
-            '/' if next == Some('*') => {
-                at += 2;
-                while at < chars.len() && !(chars[at] == '*' && chars.get(at + 1) == Some(&'/')) {
-                    if chars[at] == '\n' {
-                        line += 1;
-                    }
-                    at += 1;
-                }
-                at += 2;
-            }
-            '"' => {
-                stack.push(Frame::Quoted(Some(String::new())));
-                at += 1;
-            }
-            '<' if next == Some('<') => {
-                let start = at;
-                at += 2;
-                if chars.get(at) == Some(&'-') {
-                    at += 1;
-                }
-                let marker: String = chars[at..]
-                    .iter()
-                    .take_while(|c| c.is_alphanumeric() || **c == '_')
-                    .collect();
-                if marker.is_empty() {
-                    emit(&stack, &mut tokens, line, Token::Other);
-                    at = start + 2;
-                    continue;
-                }
-                // The body runs from the next line to a line holding only the marker.
-                at = skip_line(&chars, at);
-                let heredoc_line = line;
-                while at < chars.len() {
-                    at += 1;
-                    line += 1;
-                    let end = skip_line(&chars, at);
-                    let body: String = chars[at..end].iter().collect();
-                    at = end;
-                    if body.trim() == marker {
-                        break;
-                    }
-                }
-                emit(&stack, &mut tokens, heredoc_line, Token::Other);
-            }
-            '{' => {
-                match stack.last_mut() {
-                    Some(Frame::Template(open)) => *open += 1,
-                    _ => tokens.push((line, Token::Open)),
-                }
-                at += 1;
-            }
-            '}' => {
-                match stack.last_mut() {
-                    Some(Frame::Template(0)) => {
-                        stack.pop();
-                    }
-                    Some(Frame::Template(open)) => *open -= 1,
-                    _ => tokens.push((line, Token::Close)),
-                }
-                at += 1;
-            }
-            '=' if next != Some('=') && next != Some('>') => {
-                emit(&stack, &mut tokens, line, Token::Equals);
-                at += 1;
-            }
-            c if c.is_alphabetic() || c == '_' => {
-                let word: String = chars[at..]
-                    .iter()
-                    .take_while(|c| c.is_alphanumeric() || **c == '_' || **c == '-')
-                    .collect();
-                at += word.chars().count();
-                emit(&stack, &mut tokens, line, Token::Word(word));
-            }
-            c if c.is_whitespace() => at += 1,
-            _ => {
-                emit(&stack, &mut tokens, line, Token::Other);
-                at += 1;
-            }
-        }
-    }
-    tokens
-}
-
-/// The index of the next newline at or after `at` (or the end).
-fn skip_line(chars: &[char], at: usize) -> usize {
-    chars[at.min(chars.len())..]
-        .iter()
-        .position(|c| *c == '\n')
-        .map_or(chars.len(), |offset| at + offset)
+            }),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -652,6 +446,12 @@ resource "aws_vpc" "real" {
         );
         assert_eq!(blocks[0].source, None);
         assert_eq!(blocks[1].source.as_deref(), Some("../b"));
+    }
+
+    #[test]
+    fn a_file_that_is_not_hcl_has_no_blocks() {
+        assert!(blocks("resource \"aws_vpc\" \"main\" {\n  cidr_block = \n").is_empty());
+        assert_eq!(blocks("\u{feff}# ü\nresource \"a\" \"b\" {}\n")[0].line, 2);
     }
 
     #[test]
