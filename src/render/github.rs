@@ -4,8 +4,8 @@
 //! for medium and low, `::notice` for info), most severe first, then the
 //! verdict. GitHub shows at most 10 annotations of each kind per step, so
 //! findings beyond that are printed as plain log lines and the verdict,
-//! which always gets its annotation, counts them. (lib.rs appends the
-//! Markdown report to `$GITHUB_STEP_SUMMARY`.)
+//! which always gets its annotation, counts them. (The check command,
+//! `app/check.rs`, appends the Markdown report to `$GITHUB_STEP_SUMMARY`.)
 //!
 //! Plan-supplied strings are made visible first ([`for_terminal`]: no raw
 //! newline, control or bidi character reaches the log), then escaped by

@@ -4,11 +4,11 @@
 //! One run. `tool.driver.rules` holds one reportingDescriptor per rule of the
 //! rule set (its documentation as help, GitHub's `security-severity`); each
 //! finding is one result, located on the `resource` block it is about when
-//! the Terraform configuration sits beside the plan (see [`locate`]), else on
-//! the plan file. A destructive change's blast radius becomes code flows:
-//! one thread flow per affected resource, along the dependency chain that
-//! reaches it. Findings accepted by an ignore or an approval carry a
-//! suppression saying why.
+//! the Terraform configuration sits beside the plan (the report's
+//! [`places`](crate::report::places)), else on the plan file. A destructive
+//! change's blast radius becomes code flows: one thread flow per affected
+//! resource, along the dependency chain that reaches it. Findings accepted
+//! by an ignore or an approval carry a suppression saying why.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
