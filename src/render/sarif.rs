@@ -30,8 +30,7 @@ mod flows;
 use flows::*;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-/// The most affected resources shown as thread flows of one result.
-pub const MAX_FLOW_MEMBERS: usize = 20;
+pub use crate::report::places::MAX_FLOW_MEMBERS;
 /// The key of the one partial fingerprint: rule id and address, so an alert
 /// stays the same alert when lines move or the message is reworded.
 const FINGERPRINT: &str = "blastwall/v1";
