@@ -6,5 +6,6 @@ pub mod authors;
 pub mod config;
 pub mod decide;
 pub mod profiles;
+pub mod thresholds;
 
 pub use decide::*;

@@ -22,6 +22,7 @@ use crate::report::Report;
 use crate::rules::kinds::PLAN_ADDRESS;
 use crate::rules::{Finding, Rule, RuleSet, Severity};
 
+use crate::policy::thresholds::{THRESHOLD_RULES, ThresholdRule};
 use crate::report::locate;
 use crate::report::places::Places;
 
@@ -298,7 +299,7 @@ pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resu
             .iter()
             .zip(&report.decision.reasons)
         {
-            let Some(index) = THRESHOLDS
+            let Some(index) = THRESHOLD_RULES
                 .iter()
                 .position(|threshold| reason.rule == threshold.id)
             else {
@@ -317,7 +318,7 @@ pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resu
                 .map(|byte| format!("{byte:02x}"))
                 .collect();
             results.push(SarifResult {
-                rule_id: THRESHOLDS[index].id,
+                rule_id: THRESHOLD_RULES[index].id,
                 rule_index: Some(threshold_base + index),
                 level: level(severity),
                 message: Text::new(text.as_str()),
@@ -351,7 +352,7 @@ pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resu
                         .rules
                         .iter()
                         .map(descriptor)
-                        .chain(THRESHOLDS.iter().map(threshold_descriptor))
+                        .chain(THRESHOLD_RULES.iter().map(threshold_descriptor))
                         .collect(),
                 },
             },
@@ -433,47 +434,7 @@ fn descriptor(rule: &Rule) -> Descriptor<'_> {
 }
 
 /// A profile threshold, described as a rule so a plan it fails is a result.
-struct Threshold {
-    id: &'static str,
-    summary: &'static str,
-    what: &'static str,
-    fix: &'static str,
-}
-
-const THRESHOLDS: &[Threshold] = &[
-    Threshold {
-        id: "threshold/max-blast-radius",
-        summary: "More resources destroyed or disrupted than the profile allows",
-        what: "The profile's `max_blast_radius`: resources destroyed plus disrupted, all plans together.",
-        fix: "Split the change so each plan destroys or disrupts fewer resources, or have a person approve this exact plan.",
-    },
-    Threshold {
-        id: "threshold/max-share-of-state",
-        summary: "A larger share of the state destroyed or disrupted than the profile allows",
-        what: "The profile's `max_share_of_state`: destroyed plus disrupted over the resources in state (from 3 resources).",
-        fix: "Split the change so each plan touches a smaller share of the state, or have a person approve this exact plan.",
-    },
-    Threshold {
-        id: "threshold/max-data-loss",
-        summary: "More resources lose data than the profile allows",
-        what: "The profile's `max_data_loss`: destroyed data stores whose data nothing keeps.",
-        fix: "Keep the data before the destroy (each data-loss finding says how for its type), or have a person approve this exact plan.",
-    },
-    Threshold {
-        id: "threshold/fail-score",
-        summary: "The findings' points reach the profile's failing score",
-        what: "The profile's `fail_score`: the sum of the points of the findings that count.",
-        fix: "Resolve findings until the score is below the limit, or have a person approve this exact plan.",
-    },
-    Threshold {
-        id: "threshold/warn-score",
-        summary: "The findings' points reach the profile's warning score",
-        what: "The profile's `warn_score`: the sum of the points of the findings that count.",
-        fix: "Resolve findings until the score is below the limit.",
-    },
-];
-
-fn threshold_descriptor(threshold: &Threshold) -> Descriptor<'_> {
+fn threshold_descriptor(threshold: &ThresholdRule) -> Descriptor<'_> {
     let text = format!(
         "What it does\n{}\n\nHow to fix\n{}",
         threshold.what, threshold.fix
