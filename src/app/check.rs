@@ -31,7 +31,7 @@ pub fn command(args: &CheckArgs) -> Result<Exit, RunError> {
     let format = chosen_format(args.format, &report);
     let mut out = std::io::BufWriter::new(stdout.lock());
     let width = render::width::stdout();
-    render_format(format, &report, &options, args, color, width, &mut out)
+    render_format(format, &report, args, color, width, &mut out)
         .and_then(|()| out.flush())
         .map_err(RunError::Output)?;
     // Other formats of the same report, to files: one analysis for all.
@@ -42,7 +42,7 @@ pub fn command(args: &CheckArgs) -> Result<Exit, RunError> {
         })?;
         let mut file = std::io::BufWriter::new(file);
         let color = args.color == ColorChoice::Always;
-        render_format(*format, &report, &options, args, color, None, &mut file)
+        render_format(*format, &report, args, color, None, &mut file)
             .and_then(|()| file.flush())
             .map_err(|source| RunError::WriteFile {
                 path: path.clone(),
@@ -63,7 +63,6 @@ pub fn command(args: &CheckArgs) -> Result<Exit, RunError> {
 fn render_format(
     format: Format,
     report: &Report,
-    options: &CheckOptions,
     args: &cli::CheckArgs,
     color: bool,
     width: Option<usize>,
@@ -82,8 +81,8 @@ fn render_format(
         Format::Json => render::json::render(report, out),
         Format::Agent => render::agent::render(report, out),
         Format::Markdown => render::markdown::render(report, out, args.max_length),
-        Format::Sarif => render::sarif::render(report, &options.rules, out),
-        Format::Junit => render::junit::render(report, &options.profile.thresholds, out),
+        Format::Sarif => render::sarif::render(report, out),
+        Format::Junit => render::junit::render(report, out),
         Format::Github => render::github::render(report, out),
     }
 }

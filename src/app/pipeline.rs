@@ -160,6 +160,8 @@ pub fn check_labelled(
         profile_reason: options.profile_reason.clone(),
         config_files: options.config_files.clone(),
         fail_severity: options.profile.thresholds.fail_severity,
+        warn_severity: options.profile.thresholds.warn_severity,
+        rules: options.rules.rules.clone(),
     };
     Ok(Report::new(
         plans,

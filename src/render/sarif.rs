@@ -20,7 +20,7 @@ use crate::analysis::PlanAnalysis;
 use crate::blast::{Member, Root};
 use crate::report::Report;
 use crate::rules::kinds::PLAN_ADDRESS;
-use crate::rules::{Finding, Rule, RuleSet, Severity};
+use crate::rules::{Finding, Rule, Severity};
 
 use crate::policy::thresholds::{THRESHOLD_RULES, ThresholdRule};
 use crate::report::locate;
@@ -239,9 +239,9 @@ struct EvidenceProperty<'a> {
     after: Option<&'a str>,
 }
 
-pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let rules = &report.rules;
     let rule_index: HashMap<&str, usize> = rules
-        .rules
         .iter()
         .enumerate()
         .map(|(index, rule)| (rule.id.as_str(), index))
@@ -291,7 +291,7 @@ pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resu
     }
     // Plan-level thresholds that decided the verdict are results too, on the
     // first plan, under their own rule ids (`threshold/…`).
-    let threshold_base = rules.rules.len();
+    let threshold_base = rules.len();
     if let Some(first) = report.plans.first() {
         for (reason, text) in report
             .decision
@@ -349,7 +349,6 @@ pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resu
                     semantic_version: env!("CARGO_PKG_VERSION"),
                     information_uri: information_uri(),
                     rules: rules
-                        .rules
                         .iter()
                         .map(descriptor)
                         .chain(THRESHOLD_RULES.iter().map(threshold_descriptor))

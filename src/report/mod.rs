@@ -7,7 +7,7 @@ pub mod places;
 use crate::analysis::{PlanAnalysis, Summary};
 use crate::input::{InputWarning, Skipped};
 use crate::policy::Decision;
-use crate::rules::Severity;
+use crate::rules::{Rule, Severity};
 
 pub use crate::policy::authors::{Author, AuthorKind};
 
@@ -26,6 +26,10 @@ pub struct Report {
     pub config_files: Vec<String>,
     /// Findings at or above this severity fail the plan (the profile's).
     pub fail_severity: Option<Severity>,
+    /// Findings at or above this severity (below `fail_severity`) warn.
+    pub warn_severity: Option<Severity>,
+    /// The rules the plans were checked with (SARIF lists them all).
+    pub rules: Vec<Rule>,
     /// The findings of all plans in reading order: most severe first, then
     /// plan, rule and fix, so that each fix is said once for its findings.
     pub groups: Vec<FindingGroup>,
@@ -155,6 +159,10 @@ pub struct CheckedWith {
     pub config_files: Vec<String>,
     /// Findings at or above this severity fail the plan (the profile's).
     pub fail_severity: Option<Severity>,
+    /// Findings at or above this severity (below `fail_severity`) warn.
+    pub warn_severity: Option<Severity>,
+    /// The rules the plans were checked with.
+    pub rules: Vec<Rule>,
 }
 
 impl Report {
@@ -182,6 +190,8 @@ impl Report {
             blast,
             places,
             fail_severity: checked_with.fail_severity,
+            warn_severity: checked_with.warn_severity,
+            rules: checked_with.rules,
             groups,
             plans,
             summary,
