@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-pub use crate::author::AuthorChoice;
-pub use crate::profile::FailOn;
+use crate::policy::authors::AuthorChoice;
+use crate::policy::profiles::FailOn;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -61,7 +61,7 @@ commands to approve and apply it are printed); otherwise terraform's own exit co
   blastwall hook cursor      # Cursor beforeShellExecution
 
 Exit codes: those of the agent's protocol (2 blocks when the hook cannot decide).")]
-    Hook(crate::hook::HookArgs),
+    Hook(HookArgs),
     /// The audit log of decisions: verify its hash chain, or list them
     #[command(after_help = "Examples:
   blastwall audit verify                 # the default log (~/.local/state/blastwall/audit.jsonl)
@@ -195,8 +195,8 @@ pub struct CheckArgs {
     pub rules: Vec<PathBuf>,
 
     /// Who wrote the plan; `auto` detects AI agents from the environment and the pull request
-    #[arg(long, value_enum, default_value_t = AuthorChoice::Auto)]
-    pub author: AuthorChoice,
+    #[arg(long, value_enum, default_value_t = AuthorArg::Auto)]
+    pub author: AuthorArg,
 
     /// Use this profile whoever the author is (built-in: agent, human)
     #[arg(long, value_name = "NAME")]
@@ -212,7 +212,7 @@ pub struct CheckArgs {
 
     /// Exit 3 on this verdict or worse [default: the profile's `fail_on`, else fail]
     #[arg(long, value_enum)]
-    pub fail_on: Option<FailOn>,
+    pub fail_on: Option<FailOnArg>,
 
     /// Report the verdict but always exit 0 (unless the input is unreadable; refused in an agent's run)
     #[arg(long)]
@@ -299,4 +299,67 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+/// `--author`: clap's face of [`AuthorChoice`], so the library needs no clap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthorArg {
+    Agent,
+    Human,
+    Auto,
+}
+
+impl From<AuthorArg> for AuthorChoice {
+    fn from(arg: AuthorArg) -> Self {
+        match arg {
+            AuthorArg::Agent => Self::Agent,
+            AuthorArg::Human => Self::Human,
+            AuthorArg::Auto => Self::Auto,
+        }
+    }
+}
+
+/// `--fail-on`: clap's face of [`FailOn`], so the library needs no clap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    Warn,
+    Fail,
+}
+
+impl From<FailOnArg> for FailOn {
+    fn from(arg: FailOnArg) -> Self {
+        match arg {
+            FailOnArg::Warn => Self::Warn,
+            FailOnArg::Fail => Self::Fail,
+        }
+    }
+}
+
+/// `blastwall hook AGENT`.
+#[derive(Debug, clap::Args)]
+pub struct HookArgs {
+    /// Whose hook protocol to speak
+    #[arg(value_enum)]
+    pub agent: AgentArg,
+    /// The hook's configuration [default: $XDG_CONFIG_HOME/blastwall/hook.toml]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The terraform binary to plan with (overrides the configuration)
+    #[arg(long, value_name = "PATH")]
+    pub terraform: Option<PathBuf>,
+    /// The tofu binary to plan with (overrides the configuration)
+    #[arg(long, value_name = "PATH")]
+    pub tofu: Option<PathBuf>,
+    /// Longest run of the hook, in seconds, planning included [default: 45]
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+}
+
+/// The agents `blastwall hook` speaks to (`app::hook`'s `Agent`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AgentArg {
+    Claude,
+    Codex,
+    Cursor,
+    Kiro,
 }

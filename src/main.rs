@@ -20,7 +20,7 @@ fn main() -> ExitCode {
             let exit = error.exit();
             match error {
                 // One broken input: its own diagnostic, without the summary line.
-                blastwall::error::RunError::Inputs(mut inputs) if inputs.errors.len() == 1 => {
+                blastwall::app::error::RunError::Inputs(mut inputs) if inputs.errors.len() == 1 => {
                     report(inputs.errors.remove(0), plain);
                 }
                 error => report(error, plain),
@@ -34,7 +34,7 @@ fn report<D: miette::Diagnostic + Send + Sync + 'static>(diagnostic: D, plain: b
     if plain {
         eprintln!(
             "{:?}",
-            miette::Report::new(blastwall::error::CodeOnFirstLine(diagnostic))
+            miette::Report::new(blastwall::app::error::CodeOnFirstLine(diagnostic))
         );
     } else {
         eprintln!("{:?}", miette::Report::new(diagnostic));

@@ -1,10 +1,9 @@
 //! The resource dependency graph of a plan. Edge `A → B` means "B depends
 //! on A": a change to A can affect B. petgraph stays private to this module.
 
-pub mod blast;
-mod config;
-mod reference;
+mod references;
 mod strings;
+mod traversal;
 mod values;
 
 use std::collections::BTreeMap;
@@ -21,7 +20,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::model::address::{Address, InstanceKey, ModuleStep};
 use crate::model::plan::{Plan, StateResource};
 
-pub use config::Unresolved;
+pub use references::Unresolved;
 
 /// Where an edge was learnt. An edge can have several sources.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -398,7 +397,8 @@ impl<'p> Builder<'p> {
                     let parsed = dependency.parse::<Address>().ok()?;
                     let module: Vec<String> =
                         parsed.module.iter().map(|step| step.name.clone()).collect();
-                    let config_address = config::config_address(&module, &resource_name(&parsed));
+                    let config_address =
+                        references::config_address(&module, &resource_name(&parsed));
                     Some((config_address, parsed.key))
                 });
                 let Some((config_address, key)) = parsed.as_ref() else {
@@ -418,7 +418,7 @@ impl<'p> Builder<'p> {
             self.gaps.push(Gap::NoConfiguration);
             return;
         };
-        let (dependencies, unresolved) = config::dependencies(configuration);
+        let (dependencies, unresolved) = references::dependencies(configuration);
         // Terraform records in state `depends_on` every dependency, locals
         // included; a reference the JSON cannot resolve only leaves a gap for
         // resources that have no such record.
@@ -437,7 +437,7 @@ impl<'p> Builder<'p> {
                 .map(Gap::Unresolved),
         );
         for entry in dependencies {
-            let address = config::config_address(&entry.module, &entry.resource);
+            let address = references::config_address(&entry.module, &entry.resource);
             let Some(dependents) = self.by_config_address.get(&address).cloned() else {
                 continue;
             };
@@ -446,7 +446,7 @@ impl<'p> Builder<'p> {
                 .iter()
                 .map(|target| {
                     (
-                        config::config_address(&target.module, &target.resource),
+                        references::config_address(&target.module, &target.resource),
                         target.key.as_ref(),
                     )
                 })
@@ -500,7 +500,7 @@ impl<'p> Builder<'p> {
         let configured = plan
             .configuration
             .as_ref()
-            .map(config::configured_arguments)
+            .map(references::configured_arguments)
             .unwrap_or_default();
         let parsed = &self.parsed;
         let found: Vec<(NodeIndex, NodeIndex)> = payloads
@@ -554,7 +554,7 @@ fn config_prefixes(address: &Address) -> Vec<String> {
 }
 
 fn resource_name(address: &Address) -> String {
-    config::resource_key(
+    references::resource_key(
         Some(if address.is_data() { "data" } else { "managed" }),
         &address.resource_type,
         &address.name,

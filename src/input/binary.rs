@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::error::InputError;
-use crate::escape;
+use crate::input::error::InputError;
+use crate::util::escape;
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const STDERR_LINES_SHOWN: usize = 30;

@@ -5,7 +5,7 @@
 //! error: object keys are kept (they name the schema), string values become
 //! `"***"`, and the window is cut to a few dozen characters on each side.
 
-use crate::escape;
+use crate::util::escape;
 
 const CHARS_BEFORE: usize = 60;
 const CHARS_AFTER: usize = 30;

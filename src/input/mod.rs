@@ -5,6 +5,7 @@
 mod ansi;
 mod binary;
 mod decode;
+pub mod error;
 pub mod excerpt;
 pub mod split;
 
@@ -12,9 +13,9 @@ use std::io::Read;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use crate::error::InputError;
-use crate::escape;
+use crate::input::error::InputError;
 use crate::model::{Document, JsonFailure};
+use crate::util::escape;
 
 pub use decode::Encoding;
 pub use split::Noise;
@@ -460,7 +461,7 @@ pub fn json_error(label: &str, text: &str, start: usize, failure: &JsonFailure) 
         format!(" (at {})", escape::for_terminal(&failure.json_path))
     };
     let source = excerpt::ExcerptSource::new(label.to_owned(), excerpt.clone());
-    InputError::Json(Box::new(crate::error::JsonError {
+    InputError::Json(Box::new(crate::input::error::JsonError {
         input: label.to_owned(),
         problem: escape::for_terminal(&problem).into_owned(),
         line: excerpt.line,

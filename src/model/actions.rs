@@ -124,7 +124,7 @@ impl<'de> Deserialize<'de> for Actions {
                 Actions::from_list(&list).ok_or_else(|| {
                     let shown: Vec<String> = list
                         .iter()
-                        .map(|s| format!("{:?}", crate::escape::bounded(s, 40)))
+                        .map(|s| format!("{:?}", crate::util::escape::bounded(s, 40)))
                         .collect();
                     de::Error::custom(format!(
                         "unknown action list [{}]; expected one of {KNOWN_ACTION_LISTS}",

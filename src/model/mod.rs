@@ -2,8 +2,12 @@
 
 pub mod actions;
 pub mod address;
+pub mod classes;
+pub mod data_files;
+pub mod facts;
 mod keys;
 pub mod plan;
+pub mod retention;
 pub mod validate;
 
 pub use actions::{ActionReason, Actions};

@@ -112,7 +112,7 @@ fn resource_mode<'de, D: serde::Deserializer<'de>>(
         None | Some("managed" | "data") => Ok(mode),
         Some(other) => Err(serde::de::Error::custom(format!(
             "unknown resource mode `{}` (expected `managed` or `data`)",
-            crate::escape::bounded(other, 40)
+            crate::util::escape::bounded(other, 40)
         ))),
     }
 }

@@ -11,7 +11,7 @@ use std::str::FromStr;
 use super::Document;
 use super::address::{self, Address, InstanceKey, Mode};
 use super::plan::{ResourceChange, StateModule, Values};
-use crate::escape;
+use crate::util::escape;
 
 /// What is wrong and where (a JSON path such as `resource_changes[3].address`).
 #[derive(Debug, Clone, PartialEq, Eq)]

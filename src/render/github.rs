@@ -4,8 +4,8 @@
 //! for medium and low, `::notice` for info), most severe first, then the
 //! verdict. GitHub shows at most 10 annotations of each kind per step, so
 //! findings beyond that are printed as plain log lines and the verdict,
-//! which always gets its annotation, counts them. (lib.rs appends the
-//! Markdown report to `$GITHUB_STEP_SUMMARY`.)
+//! which always gets its annotation, counts them. (The check command,
+//! `app/check.rs`, appends the Markdown report to `$GITHUB_STEP_SUMMARY`.)
 //!
 //! Plan-supplied strings are made visible first ([`for_terminal`]: no raw
 //! newline, control or bidi character reaches the log), then escaped by
@@ -13,11 +13,10 @@
 
 use std::io::{self, Write};
 
-use super::locate::{Locator, PlanSite};
-use crate::escape::{bounded, for_terminal};
 use crate::policy::Verdict;
 use crate::report::Report;
 use crate::rules::{Finding, Severity};
+use crate::util::escape::{bounded, for_terminal};
 
 /// Annotations of one kind GitHub shows per step.
 const PER_KIND: usize = 10;
@@ -149,14 +148,6 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     };
     let mut shown = [0usize; 3];
     let mut unshown = 0;
-    // The resource's block in the `.tf` file, as the SARIF report resolves
-    // it, so the annotation shows in the pull request's diff; else the plan.
-    let mut locator = Locator::new();
-    let sites: Vec<PlanSite> = report
-        .plans
-        .iter()
-        .map(|plan| locator.plan(&plan.label))
-        .collect();
     for (index, finding) in &open {
         let level = Level::of(finding.severity);
         let address = for_terminal(&finding.address);
@@ -175,7 +166,9 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 text.push_str("\nHow to fix: ");
                 text.push_str(&for_terminal(&fix));
             }
-            let place = locator.place(&sites[*index], &finding.address);
+            // The resource's block in the `.tf` file (the place SARIF shows
+            // too), so the annotation shows in the pull request's diff.
+            let place = report.places.of(*index, &finding.address);
             let properties = match &place.config_file {
                 Some(file) => properties(Some(file), Some(place.line), &title),
                 None => properties(plan_file(&report.plans[*index].label), None, &title),
@@ -208,9 +201,12 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
 
-    let destroyed: usize = report.plans.iter().map(|p| p.blast.destroyed.len()).sum();
-    let disrupted: usize = report.plans.iter().map(|p| p.blast.disrupted.len()).sum();
-    let data_loss: usize = report.plans.iter().map(|p| p.blast.data_loss.len()).sum();
+    let crate::report::BlastCounts {
+        destroyed,
+        disrupted,
+        data_loss,
+        ..
+    } = report.blast;
     let mut text = format!(
         "verdict {} — score {}/100 · {destroyed} destroyed, {disrupted} disrupted, {data_loss} with data loss · {}",
         report.decision.verdict.label(),

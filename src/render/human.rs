@@ -12,13 +12,13 @@ use owo_colors::Style;
 
 use super::paint;
 use crate::analysis::PlanAnalysis;
-use crate::escape::for_terminal;
-use crate::graph::blast::{Member, Role, Root};
+use crate::blast::{Member, Role, Root};
 use crate::model::Actions;
+use crate::model::retention::Retention;
 use crate::policy::Verdict;
 use crate::report::{FindingGroup, Report};
-use crate::retention::Retention;
 use crate::rules::{Finding, Severity};
+use crate::util::escape::for_terminal;
 
 /// How the report is laid out.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,8 +55,8 @@ pub fn render_with(report: &Report, out: &mut dyn Write, layout: &Layout) -> io:
     }
     let groups: Vec<&FindingGroup> = report.groups.iter().collect();
     findings(report, &groups, &mut page, true)?;
-    for plan in &report.plans {
-        blast_radius(report, plan, &mut page)?;
+    for (index, plan) in report.plans.iter().enumerate() {
+        blast_radius(report, index, plan, &mut page)?;
     }
     summary(report, &mut page)?;
     verdict_line(report, &mut page)
@@ -227,7 +227,12 @@ const ROOTS_DRAWN: usize = 8;
 /// Tree lines drawn per root before the rest are counted by type.
 const LINES_PER_ROOT: usize = 8;
 
-fn blast_radius(report: &Report, plan: &PlanAnalysis, page: &mut Page<'_>) -> io::Result<()> {
+fn blast_radius(
+    report: &Report,
+    index: usize,
+    plan: &PlanAnalysis,
+    page: &mut Page<'_>,
+) -> io::Result<()> {
     let blast = &plan.blast;
     if blast.is_empty() && plan.gaps.is_empty() {
         return Ok(());
@@ -238,21 +243,17 @@ fn blast_radius(report: &Report, plan: &PlanAnalysis, page: &mut Page<'_>) -> io
     } else {
         String::new()
     };
-    let share = match plan.summary.resources_in_state {
-        0 => String::new(),
-        in_state => format!(
-            " · {:.0}% of {in_state} in state",
-            blast.destroyed.len() as f64 * 100.0 / in_state as f64
-        ),
+    let counts = &report.plan_blast[index];
+    let share = match counts.percent_of_state() {
+        None => String::new(),
+        Some(percent) => format!(" · {percent:.0}% of {} in state", counts.in_state),
     };
     page.line(
         "",
         "  ",
         &format!(
             "{title}{of_plan}: {} destroyed, {} disrupted, {} with data loss{share}",
-            blast.destroyed.len(),
-            blast.disrupted.len(),
-            blast.data_loss.len()
+            counts.destroyed, counts.disrupted, counts.data_loss
         ),
     )?;
     for root in blast.roots.iter().take(ROOTS_DRAWN) {
@@ -400,7 +401,7 @@ fn push_children<'m>(
 /// The closing summary: each plan in one line, who the profile judged,
 /// the plan-wide limits crossed and what would pass them.
 fn summary(report: &Report, page: &mut Page<'_>) -> io::Result<()> {
-    for plan in &report.plans {
+    for (index, plan) in report.plans.iter().enumerate() {
         let version = plan.terraform_version.as_deref().map_or_else(
             || "Terraform version not recorded".to_owned(),
             |version| format!("Terraform {}", for_terminal(version)),
@@ -411,7 +412,8 @@ fn summary(report: &Report, page: &mut Page<'_>) -> io::Result<()> {
             for_terminal(&plan.label),
             super::summary_line(&plan.summary)
         );
-        let radius = plan.blast.destroyed.len() + plan.blast.disrupted.len();
+        let counts = &report.plan_blast[index];
+        let radius = counts.destroyed + counts.disrupted;
         if report.plans.len() > 1 && radius > 0 {
             text.push_str(&format!(" · blast radius {radius}"));
         }

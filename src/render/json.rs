@@ -7,8 +7,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::analysis::Summary;
+use crate::model::retention::Retention;
 use crate::report::Report;
-use crate::retention::Retention;
 
 #[derive(Serialize)]
 struct VerdictReasonV1<'a> {
@@ -452,9 +452,8 @@ fn blast_radius(report: &Report) -> BlastRadiusV1<'_> {
             }
         }));
     }
-    if report.summary.resources_in_state > 0 {
-        radius.share_of_state =
-            radius.destroyed.len() as f64 / report.summary.resources_in_state as f64;
+    if let Some(share) = report.blast.share_of_state() {
+        radius.share_of_state = share;
     }
     radius
 }
@@ -473,7 +472,7 @@ impl serde_json::ser::Formatter for TerminalSafe {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
-        writer.write_all(crate::escape::json_terminal_safe(fragment).as_bytes())
+        writer.write_all(crate::util::escape::json_terminal_safe(fragment).as_bytes())
     }
 
     fn begin_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {

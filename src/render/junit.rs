@@ -17,11 +17,10 @@
 
 use std::io::{self, Write};
 
-use crate::escape::{bounded, for_terminal};
 use crate::policy::Verdict;
-use crate::profile::Thresholds;
 use crate::report::Report;
 use crate::rules::{Finding, Severity};
+use crate::util::escape::{bounded, for_terminal};
 
 /// Characters of a `message` attribute: CI pages show it on one line.
 const MESSAGE_CHARS: usize = 300;
@@ -61,12 +60,12 @@ struct Case {
     out: String,
 }
 
-pub fn render(report: &Report, thresholds: &Thresholds, out: &mut dyn Write) -> io::Result<()> {
-    let warn_at = thresholds
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let warn_at = report
         .warn_severity
-        .or(thresholds.fail_severity)
+        .or(report.fail_severity)
         .unwrap_or(Severity::Critical);
-    let fail_at = thresholds.fail_severity;
+    let fail_at = report.fail_severity;
     let verdict = report.decision.verdict;
     let headline = format!(
         "{} (score {}, profile {}): {}",

@@ -12,10 +12,10 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::agent::{HEADER, first_sentence, quoted};
-use crate::escape::for_terminal;
 use crate::policy::Verdict;
 use crate::report::Report;
 use crate::rules::Severity;
+use crate::util::escape::for_terminal;
 
 /// Findings in a page unless the caller asks for another size.
 pub const FINDINGS_PAGE: usize = 10;
@@ -210,13 +210,13 @@ pub fn check_answer(report: &Report, limit: usize) -> CheckAnswer {
         delete: report.summary.delete,
         replace: report.summary.replace,
         in_state: report.summary.resources_in_state,
+        destroyed: report.blast.destroyed,
+        disrupted: report.blast.disrupted,
+        data_loss: report.blast.data_loss,
         ..Counts::default()
     };
     let mut by_severity: HashMap<Severity, usize> = HashMap::new();
     for plan in &report.plans {
-        counts.destroyed += plan.blast.destroyed.len();
-        counts.disrupted += plan.blast.disrupted.len();
-        counts.data_loss += plan.blast.data_loss.len();
         counts.findings += plan.findings.len();
         for finding in &plan.findings {
             *by_severity.entry(finding.severity).or_default() += 1;
@@ -255,9 +255,9 @@ pub fn check_answer(report: &Report, limit: usize) -> CheckAnswer {
                 delete: plan.summary.delete,
                 replace: plan.summary.replace,
                 in_state: plan.summary.resources_in_state,
-                destroyed: plan.blast.destroyed.len(),
-                disrupted: plan.blast.disrupted.len(),
-                data_loss: plan.blast.data_loss.len(),
+                destroyed: report.plan_blast[index].destroyed,
+                disrupted: report.plan_blast[index].disrupted,
+                data_loss: report.plan_blast[index].data_loss,
                 findings: plan.findings.len(),
             })
             .collect(),

@@ -5,7 +5,6 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod junit;
-pub mod locate;
 pub mod markdown;
 pub mod mcp;
 pub mod rules_doc;
@@ -32,7 +31,7 @@ fn write_warning(warning: &InputWarning, out: &mut dyn Write, color: bool) -> io
     writeln!(
         out,
         "{label}: {}: {}\n  help: {}",
-        crate::escape::for_terminal(&warning.input),
+        crate::util::escape::for_terminal(&warning.input),
         warning.message,
         warning.help
     )

@@ -4,11 +4,11 @@
 //! One run. `tool.driver.rules` holds one reportingDescriptor per rule of the
 //! rule set (its documentation as help, GitHub's `security-severity`); each
 //! finding is one result, located on the `resource` block it is about when
-//! the Terraform configuration sits beside the plan (see [`locate`]), else on
-//! the plan file. A destructive change's blast radius becomes code flows:
-//! one thread flow per affected resource, along the dependency chain that
-//! reaches it. Findings accepted by an ignore or an approval carry a
-//! suppression saying why.
+//! the Terraform configuration sits beside the plan (the report's
+//! [`places`](crate::report::places)), else on the plan file. A destructive
+//! change's blast radius becomes code flows: one thread flow per affected
+//! resource, along the dependency chain that reaches it. Findings accepted
+//! by an ignore or an approval carry a suppression saying why.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
@@ -17,16 +17,21 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::analysis::PlanAnalysis;
-use crate::graph::blast::{Member, Root};
+use crate::blast::{Member, Root};
 use crate::report::Report;
 use crate::rules::kinds::PLAN_ADDRESS;
-use crate::rules::{Finding, Rule, RuleSet, Severity};
+use crate::rules::{Finding, Rule, Severity};
 
-use locate::{Locator, PlanSite};
+use crate::policy::thresholds::{THRESHOLD_RULES, ThresholdRule};
+use crate::report::locate;
+use crate::report::places::Places;
+
+mod flows;
+
+use flows::*;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-/// The most affected resources shown as thread flows of one result.
-pub const MAX_FLOW_MEMBERS: usize = 20;
+pub use crate::report::places::MAX_FLOW_MEMBERS;
 /// The key of the one partial fingerprint: rule id and address, so an alert
 /// stays the same alert when lines move or the message is reworded.
 const FINGERPRINT: &str = "blastwall/v1";
@@ -234,17 +239,15 @@ struct EvidenceProperty<'a> {
     after: Option<&'a str>,
 }
 
-pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
-    let mut locator = Locator::new();
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let rules = &report.rules;
     let rule_index: HashMap<&str, usize> = rules
-        .rules
         .iter()
         .enumerate()
         .map(|(index, rule)| (rule.id.as_str(), index))
         .collect();
     let mut results = Vec::new();
     for (index, plan) in report.plans.iter().enumerate() {
-        let site = locator.plan(&plan.label);
         let blast = BlastIndex::of(plan);
         for finding in &plan.findings {
             let accepted = report
@@ -255,9 +258,9 @@ pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resu
                 rule_index: rule_index.get(finding.rule.as_str()).copied(),
                 level: level(finding.severity),
                 message: Text::new(message(finding)),
-                locations: [location(&mut locator, &site, &finding.address, None)],
+                locations: [location(&report.places, index, &finding.address, None)],
                 partial_fingerprints: BTreeMap::from([(FINGERPRINT, fingerprint(finding))]),
-                code_flows: blast.flows(&mut locator, &site, &finding.address),
+                code_flows: blast.flows(&report.places, index, &finding.address),
                 suppressions: accepted
                     .map(|why| Suppression {
                         kind: "external",
@@ -288,16 +291,15 @@ pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resu
     }
     // Plan-level thresholds that decided the verdict are results too, on the
     // first plan, under their own rule ids (`threshold/…`).
-    let threshold_base = rules.rules.len();
+    let threshold_base = rules.len();
     if let Some(first) = report.plans.first() {
-        let site = locator.plan(&first.label);
         for (reason, text) in report
             .decision
             .verdict_reasons
             .iter()
             .zip(&report.decision.reasons)
         {
-            let Some(index) = THRESHOLDS
+            let Some(index) = THRESHOLD_RULES
                 .iter()
                 .position(|threshold| reason.rule == threshold.id)
             else {
@@ -316,11 +318,11 @@ pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resu
                 .map(|byte| format!("{byte:02x}"))
                 .collect();
             results.push(SarifResult {
-                rule_id: THRESHOLDS[index].id,
+                rule_id: THRESHOLD_RULES[index].id,
                 rule_index: Some(threshold_base + index),
                 level: level(severity),
                 message: Text::new(text.as_str()),
-                locations: [location(&mut locator, &site, PLAN_ADDRESS, None)],
+                locations: [location(&report.places, 0, PLAN_ADDRESS, None)],
                 partial_fingerprints: BTreeMap::from([(FINGERPRINT, digest)]),
                 code_flows: Vec::new(),
                 suppressions: Vec::new(),
@@ -347,10 +349,9 @@ pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resu
                     semantic_version: env!("CARGO_PKG_VERSION"),
                     information_uri: information_uri(),
                     rules: rules
-                        .rules
                         .iter()
                         .map(descriptor)
-                        .chain(THRESHOLDS.iter().map(threshold_descriptor))
+                        .chain(THRESHOLD_RULES.iter().map(threshold_descriptor))
                         .collect(),
                 },
             },
@@ -432,47 +433,7 @@ fn descriptor(rule: &Rule) -> Descriptor<'_> {
 }
 
 /// A profile threshold, described as a rule so a plan it fails is a result.
-struct Threshold {
-    id: &'static str,
-    summary: &'static str,
-    what: &'static str,
-    fix: &'static str,
-}
-
-const THRESHOLDS: &[Threshold] = &[
-    Threshold {
-        id: "threshold/max-blast-radius",
-        summary: "More resources destroyed or disrupted than the profile allows",
-        what: "The profile's `max_blast_radius`: resources destroyed plus disrupted, all plans together.",
-        fix: "Split the change so each plan destroys or disrupts fewer resources, or have a person approve this exact plan.",
-    },
-    Threshold {
-        id: "threshold/max-share-of-state",
-        summary: "A larger share of the state destroyed or disrupted than the profile allows",
-        what: "The profile's `max_share_of_state`: destroyed plus disrupted over the resources in state (from 3 resources).",
-        fix: "Split the change so each plan touches a smaller share of the state, or have a person approve this exact plan.",
-    },
-    Threshold {
-        id: "threshold/max-data-loss",
-        summary: "More resources lose data than the profile allows",
-        what: "The profile's `max_data_loss`: destroyed data stores whose data nothing keeps.",
-        fix: "Keep the data before the destroy (each data-loss finding says how for its type), or have a person approve this exact plan.",
-    },
-    Threshold {
-        id: "threshold/fail-score",
-        summary: "The findings' points reach the profile's failing score",
-        what: "The profile's `fail_score`: the sum of the points of the findings that count.",
-        fix: "Resolve findings until the score is below the limit, or have a person approve this exact plan.",
-    },
-    Threshold {
-        id: "threshold/warn-score",
-        summary: "The findings' points reach the profile's warning score",
-        what: "The profile's `warn_score`: the sum of the points of the findings that count.",
-        fix: "Resolve findings until the score is below the limit.",
-    },
-];
-
-fn threshold_descriptor(threshold: &Threshold) -> Descriptor<'_> {
+fn threshold_descriptor(threshold: &ThresholdRule) -> Descriptor<'_> {
     let text = format!(
         "What it does\n{}\n\nHow to fix\n{}",
         threshold.what, threshold.fix
@@ -565,12 +526,12 @@ fn invocation(report: &Report) -> Invocation {
 /// Where a result or a step of a code flow is: the resource's block in the
 /// configuration when it is found, the plan otherwise.
 fn location<'a>(
-    locator: &mut Locator,
-    site: &PlanSite,
+    places: &Places,
+    plan: usize,
     address: &'a str,
     message: Option<String>,
 ) -> Location<'a> {
-    let place = locator.place(site, address);
+    let place = places.of(plan, address).clone();
     Location {
         physical_location: PhysicalLocation {
             artifact_location: ArtifactLocation { uri: place.uri },
@@ -590,126 +551,13 @@ fn location<'a>(
     }
 }
 
-/// A plan's blast radius, looked up by address.
-struct BlastIndex<'p> {
-    roots: HashMap<&'p str, &'p Root>,
-    /// Each member with its root.
-    members: HashMap<&'p str, (&'p Root, &'p Member)>,
-}
-
-impl<'p> BlastIndex<'p> {
-    fn of(plan: &'p PlanAnalysis) -> Self {
-        let mut index = Self {
-            roots: HashMap::new(),
-            members: HashMap::new(),
-        };
-        for root in &plan.blast.roots {
-            index.roots.entry(&root.address).or_insert(root);
-            for member in &root.members {
-                index
-                    .members
-                    .entry(&member.address)
-                    .or_insert((root, member));
-            }
-        }
-        index
-    }
-
-    /// For a root, one thread flow per member (at most [`MAX_FLOW_MEMBERS`]);
-    /// for a member, the chain from its root to it.
-    fn flows(&self, locator: &mut Locator, site: &PlanSite, address: &str) -> Vec<CodeFlow<'p>> {
-        if let Some(root) = self.roots.get(address) {
-            if root.members.is_empty() {
-                return Vec::new();
-            }
-            let total = root.members.len();
-            let shown = total.min(MAX_FLOW_MEMBERS);
-            let mut summary = format!(
-                "blast radius of {}: {total} affected resource(s)",
-                root.address
-            );
-            if shown < total {
-                summary.push_str(&format!("; the first {shown} are shown"));
-            }
-            let thread_flows = root
-                .members
-                .iter()
-                .take(shown)
-                .map(|member| self.thread_flow(locator, site, root, member))
-                .collect();
-            return vec![CodeFlow {
-                message: Text::new(summary),
-                thread_flows,
-            }];
-        }
-        if let Some((root, member)) = self.members.get(address) {
-            return vec![CodeFlow {
-                message: Text::new(format!(
-                    "how {} is reached from {}",
-                    member.address, root.address
-                )),
-                thread_flows: vec![self.thread_flow(locator, site, root, member)],
-            }];
-        }
-        Vec::new()
-    }
-
-    fn thread_flow(
-        &self,
-        locator: &mut Locator,
-        site: &PlanSite,
-        root: &'p Root,
-        member: &'p Member,
-    ) -> ThreadFlow<'p> {
-        let printed = root.printed_chain(member);
-        let last = printed.addresses.len().saturating_sub(1);
-        let locations = printed
-            .addresses
-            .iter()
-            .enumerate()
-            // The marker of a long chain's elided middle is no location.
-            .filter_map(|(step, address)| match address {
-                std::borrow::Cow::Borrowed(address) => Some((step, *address)),
-                std::borrow::Cow::Owned(_) => None,
-            })
-            .map(|(step, address)| {
-                let text = if step == 0 {
-                    format!("root: {}", root.actions.label())
-                } else {
-                    let role = match self.members.get(address) {
-                        Some((_, on_path)) => on_path.role.label(),
-                        None => "reached",
-                    };
-                    match printed.via.get(step - 1).map(|sources| sources.labels()) {
-                        Some(labels) if !labels.is_empty() => {
-                            format!("{role} via {}", labels.join(", "))
-                        }
-                        _ => role.to_owned(),
-                    }
-                };
-                ThreadFlowLocation {
-                    location: location(locator, site, address, Some(text)),
-                    importance: if step == 0 || step == last {
-                        "essential"
-                    } else {
-                        "important"
-                    },
-                }
-            })
-            .collect();
-        ThreadFlow {
-            message: Text::new(format!("{}: {}", member.address, member.role.label())),
-            locations,
-        }
-    }
-}
-
 /// serde_json leaves C1 controls, bidi overrides and zero-width characters
 /// raw; escape them as `\uXXXX` so the file is as safe on a terminal as the
 /// JSON report. Outside strings the pretty printer writes only ASCII, spaces
 /// and newlines, so every other character here is inside a string.
 fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    let unsafe_char = |character: char| character != '\n' && crate::escape::needs_escape(character);
+    let unsafe_char =
+        |character: char| character != '\n' && crate::util::escape::needs_escape(character);
     if !text.chars().any(unsafe_char) {
         return text.into();
     }
@@ -726,6 +574,3 @@ fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
     }
     escaped.into()
 }
-
-/// Where a resource is in the configuration: shared with the GitHub renderer.
-pub use super::locate;

@@ -3,45 +3,18 @@
 //! `--rules DIR`). Each rule file carries its id, severity, points,
 //! parameters and the user documentation.
 
-pub mod classes;
 pub mod finding;
 pub mod kinds;
-pub mod values;
+pub mod payload;
 
 use std::path::Path;
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
-use serde::{Deserialize, Serialize};
-use thiserror::Error;
+use serde::Deserialize;
 
-pub use classes::Classes;
+pub use crate::model::classes::{self, Classes};
+pub use crate::model::data_files::{BUILTIN_FILES, RuleError, Severity, TomlError};
 pub use finding::{Draft, Evidence, Finding};
-pub use kinds::{Context, Kind};
-
-/// Every embedded data file under `rules/`, as (path, text).
-pub const BUILTIN_FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Info => "info",
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-            Self::Critical => "critical",
-        }
-    }
-}
+pub use kinds::{RuleInput, RuleKind};
 
 /// The fixed sections of a rule's documentation.
 #[derive(Debug, Clone, Deserialize)]
@@ -70,7 +43,7 @@ struct RuleFile {
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub id: String,
-    pub kind: Kind,
+    pub kind: RuleKind,
     pub severity: Severity,
     pub points: u32,
     pub summary: String,
@@ -155,7 +128,7 @@ impl RuleSet {
 
     /// Runs every rule on one plan. Findings come back sorted: severity
     /// (most severe first), then rule, then address.
-    pub fn evaluate(&self, context: &Context<'_, '_>) -> Vec<Finding> {
+    pub fn evaluate(&self, context: &RuleInput<'_, '_>) -> Vec<Finding> {
         use rayon::prelude::*;
         // Rules are independent and read the context only: one task per
         // rule, collected in rule order (then sorted), so the result is the
@@ -197,7 +170,7 @@ fn parse_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
             &format!("rule id `{}` must be kebab-case", file.id),
         ));
     }
-    let kind = Kind::parse(&file.kind, text).map_err(|error| match error {
+    let kind = RuleKind::parse(&file.kind, text).map_err(|error| match error {
         kinds::KindError::Unknown => RuleError::invalid(
             path,
             &format!(
@@ -227,56 +200,6 @@ fn is_kebab_case(id: &str) -> bool {
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         })
-}
-
-/// A rule or class file that cannot be used.
-#[derive(Debug, Error, Diagnostic)]
-pub enum RuleError {
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Toml(Box<TomlError>),
-
-    #[error("{path}: {message}")]
-    #[diagnostic(code(blastwall::rules::invalid))]
-    Invalid { path: String, message: String },
-
-    #[error("{path}: cannot read: {message}")]
-    #[diagnostic(code(blastwall::rules::io))]
-    Io { path: String, message: String },
-}
-
-/// A rule or class file that is not valid TOML or does not match its schema.
-#[derive(Debug, Error, Diagnostic)]
-#[error("{path}: {message}")]
-#[diagnostic(
-    code(blastwall::rules::toml),
-    help("fix the rule file; `blastwall explain <id>` shows a built-in rule to copy from")
-)]
-pub struct TomlError {
-    pub path: String,
-    pub message: String,
-    #[source_code]
-    source_code: NamedSource<String>,
-    #[label("here")]
-    pub span: Option<SourceSpan>,
-}
-
-impl RuleError {
-    pub(crate) fn toml(path: &str, text: &str, error: &toml::de::Error) -> Self {
-        Self::Toml(Box::new(TomlError {
-            path: path.to_owned(),
-            message: error.message().to_owned(),
-            source_code: NamedSource::new(path, text.to_owned()).with_language("toml"),
-            span: error.span().map(SourceSpan::from),
-        }))
-    }
-
-    pub(crate) fn invalid(path: &str, message: &str) -> Self {
-        Self::Invalid {
-            path: path.to_owned(),
-            message: message.to_owned(),
-        }
-    }
 }
 
 #[cfg(test)]

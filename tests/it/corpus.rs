@@ -66,7 +66,7 @@ fn outcome(path: &Path) -> String {
                 summary.resources_in_state
             )
         }
-        Ok(Err(blastwall::error::RunError::Inputs(inputs))) => {
+        Ok(Err(blastwall::app::error::RunError::Inputs(inputs))) => {
             let codes: Vec<String> = inputs
                 .errors
                 .iter()

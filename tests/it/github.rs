@@ -91,3 +91,27 @@ fn outside_actions_the_github_format_says_where_the_summary_went() {
             .starts_with("<!-- blastwall-report -->")
     );
 }
+
+#[test]
+fn the_job_summary_is_written_for_a_github_output_to_a_file_too() {
+    // The app writes the summary whichever output asked for `github`: the
+    // renderer only renders.
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    let annotations = dir.path().join("annotations.txt");
+    let output = blastwall()
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args(["check", "--format", "json", "--write"])
+        .arg(format!("github={}", annotations.display()))
+        .arg(scenario("no-changes"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+    assert!(
+        std::fs::read_to_string(&annotations)
+            .unwrap()
+            .contains("::notice")
+    );
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert_eq!(summary.matches("<!-- blastwall-report -->").count(), 1);
+}

@@ -773,3 +773,21 @@ fn a_check_in_ci_is_recorded_without_sensitive_values() {
     assert!(text.contains("sensitive-change"), "{text}");
     assert!(!text.contains("s3cr3t"), "no sensitive value: {text}");
 }
+
+#[test]
+fn guard_refuses_the_ci_formats_instead_of_printing_another() {
+    // No terraform is needed: the format is refused before anything runs.
+    for format in ["sarif", "markdown", "github", "junit"] {
+        let output = blastwall()
+            .args(["guard", "--format", format, "--", "terraform", "apply"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!("`guard` does not write `--format {format}`"))
+                && stderr.contains("blastwall check --format"),
+            "{stderr}"
+        );
+    }
+}

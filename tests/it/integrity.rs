@@ -767,3 +767,84 @@ fn the_issues_first_attempt_with_real_terraform_destroys_nothing() {
         assert!(terraform_in(dir, &["state", "list"]).contains("terraform_data.database"));
     }
 }
+
+/// `check_plan` over MCP, the server started in `dir` as an agent's client
+/// would start it: the text of the answer.
+fn mcp_check_plan(dir: &Path, user: &Path) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("blastwall"))
+        .arg("mcp")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("XDG_CONFIG_HOME", user)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for message in [
+        serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-03-26", "capabilities": {},
+            "clientInfo": {"name": "test", "version": "0"}}}),
+        serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+            "name": "check_plan", "arguments": {"path": "plan.json"}}}),
+    ] {
+        writeln!(stdin, "{message}").unwrap();
+    }
+    stdin.flush().unwrap();
+    let mut answer = None;
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let value: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        if value["id"] == 2 {
+            answer = Some(value);
+            break;
+        }
+    }
+    drop(stdin);
+    let _ = child.kill();
+    let _ = child.wait();
+    let answer = answer.expect("an answer to check_plan");
+    answer["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Issue 14: one options resolver for every entry point. The same
+/// `blastwall.toml` (raising an info rule to high) fails the plan for
+/// `check` and for the MCP tool `check_plan` alike; without it, both pass
+/// it. (`approve` is held to the same resolver by
+/// `approve_and_check_agree_on_what_a_configuration_changes`.)
+#[test]
+fn check_and_the_mcp_tool_agree_on_one_configuration() {
+    const PLAN: &str = "testdata/rules/tainted-replace/fires/plan.json";
+    let user = user_config(None);
+    for (config, verdict, exit) in [
+        (
+            Some("[severity]\ntainted-replace = \"high\"\n"),
+            "verdict=fail",
+            3,
+        ),
+        (None, "verdict=pass", 0),
+    ] {
+        let dir = repo(PLAN, config);
+        let check = blastwall()
+            .current_dir(dir.path())
+            .env("XDG_CONFIG_HOME", user.path())
+            .env("CLAUDECODE", "1")
+            .args(["check", "plan.json", "--format", "agent"])
+            .output()
+            .unwrap();
+        assert_eq!(check.status.code(), Some(exit), "{}", transcript(&check));
+        assert!(
+            flat(&check.stdout).contains(verdict),
+            "{}",
+            transcript(&check)
+        );
+        let mcp = mcp_check_plan(dir.path(), user.path());
+        assert!(mcp.contains(verdict), "{config:?}: {mcp}");
+        assert!(mcp.contains("tainted-replace"), "{mcp}");
+    }
+}

@@ -13,6 +13,7 @@ mod hooks;
 mod input;
 mod integrity;
 mod junit;
+mod layering;
 mod markdown;
 mod mcp;
 mod policy;

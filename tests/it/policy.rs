@@ -85,7 +85,7 @@ fn auto_detection_picks_the_profile_and_says_why() {
 
 #[test]
 fn every_agent_variable_in_the_data_file_is_detected() {
-    let agents = blastwall::author::Agents::builtin().unwrap();
+    let agents = blastwall::policy::authors::Agents::builtin().unwrap();
     assert!(agents.agent.len() >= 5);
     for agent in &agents.agent {
         for variable in &agent.env {

@@ -92,7 +92,7 @@ fn every_scenario_is_valid_sarif_and_matches_its_snapshot() {
         let text = String::from_utf8(output.stdout.clone()).expect("UTF-8");
         if let Some(character) = text
             .chars()
-            .find(|c| *c != '\n' && blastwall::escape::needs_escape(*c))
+            .find(|c| *c != '\n' && blastwall::util::escape::needs_escape(*c))
         {
             panic!("{target}: raw {character:?} in the SARIF file");
         }
@@ -261,7 +261,7 @@ fn a_resource_removed_from_the_configuration_is_located_on_the_plan() {
 #[test]
 fn nested_local_modules_are_followed() {
     // module-keys has no findings; ask the locator directly.
-    use blastwall::render::sarif::locate::Locator;
+    use blastwall::report::locate::Locator;
     let dir = root().join("testdata/plans/module-keys");
     let mut locator = Locator::new();
     let site = locator.plan("testdata/plans/module-keys/plan.json");

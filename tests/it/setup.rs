@@ -15,7 +15,7 @@ fn init_writes_a_commented_starter_that_check_reads_and_never_overwrites() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let written = std::fs::read_to_string(dir.path().join("blastwall.toml")).unwrap();
-    assert_eq!(written, blastwall::init::STARTER);
+    assert_eq!(written, blastwall::app::init::STARTER);
     assert!(written.contains("#max_blast_radius = 5"), "{written}");
     // check reads it without complaint (every setting is commented out).
     let plan = root().join("testdata/plans/no-changes/plan.json");

@@ -4,9 +4,9 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Context, managed};
+use super::{RuleInput, managed};
 use crate::model::Actions;
-use crate::rules::{Draft, Evidence, values};
+use crate::rules::{Draft, Evidence, payload};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,7 +40,7 @@ pub fn type_matches(patterns: &[String], resource_type: &str) -> bool {
         })
 }
 
-pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let mut drafts = Vec::new();
     for change in managed(context) {
         if !matches!(
@@ -58,14 +58,14 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
             continue;
         }
         let (Some(before), Some(after)) = (
-            values::parse(change.change.before),
-            values::parse(change.change.after),
+            payload::parse(change.change.before),
+            payload::parse(change.change.after),
         ) else {
             continue;
         };
         let masks = [
-            values::parse(change.change.before_sensitive),
-            values::parse(change.change.after_sensitive),
+            payload::parse(change.change.before_sensitive),
+            payload::parse(change.change.after_sensitive),
         ];
         for transition in transitions {
             let unsafe_values: Vec<Value> = transition
@@ -73,8 +73,8 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
                 .iter()
                 .filter_map(|value| serde_json::to_value(value).ok())
                 .collect();
-            for (path, new) in values::lookup(&after, &transition.path) {
-                let old = values::lookup(&before, &path)
+            for (path, new) in payload::lookup(&after, &transition.path) {
+                let old = payload::lookup(&before, &path)
                     .into_iter()
                     .next()
                     .map(|(_, value)| value);
@@ -87,9 +87,9 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
                 }
                 let sensitive = masks
                     .iter()
-                    .any(|mask| values::is_sensitive(mask.as_ref(), &path));
+                    .any(|mask| payload::is_sensitive(mask.as_ref(), &path));
                 let show = |value: &Value| {
-                    values::shown(value, &path, sensitive, context.sensitive_values)
+                    payload::shown(value, &path, sensitive, context.sensitive_values)
                 };
                 drafts.push(
                     Draft::new(

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{ActionName, Context, managed};
+use super::{ActionName, RuleInput, managed};
 use crate::rules::Draft;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -23,7 +23,7 @@ pub struct Params {
     pub message: String,
 }
 
-pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     managed(context)
         .filter(|change| {
             params.actions.is_empty()
@@ -67,7 +67,7 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
 }
 
 fn has_create_of_same_resource(
-    context: &Context<'_, '_>,
+    context: &RuleInput<'_, '_>,
     deleted: &crate::model::ResourceChange<'_>,
 ) -> bool {
     let resource = |address: &str| {

@@ -1,9 +1,9 @@
 //! `data-loss`: a data-bearing resource is destroyed and the values in
 //! effect when the destroy runs (`change.before`) do not keep its data.
 
-use super::Context;
-use crate::retention::Retention;
-use crate::rules::{Draft, Evidence, values};
+use super::RuleInput;
+use crate::model::retention::Retention;
+use crate::rules::{Draft, Evidence, payload};
 
 /// Settings whose new value in the same plan does not protect the destroy.
 const RETENTION_SETTINGS: &[&str] = &[
@@ -15,7 +15,7 @@ const RETENTION_SETTINGS: &[&str] = &[
     "final_snapshot",
 ];
 
-pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
     // The current object's change (not a deposed one's), looked up once.
     let changes: std::collections::HashMap<&str, &crate::model::ResourceChange<'_>> = context
         .changes
@@ -48,11 +48,11 @@ pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
                 .retention()
                 .fix(&change.resource_type)
                 .map(str::to_owned);
-            let before = values::parse(change.change.before);
-            let after = values::parse(change.change.after);
+            let before = payload::parse(change.change.before);
+            let after = payload::parse(change.change.after);
             let masks = [
-                values::parse(change.change.before_sensitive),
-                values::parse(change.change.after_sensitive),
+                payload::parse(change.change.before_sensitive),
+                payload::parse(change.change.after_sensitive),
             ];
             for setting in RETENTION_SETTINGS {
                 let old = before.as_ref().and_then(|value| value.get(*setting)).filter(|value| !value.is_null());
@@ -65,9 +65,9 @@ pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
                         " (the new `{setting}` applies only to the replacement, not to this destroy)"
                     ));
                 }
-                let sensitive = masks.iter().any(|mask| values::is_sensitive(mask.as_ref(), setting));
+                let sensitive = masks.iter().any(|mask| payload::is_sensitive(mask.as_ref(), setting));
                 let show = |value: Option<&serde_json::Value>| {
-                    value.map(|value| values::shown(value, setting, sensitive, context.sensitive_values))
+                    value.map(|value| payload::shown(value, setting, sensitive, context.sensitive_values))
                 };
                 draft = draft.with_evidence(Evidence {
                     path: (*setting).to_owned(),

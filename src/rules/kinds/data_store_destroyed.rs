@@ -3,12 +3,12 @@
 //! at apply. Nothing is lost for good, but a replacement starts empty:
 //! restoring is manual and whatever uses the store has no data meanwhile.
 
-use super::Context;
+use super::RuleInput;
 use crate::model::Actions;
-use crate::retention::Retention;
+use crate::model::retention::Retention;
 use crate::rules::Draft;
 
-pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let model = context.classes.retention();
     context
         .blast

@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 
-use super::Context;
+use super::RuleInput;
 use super::plan_health::PLAN_ADDRESS;
 use crate::model::Actions;
 use crate::rules::Draft;
@@ -22,7 +22,7 @@ pub struct Params {
     pub min_count: usize,
 }
 
-pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let gone: Vec<&str> = context
         .plan
         .resource_drift

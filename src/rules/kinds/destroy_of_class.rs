@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{ActionName, Context, managed};
+use super::{ActionName, RuleInput, managed};
 use crate::rules::Draft;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -17,7 +17,7 @@ pub struct Params {
     pub actions: Vec<ActionName>,
 }
 
-pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     managed(context)
         .filter(|change| {
             params
@@ -33,7 +33,7 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
                 || params
                     .addresses
                     .iter()
-                    .any(|pattern| crate::config::glob_matches(pattern, &change.address));
+                    .any(|pattern| crate::util::glob::glob_matches(pattern, &change.address));
             (class_matches && address_matches).then(|| {
                 Draft::new(
                     change.address.clone(),

@@ -6,9 +6,9 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Context, managed};
+use super::{RuleInput, managed};
 use crate::model::Actions;
-use crate::rules::{Draft, Evidence, values};
+use crate::rules::{Draft, Evidence, payload};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -17,16 +17,16 @@ pub struct Params {
     pub attributes: Vec<String>,
 }
 
-pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let mut drafts = Vec::new();
     for change in managed(context).filter(|change| change.change.actions == Actions::Update) {
         let (Some(before), Some(after)) = (
-            values::parse(change.change.before),
-            values::parse(change.change.after),
+            payload::parse(change.change.before),
+            payload::parse(change.change.after),
         ) else {
             continue;
         };
-        let unknown = values::parse(change.change.after_unknown);
+        let unknown = payload::parse(change.change.after_unknown);
         let mut removed = Vec::new();
         for attribute in &params.attributes {
             // Values known only after apply cannot be judged removed.
@@ -114,7 +114,7 @@ fn removals(path: &str, old: &Value, new: &Value, out: &mut Vec<(String, String)
                     .filter(|item| {
                         !new_items
                             .iter()
-                            .any(|new_item| values::equivalent(item, new_item))
+                            .any(|new_item| payload::equivalent(item, new_item))
                     })
                     .count();
                 if gone > 0 && new_items.len() < old_items.len() {
@@ -125,7 +125,7 @@ fn removals(path: &str, old: &Value, new: &Value, out: &mut Vec<(String, String)
                 }
             }
         }
-        (old, Value::Null) if !values::is_empty(old) => {
+        (old, Value::Null) if !payload::is_empty(old) => {
             out.push((path.to_owned(), "all entries".to_owned()))
         }
         _ => {}

@@ -1,11 +1,11 @@
 //! `drift-revert`: the plan undoes changes made outside Terraform (recorded
 //! in `resource_drift`): someone fixed something by hand and apply puts it back.
 
-use super::Context;
+use super::RuleInput;
 use crate::model::Actions;
-use crate::rules::{Draft, Evidence, values};
+use crate::rules::{Draft, Evidence, payload};
 
-pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let mut drafts = Vec::new();
     for drift in &context.plan.resource_drift {
         if drift.change.actions != Actions::Update {
@@ -25,9 +25,9 @@ pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
             continue;
         }
         let (Some(recorded), Some(outside), Some(planned)) = (
-            values::parse(drift.change.before),
-            values::parse(drift.change.after),
-            values::parse(change.change.after),
+            payload::parse(drift.change.before),
+            payload::parse(drift.change.after),
+            payload::parse(change.change.after),
         ) else {
             continue;
         };
@@ -38,18 +38,18 @@ pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
         ) else {
             continue;
         };
-        let mask = values::parse(change.change.after_sensitive);
+        let mask = payload::parse(change.change.after_sensitive);
         let mut reverted = Vec::new();
         let null = serde_json::Value::Null;
         for (key, now) in outside {
             let was = recorded.get(key).unwrap_or(&null);
-            if values::equivalent(was, now) {
+            if payload::equivalent(was, now) {
                 continue;
             }
             // Changed outside, and the plan writes the recorded value back.
             if let Some(back) = planned.get(key)
-                && values::equivalent(back, was)
-                && !values::equivalent(back, now)
+                && payload::equivalent(back, was)
+                && !payload::equivalent(back, now)
             {
                 reverted.push(key.clone());
             }
@@ -70,9 +70,9 @@ pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
             ),
         );
         for key in reverted {
-            let sensitive = values::is_sensitive(mask.as_ref(), &key);
+            let sensitive = payload::is_sensitive(mask.as_ref(), &key);
             let show = |value: Option<&serde_json::Value>| {
-                value.map(|value| values::shown(value, &key, sensitive, context.sensitive_values))
+                value.map(|value| payload::shown(value, &key, sensitive, context.sensitive_values))
             };
             draft = draft.with_evidence(Evidence {
                 before: show(outside.get(&key)),

@@ -1,38 +1,21 @@
 //! Rule kinds: the logic, one file per kind. A rule file names its kind and
 //! gives its `[params]`; each kind parses its own parameters strictly.
 
-mod attribute_transition;
-mod change_matches;
-mod data_loss;
-mod data_store_destroyed;
-mod deleted_outside;
-mod dependents;
-mod destroy_of_class;
-mod destructive_update;
-mod drift_revert;
-mod iam_admin;
-mod open_ingress;
-mod plan_health;
-mod refactor;
-mod replace_order;
-mod sensitive_change;
-mod share_of_state;
-mod wrong_target;
-
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::{Classes, Draft};
-use crate::analysis::{HealthIssue, Summary};
+use crate::blast::BlastRadius;
 use crate::graph::ResourceGraph;
-use crate::graph::blast::BlastRadius;
+use crate::model::facts::{HealthIssue, Summary};
 use crate::model::{Plan, ResourceChange};
 
 pub use plan_health::PLAN_ADDRESS;
+pub use share_of_state_exceeds::share as share_of_state;
 pub use wrong_target::Targets;
 
 /// What a rule kind can look at for one plan.
-pub struct Context<'c, 'a> {
+pub struct RuleInput<'c, 'a> {
     pub plan: &'c Plan<'a>,
     pub changes: &'c [ResourceChange<'a>],
     pub graph: &'c ResourceGraph,
@@ -46,45 +29,88 @@ pub struct Context<'c, 'a> {
     pub sensitive_values: &'c [String],
 }
 
-pub const KIND_NAMES: &[&str] = &[
-    "attribute-transition",
-    "blast-radius-exceeds",
-    "change-matches",
-    "data-loss",
-    "data-store-destroyed",
-    "deleted-outside",
-    "destroy-of-class",
-    "destructive-update",
-    "drift-revert",
-    "iam-admin-grant",
-    "open-ingress",
-    "plan-health",
-    "refactor",
-    "replace-order",
-    "sensitive-change",
-    "share-of-state-exceeds",
-    "wrong-target",
-];
+/// The one registration table of rule kinds: the name rule files give in
+/// `kind = "…"`, the module (`kinds/<name>.rs`, the name in snake case) that
+/// implements it, and how its `[params]` are read (`params`: required,
+/// `optional_params`: all have defaults; none: the kind takes no parameters).
+/// Each module has `check(params?, context) -> Vec<Draft>` and, when it takes
+/// parameters, a `Params` type.
+macro_rules! rule_kinds {
+    ($( $name:literal => $module:ident :: $variant:ident $( ($read:ident) )? ; )+) => {
+        $( mod $module; )+
 
-#[derive(Debug, Clone)]
-pub enum Kind {
-    AttributeTransition(attribute_transition::Params),
-    BlastRadiusExceeds(dependents::Params),
-    ChangeMatches(change_matches::Params),
-    DataLoss,
-    DataStoreDestroyed,
-    DeletedOutside(deleted_outside::Params),
-    DestroyOfClass(destroy_of_class::Params),
-    DestructiveUpdate(destructive_update::Params),
-    DriftRevert,
-    IamAdminGrant(iam_admin::Params),
-    OpenIngress(open_ingress::Params),
-    PlanHealth,
-    Refactor(refactor::Params),
-    ReplaceOrder(replace_order::Params),
-    SensitiveChange,
-    ShareOfStateExceeds(share_of_state::Params),
-    WrongTarget,
+        /// Every kind's name, as rule files spell it.
+        pub const KIND_NAMES: &[&str] = &[$( $name ),+];
+
+        /// Kind names with the file that implements each (checked by a test).
+        #[cfg(test)]
+        const KIND_FILES: &[(&str, &str)] = &[$( ($name, stringify!($module)) ),+];
+
+        /// A rule kind with its parameters, read from a rule file.
+        #[derive(Debug, Clone)]
+        pub enum RuleKind {
+            $( $variant $( (params_type!($read, $module)) )?, )+
+        }
+
+        impl RuleKind {
+            pub fn parse(name: &str, text: &str) -> Result<Self, KindError> {
+                Ok(match name {
+                    $( $name => Self::$variant $( ($read(text)?) )?, )+
+                    _ => return Err(KindError::Unknown),
+                })
+            }
+
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $( Self::$variant { .. } => $name, )+
+                }
+            }
+
+            pub fn check(&self, context: &RuleInput<'_, '_>) -> Vec<Draft> {
+                match self {
+                    $(
+                        Self::$variant $( (bound!($read, params)) )? => {
+                            $module::check($( bound!($read, params), )? context)
+                        }
+                    )+
+                }
+            }
+        }
+    };
+}
+
+/// `Params` of a kind's module (the reader only says that it has them).
+macro_rules! params_type {
+    ($read:ident, $module:ident) => {
+        $module::Params
+    };
+}
+
+/// The parameters' binding in a pattern and a call.
+macro_rules! bound {
+    ($read:ident, $params:ident) => {
+        $params
+    };
+}
+
+rule_kinds! {
+    "attribute-transition" => attribute_transition::AttributeTransition(params);
+    "blast-radius-exceeds" => blast_radius_exceeds::BlastRadiusExceeds(params);
+    "change-matches" => change_matches::ChangeMatches(params);
+    "data-loss" => data_loss::DataLoss;
+    "data-store-destroyed" => data_store_destroyed::DataStoreDestroyed;
+    "deleted-outside" => deleted_outside::DeletedOutside(optional_params);
+    "destroy-of-class" => destroy_of_class::DestroyOfClass(params);
+    "destructive-update" => destructive_update::DestructiveUpdate(params);
+    "drift-revert" => drift_revert::DriftRevert;
+    "iam-admin-grant" => iam_admin_grant::IamAdminGrant(params);
+    "open-ingress" => open_ingress::OpenIngress(params);
+    "plan-health" => plan_health::PlanHealth;
+    "refactor" => refactor::Refactor(params);
+    "replace-order" => replace_order::ReplaceOrder(params);
+    "sensitive-change" => sensitive_change::SensitiveChange;
+    "share-of-state-exceeds" => share_of_state_exceeds::ShareOfStateExceeds(params);
+    "wrong-target" => wrong_target::WrongTarget;
 }
 
 pub enum KindError {
@@ -118,78 +144,9 @@ fn optional_params<P: DeserializeOwned + Default>(text: &str) -> Result<P, KindE
         .map_err(KindError::Params)
 }
 
-impl Kind {
-    pub fn parse(name: &str, text: &str) -> Result<Self, KindError> {
-        Ok(match name {
-            "attribute-transition" => Self::AttributeTransition(params(text)?),
-            "blast-radius-exceeds" => Self::BlastRadiusExceeds(params(text)?),
-            "change-matches" => Self::ChangeMatches(params(text)?),
-            "data-loss" => Self::DataLoss,
-            "data-store-destroyed" => Self::DataStoreDestroyed,
-            "deleted-outside" => Self::DeletedOutside(optional_params(text)?),
-            "destroy-of-class" => Self::DestroyOfClass(params(text)?),
-            "destructive-update" => Self::DestructiveUpdate(params(text)?),
-            "drift-revert" => Self::DriftRevert,
-            "iam-admin-grant" => Self::IamAdminGrant(params(text)?),
-            "open-ingress" => Self::OpenIngress(params(text)?),
-            "plan-health" => Self::PlanHealth,
-            "refactor" => Self::Refactor(params(text)?),
-            "replace-order" => Self::ReplaceOrder(params(text)?),
-            "sensitive-change" => Self::SensitiveChange,
-            "share-of-state-exceeds" => Self::ShareOfStateExceeds(params(text)?),
-            "wrong-target" => Self::WrongTarget,
-            _ => return Err(KindError::Unknown),
-        })
-    }
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::AttributeTransition(_) => "attribute-transition",
-            Self::BlastRadiusExceeds(_) => "blast-radius-exceeds",
-            Self::ChangeMatches(_) => "change-matches",
-            Self::DataLoss => "data-loss",
-            Self::DataStoreDestroyed => "data-store-destroyed",
-            Self::DeletedOutside(_) => "deleted-outside",
-            Self::DestroyOfClass(_) => "destroy-of-class",
-            Self::DestructiveUpdate(_) => "destructive-update",
-            Self::DriftRevert => "drift-revert",
-            Self::IamAdminGrant(_) => "iam-admin-grant",
-            Self::OpenIngress(_) => "open-ingress",
-            Self::PlanHealth => "plan-health",
-            Self::Refactor(_) => "refactor",
-            Self::ReplaceOrder(_) => "replace-order",
-            Self::SensitiveChange => "sensitive-change",
-            Self::ShareOfStateExceeds(_) => "share-of-state-exceeds",
-            Self::WrongTarget => "wrong-target",
-        }
-    }
-
-    pub fn check(&self, context: &Context<'_, '_>) -> Vec<Draft> {
-        match self {
-            Self::AttributeTransition(params) => attribute_transition::check(params, context),
-            Self::BlastRadiusExceeds(params) => dependents::check(params, context),
-            Self::ChangeMatches(params) => change_matches::check(params, context),
-            Self::DataLoss => data_loss::check(context),
-            Self::DataStoreDestroyed => data_store_destroyed::check(context),
-            Self::DeletedOutside(params) => deleted_outside::check(params, context),
-            Self::DestroyOfClass(params) => destroy_of_class::check(params, context),
-            Self::DestructiveUpdate(params) => destructive_update::check(params, context),
-            Self::DriftRevert => drift_revert::check(context),
-            Self::IamAdminGrant(params) => iam_admin::check(params, context),
-            Self::OpenIngress(params) => open_ingress::check(params, context),
-            Self::PlanHealth => plan_health::check(context),
-            Self::Refactor(params) => refactor::check(params, context),
-            Self::ReplaceOrder(params) => replace_order::check(params, context),
-            Self::SensitiveChange => sensitive_change::check(context),
-            Self::ShareOfStateExceeds(params) => share_of_state::check(params, context),
-            Self::WrongTarget => wrong_target::check(context),
-        }
-    }
-}
-
 /// Managed resource changes, the ones rules judge.
 pub(crate) fn managed<'c, 'a>(
-    context: &'c Context<'c, 'a>,
+    context: &'c RuleInput<'c, 'a>,
 ) -> impl Iterator<Item = &'c ResourceChange<'a>> {
     context.changes.iter().filter(|change| !change.is_data())
 }
@@ -221,8 +178,22 @@ impl ActionName {
 }
 
 #[cfg(test)]
+mod registration {
+    #[test]
+    fn each_kind_lives_in_the_file_named_after_it() {
+        for (name, file) in super::KIND_FILES {
+            assert_eq!(
+                name.replace('-', "_"),
+                *file,
+                "kind `{name}` is in {file}.rs"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
 pub(crate) mod testing {
-    //! Builds a [`Context`] from plan JSON text for kind unit tests.
+    //! Builds a [`RuleInput`] from plan JSON text for kind unit tests.
 
     use super::*;
     use crate::analysis::analyse_with;
@@ -230,11 +201,12 @@ pub(crate) mod testing {
 
     pub fn drafts(kind: &str, params: &str, plan_json: &str) -> Vec<Draft> {
         let rule_text = format!("{params}\n");
-        let kind = Kind::parse(kind, &rule_text).unwrap_or_else(|_| panic!("kind {kind} parses"));
+        let kind =
+            RuleKind::parse(kind, &rule_text).unwrap_or_else(|_| panic!("kind {kind} parses"));
         drafts_with(&kind, plan_json, &Targets::default())
     }
 
-    pub fn drafts_with(kind: &Kind, plan_json: &str, targets: &Targets) -> Vec<Draft> {
+    pub fn drafts_with(kind: &RuleKind, plan_json: &str, targets: &Targets) -> Vec<Draft> {
         let plan = crate::model::parse_document(plan_json).expect("test plan parses");
         let rules = RuleSet::builtin().unwrap();
         let mut found = Vec::new();

@@ -4,9 +4,9 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Context, managed};
+use super::{RuleInput, managed};
 use crate::model::Actions;
-use crate::rules::{Draft, Evidence, values};
+use crate::rules::{Draft, Evidence, payload};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -24,7 +24,7 @@ struct Ingress {
     ports: Vec<(u32, u32)>,
 }
 
-pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let mut drafts = Vec::new();
     for change in managed(context) {
         if matches!(
@@ -33,10 +33,10 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
         ) {
             continue;
         }
-        let Some(after) = values::parse(change.change.after) else {
+        let Some(after) = payload::parse(change.change.after) else {
             continue;
         };
-        let before = values::parse(change.change.before);
+        let before = payload::parse(change.change.before);
         let open_before: Vec<String> = before
             .as_ref()
             .map(|before| exposures(params, &change.resource_type, before))
@@ -134,7 +134,7 @@ fn ingresses(resource_type: &str, object: &Value) -> Vec<Ingress> {
     let mut found = Vec::new();
     match resource_type {
         "aws_security_group" => {
-            for (path, rule) in values::lookup(object, "ingress[*]") {
+            for (path, rule) in payload::lookup(object, "ingress[*]") {
                 let mut sources = list(rule.get("cidr_blocks"));
                 sources.extend(list(rule.get("ipv6_cidr_blocks")));
                 found.push(Ingress {
@@ -164,7 +164,7 @@ fn ingresses(resource_type: &str, object: &Value) -> Vec<Ingress> {
         }
         "google_compute_firewall" if text(object.get("direction")) != "EGRESS" => {
             let sources = list(object.get("source_ranges"));
-            for (path, allow) in values::lookup(object, "allow[*]") {
+            for (path, allow) in payload::lookup(object, "allow[*]") {
                 let protocol = text(allow.get("protocol"));
                 let ports = if protocol == "all" {
                     Vec::new()
@@ -183,7 +183,7 @@ fn ingresses(resource_type: &str, object: &Value) -> Vec<Ingress> {
         }
         "azurerm_network_security_rule" => found.extend(azure_rule("", object)),
         "azurerm_network_security_group" => {
-            for (path, rule) in values::lookup(object, "security_rule[*]") {
+            for (path, rule) in payload::lookup(object, "security_rule[*]") {
                 found.extend(azure_rule(&path, rule));
             }
         }

@@ -2,13 +2,13 @@
 //! incomplete, deferred changes, unknown action reasons, an auxiliary
 //! section that could not be read) is never a pass.
 
-use super::Context;
-use crate::analysis::HealthIssue;
+use super::RuleInput;
+use crate::model::facts::HealthIssue;
 use crate::rules::{Draft, Severity};
 
 pub const PLAN_ADDRESS: &str = "(plan)";
 
-pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
     context
         .health
         .iter()

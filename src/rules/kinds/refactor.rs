@@ -5,9 +5,9 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Context, managed};
+use super::{RuleInput, managed};
 use crate::model::Actions;
-use crate::rules::{Draft, values};
+use crate::rules::{Draft, payload};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -18,9 +18,9 @@ pub struct Params {
 }
 
 /// Resource type and provider: only these can be the same object.
-type Kind<'a> = (&'a str, Option<&'a str>);
+type Identity<'a> = (&'a str, Option<&'a str>);
 
-pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let deleted: Vec<_> = managed(context)
         .filter(|change| change.change.actions == Actions::Delete)
         .collect();
@@ -31,10 +31,10 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
         return Vec::new();
     }
     // Each payload is parsed once; candidates are grouped by type and provider.
-    let mut by_kind: std::collections::HashMap<Kind<'_>, Vec<(usize, Value)>> =
+    let mut by_kind: std::collections::HashMap<Identity<'_>, Vec<(usize, Value)>> =
         std::collections::HashMap::new();
     for (index, delete) in deleted.iter().enumerate() {
-        if let Some(before) = values::parse(delete.change.before) {
+        if let Some(before) = payload::parse(delete.change.before) {
             by_kind
                 .entry((&*delete.resource_type, delete.provider_name.as_deref()))
                 .or_default()
@@ -43,7 +43,7 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
     }
     // (type and provider, attribute) → scalar value → positions in `by_kind`.
     let mut first_values: std::collections::HashMap<
-        (Kind<'_>, String),
+        (Identity<'_>, String),
         std::collections::HashMap<String, Vec<usize>>,
     > = std::collections::HashMap::new();
     let mut used = vec![false; deleted.len()];
@@ -52,10 +52,10 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
         let Some(candidates) = by_kind.get(&kind_of(create)) else {
             continue;
         };
-        let Some(after) = values::parse(create.change.after) else {
+        let Some(after) = payload::parse(create.change.after) else {
             continue;
         };
-        let unknown = values::parse(create.change.after_unknown);
+        let unknown = payload::parse(create.change.after_unknown);
         // Only deletes that agree on every attribute compared can match:
         // of the scalar ones, look up the one with the fewest such deletes
         // instead of comparing with every delete of the type (thousands by
@@ -110,7 +110,7 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
     drafts
 }
 
-fn kind_of<'a>(change: &'a crate::model::ResourceChange<'_>) -> Kind<'a> {
+fn kind_of<'a>(change: &'a crate::model::ResourceChange<'_>) -> Identity<'a> {
     (&*change.resource_type, change.provider_name.as_deref())
 }
 

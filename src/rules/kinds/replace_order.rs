@@ -4,9 +4,9 @@
 
 use serde::Deserialize;
 
-use super::{Context, managed};
+use super::{RuleInput, managed};
 use crate::model::Actions;
-use crate::rules::{Draft, values};
+use crate::rules::{Draft, payload};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -19,7 +19,7 @@ pub struct Params {
     pub except_types: Vec<String>,
 }
 
-pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     managed(context)
         .filter(|change| change.change.actions == Actions::DeleteThenCreate)
         .filter_map(|change| {
@@ -38,7 +38,7 @@ pub fn check(params: &Params, context: &Context<'_, '_>) -> Vec<Draft> {
                 draft.at_most = Some(crate::rules::Severity::Low);
                 return Some(draft);
             }
-            let fixed_name = values::parse(change.change.after)
+            let fixed_name = payload::parse(change.change.after)
                 .and_then(|after| after.get("name").and_then(|name| name.as_str()).map(str::to_owned))
                 .is_some();
             let mut message = format!(

@@ -3,11 +3,11 @@
 
 use serde_json::Value;
 
-use super::{Context, managed};
+use super::{RuleInput, managed};
 use crate::model::Actions;
-use crate::rules::{Draft, Evidence, values};
+use crate::rules::{Draft, Evidence, payload};
 
-pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let mut drafts = Vec::new();
     for change in managed(context) {
         if !matches!(
@@ -21,7 +21,7 @@ pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
             change.change.before_sensitive,
             change.change.after_sensitive,
         ] {
-            if let Some(mask) = values::parse(mask) {
+            if let Some(mask) = payload::parse(mask) {
                 sensitive_paths("", &mask, &mut paths);
             }
         }
@@ -30,16 +30,16 @@ pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
         if paths.is_empty() {
             continue;
         }
-        let before = values::parse(change.change.before).unwrap_or(Value::Null);
-        let after = values::parse(change.change.after).unwrap_or(Value::Null);
+        let before = payload::parse(change.change.before).unwrap_or(Value::Null);
+        let after = payload::parse(change.change.after).unwrap_or(Value::Null);
         let changed: Vec<String> = paths
             .into_iter()
             .filter(|path| {
-                let old = values::lookup(&before, path)
+                let old = payload::lookup(&before, path)
                     .into_iter()
                     .next()
                     .map(|(_, value)| value);
-                let new = values::lookup(&after, path)
+                let new = payload::lookup(&after, path)
                     .into_iter()
                     .next()
                     .map(|(_, value)| value);

@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::{Context, managed};
+use super::{RuleInput, managed};
 use crate::model::Actions;
-use crate::rules::{Draft, values};
+use crate::rules::{Draft, payload};
 
 /// Allowed targets, `[targets]` of `blastwall.toml`; an empty list allows
 /// anything. (No workspaces: plan JSON does not say which one it was made in.)
@@ -38,7 +38,7 @@ struct Seen {
     subscriptions: BTreeSet<String>,
 }
 
-pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
+pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let targets = context.targets;
     if targets.is_empty() {
         return Vec::new();
@@ -50,7 +50,7 @@ pub fn check(context: &Context<'_, '_>) -> Vec<Draft> {
         }
         let mut seen = Seen::default();
         for payload in [change.change.before, change.change.after] {
-            if let Some(value) = values::parse(payload) {
+            if let Some(value) = payload::parse(payload) {
                 collect(&value, None, &mut seen);
             }
         }
@@ -145,12 +145,12 @@ fn collect(value: &Value, key: Option<&str>, seen: &mut Seen) {
     }
 }
 
-fn provider_regions(context: &Context<'_, '_>) -> Vec<String> {
+fn provider_regions(context: &RuleInput<'_, '_>) -> Vec<String> {
     let Some(config) = context
         .plan
         .configuration
         .as_ref()
-        .and_then(|configuration| values::parse(configuration.provider_config))
+        .and_then(|configuration| payload::parse(configuration.provider_config))
     else {
         return Vec::new();
     };
@@ -183,7 +183,7 @@ mod tests {
             accounts: vec!["999999999999".into()],
             ..Targets::default()
         };
-        let found = drafts_with(&crate::rules::Kind::WrongTarget, PLAN, &targets);
+        let found = drafts_with(&crate::rules::RuleKind::WrongTarget, PLAN, &targets);
         assert_eq!(found.len(), 1);
         assert!(found[0].message.contains("account 123456789012"));
     }
@@ -194,9 +194,9 @@ mod tests {
             accounts: vec!["123456789012".into()],
             ..Targets::default()
         };
-        assert!(drafts_with(&crate::rules::Kind::WrongTarget, PLAN, &targets).is_empty());
+        assert!(drafts_with(&crate::rules::RuleKind::WrongTarget, PLAN, &targets).is_empty());
         assert!(
-            drafts_with(&crate::rules::Kind::WrongTarget, PLAN, &Targets::default()).is_empty()
+            drafts_with(&crate::rules::RuleKind::WrongTarget, PLAN, &Targets::default()).is_empty()
         );
     }
 }

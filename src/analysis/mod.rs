@@ -1,0 +1,482 @@
+//! What one plan changes: counts, the list of changes, what exists in state,
+//! and the plan's health. Pure data in, data out; nothing here prints.
+
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::blast::{self, BlastRadius, Destruction};
+use crate::graph::ResourceGraph;
+use crate::model::{ActionReason, Actions, Plan, ResourceChange};
+use crate::rules::kinds::Targets;
+use crate::rules::{Finding, RuleInput, RuleSet};
+
+pub use crate::model::facts::{HealthIssue, Summary};
+
+/// One resource change that is not a no-op.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeEntry {
+    pub address: String,
+    pub resource_type: String,
+    pub actions: Actions,
+    pub reason: Option<ActionReason>,
+    pub class: String,
+    pub is_data_source: bool,
+    pub previous_address: Option<String>,
+    pub deposed: Option<String>,
+    pub importing: bool,
+}
+
+impl ChangeEntry {
+    pub fn destroys(&self) -> bool {
+        !self.is_data_source && self.actions.destroys()
+    }
+}
+
+/// A change Terraform found made outside it (`resource_drift`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DriftEntry {
+    pub address: String,
+    pub actions: Actions,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlanAnalysis {
+    pub label: String,
+    pub format_version: String,
+    pub terraform_version: Option<String>,
+    pub fingerprint: String,
+    pub summary: Summary,
+    pub changes: Vec<ChangeEntry>,
+    pub health: Vec<HealthIssue>,
+    pub blast: BlastRadius,
+    /// Why the dependency graph may miss edges, one sentence each.
+    pub gaps: Vec<String>,
+    pub drift: Vec<DriftEntry>,
+    /// Sorted: most severe first, then rule, then address.
+    pub findings: Vec<Finding>,
+}
+
+pub fn analyse(label: &str, plan: &Plan<'_>, rules: &RuleSet, targets: &Targets) -> PlanAnalysis {
+    analyse_with(label, plan, rules, targets, |_| {})
+}
+
+/// [`analyse`], also handing the rule context to `inspect` (for tests of rule kinds).
+pub fn analyse_with(
+    label: &str,
+    plan: &Plan<'_>,
+    rules: &RuleSet,
+    targets: &Targets,
+    inspect: impl FnOnce(&RuleInput<'_, '_>),
+) -> PlanAnalysis {
+    crate::util::progress::phase("listing the changes");
+    let resource_changes: &[ResourceChange<'_>] =
+        plan.resource_changes.as_deref().unwrap_or_default();
+    let mut summary = Summary::default();
+    let mut changes = Vec::new();
+    let mut health = Vec::new();
+    for change in resource_changes {
+        count(&mut summary, change);
+        if let Some(ActionReason::Unknown(reason)) = &change.action_reason {
+            health.push(HealthIssue::UnknownReason {
+                address: change.address.to_string(),
+                reason: reason.clone(),
+            });
+        }
+        if change.change.actions != Actions::NoOp || change.is_moved() || change.change.is_import()
+        {
+            changes.push(ChangeEntry {
+                address: change.address.to_string(),
+                resource_type: change.resource_type.to_string(),
+                actions: change.change.actions,
+                reason: change.action_reason.clone(),
+                class: rules.classes.class_of(&change.resource_type).to_owned(),
+                is_data_source: change.is_data(),
+                previous_address: change
+                    .previous_address
+                    .as_deref()
+                    .filter(|_| change.is_moved())
+                    .map(str::to_owned),
+                deposed: change.deposed.as_deref().map(str::to_owned),
+                importing: change.change.is_import(),
+            });
+        }
+    }
+    changes.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
+    summary.resources_in_state = resources_in_state(plan, resource_changes);
+    if plan.errored == Some(true) {
+        health.push(HealthIssue::Errored);
+    }
+    if plan.complete == Some(false) {
+        health.push(HealthIssue::Incomplete);
+    }
+    if !plan.deferred_changes.is_empty() {
+        health.push(HealthIssue::Deferred(plan.deferred_changes.len()));
+    }
+    health.extend(
+        plan.unreadable
+            .iter()
+            .map(|section| HealthIssue::UnreadableSection {
+                json_path: section.json_path.clone(),
+                problem: section.problem.clone(),
+            }),
+    );
+    // The fingerprint reads only the changes; everything else needs the
+    // graph. Both run at once, and each splits its own work further.
+    let (fingerprint, (graph, blast, drift, sensitive_values, findings)) = rayon::join(
+        || fingerprint(resource_changes),
+        || {
+            crate::util::progress::phase("building the dependency graph");
+            let graph = ResourceGraph::build(plan);
+            let blast = blast_radius(&graph, resource_changes, rules);
+            let drift = reported_drift(plan);
+            let sensitive_values = sensitive_variable_values(plan);
+            let context = RuleInput {
+                plan,
+                changes: resource_changes,
+                graph: &graph,
+                blast: &blast,
+                summary: &summary,
+                health: &health,
+                classes: &rules.classes,
+                targets,
+                sensitive_values: &sensitive_values,
+            };
+            crate::util::progress::phase("applying the rules");
+            let findings = rules.evaluate(&context);
+            (graph, blast, drift, sensitive_values, findings)
+        },
+    );
+    let context = RuleInput {
+        plan,
+        changes: resource_changes,
+        graph: &graph,
+        blast: &blast,
+        summary: &summary,
+        health: &health,
+        classes: &rules.classes,
+        targets,
+        sensitive_values: &sensitive_values,
+    };
+    inspect(&context);
+    PlanAnalysis {
+        findings,
+        gaps: graph.gaps().iter().map(|gap| gap.describe()).collect(),
+        blast,
+        drift,
+        label: label.to_owned(),
+        format_version: plan.format_version.clone().unwrap_or_default(),
+        terraform_version: plan.terraform_version.clone(),
+        fingerprint,
+        summary,
+        changes,
+        health,
+    }
+}
+
+fn blast_radius(
+    graph: &ResourceGraph,
+    resource_changes: &[ResourceChange<'_>],
+    rules: &RuleSet,
+) -> BlastRadius {
+    let destructions: Vec<Destruction<'_>> = resource_changes
+        .iter()
+        .filter(|change| !change.is_data() && change.change.actions.destroys())
+        .map(|change| Destruction {
+            address: &change.address,
+            resource_type: &change.resource_type,
+            actions: change.change.actions,
+            reason: change.action_reason.as_ref(),
+            before: change.change.before,
+        })
+        .collect();
+    let changed: std::collections::HashMap<&str, Actions> = resource_changes
+        .iter()
+        .filter(|change| change.deposed.is_none() && !change.change.actions.destroys())
+        .map(|change| (&*change.address, change.change.actions))
+        .collect();
+    blast::compute(graph, &destructions, &changed, &rules.classes)
+}
+
+fn reported_drift(plan: &Plan<'_>) -> Vec<DriftEntry> {
+    let relevant = RelevantDrift::of(plan);
+    let mut drift: Vec<DriftEntry> = plan
+        .resource_drift
+        .iter()
+        .filter(|change| change.change.actions != Actions::NoOp)
+        .filter(|change| !is_equivalent_drift(change))
+        .filter(|change| relevant.reports(change))
+        .map(|change| DriftEntry {
+            address: change.address.to_string(),
+            actions: change.change.actions,
+        })
+        .collect();
+    drift.sort_by(|a, b| a.address.cmp(&b.address));
+    drift
+}
+
+fn count(summary: &mut Summary, change: &ResourceChange<'_>) {
+    match change.change.actions {
+        Actions::NoOp => summary.no_op += 1,
+        Actions::Create => summary.create += 1,
+        Actions::Read => summary.read += 1,
+        Actions::Update => summary.update += 1,
+        Actions::Delete => summary.delete += 1,
+        Actions::DeleteThenCreate | Actions::CreateThenDelete => summary.replace += 1,
+        Actions::Forget => summary.forget += 1,
+        Actions::CreateThenForget => {
+            summary.create += 1;
+            summary.forget += 1;
+        }
+        Actions::Open => {}
+    }
+    if change.change.is_import() {
+        summary.import += 1;
+    }
+    if change.is_moved() {
+        summary.moved += 1;
+    }
+}
+
+/// Managed instances that exist before apply: from `prior_state` when the
+/// plan has it, else the changes that act on an existing object.
+/// The drift Terraform shows: in a normal plan, only changes to attributes
+/// the planned changes depend on (`relevant_attributes`); in a refresh-only
+/// plan, or one without that list, all of it. A deletion always shows.
+struct RelevantDrift {
+    /// (resource or instance address, first attribute step; `None` = all).
+    /// Indexed by that address: a drift entry looks up only its own
+    /// address, its key-less prefixes and its resource, instead of walking
+    /// the whole list (which at 100k resources is as long as the plan).
+    relevant: Option<HashMap<String, Vec<Option<String>>>>,
+}
+
+#[derive(serde::Deserialize)]
+struct RelevantAttribute {
+    resource: String,
+    #[serde(default)]
+    attribute: Vec<serde_json::Value>,
+}
+
+impl RelevantDrift {
+    fn of(plan: &Plan<'_>) -> Self {
+        let relevant = plan
+            .relevant_attributes
+            .filter(|_| plan.resource_changes.is_some())
+            .and_then(|raw| serde_json::from_str::<Vec<RelevantAttribute>>(raw.get()).ok())
+            .map(|list| {
+                let mut index: HashMap<String, Vec<Option<String>>> = HashMap::default();
+                for entry in list {
+                    let first = entry
+                        .attribute
+                        .first()
+                        .and_then(|step| step.as_str())
+                        .map(str::to_owned);
+                    index.entry(entry.resource).or_default().push(first);
+                }
+                index
+            });
+        Self { relevant }
+    }
+
+    fn reports(&self, change: &ResourceChange<'_>) -> bool {
+        let Some(relevant) = &self.relevant else {
+            return true;
+        };
+        if change.change.actions != Actions::Update {
+            return true;
+        }
+        let resource = change
+            .address
+            .parse::<crate::model::address::Address>()
+            .map(|address| address.config_address())
+            .ok();
+        let null = serde_json::Value::Null;
+        let before = crate::rules::payload::parse(change.change.before);
+        let after = crate::rules::payload::parse(change.change.after);
+        let changed = |key: &str| {
+            let get = |value: &Option<serde_json::Value>| {
+                value.as_ref().and_then(|value| value.get(key)).cloned()
+            };
+            !crate::rules::payload::equivalent(
+                get(&before).as_ref().unwrap_or(&null),
+                get(&after).as_ref().unwrap_or(&null),
+            )
+        };
+        // The entries that name this change: its own address, the address
+        // up to any `[` (a whole-resource or module-instance entry: the old
+        // `strip_prefix(entry) + starts_with('[')` test), and its resource.
+        let prefixes = change
+            .address
+            .match_indices('[')
+            .map(|(index, _)| &change.address[..index]);
+        let mut names: Vec<&str> = std::iter::once(&*change.address)
+            .chain(prefixes)
+            .chain(resource.as_deref())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+            .into_iter()
+            .filter_map(|name| relevant.get(name))
+            .flatten()
+            .any(|attribute| attribute.as_deref().is_none_or(changed))
+    }
+}
+
+/// An update in `resource_drift` whose before and after are the same under
+/// Terraform's own equivalences (null and empty collections: `tags` null →
+/// `{}` right after an apply) is no change outside Terraform, and terraform
+/// does not report it as one.
+fn is_equivalent_drift(change: &ResourceChange<'_>) -> bool {
+    if change.change.actions != Actions::Update {
+        return false;
+    }
+    let null = serde_json::Value::Null;
+    let before = crate::rules::payload::parse(change.change.before);
+    let after = crate::rules::payload::parse(change.change.after);
+    crate::rules::payload::equivalent(
+        before.as_ref().unwrap_or(&null),
+        after.as_ref().unwrap_or(&null),
+    )
+}
+
+fn resources_in_state(plan: &Plan<'_>, changes: &[ResourceChange<'_>]) -> usize {
+    let from_state = plan
+        .prior_state
+        .as_ref()
+        .and_then(|state| state.values.as_ref())
+        .map_or(0, |values| {
+            values
+                .root_module
+                .all_resources()
+                .filter(|resource| !resource.is_data() && resource.deposed_key.is_none())
+                .count()
+        });
+    let from_changes = changes
+        .iter()
+        .filter(|change| !change.is_data() && change.deposed.is_none())
+        .filter(|change| {
+            !matches!(
+                change.change.actions,
+                Actions::Create | Actions::Read | Actions::Open
+            ) && !change.change.is_import()
+        })
+        .count();
+    from_state.max(from_changes)
+}
+
+/// A hash of what the plan would do: every change's address, deposed key,
+/// actions and before/after values (whitespace between JSON tokens ignored),
+/// in address order (BLAKE3: fast enough
+/// for 500 MB plans, and collision-resistant, so an approval cannot be
+/// reused for another plan).
+fn fingerprint(changes: &[ResourceChange<'_>]) -> String {
+    let mut ordered: Vec<&ResourceChange<'_>> = changes.iter().collect();
+    ordered.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
+    let mut hasher = blake3::Hasher::new();
+    for change in ordered {
+        hasher.update(change.address.as_bytes());
+        hasher.update(&[0]);
+        hasher.update(change.deposed.as_deref().unwrap_or_default().as_bytes());
+        hasher.update(&[0]);
+        hasher.update(change.change.actions.as_list().join(",").as_bytes());
+        hasher.update(&[0]);
+        for payload in [change.change.before, change.change.after] {
+            hash_without_whitespace(&mut hasher, payload.map_or("null", |raw| raw.get()));
+            hasher.update(&[0]);
+        }
+    }
+    format!("blake3:{}", hasher.finalize().to_hex())
+}
+
+/// Hashes JSON text without the whitespace between tokens, so the same plan
+/// pretty-printed (`jq .`) has the same fingerprint. Terraform writes it
+/// compact, so this is usually one span.
+fn hash_without_whitespace(hasher: &mut blake3::Hasher, json: &str) {
+    let bytes = json.as_bytes();
+    let (mut index, mut span_start) = (0, 0);
+    while index < bytes.len() {
+        match bytes[index] {
+            b'"' => {
+                // Inside a string only `"` and `\` matter: jump between them.
+                index += 1;
+                while let Some(found) = bytes
+                    .get(index..)
+                    .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+                {
+                    index += found;
+                    if bytes[index] == b'"' {
+                        break;
+                    }
+                    index += 2; // an escape and the character it escapes
+                }
+                index += 1;
+            }
+            b' ' | b'\n' | b'\r' | b'\t' => {
+                hasher.update(&bytes[span_start..index]);
+                index += 1;
+                span_start = index;
+            }
+            _ => index += 1,
+        }
+    }
+    hasher.update(&bytes[span_start.min(bytes.len())..]);
+}
+
+/// String values of variables the configuration marks sensitive: their
+/// values in `variables` carry no mark of their own.
+fn sensitive_variable_values(plan: &Plan<'_>) -> Vec<String> {
+    let Some(configuration) = &plan.configuration else {
+        return Vec::new();
+    };
+    let mut secrets = Vec::new();
+    for (name, variable) in &configuration.root_module.variables {
+        if !variable.sensitive {
+            continue;
+        }
+        let raw = plan
+            .variables
+            .get(name)
+            .and_then(|value| value.value)
+            .or(variable.default);
+        if let Some(value) =
+            raw.and_then(|raw| serde_json::from_str::<serde_json::Value>(raw.get()).ok())
+        {
+            collect_strings(&value, &mut secrets);
+        }
+    }
+    secrets.retain(|secret| secret.len() >= 4);
+    secrets
+}
+
+fn collect_strings(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(text) => out.push(text.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|item| collect_strings(item, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|item| collect_strings(item, out)),
+        other if !other.is_null() => out.push(other.to_string()),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fingerprint_of(text: &str) -> String {
+        let plan = crate::model::parse_document(text).unwrap();
+        fingerprint(plan.resource_changes.as_deref().unwrap_or_default())
+    }
+
+    #[test]
+    fn fingerprint_ignores_formatting_and_order_but_not_content() {
+        let compact = r#"{"format_version":"1.2","resource_changes":[{"address":"a.b","type":"a","change":{"actions":["delete"],"before":{"k":"v w"}}},{"address":"a.a","type":"a","change":{"actions":["create"],"after":{"n":1}}}]}"#;
+        let pretty = "{\"format_version\": \"1.2\", \"resource_changes\": [\n {\"address\": \"a.a\", \"type\": \"a\", \"change\": {\"actions\": [\"create\"], \"after\": {\"n\": 1}}},\n {\"address\": \"a.b\", \"type\": \"a\", \"change\": {\"actions\": [\"delete\"], \"before\": {\"k\" : \"v w\"}}}]}";
+        assert_eq!(fingerprint_of(compact), fingerprint_of(pretty));
+        let other = compact.replace("v w", "v  w");
+        assert_ne!(fingerprint_of(compact), fingerprint_of(&other));
+        // An escaped quote does not end the string: the spaces after it count.
+        let quoted = compact.replace("v w", "v \\\" w");
+        let spaced = compact.replace("v w", "v \\\"  w");
+        assert_ne!(fingerprint_of(&quoted), fingerprint_of(&spaced));
+    }
+}

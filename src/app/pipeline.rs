@@ -1,0 +1,194 @@
+//! The pipeline as one function: sources → texts → plans → analysis →
+//! decision → `Report`. Every command that judges a plan calls it.
+
+use crate::analysis;
+use crate::app::error::RunError;
+use crate::app::options::CheckOptions;
+use crate::input::error::{InputError, InputErrors};
+use crate::input::{self, Loaded, Source};
+use crate::model;
+use crate::policy::{self, config};
+use crate::report::{self, Report};
+
+/// Reads every input, recognises each document, and hands every plan to
+/// `visit` (label, parsed plan). Any input that is not a plan, or cannot be
+/// read, is an error (in a directory, recognisable non-plans are skipped),
+/// and no input with a plan at all is an error too. Returns the input
+/// warnings and the skipped files.
+pub fn for_each_plan(
+    sources: &[Source],
+    terraform_bin: Option<&std::path::Path>,
+    mut visit: impl FnMut(&str, &model::Plan<'_>),
+) -> Result<(Vec<input::InputWarning>, Vec<input::Skipped>), RunError> {
+    let Loaded {
+        mut texts,
+        mut warnings,
+        mut skipped,
+        mut errors,
+    } = input::load(sources, terraform_bin);
+    let mut found = 0;
+    'texts: for loaded in &mut texts {
+        let mut next = 0;
+        while let Some(range) = loaded.documents.get(next).cloned() {
+            let index = next;
+            next += 1;
+            let many = loaded.documents.len() > 1;
+            let label = if many {
+                // Terragrunt names each unit in the log line before its document.
+                let previous_end = index
+                    .checked_sub(1)
+                    .map_or(0, |previous| loaded.documents[previous].end);
+                let before = loaded
+                    .text
+                    .get(previous_end..range.start)
+                    .unwrap_or_default();
+                match input::split::terragrunt_unit(before) {
+                    Some(unit) => format!(
+                        "{} (unit {unit}, document {} of {})",
+                        loaded.label,
+                        index + 1,
+                        loaded.documents.len()
+                    ),
+                    None => format!(
+                        "{} (document {} of {})",
+                        loaded.label,
+                        index + 1,
+                        loaded.documents.len()
+                    ),
+                }
+            } else {
+                loaded.label.clone()
+            };
+            let mut parsed = model::parse_document(&loaded.text[range.clone()]);
+            if loaded.provisional
+                && let Err(failure) = parsed
+            {
+                // Taken as one document without looking for its end: now look.
+                match input::resplit(loaded) {
+                    Ok(warning) => warnings.extend(warning),
+                    Err(error) => {
+                        errors.push(error);
+                        continue 'texts;
+                    }
+                }
+                if loaded.documents != [range.clone()] {
+                    next = 0;
+                    continue;
+                }
+                parsed = Err(failure);
+            }
+            let document = match parsed {
+                Ok(document) => document,
+                Err(failure) => {
+                    errors.push(input::json_error(
+                        &label,
+                        &loaded.text,
+                        range.start,
+                        &failure,
+                    ));
+                    continue;
+                }
+            };
+            // A `terraform plan -json` log is one input, however many lines it has.
+            let recognised = match input::recognise(&label, &document) {
+                Err(InputError::PlanLog { .. }) => Err(InputError::PlanLog {
+                    input: loaded.label.clone(),
+                }),
+                other => other,
+            };
+            let is_log = matches!(recognised, Err(InputError::PlanLog { .. }));
+            match recognised {
+                Ok(()) => {
+                    found += 1;
+                    visit(&label, &document);
+                }
+                Err(error) => match input::skip_reason(&error).filter(|_| loaded.from_directory) {
+                    Some(reason) => skipped.push(input::Skipped {
+                        input: if is_log { loaded.label.clone() } else { label },
+                        reason,
+                    }),
+                    None => errors.push(error),
+                },
+            }
+            if is_log {
+                break;
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(InputErrors { errors }.into());
+    }
+    if found == 0 {
+        let input = match sources.first() {
+            Some(Source::Path(path)) => path.display().to_string(),
+            _ => "<stdin>".to_owned(),
+        };
+        return Err(InputErrors {
+            errors: vec![InputError::NoPlans {
+                input,
+                skipped: format!("{} file(s) were skipped", skipped.len()),
+            }],
+        }
+        .into());
+    }
+    Ok((warnings, skipped))
+}
+
+/// Reads, analyses and judges every plan named by `sources`. Any input that
+/// cannot be analysed means no verdict at all: a partial report could pass a
+/// plan set whose dangerous part was the unreadable one.
+pub fn check(sources: &[Source], options: &CheckOptions) -> Result<Report, RunError> {
+    check_labelled(sources, options, &|label| label.to_owned())
+}
+
+/// [`check`], each plan named by `label_of` its input's label (the MCP
+/// server names a plan given inline "inline plan", not its temporary file).
+pub fn check_labelled(
+    sources: &[Source],
+    options: &CheckOptions,
+    label_of: &dyn Fn(&str) -> String,
+) -> Result<Report, RunError> {
+    let mut plans = Vec::new();
+    let (warnings, skipped) =
+        for_each_plan(sources, options.terraform_bin.as_deref(), |label, plan| {
+            plans.push(analysis::analyse(
+                &label_of(label),
+                plan,
+                &options.rules,
+                &options.targets,
+            ));
+        })?;
+    let policy = policy::Policy {
+        profile: &options.profile,
+        severity: &options.config.severity,
+        ignores: &options.config.ignores,
+        approvals: &options.approvals,
+        trusted_approvals_only: options.profile.trusted_approvals_only,
+        today: options.today,
+        config_label: &options.config.path.as_ref().map_or_else(
+            || config::FILE_NAME.to_owned(),
+            |path| path.display().to_string(),
+        ),
+    };
+    let mut decision = policy::decide(&mut plans, &policy);
+    decision
+        .notes
+        .extend(options.approval_problems.iter().cloned());
+    decision.notes.extend(options.notes.iter().cloned());
+    let checked_with = report::CheckedWith {
+        author: options.author.clone(),
+        profile: options.profile.name.clone(),
+        profile_reason: options.profile_reason.clone(),
+        config_files: options.config_files.clone(),
+        fail_severity: options.profile.thresholds.fail_severity,
+        warn_severity: options.profile.thresholds.warn_severity,
+        rules: options.rules.rules.clone(),
+    };
+    Ok(Report::new(
+        plans,
+        decision,
+        warnings,
+        skipped,
+        checked_with,
+    ))
+}

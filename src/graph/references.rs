@@ -1,0 +1,351 @@
+//! Dependencies declared in `configuration`: each resource's `references`
+//! and `depends_on`, resolved through module variables and outputs to the
+//! configuration resources they finally name.
+
+use std::collections::BTreeSet;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use serde_json::value::RawValue;
+
+use super::traversal::{self, Reference};
+use crate::model::address::InstanceKey;
+use crate::model::plan::{ConfigModule, Configuration};
+
+/// A configuration resource something depends on.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Target {
+    /// Module call names from the root, e.g. `["stack", "app"]`.
+    pub module: Vec<String>,
+    /// `TYPE.NAME` or `data.TYPE.NAME`.
+    pub resource: String,
+    pub key: Option<InstanceKey>,
+}
+
+/// A reference that could not be followed to a resource.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Unresolved {
+    /// Configuration address of the resource that holds the reference.
+    pub from: String,
+    pub reference: String,
+}
+
+/// One configuration resource and what it depends on.
+#[derive(Debug)]
+pub struct ConfigDependencies {
+    pub module: Vec<String>,
+    pub resource: String,
+    pub targets: BTreeSet<Target>,
+}
+
+/// Bounds following `var` → module argument → `module.x.out` chains, which
+/// cannot loop in valid configuration but could in a hand-made file.
+const MAX_RESOLUTION_DEPTH: usize = 256;
+
+pub fn dependencies(
+    configuration: &Configuration<'_>,
+) -> (Vec<ConfigDependencies>, Vec<Unresolved>) {
+    let modules = modules_by_path(&configuration.root_module);
+    let resolver = Resolver { modules: &modules };
+    let mut all = Vec::new();
+    let mut unresolved = BTreeSet::new();
+    let mut paths: Vec<&Vec<String>> = modules.keys().collect();
+    paths.sort();
+    for path in paths {
+        let module = modules[path];
+        // Module-level depends_on, count and for_each apply to everything inside.
+        let inherited = resolver.inherited(path, &mut unresolved);
+        for resource in &module.resources {
+            let resource_name = resource_key(
+                resource.mode.as_deref(),
+                &resource.resource_type,
+                &resource.name,
+            );
+            let from = config_address(path, &resource_name);
+            let mut references = Vec::new();
+            for raw in [
+                resource.expressions,
+                resource.count_expression,
+                resource.for_each_expression,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                collect_references(raw, &mut references);
+            }
+            references.extend(resource.depends_on.iter().cloned());
+            let mut targets = inherited.clone();
+            for text in &references {
+                resolver.resolve(path, text, &from, &mut targets, &mut unresolved, 0);
+            }
+            targets.retain(|target| !(target.module == *path && target.resource == resource_name));
+            all.push(ConfigDependencies {
+                module: path.clone(),
+                resource: resource_name,
+                targets,
+            });
+        }
+    }
+    (all, unresolved.into_iter().collect())
+}
+
+/// For each configuration resource (by configuration address), the
+/// top-level arguments its configuration sets. Anything else in its values
+/// was filled in by the provider, so it names no dependency.
+pub fn configured_arguments(configuration: &Configuration<'_>) -> HashMap<String, HashSet<String>> {
+    let modules = modules_by_path(&configuration.root_module);
+    let mut configured = HashMap::default();
+    for (path, module) in &modules {
+        for resource in &module.resources {
+            let name = resource_key(
+                resource.mode.as_deref(),
+                &resource.resource_type,
+                &resource.name,
+            );
+            let arguments = resource
+                .expressions
+                .and_then(|raw| {
+                    serde_json::from_str::<HashMap<String, serde::de::IgnoredAny>>(raw.get()).ok()
+                })
+                .map(|map| map.into_keys().collect())
+                .unwrap_or_default();
+            configured.insert(config_address(path, &name), arguments);
+        }
+    }
+    configured
+}
+
+pub fn resource_key(mode: Option<&str>, resource_type: &str, name: &str) -> String {
+    if mode == Some("data") {
+        format!("data.{resource_type}.{name}")
+    } else {
+        format!("{resource_type}.{name}")
+    }
+}
+
+pub fn config_address(module: &[String], resource: &str) -> String {
+    let mut address = String::new();
+    for call in module {
+        address.push_str("module.");
+        address.push_str(call);
+        address.push('.');
+    }
+    address.push_str(resource);
+    address
+}
+
+fn modules_by_path<'c, 'a>(
+    root: &'c ConfigModule<'a>,
+) -> HashMap<Vec<String>, &'c ConfigModule<'a>> {
+    let mut modules = HashMap::default();
+    let mut pending = vec![(Vec::new(), root)];
+    while let Some((path, module)) = pending.pop() {
+        for (call, module_call) in &module.module_calls {
+            let mut child = path.clone();
+            child.push(call.clone());
+            pending.push((child, &module_call.module));
+        }
+        modules.insert(path, module);
+    }
+    modules
+}
+
+struct Resolver<'m, 'c, 'a> {
+    modules: &'m HashMap<Vec<String>, &'c ConfigModule<'a>>,
+}
+
+impl Resolver<'_, '_, '_> {
+    /// Dependencies every resource of the module at `path` has through the
+    /// module calls that contain it.
+    fn inherited(
+        &self,
+        path: &[String],
+        unresolved: &mut BTreeSet<Unresolved>,
+    ) -> BTreeSet<Target> {
+        let mut targets = BTreeSet::new();
+        for depth in 1..=path.len() {
+            let parent = &path[..depth - 1];
+            let call_name = &path[depth - 1];
+            let Some(call) = self
+                .modules
+                .get(parent)
+                .and_then(|module| module.module_calls.get(call_name))
+            else {
+                continue;
+            };
+            let from = format!(
+                "{}module.{call_name}",
+                config_address(parent, "").trim_end_matches('.')
+            );
+            let mut references = Vec::new();
+            for raw in [call.count_expression, call.for_each_expression]
+                .into_iter()
+                .flatten()
+            {
+                collect_references(raw, &mut references);
+            }
+            references.extend(call.depends_on.iter().cloned());
+            for text in &references {
+                self.resolve(parent, text, &from, &mut targets, unresolved, 0);
+            }
+        }
+        targets
+    }
+
+    fn resolve(
+        &self,
+        scope: &[String],
+        text: &str,
+        from: &str,
+        targets: &mut BTreeSet<Target>,
+        unresolved: &mut BTreeSet<Unresolved>,
+        depth: usize,
+    ) {
+        if depth > MAX_RESOLUTION_DEPTH {
+            return;
+        }
+        let mut gap = || {
+            unresolved.insert(Unresolved {
+                from: from.to_owned(),
+                reference: text.to_owned(),
+            });
+        };
+        match traversal::parse(text) {
+            None => gap(),
+            Some(Reference::Builtin) => {}
+            Some(Reference::Local(_)) => gap(),
+            Some(Reference::Resource { resource, key }) => {
+                targets.insert(Target {
+                    module: scope.to_vec(),
+                    resource,
+                    key,
+                });
+            }
+            Some(Reference::Variable(name)) => {
+                let Some((call_name, parent)) = scope.split_last() else {
+                    return; // a root variable is an input, not a resource
+                };
+                let Some(call) = self
+                    .modules
+                    .get(parent)
+                    .and_then(|module| module.module_calls.get(call_name))
+                else {
+                    return gap();
+                };
+                let mut references = Vec::new();
+                if let Some(expressions) = call.expressions {
+                    collect_argument_references(expressions, &name, &mut references);
+                }
+                for inner in &references {
+                    self.resolve(parent, inner, from, targets, unresolved, depth + 1);
+                }
+            }
+            Some(Reference::ModuleOutput { call, output }) => {
+                let mut child = scope.to_vec();
+                child.push(call);
+                let Some(module) = self.modules.get(&child) else {
+                    return gap();
+                };
+                let outputs: Vec<_> = match &output {
+                    Some(name) => module.outputs.get(name).into_iter().collect(),
+                    None => module.outputs.values().collect(),
+                };
+                if outputs.is_empty() {
+                    return gap();
+                }
+                for output in outputs {
+                    let mut references = Vec::new();
+                    if let Some(expression) = output.expression {
+                        collect_references(expression, &mut references);
+                    }
+                    references.extend(output.depends_on.iter().cloned());
+                    for inner in &references {
+                        self.resolve(&child, inner, from, targets, unresolved, depth + 1);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The `references` of one argument of a module call's `expressions`.
+fn collect_argument_references(expressions: &RawValue, argument: &str, out: &mut Vec<String>) {
+    let Ok(map) = serde_json::from_str::<HashMap<String, &RawValue>>(expressions.get()) else {
+        return;
+    };
+    if let Some(raw) = map.get(argument) {
+        collect_references(raw, out);
+    }
+}
+
+/// Every string inside every `references` array below `raw`, at any depth
+/// (nested blocks hold their own expressions); constants are not entered.
+pub fn collect_references(raw: &RawValue, out: &mut Vec<String>) {
+    super::strings::walk(raw, &|key, _| key == "constant_value", &mut |key, value| {
+        if key == Some("references") {
+            out.push(value.to_owned());
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_are_collected_from_nested_blocks_and_skip_constants() {
+        let raw: Box<RawValue> = serde_json::from_str(
+            r#"{"ami":{"constant_value":{"references":["not.me"]}},"network_interface":[{"id":{"references":["aws_eni.a.id","aws_eni.a"]}}],"tags":{"references":["var.tags"]}}"#,
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        collect_references(&raw, &mut out);
+        assert_eq!(out, ["aws_eni.a.id", "aws_eni.a", "var.tags"]);
+    }
+
+    #[test]
+    fn variables_and_outputs_resolve_across_modules() {
+        let configuration: Configuration<'_> = serde_json::from_str(
+            r#"{"root_module":{
+                "resources":[
+                  {"address":"aws_vpc.main","type":"aws_vpc","name":"main","mode":"managed"},
+                  {"address":"aws_ssm_parameter.p","type":"aws_ssm_parameter","name":"p","mode":"managed",
+                   "expressions":{"value":{"references":["module.net.subnet_ids","module.net"]}}}],
+                "module_calls":{"net":{"source":"./net",
+                  "expressions":{"vpc_id":{"references":["aws_vpc.main.id","aws_vpc.main"]},"tags":{"references":["local.tags"]}},
+                  "module":{
+                    "outputs":{"subnet_ids":{"expression":{"references":["aws_subnet.s"]}}},
+                    "resources":[{"address":"aws_subnet.s","type":"aws_subnet","name":"s","mode":"managed",
+                      "expressions":{"vpc_id":{"references":["var.vpc_id"]},"tags":{"references":["var.tags"]}}}]}}}}}"#,
+        )
+        .unwrap();
+        let (dependencies, unresolved) = dependencies(&configuration);
+        let by_resource: HashMap<String, &ConfigDependencies> = dependencies
+            .iter()
+            .map(|entry| (config_address(&entry.module, &entry.resource), entry))
+            .collect();
+        let subnet = &by_resource["module.net.aws_subnet.s"].targets;
+        assert_eq!(
+            subnet
+                .iter()
+                .map(|t| config_address(&t.module, &t.resource))
+                .collect::<Vec<_>>(),
+            ["aws_vpc.main"]
+        );
+        let parameter = &by_resource["aws_ssm_parameter.p"].targets;
+        assert_eq!(
+            parameter
+                .iter()
+                .map(|t| config_address(&t.module, &t.resource))
+                .collect::<Vec<_>>(),
+            ["module.net.aws_subnet.s"]
+        );
+        assert_eq!(
+            unresolved,
+            [Unresolved {
+                from: "module.net.aws_subnet.s".into(),
+                reference: "local.tags".into()
+            }]
+        );
+    }
+}

@@ -1,0 +1,81 @@
+//! Facts of one plan document that rules read and analysis reports: what it
+//! changes, counted, and why it cannot be trusted to show everything.
+//! Computed by `analysis`; they live here, below `rules`, because rule kinds
+//! read them (they were in analysis.rs, which itself runs the rules).
+
+use crate::util::escape;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub delete: usize,
+    pub replace: usize,
+    pub read: usize,
+    pub no_op: usize,
+    pub forget: usize,
+    pub import: usize,
+    pub moved: usize,
+    pub resources_in_state: usize,
+}
+
+impl Summary {
+    pub fn add(&mut self, other: &Summary) {
+        self.create += other.create;
+        self.update += other.update;
+        self.delete += other.delete;
+        self.replace += other.replace;
+        self.read += other.read;
+        self.no_op += other.no_op;
+        self.forget += other.forget;
+        self.import += other.import;
+        self.moved += other.moved;
+        self.resources_in_state += other.resources_in_state;
+    }
+}
+
+/// Why a plan cannot be trusted to show everything it will do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HealthIssue {
+    Errored,
+    Incomplete,
+    Deferred(usize),
+    UnknownReason {
+        address: String,
+        reason: String,
+    },
+    /// An auxiliary section (e.g. `configuration`) this version could not
+    /// read: the plan is analysed without it, with fewer dependency edges.
+    UnreadableSection {
+        json_path: String,
+        problem: String,
+    },
+}
+
+impl HealthIssue {
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Errored => "the plan errored (`errored: true`): Terraform stopped planning part-way, so changes may be missing".to_owned(),
+            Self::Incomplete => "the plan is incomplete (`complete: false`, e.g. made with -target): changes outside it, deletions included, are not shown".to_owned(),
+            Self::Deferred(count) => format!("{count} change(s) were deferred (`deferred_changes`): they are not in this plan"),
+            Self::UnknownReason { address, reason } => format!(
+                "{} has an action_reason this version does not know: {}",
+                escape::for_terminal(address),
+                escape::for_terminal(reason)
+            ),
+            Self::UnreadableSection { json_path, problem } => format!(
+                "`{}` could not be read ({}): the plan was analysed without it, so dependencies it declares are missing from the blast radius",
+                escape::for_terminal(json_path),
+                escape::for_terminal(&escape::bounded(problem, 160))
+            ),
+        }
+    }
+
+    /// Issues that hide changes; an unknown reason is shown but hides nothing.
+    pub fn hides_changes(&self) -> bool {
+        !matches!(
+            self,
+            Self::UnknownReason { .. } | Self::UnreadableSection { .. }
+        )
+    }
+}

@@ -1,0 +1,189 @@
+//! `iam-admin-grant`: the plan grants administrator access: a policy that
+//! allows every action on every resource, an AdministratorAccess attachment,
+//! an Owner/Editor binding.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{RuleInput, managed};
+use crate::model::Actions;
+use crate::rules::{Draft, Evidence, payload};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// Managed policy ARNs that grant everything, matched by suffix.
+    pub admin_policy_suffixes: Vec<String>,
+    /// Role names that grant everything (GCP `roles/owner`, Azure `Owner`).
+    pub admin_roles: Vec<String>,
+    /// Attributes holding role names: `role`, `role_definition_name`, `members`…
+    pub role_attributes: Vec<String>,
+    /// Attributes holding policy ARNs.
+    pub policy_arn_attributes: Vec<String>,
+    /// Attributes holding JSON policy documents (paths, `[*]` allowed).
+    pub policy_document_attributes: Vec<String>,
+}
+
+pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
+    let mut drafts = Vec::new();
+    for change in managed(context) {
+        if matches!(
+            change.change.actions,
+            Actions::NoOp | Actions::Delete | Actions::Forget | Actions::Read
+        ) {
+            continue;
+        }
+        let Some(after) = payload::parse(change.change.after) else {
+            continue;
+        };
+        let before = payload::parse(change.change.before);
+        let already = |grant: &str| {
+            before.as_ref().is_some_and(|before| {
+                grants(params, before)
+                    .iter()
+                    .any(|(_, existing)| existing == grant)
+            })
+        };
+        for (path, grant) in grants(params, &after) {
+            if already(&grant) {
+                continue;
+            }
+            drafts.push(
+                Draft::new(
+                    change.address.clone(),
+                    format!("{} grants administrator access: {grant}", change.address),
+                )
+                .with_evidence(Evidence {
+                    path,
+                    before: None,
+                    after: Some(grant),
+                }),
+            );
+        }
+    }
+    drafts
+}
+
+/// (path, what it grants) for every admin grant in an object's values.
+fn grants(params: &Params, object: &Value) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for attribute in &params.policy_arn_attributes {
+        for (path, value) in payload::lookup(object, attribute) {
+            for arn in strings(value) {
+                if params
+                    .admin_policy_suffixes
+                    .iter()
+                    .any(|suffix| arn.ends_with(suffix.as_str()))
+                {
+                    found.push((path.clone(), format!("policy {arn}")));
+                }
+            }
+        }
+    }
+    for attribute in &params.role_attributes {
+        for (path, value) in payload::lookup(object, attribute) {
+            for role in strings(value) {
+                if params.admin_roles.iter().any(|admin| admin == role) {
+                    found.push((path.clone(), format!("role {role}")));
+                }
+            }
+        }
+    }
+    for attribute in &params.policy_document_attributes {
+        for (path, value) in payload::lookup(object, attribute) {
+            let Some(document) = value
+                .as_str()
+                .and_then(|text| serde_json::from_str::<Value>(text).ok())
+            else {
+                continue;
+            };
+            if allows_everything(&document) {
+                found.push((
+                    path,
+                    "a policy statement allowing Action \"*\" on Resource \"*\"".to_owned(),
+                ));
+            }
+        }
+    }
+    found
+}
+
+fn strings(value: &Value) -> Vec<&str> {
+    match value {
+        Value::String(text) => vec![text.as_str()],
+        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn allows_everything(document: &Value) -> bool {
+    let statements = match document.get("Statement") {
+        Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
+        Some(single @ Value::Object(_)) => vec![single],
+        _ => return false,
+    };
+    statements.iter().any(|statement| {
+        let allow = statement
+            .get("Effect")
+            .and_then(Value::as_str)
+            .is_none_or(|effect| effect == "Allow");
+        let wildcard = |key: &str| {
+            statement
+                .get(key)
+                .is_some_and(|value| strings(value).contains(&"*"))
+        };
+        allow && wildcard("Action") && wildcard("Resource")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::drafts;
+
+    const PARAMS: &str = r#"[params]
+admin_policy_suffixes = ["/AdministratorAccess"]
+admin_roles = ["roles/owner", "Owner"]
+role_attributes = ["role", "role_definition_name"]
+policy_arn_attributes = ["policy_arn", "managed_policy_arns"]
+policy_document_attributes = ["policy", "inline_policy[*].policy"]
+"#;
+
+    fn plan(resource_type: &str, after: &str) -> String {
+        format!(
+            r#"{{"format_version":"1.2","resource_changes":[{{"address":"{resource_type}.x","type":"{resource_type}","name":"x","change":{{"actions":["create"],"before":null,"after":{after}}}}}]}}"#
+        )
+    }
+
+    #[test]
+    fn admin_attachment_and_wildcard_policy_fire() {
+        let found = drafts(
+            "iam-admin-grant",
+            PARAMS,
+            &plan(
+                "aws_iam_role_policy_attachment",
+                r#"{"policy_arn":"arn:aws:iam::aws:policy/AdministratorAccess"}"#,
+            ),
+        );
+        assert_eq!(found.len(), 1);
+        let policy = r#"{"policy":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"}"#;
+        assert_eq!(
+            drafts("iam-admin-grant", PARAMS, &plan("aws_iam_policy", policy)).len(),
+            1
+        );
+        assert_eq!(
+            drafts(
+                "iam-admin-grant",
+                PARAMS,
+                &plan("google_project_iam_member", r#"{"role":"roles/owner"}"#)
+            )
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn scoped_policy_is_quiet() {
+        let policy = r#"{"policy":"{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"s3:GetObject\"],\"Resource\":\"arn:aws:s3:::b/*\"}]}"}"#;
+        assert!(drafts("iam-admin-grant", PARAMS, &plan("aws_iam_policy", policy)).is_empty());
+    }
+}
