@@ -114,13 +114,19 @@ impl ResourceGraph {
         builder.add_config_edges(plan);
         builder.add_value_edges(plan);
         builder.prefer_exact_instances();
-        builder.add_edges_to_graph();
-        builder.gaps.sort();
-        builder.gaps.dedup();
-        ResourceGraph {
-            graph: builder.graph,
-            gaps: builder.gaps,
-        }
+        let Builder {
+            mut graph,
+            edges,
+            mut gaps,
+            ..
+        } = builder;
+        // The builder's lookups are dropped here, before the edge list is
+        // copied into the graph: at 100k resources they are tens of MB of
+        // the peak.
+        add_edges_to_graph(&mut graph, edges);
+        gaps.sort();
+        gaps.dedup();
+        ResourceGraph { graph, gaps }
     }
 
     pub fn find(&self, address: &str) -> Option<NodeId> {
@@ -137,7 +143,7 @@ impl ResourceGraph {
 
     /// What depends on `id`, sorted by address.
     pub fn dependents(&self, id: NodeId) -> Vec<(NodeId, EdgeSources)> {
-        // Sorted by construction (see `Builder::add_edges_to_graph`).
+        // Sorted by construction (see `add_edges_to_graph`).
         let dependents: Vec<(NodeId, EdgeSources)> = self
             .graph
             .edges_directed(id.0, Direction::Outgoing)
@@ -369,20 +375,6 @@ impl<'p> Builder<'p> {
         }
     }
 
-    /// Nodes were added in address order, and petgraph lists a node's
-    /// outgoing edges newest first: adding each node's edges in descending
-    /// dependent order makes `dependents` come out sorted by address without
-    /// sorting on every visit of a hub.
-    fn add_edges_to_graph(&mut self) {
-        let mut edges: Vec<((NodeIndex, NodeIndex), EdgeSources)> = self.edges.drain().collect();
-        edges.sort_unstable_by_key(|((dependency, dependent), _)| {
-            (*dependency, std::cmp::Reverse(*dependent))
-        });
-        for ((dependency, dependent), sources) in edges {
-            self.graph.add_edge(dependency, dependent, sources);
-        }
-    }
-
     fn add_state_edges(&mut self, plan: &Plan<'_>) {
         // `depends_on` repeats the same few configuration addresses across
         // every instance of a module: parse each distinct one once.
@@ -551,6 +543,25 @@ fn config_prefixes(address: &Address) -> Vec<String> {
         prefixes.push(module.clone());
     }
     prefixes
+}
+
+/// Nodes were added in address order, and petgraph lists a node's outgoing
+/// edges newest first: adding each node's edges in descending dependent
+/// order makes `dependents` come out sorted by address without sorting on
+/// every visit of a hub. The map is consumed (freed) as it is copied, and
+/// the graph's edge list is sized once instead of doubling.
+fn add_edges_to_graph(
+    graph: &mut DiGraph<Node, EdgeSources>,
+    edges: HashMap<(NodeIndex, NodeIndex), EdgeSources>,
+) {
+    let mut edges: Vec<((NodeIndex, NodeIndex), EdgeSources)> = edges.into_iter().collect();
+    edges.sort_unstable_by_key(|((dependency, dependent), _)| {
+        (*dependency, std::cmp::Reverse(*dependent))
+    });
+    graph.reserve_exact_edges(edges.len());
+    for ((dependency, dependent), sources) in edges {
+        graph.add_edge(dependency, dependent, sources);
+    }
 }
 
 fn resource_name(address: &Address) -> String {

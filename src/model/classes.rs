@@ -1,7 +1,9 @@
 //! Resource classes as data: `rules/classes.toml` says what each class
 //! means and weighs, `rules/classes/*.toml` which types belong to it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::Deserialize;
 

@@ -7,7 +7,9 @@
 //! or lose it, and how to fix it, is data: `rules/retention/*.toml`. Code only
 //! evaluates those conditions.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::Deserialize;
 use serde_json::Value;

@@ -5,7 +5,7 @@
 //! fails them was damaged or forged: which copy of a duplicated address a
 //! reader keeps decides whether a delete is seen.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::str::FromStr;
 
 use super::Document;
@@ -55,7 +55,8 @@ pub fn validate(document: &Document<'_>) -> Result<(), Invalid> {
 }
 
 fn changes_list(section: &str, changes: &[ResourceChange<'_>]) -> Result<(), Invalid> {
-    let mut seen: HashSet<(&str, Option<&str>)> = HashSet::with_capacity(changes.len());
+    let mut seen: HashSet<(&str, Option<&str>)> =
+        HashSet::with_capacity_and_hasher(changes.len(), Default::default());
     for (index, change) in changes.iter().enumerate() {
         let path = format!("{section}[{index}]");
         change_address(&path, change)?;

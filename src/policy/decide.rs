@@ -2,7 +2,9 @@
 //! and an exit code: severity overrides, ignores, approvals and the
 //! profile's thresholds are all applied here, in this order.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::Serialize;
 
@@ -183,7 +185,7 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
         fixes: Vec::new(),
         limits: Vec::new(),
         score: 0,
-        accepted_index: HashMap::new(),
+        accepted_index: HashMap::default(),
     };
     apply_severity_overrides(plans, policy);
     let covered = apply_approvals(plans, policy, &mut decision);
@@ -194,8 +196,7 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
     let mut warn = Vec::new();
     // One fix per rule and advice: a rule whose advice depends on the
     // resource type (data-loss) lists each advice with its own addresses.
-    let mut fix_of_rule: std::collections::HashMap<(String, String), usize> =
-        std::collections::HashMap::new();
+    let mut fix_of_rule: HashMap<(String, String), usize> = HashMap::default();
     // Several plans (a directory, a Terragrunt stream): every reason and
     // fix names the plan it is about.
     let several = plans.len() > 1;

@@ -31,8 +31,8 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
         return Vec::new();
     }
     // Each payload is parsed once; candidates are grouped by type and provider.
-    let mut by_kind: std::collections::HashMap<Identity<'_>, Vec<(usize, Value)>> =
-        std::collections::HashMap::new();
+    let mut by_kind: rustc_hash::FxHashMap<Identity<'_>, Vec<(usize, Value)>> =
+        rustc_hash::FxHashMap::default();
     for (index, delete) in deleted.iter().enumerate() {
         if let Some(before) = payload::parse(delete.change.before) {
             by_kind
@@ -42,10 +42,10 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
         }
     }
     // (type and provider, attribute) → scalar value → positions in `by_kind`.
-    let mut first_values: std::collections::HashMap<
+    let mut first_values: rustc_hash::FxHashMap<
         (Identity<'_>, String),
-        std::collections::HashMap<String, Vec<usize>>,
-    > = std::collections::HashMap::new();
+        rustc_hash::FxHashMap<String, Vec<usize>>,
+    > = rustc_hash::FxHashMap::default();
     let mut used = vec![false; deleted.len()];
     let mut drafts = Vec::new();
     for create in created {
@@ -149,8 +149,8 @@ fn scalar_key(value: &Value) -> Option<String> {
 fn index_by_value(
     candidates: &[(usize, Value)],
     key: &str,
-) -> std::collections::HashMap<String, Vec<usize>> {
-    let mut index: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+) -> rustc_hash::FxHashMap<String, Vec<usize>> {
+    let mut index: rustc_hash::FxHashMap<String, Vec<usize>> = rustc_hash::FxHashMap::default();
     for (position, (_, before)) in candidates.iter().enumerate() {
         if let Some(value) = before.get(key).and_then(scalar_key) {
             index.entry(value).or_default().push(position);
