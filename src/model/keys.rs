@@ -18,6 +18,13 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use super::JsonFailure;
 
+/// How often (in nesting levels) the scan checks the room left on the stack,
+/// and how much it keeps free: the frames of this many levels of
+/// serde_json's recursion fit in the red zone many times over.
+const STACK_CHECK_EVERY: usize = 16;
+const STACK_RED_ZONE: usize = 256 * 1024;
+const STACK_SEGMENT: usize = 2 * 1024 * 1024;
+
 /// Objects with more keys than this are checked with a hash set.
 const LINEAR_KEYS: usize = 16;
 
@@ -34,12 +41,11 @@ pub fn find_duplicate(text: &str) -> Result<(), JsonFailure> {
     let mut keys = Vec::new();
     let mut json = serde_json::Deserializer::from_str(text);
     json.disable_recursion_limit();
-    let stacked = serde_stacker::Deserializer::new(&mut json);
     let scan = Scan {
         path: &mut path,
         keys: &mut keys,
     };
-    match scan.deserialize(stacked) {
+    match scan.deserialize(&mut json) {
         Ok(()) => Ok(()),
         Err(error) => {
             let mut failure = super::failure_from_error(text, &error);
@@ -78,7 +84,17 @@ impl<'de> DeserializeSeed<'de> for Scan<'_, 'de> {
     type Value = ();
 
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
+        // Nesting has no limit (serde_json's is off), so the stack grows on
+        // demand; checking every STACK_CHECK_EVERY levels instead of on
+        // every value (what serde_stacker does) keeps the check off the
+        // hot path of a scan of millions of values.
+        if self.path.len().is_multiple_of(STACK_CHECK_EVERY) {
+            stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+                deserializer.deserialize_any(self)
+            })
+        } else {
+            deserializer.deserialize_any(self)
+        }
     }
 }
 
