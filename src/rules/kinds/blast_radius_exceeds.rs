@@ -21,6 +21,12 @@ const NAMED: usize = 3;
 
 pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let mut drafts = Vec::new();
+    let roots: rustc_hash::FxHashSet<&str> = context
+        .blast
+        .roots
+        .iter()
+        .map(|root| root.address.as_str())
+        .collect();
     for change in managed(context) {
         if !params
             .actions
@@ -35,12 +41,7 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
         }
         // Only the cause of a cascade: a subnet replaced because its VPC is
         // replaced is part of the VPC's finding, not one of its own.
-        if !context
-            .blast
-            .roots
-            .iter()
-            .any(|root| root.address == change.address)
-        {
+        if !roots.contains(&*change.address) {
             continue;
         }
         let Some(node) = context.graph.find(&change.address) else {
