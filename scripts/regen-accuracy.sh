@@ -75,21 +75,7 @@ for x in tomllib.load(open(sys.argv[1], "rb")).get(sys.argv[2], []):
 PY
 }
 
-START_SECONDS=$SECONDS
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/blastwall-accuracy.XXXXXX")"
-
-sandbox_prepare
-cleanup() {
-  local rc=$?
-  # Background scenario jobs still running (after a failure): stop them.
-  local p
-  for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  sandbox_stop
-  if [ "${KEEP_WORK:-0}" = 1 ]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
+regen_begin accuracy
 
 
 scrub_terraform_env

@@ -63,21 +63,7 @@ done
 uses() { grep -qs "$2" "$RULES/$1"/*.tf "$RULES/$1"/before/*.tf; }
 is_aws() { uses "$1" 'hashicorp/aws'; }
 
-START_SECONDS=$SECONDS
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/blastwall-rules.XXXXXX")"
-
-sandbox_prepare
-cleanup() {
-  local rc=$?
-  # Background fixture jobs still running (after a failure): stop them.
-  local p
-  for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  sandbox_stop
-  if [ "${KEEP_WORK:-0}" = 1 ]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
+regen_begin rules
 
 scrub_terraform_env
 

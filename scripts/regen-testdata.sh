@@ -45,17 +45,7 @@ if [ "$#" -gt 0 ]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}")
 for s in "${SCENARIOS[@]}"; do [ -d "$PLANS/$s" ] || die "unknown scenario: $s"; done
 wants() { local s; for s in "${SCENARIOS[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
-START_SECONDS=$SECONDS
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/blastwall-regen.XXXXXX")"
-
-sandbox_prepare
-cleanup() {
-  local rc=$?
-  sandbox_stop
-  if [ "${KEEP_WORK:-0}" = 1 ]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
+regen_begin regen
 
 scrub_terraform_env
 

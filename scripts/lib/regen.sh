@@ -3,7 +3,7 @@
 # regen-accuracy.sh) share: a clean terraform environment, a private moto
 # sandbox, and the steps of "apply before, plan after". Sourced after the
 # caller defines log() and die() (each prints its own prefix) and sets
-# SANDBOX_SH and WORK.
+# SANDBOX_SH; regen_begin sets WORK.
 
 # require_terraform VERSION: terraform on PATH, at the version the committed
 # plans were made with.
@@ -24,6 +24,27 @@ scrub_terraform_env() {
   # mirror, and parallel inits sharing one cache race on it.
   unset TF_PLUGIN_CACHE_DIR
   while IFS= read -r v; do unset "$v"; done < <(env | sed -n 's/^\(TF_VAR_[^=]*\)=.*/\1/p')
+}
+
+# regen_begin NAME: the work dir ($WORK, kept with KEEP_WORK=1), the start
+# time, a private sandbox, and the cleanup that stops background jobs and
+# moto whatever way the script ends. Sets WORK and START_SECONDS.
+regen_begin() {
+  # shellcheck disable=SC2034 # read by the sourcing script for its elapsed time
+  START_SECONDS=$SECONDS
+  WORK="$(mktemp -d "${TMPDIR:-/tmp}/blastwall-$1.XXXXXX")"
+  sandbox_prepare
+  trap regen_cleanup EXIT
+}
+
+regen_cleanup() {
+  local rc=$? p
+  # Background jobs still running (after a failure): stop them.
+  for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  sandbox_stop
+  if [ "${KEEP_WORK:-0}" = 1 ]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi
+  exit "$rc"
 }
 
 # sandbox_prepare: a private sandbox dir in $WORK, so that a moto started by
