@@ -226,11 +226,7 @@ impl<'a> Document<'a> {
                 } else {
                     format!("configuration.{inner}")
                 };
-                let message = error.into_inner().to_string();
-                let message = match message.rfind(" at line ") {
-                    Some(index) => message[..index].to_owned(),
-                    None => message,
-                };
+                let message = super::strip_position(&error.into_inner().to_string());
                 let problem = without_quoted_value(&message);
                 self.unreadable.push(Unreadable { json_path, problem });
             }
