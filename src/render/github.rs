@@ -168,7 +168,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             }
             // The resource's block in the `.tf` file (the place SARIF shows
             // too), so the annotation shows in the pull request's diff.
-            let place = report.places.of(*index, &finding.address);
+            let place = report.places().of(*index, &finding.address);
             let properties = match &place.config_file {
                 Some(file) => properties(Some(file), Some(place.line), &title),
                 None => properties(plan_file(&report.plans[*index].label), None, &title),

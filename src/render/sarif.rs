@@ -258,9 +258,9 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 rule_index: rule_index.get(finding.rule.as_str()).copied(),
                 level: level(finding.severity),
                 message: Text::new(message(finding)),
-                locations: [location(&report.places, index, &finding.address, None)],
+                locations: [location(report.places(), index, &finding.address, None)],
                 partial_fingerprints: BTreeMap::from([(FINGERPRINT, fingerprint(finding))]),
-                code_flows: blast.flows(&report.places, index, &finding.address),
+                code_flows: blast.flows(report.places(), index, &finding.address),
                 suppressions: accepted
                     .map(|why| Suppression {
                         kind: "external",
@@ -322,7 +322,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 rule_index: Some(threshold_base + index),
                 level: level(severity),
                 message: Text::new(text.as_str()),
-                locations: [location(&report.places, 0, PLAN_ADDRESS, None)],
+                locations: [location(report.places(), 0, PLAN_ADDRESS, None)],
                 partial_fingerprints: BTreeMap::from([(FINGERPRINT, digest)]),
                 code_flows: Vec::new(),
                 suppressions: Vec::new(),

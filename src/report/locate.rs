@@ -14,7 +14,7 @@
 //! file holding `.git`), else to the current directory, else absolute
 //! `file://` URIs.
 //!
-//! Run once per report (`places.rs`), so SARIF (results and code flows) and
+//! Run at most once per report (`places.rs`), so SARIF (results and code flows) and
 //! GitHub annotations point at the same `.tf` line without reading files.
 
 use std::collections::HashMap;

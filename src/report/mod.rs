@@ -34,8 +34,8 @@ pub struct Report {
     /// plan, rule and fix, so that each fix is said once for its findings.
     pub groups: Vec<FindingGroup>,
     /// Where each finding (and each blast-radius resource) is in the `.tf`
-    /// configuration beside its plan, else the plan file.
-    pub places: places::Places,
+    /// configuration beside its plan; see [`Report::places`].
+    places: std::sync::OnceLock<places::Places>,
     /// What each plan's blast radius counts, in `plans` order.
     pub plan_blast: Vec<BlastCounts>,
     /// The same counts over all plans.
@@ -166,6 +166,15 @@ pub struct CheckedWith {
 }
 
 impl Report {
+    /// Where each finding is: its block in the `.tf` configuration beside
+    /// its plan, else the plan file. Reading the configuration is file I/O
+    /// that only the formats showing places (sarif, github) need, so it is
+    /// done once, when the first of them asks, not for every check.
+    pub fn places(&self) -> &places::Places {
+        self.places
+            .get_or_init(|| places::Places::resolve(&self.plans))
+    }
+
     pub fn new(
         plans: Vec<PlanAnalysis>,
         decision: Decision,
@@ -179,7 +188,6 @@ impl Report {
             summary.add(&plan.summary);
         }
         let groups = group_findings(&plans, &decision);
-        let places = places::Places::resolve(&plans);
         let plan_blast: Vec<BlastCounts> = plans.iter().map(BlastCounts::of).collect();
         let mut blast = BlastCounts::default();
         for counts in &plan_blast {
@@ -188,7 +196,7 @@ impl Report {
         Self {
             plan_blast,
             blast,
-            places,
+            places: std::sync::OnceLock::new(),
             fail_severity: checked_with.fail_severity,
             warn_severity: checked_with.warn_severity,
             rules: checked_with.rules,

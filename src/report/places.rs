@@ -1,5 +1,6 @@
 //! Where each finding and each blast-radius resource of a plan is in the
-//! Terraform configuration, resolved once while the report is built (see
+//! Terraform configuration, resolved once per report, when the first format
+//! that shows places asks ([`Report::places`](super::Report::places); see
 //! [`locate`](super::locate)): renderers look places up, they never read
 //! files, so every format that shows a location shows the same `.tf` line.
 
