@@ -6,9 +6,13 @@
 //! Terraform and another to blastwall, so a duplicate key anywhere (payloads
 //! included) refuses the plan. Terraform never writes one.
 //!
-//! One pass over the document with a visitor that only compares keys
-//! (borrowed, no tree is built); the JSON path is kept on a stack so the
-//! diagnostic can name where the duplicate is.
+//! Two scans. The quick one ([`has_duplicate`]) runs on every document
+//! beside the typed parse, which is what checks the grammar: it only follows
+//! strings, brackets and commas, and skips string contents with `memchr`.
+//! When it finds a duplicate, the precise one (a serde visitor that keeps
+//! the JSON path on a stack) explains it. serde_json has no option to refuse
+//! duplicate keys, and a visitor over every value was the slowest pass of a
+//! large check (0.64 s for a 575 MB plan, against 0.47 s for the typed parse).
 
 use rustc_hash::FxHashSet as HashSet;
 use std::borrow::Cow;
@@ -37,6 +41,115 @@ enum Segment<'de> {
 /// The first duplicate key in `text` (a JSON document that parses), as a
 /// failure at that key with its JSON path.
 pub fn find_duplicate(text: &str) -> Result<(), JsonFailure> {
+    if has_duplicate(text.as_bytes()) {
+        explain_duplicate(text)
+    } else {
+        Ok(())
+    }
+}
+
+/// One object being scanned by [`has_duplicate`].
+struct Object<'t> {
+    /// Where its keys start in the shared key stack.
+    start: usize,
+    /// Its keys, once it has more than `LINEAR_KEYS`.
+    hashed: Option<HashSet<Cow<'t, [u8]>>>,
+}
+
+/// Whether any object in `text` has the same key twice. `text` should be
+/// JSON; on anything else this still ends (one pass, no recursion) and its
+/// answer does not matter, as the typed parse refuses the text first.
+pub fn has_duplicate(text: &[u8]) -> bool {
+    // `None` marks an array; an object keeps where its keys start.
+    let mut open: Vec<Option<Object<'_>>> = Vec::new();
+    let mut keys: Vec<Cow<'_, [u8]>> = Vec::new();
+    let mut expecting_key = false;
+    let mut index = 0;
+    while index < text.len() {
+        match text[index] {
+            b'"' => {
+                let start = index + 1;
+                let mut escaped = false;
+                let mut end = start;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &text[end.min(text.len())..]) {
+                        Some(found) if text[end + found] == b'\\' => {
+                            escaped = true;
+                            end += found + 2;
+                        }
+                        Some(found) => {
+                            end += found;
+                            break;
+                        }
+                        None => return false,
+                    }
+                }
+                index = end + 1;
+                if !expecting_key {
+                    continue;
+                }
+                expecting_key = false;
+                let Some(Some(object)) = open.last_mut() else {
+                    continue;
+                };
+                let key = if escaped {
+                    // `"a\u0062"` is the key `"ab"`: compare what the escapes spell.
+                    match serde_json::from_slice::<String>(&text[start - 1..=end]) {
+                        Ok(key) => Cow::Owned(key.into_bytes()),
+                        Err(_) => return false,
+                    }
+                } else {
+                    Cow::Borrowed(&text[start..end])
+                };
+                match &mut object.hashed {
+                    Some(set) => {
+                        if !set.insert(key) {
+                            return true;
+                        }
+                    }
+                    None => {
+                        if keys[object.start..].contains(&key) {
+                            return true;
+                        }
+                        keys.push(key);
+                        if keys.len() - object.start > LINEAR_KEYS {
+                            object.hashed = Some(keys.drain(object.start..).collect());
+                        }
+                    }
+                }
+            }
+            b'{' => {
+                open.push(Some(Object {
+                    start: keys.len(),
+                    hashed: None,
+                }));
+                expecting_key = true;
+                index += 1;
+            }
+            b'[' => {
+                open.push(None);
+                expecting_key = false;
+                index += 1;
+            }
+            b'}' | b']' => {
+                if let Some(Some(object)) = open.pop() {
+                    keys.truncate(object.start);
+                }
+                expecting_key = false;
+                index += 1;
+            }
+            b',' => {
+                expecting_key = matches!(open.last(), Some(Some(_)));
+                index += 1;
+            }
+            _ => index += 1,
+        }
+    }
+    false
+}
+
+/// The duplicate [`has_duplicate`] found, with its JSON path and position.
+fn explain_duplicate(text: &str) -> Result<(), JsonFailure> {
     let mut path = Vec::new();
     let mut keys = Vec::new();
     let mut json = serde_json::Deserializer::from_str(text);
@@ -230,6 +343,60 @@ mod tests {
         text.push_str("\"k7\":0}");
         assert_eq!(find_duplicate(&text).unwrap_err().json_path, "k7");
         assert!(find_duplicate(r#"{"a":{"a":{"a":[1,{"b":2}]}},"b":null}"#).is_ok());
+    }
+
+    #[test]
+    fn quick_scan_follows_strings_escapes_and_nesting() {
+        // Braces, commas and colons inside strings are not structure.
+        assert!(!has_duplicate(
+            br#"{"a":"{\"a\":1,","b":"}","c":[{"a":1},{"a":2}]}"#
+        ));
+        // Keys of sibling objects in an array are separate.
+        assert!(!has_duplicate(br#"[{"a":1},{"a":2}]"#));
+        // A key is compared with its own object's keys after nested ones close.
+        assert!(has_duplicate(br#"{"a":{"b":1,"c":[1,{"d":2}]},"a":3}"#));
+        // A value equal to a key is not a key.
+        assert!(!has_duplicate(br#"{"a":"a","b":"a"}"#));
+        // Escaped spellings of one key.
+        assert!(has_duplicate(br#"{"ab":1,"a\u0062":2}"#));
+        assert!(!has_duplicate(br#"{"a\"":1,"a":2}"#));
+        // Truncated or stray text ends the scan without a false alarm.
+        for text in [&br#"{"a":1,"a"#[..], b"{\"a", b"\"\\", b"}}]]", b"{{{"] {
+            let _ = has_duplicate(text);
+        }
+    }
+
+    /// A JSON value with small key and string alphabets, so that duplicate
+    /// keys, keys equal to values and escapes all come up often.
+    fn json_value() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let key = prop::sample::select(vec!["a", "b", "a\\u0062", "ab", "{", ",", "a\\\"", ":"]);
+        let leaf = prop_oneof![
+            Just("1".to_owned()),
+            Just("null".to_owned()),
+            key.clone().prop_map(|text| format!("\"{text}\"")),
+        ];
+        leaf.prop_recursive(4, 32, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5)
+                    .prop_map(|items| format!("[{}]", items.join(","))),
+                prop::collection::vec((key.clone(), inner), 0..5).prop_map(|members| {
+                    let members: Vec<String> = members
+                        .into_iter()
+                        .map(|(key, value)| format!("\"{key}\" : {value}"))
+                        .collect();
+                    format!("{{ {} }}", members.join(" , "))
+                }),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn quick_scan_agrees_with_the_precise_one(text in json_value()) {
+            proptest::prop_assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok(), "{}", text);
+            proptest::prop_assert_eq!(has_duplicate(text.as_bytes()), explain_duplicate(&text).is_err(), "{}", text);
+        }
     }
 
     #[test]
