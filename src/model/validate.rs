@@ -5,12 +5,14 @@
 //! fails them was damaged or forged: which copy of a duplicated address a
 //! reader keeps decides whether a delete is seen.
 
+use rayon::prelude::*;
 use rustc_hash::FxHashSet as HashSet;
+use std::fmt;
 use std::str::FromStr;
 
 use super::Document;
 use super::address::{self, Address, InstanceKey, Mode};
-use super::plan::{ResourceChange, StateModule, Values};
+use super::plan::{ResourceChange, StateModule, StateResource, Values};
 use crate::util::escape;
 
 /// What is wrong and where (a JSON path such as `resource_changes[3].address`).
@@ -30,6 +32,25 @@ fn quoted(value: &str) -> String {
     )
 }
 
+/// Where an entry is: `prefix[index]`, or `prefix` alone. Formatted only
+/// when something is wrong, not once per entry of a list of 100k.
+#[derive(Clone, Copy)]
+struct At<'p> {
+    prefix: &'p str,
+    index: Option<usize>,
+}
+
+impl fmt::Display for At<'_> {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.index {
+            Some(index) => write!(formatter, "{}[{index}]", self.prefix),
+            None => formatter.write_str(self.prefix),
+        }
+    }
+}
+
+/// Entries are checked on every core; the error reported is the one a
+/// check in document order would meet first.
 pub fn validate(document: &Document<'_>) -> Result<(), Invalid> {
     if let Some(changes) = &document.resource_changes {
         changes_list("resource_changes", changes)?;
@@ -38,7 +59,13 @@ pub fn validate(document: &Document<'_>) -> Result<(), Invalid> {
     for (index, deferred) in document.deferred_changes.iter().enumerate() {
         if let Some(change) = &deferred.resource_change {
             let path = format!("deferred_changes[{index}].resource_change");
-            change_address(&path, change)?;
+            change_address(
+                At {
+                    prefix: &path,
+                    index: None,
+                },
+                change,
+            )?;
         }
     }
     if let Some(values) = &document.planned_values {
@@ -55,13 +82,34 @@ pub fn validate(document: &Document<'_>) -> Result<(), Invalid> {
 }
 
 fn changes_list(section: &str, changes: &[ResourceChange<'_>]) -> Result<(), Invalid> {
-    let mut seen: HashSet<(&str, Option<&str>)> =
-        HashSet::with_capacity_and_hasher(changes.len(), Default::default());
-    for (index, change) in changes.iter().enumerate() {
-        let path = format!("{section}[{index}]");
-        change_address(&path, change)?;
-        if !seen.insert((&*change.address, change.deposed.as_deref())) {
-            return Err(Invalid {
+    let at = |index| At {
+        prefix: section,
+        index: Some(index),
+    };
+    let (first_invalid, first_repeat) = rayon::join(
+        || {
+            changes
+                .par_iter()
+                .enumerate()
+                .find_map_first(|(index, change)| {
+                    change_address(at(index), change)
+                        .err()
+                        .map(|invalid| (index, invalid))
+                })
+        },
+        || first_repeat(changes),
+    );
+    match (first_invalid, first_repeat) {
+        // At one entry, its own address is checked before it is compared.
+        (Some((invalid_at, invalid)), repeat)
+            if repeat.is_none_or(|repeat| invalid_at <= repeat) =>
+        {
+            Err(invalid)
+        }
+        (_, Some(repeat)) => {
+            let change = &changes[repeat];
+            let path = at(repeat);
+            Err(Invalid {
                 json_path: format!("{path}.address"),
                 problem: format!(
                     "{} appears twice in `{section}`{}: one copy would hide the other's change",
@@ -72,13 +120,22 @@ fn changes_list(section: &str, changes: &[ResourceChange<'_>]) -> Result<(), Inv
                         " without a `deposed` key"
                     }
                 ),
-            });
+            })
         }
+        _ => Ok(()),
     }
-    Ok(())
 }
 
-fn parse(path: &str, field: &str, value: &str) -> Result<Address, Invalid> {
+/// The first entry whose address (and deposed key) an earlier entry has.
+fn first_repeat(changes: &[ResourceChange<'_>]) -> Option<usize> {
+    let mut seen: HashSet<(&str, Option<&str>)> =
+        HashSet::with_capacity_and_hasher(changes.len(), Default::default());
+    changes
+        .iter()
+        .position(|change| !seen.insert((&*change.address, change.deposed.as_deref())))
+}
+
+fn parse(path: At<'_>, field: &str, value: &str) -> Result<Address, Invalid> {
     Address::from_str(value).map_err(|error| Invalid {
         json_path: format!("{path}.{field}"),
         problem: format!(
@@ -89,7 +146,7 @@ fn parse(path: &str, field: &str, value: &str) -> Result<Address, Invalid> {
     })
 }
 
-fn change_address(path: &str, change: &ResourceChange<'_>) -> Result<(), Invalid> {
+fn change_address(path: At<'_>, change: &ResourceChange<'_>) -> Result<(), Invalid> {
     let parsed = parse(path, "address", &change.address)?;
     if let Some(previous) = &change.previous_address {
         parse(path, "previous_address", previous)?;
@@ -117,7 +174,7 @@ struct Parts<'a> {
 }
 
 fn consistent(
-    path: &str,
+    path: At<'_>,
     parsed: &Address,
     address: &str,
     parts: Parts<'_>,
@@ -192,54 +249,107 @@ fn consistent(
 /// changes, so they are checked for parseable, consistently placed
 /// addresses only.
 fn state_values(section: &str, values: &Values<'_>) -> Result<(), Invalid> {
+    // Modules in document order (depth first), each with the JSON path of
+    // its `resources` list; nesting has no limit, so no recursion.
+    let mut modules: Vec<(String, &StateModule<'_>)> = Vec::new();
     let mut pending: Vec<(String, &StateModule<'_>)> =
         vec![(format!("{section}.root_module"), &values.root_module)];
     while let Some((path, module)) = pending.pop() {
-        let module_steps = match module.address.as_deref() {
-            Some(module_address) if !module_address.is_empty() => Some(
-                address::parse_module_path(module_address).map_err(|error| Invalid {
+        for (index, child) in module.child_modules.iter().enumerate().rev() {
+            pending.push((format!("{path}.child_modules[{index}]"), child));
+        }
+        modules.push((path, module));
+    }
+    // A module's own address comes before its resources in that order.
+    let steps: Vec<Result<Option<Vec<address::ModuleStep>>, Invalid>> = modules
+        .par_iter()
+        .map(|(path, module)| module_steps(path, module))
+        .collect();
+    let resource_paths: Vec<String> = modules
+        .iter()
+        .map(|(path, _)| format!("{path}.resources"))
+        .collect();
+    let entries: Vec<(usize, Option<usize>)> = modules
+        .iter()
+        .enumerate()
+        .flat_map(|(module, (_, state_module))| {
+            std::iter::once((module, None))
+                .chain((0..state_module.resources.len()).map(move |index| (module, Some(index))))
+        })
+        .collect();
+    let first_invalid = entries.par_iter().find_map_first(|&(module, resource)| {
+        let module_steps = match &steps[module] {
+            Ok(module_steps) => module_steps.as_ref(),
+            Err(invalid) => return resource.is_none().then(|| invalid.clone()),
+        };
+        let index = resource?;
+        let state_module = modules[module].1;
+        resource_in_module(
+            At {
+                prefix: &resource_paths[module],
+                index: Some(index),
+            },
+            &state_module.resources[index],
+            state_module.address.as_deref(),
+            module_steps,
+        )
+        .err()
+    });
+    first_invalid.map_or(Ok(()), Err)
+}
+
+fn module_steps(
+    path: &str,
+    module: &StateModule<'_>,
+) -> Result<Option<Vec<address::ModuleStep>>, Invalid> {
+    match module.address.as_deref() {
+        Some(module_address) if !module_address.is_empty() => {
+            address::parse_module_path(module_address)
+                .map(Some)
+                .map_err(|error| Invalid {
                     json_path: format!("{path}.address"),
                     problem: format!(
                         "{} is not a Terraform module address ({})",
                         quoted(module_address),
                         escape::for_terminal(&error.to_string())
                     ),
-                })?,
+                })
+        }
+        _ => Ok(None),
+    }
+}
+
+fn resource_in_module(
+    path: At<'_>,
+    resource: &StateResource<'_>,
+    module_address: Option<&str>,
+    module_steps: Option<&Vec<address::ModuleStep>>,
+) -> Result<(), Invalid> {
+    let parsed = parse(path, "address", &resource.address)?;
+    consistent(
+        path,
+        &parsed,
+        &resource.address,
+        Parts {
+            mode: resource.mode.as_deref(),
+            resource_type: Some(&resource.resource_type),
+            name: resource.name.as_deref(),
+            index: None,
+            module_address: None,
+        },
+    )?;
+    if let Some(steps) = module_steps
+        && *steps != parsed.module
+        && !parsed.module.is_empty()
+    {
+        return Err(Invalid {
+            json_path: format!("{path}.address"),
+            problem: format!(
+                "{} is not inside its module {}: the plan is inconsistent",
+                quoted(&resource.address),
+                quoted(module_address.unwrap_or_default())
             ),
-            _ => None,
-        };
-        for (index, resource) in module.resources.iter().enumerate() {
-            let path = format!("{path}.resources[{index}]");
-            let parsed = parse(&path, "address", &resource.address)?;
-            consistent(
-                &path,
-                &parsed,
-                &resource.address,
-                Parts {
-                    mode: resource.mode.as_deref(),
-                    resource_type: Some(&resource.resource_type),
-                    name: resource.name.as_deref(),
-                    index: None,
-                    module_address: None,
-                },
-            )?;
-            if let Some(steps) = &module_steps
-                && *steps != parsed.module
-                && !parsed.module.is_empty()
-            {
-                return Err(Invalid {
-                    json_path: format!("{path}.address"),
-                    problem: format!(
-                        "{} is not inside its module {}: the plan is inconsistent",
-                        quoted(&resource.address),
-                        quoted(module.address.as_deref().unwrap_or_default())
-                    ),
-                });
-            }
-        }
-        for (index, child) in module.child_modules.iter().enumerate().rev() {
-            pending.push((format!("{path}.child_modules[{index}]"), child));
-        }
+        });
     }
     Ok(())
 }
@@ -309,6 +419,44 @@ mod tests {
         let invalid = check(&changes(&format!("{entry},{entry}"))).unwrap_err();
         assert_eq!(invalid.json_path, "resource_changes[1].address");
         assert!(invalid.problem.contains("appears twice"));
+    }
+
+    #[test]
+    fn the_first_problem_in_document_order_is_reported() {
+        // Entries are checked in parallel; many entries make sure later
+        // problems are found by other threads too.
+        let fine = |index: usize| {
+            format!(r#"{{"address":"a.b{index}","type":"a","change":{{"actions":["no-op"]}}}}"#)
+        };
+        let bad = r#"{"address":"a.b x","type":"a","change":{"actions":["no-op"]}}"#;
+        let list = |entries: &[(usize, String)]| {
+            let mut all: Vec<String> = (0..2000).map(fine).collect();
+            for (index, entry) in entries {
+                all[*index] = entry.clone();
+            }
+            changes(&all.join(","))
+        };
+        // A repeat before a malformed address, and the other way round.
+        let text = list(&[(30, fine(10)), (1500, bad.to_owned())]);
+        assert_eq!(
+            check(&text).unwrap_err().json_path,
+            "resource_changes[30].address"
+        );
+        let text = list(&[
+            (30, bad.to_owned()),
+            (1500, fine(10)),
+            (1900, bad.to_owned()),
+        ]);
+        let invalid = check(&text).unwrap_err();
+        assert_eq!(invalid.json_path, "resource_changes[30].address");
+        assert!(invalid.problem.contains("not a Terraform"), "{invalid:?}");
+        // One entry both repeated and inconsistent: its own address first.
+        let inconsistent = r#"{"address":"a.b10","type":"other","change":{"actions":["no-op"]}}"#;
+        let text = list(&[(40, inconsistent.to_owned())]);
+        assert_eq!(
+            check(&text).unwrap_err().json_path,
+            "resource_changes[40].type"
+        );
     }
 
     #[test]
