@@ -317,7 +317,7 @@ fn reach_of(
         &graph,
         &[Destruction {
             address,
-            resource_type: &graph.node(node).resource_type,
+            resource_type: graph.node(node).resource_type,
             actions: model::Actions::Delete,
             reason: None,
             before: None,

@@ -254,7 +254,7 @@ pub fn compute(
         }
     }
     let mut destroyed_nodes: Vec<NodeId> = by_node.keys().copied().collect();
-    destroyed_nodes.sort_by(|a, b| graph.node(*a).address.cmp(&graph.node(*b).address));
+    destroyed_nodes.sort_by(|a, b| graph.node(*a).address.cmp(graph.node(*b).address));
 
     let data: Vec<DataVerdict> = destroyed_nodes
         .iter()
@@ -380,7 +380,7 @@ pub fn compute(
             *slot = step_index;
         }
         root.steps.push(Step {
-            address: member_node.address.clone(),
+            address: member_node.address.to_owned(),
             parent: parent_step,
             via,
             depth,
@@ -397,12 +397,12 @@ pub fn compute(
         };
         match role {
             Role::Disrupted if member_node.is_data => continue,
-            Role::Disrupted => radius.disrupted.push(member_node.address.clone()),
-            _ => radius.destroyed.push(member_node.address.clone()),
+            Role::Disrupted => radius.disrupted.push(member_node.address.to_owned()),
+            _ => radius.destroyed.push(member_node.address.to_owned()),
         }
         root.members.push(Member {
-            address: member_node.address.clone(),
-            resource_type: member_node.resource_type.clone(),
+            address: member_node.address.to_owned(),
+            resource_type: member_node.resource_type.to_owned(),
             role,
             actions: destruction.map(|destruction| destruction.actions),
             disruption: disruption.get(&node).copied(),
@@ -427,7 +427,7 @@ pub fn compute(
 }
 
 struct Search<'g, 's> {
-    graph: &'g ResourceGraph,
+    graph: &'g ResourceGraph<'g>,
     by_node: &'s HashMap<NodeId, &'s Destruction<'s>>,
     changed: &'s HashMap<&'s str, Actions>,
     parent: &'s mut HashMap<NodeId, (NodeId, EdgeSources)>,
@@ -459,7 +459,7 @@ impl Search<'_, '_> {
                     continue;
                 }
                 if !self.by_node.contains_key(&dependent) {
-                    let address = self.graph.node(dependent).address.as_str();
+                    let address = self.graph.node(dependent).address;
                     let kind = match self.changed.get(address) {
                         Some(actions) if !matches!(actions, Actions::NoOp | Actions::Read) => {
                             Disruption::Changed

@@ -6,8 +6,6 @@ mod strings;
 mod traversal;
 mod values;
 
-use std::collections::BTreeMap;
-
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -55,11 +53,11 @@ impl EdgeSources {
     }
 }
 
-/// A resource instance in the graph.
+/// A resource instance in the graph, borrowed from the plan it was built from.
 #[derive(Debug, Clone)]
-pub struct Node {
-    pub address: String,
-    pub resource_type: String,
+pub struct Node<'p> {
+    pub address: &'p str,
+    pub resource_type: &'p str,
     pub is_data: bool,
 }
 
@@ -92,38 +90,43 @@ impl Gap {
     }
 }
 
-pub struct ResourceGraph {
+pub struct ResourceGraph<'p> {
     /// Nodes are added in address order (see `Builder::add_nodes`), so an
     /// address is found by binary search: no second copy of every address.
-    graph: DiGraph<Node, EdgeSources>,
+    graph: DiGraph<Node<'p>, EdgeSources>,
     gaps: Vec<Gap>,
 }
 
-impl ResourceGraph {
-    pub fn build(plan: &Plan<'_>) -> Self {
+impl<'p> ResourceGraph<'p> {
+    pub fn build(plan: &'p Plan<'_>) -> Self {
         let mut builder = Builder {
-            graph: DiGraph::default(),
-            edges: HashMap::default(),
+            nodes: Vec::new(),
             by_address: HashMap::default(),
             parsed: Vec::new(),
             by_config_address: HashMap::default(),
             gaps: Vec::new(),
         };
         builder.add_nodes(plan);
-        builder.add_state_edges(plan);
-        builder.add_config_edges(plan);
-        builder.add_value_edges(plan);
-        builder.prefer_exact_instances();
+        // State and configuration edges are gathered on every core, then
+        // sorted and merged once; value edges need them to decide direction.
+        let (state, config) =
+            rayon::join(|| builder.state_edges(plan), || builder.config_edges(plan));
+        let ((mut state, state_gaps), (config, config_gaps)) = (state, config);
+        builder
+            .gaps
+            .extend(state_gaps.into_iter().chain(config_gaps));
+        state.extend(config);
+        let mut edges = EdgeSet::default();
+        edges.extend(state);
+        let value = builder.value_edges(plan, &edges);
+        edges.extend(value);
+        builder.prefer_exact_instances(&mut edges);
         let Builder {
-            mut graph,
-            edges,
-            mut gaps,
-            ..
+            nodes, mut gaps, ..
         } = builder;
-        // The builder's lookups (parsed addresses, address maps) are not
-        // needed to copy the edges: dropped first, they do not sit beside
-        // the copy. (The run's peak comes earlier, in the value edges.)
-        add_edges_to_graph(&mut graph, edges);
+        // The builder's lookups (parsed addresses, address maps) are
+        // dropped before the graph is made, so they do not sit beside it.
+        let graph = graph_of(nodes, edges);
         gaps.sort();
         gaps.dedup();
         ResourceGraph { graph, gaps }
@@ -132,12 +135,12 @@ impl ResourceGraph {
     pub fn find(&self, address: &str) -> Option<NodeId> {
         self.graph
             .raw_nodes()
-            .binary_search_by(|node| node.weight.address.as_str().cmp(address))
+            .binary_search_by(|node| node.weight.address.cmp(address))
             .ok()
             .map(|index| NodeId(NodeIndex::new(index)))
     }
 
-    pub fn node(&self, id: NodeId) -> &Node {
+    pub fn node(&self, id: NodeId) -> &Node<'p> {
         &self.graph[id.0]
     }
 
@@ -179,14 +182,14 @@ impl ResourceGraph {
     }
 
     /// Every edge as (dependency, dependent, sources), sorted.
-    pub fn edges(&self) -> Vec<(&str, &str, EdgeSources)> {
+    pub fn edges(&self) -> Vec<(&'p str, &'p str, EdgeSources)> {
         let mut edges: Vec<_> = self
             .graph
             .edge_references()
             .map(|edge| {
                 (
-                    self.graph[edge.source()].address.as_str(),
-                    self.graph[edge.target()].address.as_str(),
+                    self.graph[edge.source()].address,
+                    self.graph[edge.target()].address,
                     *edge.weight(),
                 )
             })
@@ -200,13 +203,45 @@ impl ResourceGraph {
     }
 }
 
+/// Edges as (dependency, dependent) → where they were learnt, sorted by
+/// pair. Lists gathered on every core are sorted and merged here in one
+/// go, instead of a hash-map insert per edge (a plan of 100k resources has
+/// about 800k edges), and a pair is found by binary search.
+#[derive(Default)]
+struct EdgeSet {
+    sorted: Vec<((NodeIndex, NodeIndex), EdgeSources)>,
+}
+
+type Edge = ((NodeIndex, NodeIndex), EdgeSources);
+
+impl EdgeSet {
+    fn extend(&mut self, more: Vec<Edge>) {
+        self.sorted.extend(more);
+        self.sorted.par_sort_unstable_by_key(|(pair, _)| *pair);
+        self.sorted.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                earlier.1.insert(later.1);
+            }
+            same
+        });
+    }
+
+    fn get(&self, pair: (NodeIndex, NodeIndex)) -> Option<EdgeSources> {
+        self.sorted
+            .binary_search_by_key(&pair, |(pair, _)| *pair)
+            .ok()
+            .map(|found| self.sorted[found].1)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Edge> {
+        self.sorted.iter()
+    }
+}
+
 struct Builder<'p> {
-    graph: DiGraph<Node, EdgeSources>,
-    /// Collected first, added to the graph once: petgraph's `find_edge`
-    /// walks a node's edge list, and hub resources (a VPC, a KMS key) have
-    /// tens of thousands, so deduplication happens here in O(1).
-    edges: HashMap<(NodeIndex, NodeIndex), EdgeSources>,
-    /// Borrowed from the plan: the graph's nodes hold the only owned copy.
+    /// In address order, one per address.
+    nodes: Vec<Node<'p>>,
     by_address: HashMap<&'p str, NodeIndex>,
     /// Each node's parsed address (`None` when the grammar rejects it), by
     /// node index; needed only while edges are resolved.
@@ -216,83 +251,91 @@ struct Builder<'p> {
     gaps: Vec<Gap>,
 }
 
+/// An edge from `dependency` to `dependent`, unless they are one node.
+fn edge(dependency: NodeIndex, dependent: NodeIndex, source: EdgeSources) -> Option<Edge> {
+    (dependency != dependent).then_some(((dependency, dependent), source))
+}
+
 impl<'p> Builder<'p> {
     fn add_nodes(&mut self, plan: &'p Plan<'_>) {
-        let mut seen: BTreeMap<&str, (&str, bool)> = BTreeMap::new();
-        for resource in state_resources(plan).chain(planned_resources(plan)) {
-            seen.entry(&resource.address)
-                .or_insert((&resource.resource_type, resource.is_data()));
-        }
-        for change in plan.resource_changes.iter().flatten() {
-            seen.entry(&change.address)
-                .or_insert((&change.resource_type, change.is_data()));
-        }
-        // Sorted insertion keeps node indices, and so every traversal, deterministic.
-        for (address, (resource_type, is_data)) in seen {
-            let parsed: Option<Address> = address.parse().ok();
+        // Where an address is listed more than once, its first listing
+        // (state, then planned values, then changes) gives its type.
+        let mut listed: Vec<Node<'p>> = state_resources(plan)
+            .chain(planned_resources(plan))
+            .map(|resource| Node {
+                address: &resource.address,
+                resource_type: &resource.resource_type,
+                is_data: resource.is_data(),
+            })
+            .chain(plan.resource_changes.iter().flatten().map(|change| Node {
+                address: &change.address,
+                resource_type: &change.resource_type,
+                is_data: change.is_data(),
+            }))
+            .collect();
+        // Stable, so the first listing of an address stays first. Sorted
+        // nodes keep node indices, and so every traversal, deterministic.
+        listed.par_sort_by(|a, b| a.address.cmp(b.address));
+        listed.dedup_by(|later, earlier| later.address == earlier.address);
+        let parsed: Vec<(Option<Address>, Option<String>)> = listed
+            .par_iter()
+            .map(|node| {
+                let parsed: Option<Address> = node.address.parse().ok();
+                let config_address = parsed.as_ref().map(Address::config_address);
+                (parsed, config_address)
+            })
+            .collect();
+        self.by_address.reserve(listed.len());
+        self.parsed.reserve_exact(listed.len());
+        for (index, (node, (parsed, config_address))) in listed.iter().zip(parsed).enumerate() {
+            let index = NodeIndex::new(index);
             if parsed.is_none() {
-                self.gaps.push(Gap::UnparsableAddress(address.to_owned()));
+                self.gaps
+                    .push(Gap::UnparsableAddress(node.address.to_owned()));
             }
-            let index = self.graph.add_node(Node {
-                address: address.to_owned(),
-                resource_type: resource_type.to_owned(),
-                is_data,
-            });
-            self.by_address.insert(address, index);
-            if let Some(parsed) = &parsed {
+            self.by_address.insert(node.address, index);
+            if let Some(config_address) = config_address {
                 self.by_config_address
-                    .entry(parsed.config_address())
+                    .entry(config_address)
                     .or_default()
                     .push(index);
             }
             self.parsed.push(parsed);
         }
-    }
-
-    fn connect(&mut self, dependency: NodeIndex, dependent: NodeIndex, source: EdgeSources) {
-        if dependency == dependent {
-            return;
-        }
-        self.edges
-            .entry((dependency, dependent))
-            .or_default()
-            .insert(source);
+        self.nodes = listed;
     }
 
     /// Instances of the configuration resource `module`+`resource` that
     /// `dependent` can depend on: within the module instances it shares
     /// with the dependent, and only the named instance when a key is given.
-    fn instances_of(
-        &self,
+    fn instances_of<'s>(
+        &'s self,
         dependent: NodeIndex,
         config_address: &str,
-        key: Option<&InstanceKey>,
-    ) -> Vec<NodeIndex> {
-        let Some(candidates) = self.by_config_address.get(config_address) else {
-            return Vec::new();
-        };
+        key: Option<&'s InstanceKey>,
+    ) -> impl Iterator<Item = NodeIndex> + 's {
+        let candidates = self
+            .by_config_address
+            .get(config_address)
+            .map_or(&[][..], Vec::as_slice);
         let dependent_address = self.parsed[dependent.index()].as_ref();
-        candidates
-            .iter()
-            .copied()
-            .filter(|candidate| {
-                let Some(candidate_address) = self.parsed[candidate.index()].as_ref() else {
-                    return true;
-                };
-                if key.is_some() && candidate_address.key.as_ref() != key {
-                    return false;
-                }
-                let Some(dependent_address) = dependent_address else {
-                    return true;
-                };
-                dependent_address
-                    .module
-                    .iter()
-                    .zip(&candidate_address.module)
-                    .take_while(|(a, b)| a.name == b.name)
-                    .all(|(a, b)| a.key == b.key)
-            })
-            .collect()
+        candidates.iter().copied().filter(move |candidate| {
+            let Some(candidate_address) = self.parsed[candidate.index()].as_ref() else {
+                return true;
+            };
+            if key.is_some() && candidate_address.key.as_ref() != key {
+                return false;
+            }
+            let Some(dependent_address) = dependent_address else {
+                return true;
+            };
+            dependent_address
+                .module
+                .iter()
+                .zip(&candidate_address.module)
+                .take_while(|(a, b)| a.name == b.name)
+                .all(|(a, b)| a.key == b.key)
+        })
     }
 
     /// State `depends_on` and configuration references name resources, not
@@ -300,11 +343,10 @@ impl<'p> Builder<'p> {
     /// depend on every `aws_instance.this[*]`. When values show which
     /// instance each one really uses (`target_id` = that instance's id), and
     /// they do for every dependent instance, keep only those edges.
-    fn prefer_exact_instances(&mut self) {
-        if !self
-            .edges
-            .values()
-            .any(|sources| sources.contains(EdgeSources::VALUE))
+    fn prefer_exact_instances(&self, edges: &mut EdgeSet) {
+        if !edges
+            .iter()
+            .any(|(_, sources)| sources.contains(EdgeSources::VALUE))
         {
             return;
         }
@@ -334,58 +376,61 @@ impl<'p> Builder<'p> {
             _ => None,
         };
         // Only resource pairs with a value edge can be narrowed; value edges are few.
-        let candidates: HashSet<(usize, usize)> = self
-            .edges
+        let candidates: HashSet<(usize, usize)> = edges
             .iter()
             .filter(|(_, sources)| sources.contains(EdgeSources::VALUE))
             .filter_map(|(pair, _)| resources(*pair))
             .collect();
         // (dependency resource, dependent resource) → its instance edges.
-        let mut groups: HashMap<(usize, usize), Vec<(NodeIndex, NodeIndex)>> = HashMap::default();
-        for &pair in self.edges.keys() {
+        let mut groups: HashMap<(usize, usize), Vec<Edge>> = HashMap::default();
+        for &(pair, sources) in edges.iter() {
             if let Some(key) = resources(pair).filter(|key| candidates.contains(key)) {
-                groups.entry(key).or_default().push(pair);
+                groups.entry(key).or_default().push((pair, sources));
             }
         }
-        let mut narrowed = Vec::new();
-        for pairs in groups.values() {
-            let dependencies: HashSet<NodeIndex> =
-                pairs.iter().map(|(dependency, _)| *dependency).collect();
+        let mut narrowed = HashSet::default();
+        for edges in groups.values() {
+            let dependencies: HashSet<NodeIndex> = edges
+                .iter()
+                .map(|((dependency, _), _)| *dependency)
+                .collect();
             if dependencies.len() < 2 {
                 continue;
             }
-            let by_value: HashSet<NodeIndex> = pairs
+            let by_value: HashSet<NodeIndex> = edges
                 .iter()
-                .filter(|pair| self.edges[pair].contains(EdgeSources::VALUE))
-                .map(|(_, dependent)| *dependent)
+                .filter(|(_, sources)| sources.contains(EdgeSources::VALUE))
+                .map(|((_, dependent), _)| *dependent)
                 .collect();
             let dependents: HashSet<NodeIndex> =
-                pairs.iter().map(|(_, dependent)| *dependent).collect();
+                edges.iter().map(|((_, dependent), _)| *dependent).collect();
             if by_value == dependents {
                 narrowed.extend(
-                    pairs
+                    edges
                         .iter()
-                        .copied()
-                        .filter(|pair| !self.edges[pair].contains(EdgeSources::VALUE)),
+                        .filter(|(_, sources)| !sources.contains(EdgeSources::VALUE))
+                        .map(|(pair, _)| *pair),
                 );
             }
         }
-        for pair in narrowed {
-            self.edges.remove(&pair);
+        if !narrowed.is_empty() {
+            edges.sorted.retain(|(pair, _)| !narrowed.contains(pair));
         }
     }
 
-    fn add_state_edges(&mut self, plan: &Plan<'_>) {
+    fn state_edges(&self, plan: &Plan<'_>) -> (Vec<Edge>, Vec<Gap>) {
         // `depends_on` repeats the same few configuration addresses across
         // every instance of a module: parse each distinct one once.
         type Parsed = Option<(String, Option<InstanceKey>)>;
         let mut parsed_dependencies: HashMap<&str, Parsed> = HashMap::default();
+        let mut dependents: Vec<(NodeIndex, &[std::borrow::Cow<'_, str>])> = Vec::new();
         for resource in state_resources(plan) {
             let Some(&dependent) = self.by_address.get(&*resource.address) else {
                 continue;
             };
+            dependents.push((dependent, &resource.depends_on));
             for dependency in &resource.depends_on {
-                let parsed = parsed_dependencies.entry(&**dependency).or_insert_with(|| {
+                parsed_dependencies.entry(dependency).or_insert_with(|| {
                     let parsed = dependency.parse::<Address>().ok()?;
                     let module: Vec<String> =
                         parsed.module.iter().map(|step| step.name.clone()).collect();
@@ -393,67 +438,100 @@ impl<'p> Builder<'p> {
                         references::config_address(&module, &resource_name(&parsed));
                     Some((config_address, parsed.key))
                 });
-                let Some((config_address, key)) = parsed.as_ref() else {
-                    self.gaps
-                        .push(Gap::UnparsableAddress(dependency.to_string()));
-                    continue;
-                };
-                for target in self.instances_of(dependent, config_address, key.as_ref()) {
-                    self.connect(target, dependent, EdgeSources::STATE);
+            }
+        }
+        // Unparsable dependencies leave gaps, in state order.
+        let mut gaps: Vec<Gap> = Vec::new();
+        for (_, depends_on) in &dependents {
+            for dependency in *depends_on {
+                if parsed_dependencies[&**dependency].is_none() {
+                    gaps.push(Gap::UnparsableAddress(dependency.to_string()));
                 }
             }
         }
+        let edges = dependents
+            .par_iter()
+            .flat_map_iter(|&(dependent, depends_on)| {
+                let parsed_dependencies = &parsed_dependencies;
+                depends_on.iter().flat_map(move |dependency| {
+                    parsed_dependencies[&**dependency]
+                        .as_ref()
+                        .into_iter()
+                        .flat_map(move |(config_address, key)| {
+                            self.instances_of(dependent, config_address, key.as_ref())
+                                .filter_map(move |target| {
+                                    edge(target, dependent, EdgeSources::STATE)
+                                })
+                        })
+                })
+            })
+            .collect();
+        (edges, gaps)
     }
 
-    fn add_config_edges(&mut self, plan: &Plan<'_>) {
+    fn config_edges(&self, plan: &Plan<'_>) -> (Vec<Edge>, Vec<Gap>) {
         let Some(configuration) = &plan.configuration else {
-            self.gaps.push(Gap::NoConfiguration);
-            return;
+            return (Vec::new(), vec![Gap::NoConfiguration]);
         };
         let (dependencies, unresolved) = references::dependencies(configuration);
-        // Terraform records in state `depends_on` every dependency, locals
-        // included; a reference the JSON cannot resolve only leaves a gap for
-        // resources that have no such record.
-        let state_records_dependencies =
-            state_resources(plan).any(|resource| !resource.depends_on.is_empty());
-        let recorded: HashSet<String> = state_resources(plan)
-            .filter(|_| state_records_dependencies)
-            .filter_map(|resource| resource.address.parse::<Address>().ok())
-            .flat_map(|address| config_prefixes(&address))
-            .collect();
-        let covered = |from: &str| recorded.contains(from);
-        self.gaps.extend(
-            unresolved
-                .into_iter()
-                .filter(|gap| !covered(&gap.from))
-                .map(Gap::Unresolved),
-        );
-        for entry in dependencies {
-            let address = references::config_address(&entry.module, &entry.resource);
-            let Some(dependents) = self.by_config_address.get(&address).cloned() else {
-                continue;
-            };
-            let targets: Vec<(String, Option<&InstanceKey>)> = entry
-                .targets
-                .iter()
-                .map(|target| {
-                    (
-                        references::config_address(&target.module, &target.resource),
-                        target.key.as_ref(),
-                    )
-                })
+        let mut gaps = Vec::new();
+        if !unresolved.is_empty() {
+            // Terraform records in state `depends_on` every dependency,
+            // locals included; a reference the JSON cannot resolve only
+            // leaves a gap for resources that have no such record.
+            let state_records_dependencies =
+                state_resources(plan).any(|resource| !resource.depends_on.is_empty());
+            let recorded: HashSet<String> = state_resources(plan)
+                .filter(|_| state_records_dependencies)
+                .filter_map(|resource| self.by_address.get(&*resource.address))
+                .filter_map(|node| self.parsed[node.index()].as_ref())
+                .flat_map(config_prefixes)
                 .collect();
-            for dependent in dependents {
-                for (target, key) in &targets {
-                    for dependency in self.instances_of(dependent, target, *key) {
-                        self.connect(dependency, dependent, EdgeSources::CONFIG);
+            gaps.extend(
+                unresolved
+                    .into_iter()
+                    .filter(|gap| !recorded.contains(&gap.from))
+                    .map(Gap::Unresolved),
+            );
+        }
+        let edges = dependencies
+            .par_iter()
+            .flat_map_iter(|entry| {
+                let address = references::config_address(&entry.module, &entry.resource);
+                let dependents = self
+                    .by_config_address
+                    .get(&address)
+                    .map_or(&[][..], Vec::as_slice);
+                let targets: Vec<(String, Option<&InstanceKey>)> = if dependents.is_empty() {
+                    Vec::new()
+                } else {
+                    entry
+                        .targets
+                        .iter()
+                        .map(|target| {
+                            (
+                                references::config_address(&target.module, &target.resource),
+                                target.key.as_ref(),
+                            )
+                        })
+                        .collect()
+                };
+                let mut edges = Vec::new();
+                for &dependent in dependents {
+                    for (target, key) in &targets {
+                        edges.extend(self.instances_of(dependent, target, *key).filter_map(
+                            |dependency| edge(dependency, dependent, EdgeSources::CONFIG),
+                        ));
                     }
                 }
-            }
-        }
+                edges
+            })
+            .collect();
+        (edges, gaps)
     }
 
-    fn add_value_edges(&mut self, plan: &Plan<'_>) {
+    /// Edges from values, given the state and configuration `edges`.
+    fn value_edges(&self, plan: &Plan<'_>, edges: &EdgeSet) -> Vec<Edge> {
         // What exists now (prior state, or `before` in plans without one)
         // and what the plan will create.
         let mut payloads: Vec<(NodeIndex, &str, &serde_json::value::RawValue)> = Vec::new();
@@ -495,7 +573,7 @@ impl<'p> Builder<'p> {
             .map(references::configured_arguments)
             .unwrap_or_default();
         let parsed = &self.parsed;
-        let found: Vec<(NodeIndex, NodeIndex)> = payloads
+        payloads
             .par_iter()
             .flat_map_iter(|(node, resource_type, values)| {
                 let arguments = parsed[node.index()]
@@ -511,22 +589,19 @@ impl<'p> Builder<'p> {
                 );
                 found
             })
-            .collect();
-        for (dependency, dependent) in found {
-            // Values never contradict what the configuration or the state
-            // records: an edge the other way round is an echo (a role's
-            // computed `inline_policy` naming its own policy), not a dependency.
-            let recorded_opposite =
-                self.edges
-                    .get(&(dependent, dependency))
-                    .is_some_and(|sources| {
-                        sources.contains(EdgeSources::STATE)
-                            || sources.contains(EdgeSources::CONFIG)
-                    });
-            if !recorded_opposite {
-                self.connect(dependency, dependent, EdgeSources::VALUE);
-            }
-        }
+            .filter_map(|(dependency, dependent)| {
+                // Values never contradict what the configuration or the
+                // state records: an edge the other way round is an echo (a
+                // role's computed `inline_policy` naming its own policy),
+                // not a dependency.
+                let recorded_opposite = edges.get((dependent, dependency)).is_some_and(|sources| {
+                    sources.contains(EdgeSources::STATE) || sources.contains(EdgeSources::CONFIG)
+                });
+                (!recorded_opposite)
+                    .then(|| edge(dependency, dependent, EdgeSources::VALUE))
+                    .flatten()
+            })
+            .collect()
     }
 }
 
@@ -545,23 +620,19 @@ fn config_prefixes(address: &Address) -> Vec<String> {
     prefixes
 }
 
-/// Nodes were added in address order, and petgraph lists a node's outgoing
-/// edges newest first: adding each node's edges in descending dependent
-/// order makes `dependents` come out sorted by address without sorting on
-/// every visit of a hub. The map is consumed (freed) as it is copied, and
-/// the graph's edge list is sized once instead of doubling.
-fn add_edges_to_graph(
-    graph: &mut DiGraph<Node, EdgeSources>,
-    edges: HashMap<(NodeIndex, NodeIndex), EdgeSources>,
-) {
-    let mut edges: Vec<((NodeIndex, NodeIndex), EdgeSources)> = edges.into_iter().collect();
-    edges.sort_unstable_by_key(|((dependency, dependent), _)| {
-        (*dependency, std::cmp::Reverse(*dependent))
-    });
-    graph.reserve_exact_edges(edges.len());
-    for ((dependency, dependent), sources) in edges {
+/// The graph of `nodes` (in address order) and `edges`. petgraph lists a
+/// node's outgoing edges newest first: adding each node's edges in
+/// descending dependent order makes `dependents` come out sorted by
+/// address without sorting on every visit of a hub. Sized once.
+fn graph_of<'p>(nodes: Vec<Node<'p>>, edges: EdgeSet) -> DiGraph<Node<'p>, EdgeSources> {
+    let mut graph = DiGraph::with_capacity(nodes.len(), edges.sorted.len());
+    for node in nodes {
+        graph.add_node(node);
+    }
+    for ((dependency, dependent), sources) in edges.sorted.into_iter().rev() {
         graph.add_edge(dependency, dependent, sources);
     }
+    graph
 }
 
 fn resource_name(address: &Address) -> String {

@@ -54,7 +54,7 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
         let mut named: Vec<&str> = reached
             .iter()
             .take(NAMED)
-            .map(|id| context.graph.node(*id).address.as_str())
+            .map(|id| context.graph.node(*id).address)
             .collect();
         named.sort_unstable();
         let more = if reached.len() > NAMED {

@@ -18,7 +18,7 @@ pub use wrong_target::Targets;
 pub struct RuleInput<'c, 'a> {
     pub plan: &'c Plan<'a>,
     pub changes: &'c [ResourceChange<'a>],
-    pub graph: &'c ResourceGraph,
+    pub graph: &'c ResourceGraph<'c>,
     pub blast: &'c BlastRadius,
     pub summary: &'c Summary,
     pub health: &'c [HealthIssue],
