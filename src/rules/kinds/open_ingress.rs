@@ -30,7 +30,8 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
         if matches!(
             change.change.actions,
             Actions::NoOp | Actions::Delete | Actions::Forget | Actions::Read
-        ) {
+        ) || !INGRESS_TYPES.contains(&&*change.resource_type)
+        {
             continue;
         }
         let Some(after) = payload::parse(change.change.after) else {
@@ -104,6 +105,16 @@ fn exposures(params: &Params, resource_type: &str, object: &Value) -> Vec<(Strin
     }
     found
 }
+
+/// The types [`ingresses`] reads: other payloads are not parsed at all.
+const INGRESS_TYPES: &[&str] = &[
+    "aws_security_group",
+    "aws_security_group_rule",
+    "aws_vpc_security_group_ingress_rule",
+    "google_compute_firewall",
+    "azurerm_network_security_rule",
+    "azurerm_network_security_group",
+];
 
 fn ingresses(resource_type: &str, object: &Value) -> Vec<Ingress> {
     let text = |value: Option<&Value>| value.and_then(Value::as_str).unwrap_or_default().to_owned();
@@ -189,6 +200,10 @@ fn ingresses(resource_type: &str, object: &Value) -> Vec<Ingress> {
         }
         _ => {}
     }
+    debug_assert!(
+        found.is_empty() || INGRESS_TYPES.contains(&resource_type),
+        "{resource_type} is read by `ingresses` but missing from INGRESS_TYPES"
+    );
     found
 }
 
