@@ -50,6 +50,7 @@ fn parse_fast(text: &str) -> Result<Document<'_>, serde_json::Error> {
     json.end()?;
     document.fill_missing_addresses();
     document.read_auxiliary();
+    document.shrink_lists();
     Ok(document)
 }
 

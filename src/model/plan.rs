@@ -233,6 +233,28 @@ impl<'a> Document<'a> {
         }
     }
 
+    /// Gives back the room serde's doubling left at the end of the large
+    /// lists: they live through the whole check, beside the graph.
+    pub fn shrink_lists(&mut self) {
+        if let Some(changes) = &mut self.resource_changes {
+            changes.shrink_to_fit();
+        }
+        let planned = self.planned_values.as_mut();
+        let prior = self
+            .prior_state
+            .as_mut()
+            .and_then(|state| state.values.as_mut());
+        for values in [planned, prior].into_iter().flatten() {
+            // Module nesting has no limit: no recursion.
+            let mut pending = vec![&mut values.root_module];
+            while let Some(module) = pending.pop() {
+                module.resources.shrink_to_fit();
+                module.child_modules.shrink_to_fit();
+                pending.extend(module.child_modules.iter_mut());
+            }
+        }
+    }
+
     pub fn fill_missing_addresses(&mut self) {
         let changes = self.resource_changes.iter_mut().flatten();
         for change in changes.chain(self.resource_drift.iter_mut()) {
