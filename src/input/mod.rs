@@ -7,6 +7,7 @@ mod binary;
 mod decode;
 pub mod error;
 pub mod excerpt;
+mod file;
 pub mod split;
 
 use std::io::Read;
@@ -90,7 +91,7 @@ pub fn load(sources: &[Source], terraform_bin: Option<&Path>) -> Loaded {
             Source::Path(path) if path.is_dir() => load_directory(path, terraform_bin, &mut loaded),
             Source::Path(path) => {
                 let label = path.display().to_string();
-                match std::fs::read(path) {
+                match file::read(path) {
                     Ok(bytes) => {
                         load_bytes(&label, Some(path), bytes, false, terraform_bin, &mut loaded)
                     }
@@ -138,7 +139,7 @@ fn load_directory(root: &Path, terraform_bin: Option<&Path>, loaded: &mut Loaded
         let is_json = path
             .extension()
             .is_some_and(|extension| extension.eq_ignore_ascii_case("json"));
-        let bytes = match std::fs::read(path) {
+        let bytes = match file::read(path) {
             Ok(bytes) => bytes,
             Err(error) => {
                 loaded.errors.push(InputError::io(label, error));
