@@ -113,6 +113,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn plan_strings_are_borrowed_from_the_text_not_copied() {
+        use std::borrow::Cow;
+        let text = r#"{"format_version":"1.2","resource_changes":[{"address":"module.m.a.b","previous_address":"a.b","module_address":"module.m","mode":"managed","type":"a","name":"b","provider_name":"registry.terraform.io/x/y","change":{"actions":["no-op"]}}],"prior_state":{"values":{"root_module":{"resources":[{"address":"a.c","mode":"managed","type":"a","name":"c","provider_name":"p","depends_on":["a.d"],"deposed_key":"00aa"}]}}}}"#;
+        let document = parse_document(text).unwrap();
+        let change = &document.resource_changes.as_ref().unwrap()[0];
+        let borrowed = |text: &Option<Cow<'_, str>>| matches!(text, Some(Cow::Borrowed(_)));
+        for field in [
+            &change.previous_address,
+            &change.module_address,
+            &change.mode,
+            &change.name,
+            &change.provider_name,
+        ] {
+            assert!(borrowed(field), "{field:?}");
+        }
+        let state = document
+            .prior_state
+            .as_ref()
+            .unwrap()
+            .values
+            .as_ref()
+            .unwrap();
+        let resource = &state.root_module.resources[0];
+        for field in [
+            &resource.mode,
+            &resource.name,
+            &resource.provider_name,
+            &resource.deposed_key,
+        ] {
+            assert!(borrowed(field), "{field:?}");
+        }
+        assert!(matches!(resource.depends_on[0], Cow::Borrowed("a.d")));
+        // A string with escapes cannot be borrowed, and reads the same.
+        let escaped = text.replace(r#""name":"b""#, r#""name":"\u0062""#);
+        let document = parse_document(&escaped).unwrap();
+        let change = &document.resource_changes.as_ref().unwrap()[0];
+        assert_eq!(change.name.as_deref(), Some("b"));
+    }
+
+    #[test]
     fn unknown_action_reports_its_json_path() {
         let text = r#"{"format_version":"1.2","resource_changes":[
             {"address":"a.b","type":"a","change":{"actions":["create"]}},

@@ -82,6 +82,50 @@ pub struct Document<'a> {
 
 /// `null` where a list or map is expected reads as empty: hand-made and
 /// tool-converted plans write it, and it means the same as absent.
+/// A string borrowed from the plan text unless it holds escapes. serde
+/// borrows a `Cow<str>` field only when it is the field's whole type: inside
+/// an `Option` or a `Vec` it copies every string (serde-rs/serde#1497), which
+/// was a third of the model's memory on a large plan.
+struct BorrowedStr<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for BorrowedStr<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BorrowedStr<'de>;
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, value: &'de str) -> Result<Self::Value, E> {
+                Ok(BorrowedStr(Cow::Borrowed(value)))
+            }
+            fn visit_str<E>(self, value: &str) -> Result<Self::Value, E> {
+                Ok(BorrowedStr(Cow::Owned(value.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// An optional string, borrowed (see [`BorrowedStr`]).
+fn optional_str<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Cow<'de, str>>, D::Error> {
+    Ok(Option::<BorrowedStr<'de>>::deserialize(deserializer)?.map(|text| text.0))
+}
+
+/// A list of strings, borrowed (see [`BorrowedStr`]); `null` is empty.
+fn str_list<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<Cow<'de, str>>, D::Error> {
+    let list = Option::<Vec<BorrowedStr<'de>>>::deserialize(deserializer)?;
+    Ok(list
+        .unwrap_or_default()
+        .into_iter()
+        .map(|text| text.0)
+        .collect())
+}
+
 fn null_as_empty<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,
@@ -107,7 +151,7 @@ where
 fn resource_mode<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Cow<'de, str>>, D::Error> {
-    let mode = Option::<Cow<'de, str>>::deserialize(deserializer)?;
+    let mode = optional_str(deserializer)?;
     match mode.as_deref() {
         None | Some("managed" | "data") => Ok(mode),
         Some(other) => Err(serde::de::Error::custom(format!(
@@ -165,19 +209,19 @@ pub struct ResourceChange<'a> {
     /// [`Document::fill_missing_addresses`] rebuilds it from the parts.
     #[serde(default, borrow)]
     pub address: Cow<'a, str>,
-    #[serde(borrow)]
+    #[serde(default, borrow, deserialize_with = "optional_str")]
     pub previous_address: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(default, borrow, deserialize_with = "optional_str")]
     pub module_address: Option<Cow<'a, str>>,
     #[serde(default, borrow, deserialize_with = "resource_mode")]
     pub mode: Option<Cow<'a, str>>,
     #[serde(rename = "type", borrow)]
     pub resource_type: Cow<'a, str>,
-    #[serde(borrow)]
+    #[serde(default, borrow, deserialize_with = "optional_str")]
     pub name: Option<Cow<'a, str>>,
     #[serde(borrow)]
     pub index: Option<&'a RawValue>,
-    #[serde(borrow)]
+    #[serde(default, borrow, deserialize_with = "optional_str")]
     pub provider_name: Option<Cow<'a, str>>,
     #[serde(default, borrow, deserialize_with = "deposed_key")]
     pub deposed: Option<Cow<'a, str>>,
@@ -413,21 +457,21 @@ pub struct StateResource<'a> {
     pub mode: Option<Cow<'a, str>>,
     #[serde(rename = "type", borrow)]
     pub resource_type: Cow<'a, str>,
-    #[serde(borrow)]
+    #[serde(default, borrow, deserialize_with = "optional_str")]
     pub name: Option<Cow<'a, str>>,
     #[serde(borrow)]
     pub index: Option<&'a RawValue>,
-    #[serde(borrow)]
+    #[serde(default, borrow, deserialize_with = "optional_str")]
     pub provider_name: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub values: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub sensitive_values: Option<&'a RawValue>,
-    #[serde(default, borrow, deserialize_with = "null_as_empty")]
+    #[serde(default, borrow, deserialize_with = "str_list")]
     pub depends_on: Vec<Cow<'a, str>>,
     #[serde(default, deserialize_with = "null_as_empty")]
     pub tainted: bool,
-    #[serde(borrow)]
+    #[serde(default, borrow, deserialize_with = "optional_str")]
     pub deposed_key: Option<Cow<'a, str>>,
 }
 
