@@ -104,8 +104,11 @@ impl<'p> ResourceGraph<'p> {
         let mut builder = Builder {
             nodes: Vec::new(),
             by_address: HashMap::default(),
-            parsed: Vec::new(),
-            by_config_address: HashMap::default(),
+            placements: Vec::new(),
+            module_paths: Vec::new(),
+            config_ids: HashMap::default(),
+            config_addresses: Vec::new(),
+            instances: Vec::new(),
             gaps: Vec::new(),
         };
         builder.add_nodes(plan);
@@ -126,7 +129,7 @@ impl<'p> ResourceGraph<'p> {
         let Builder {
             nodes, mut gaps, ..
         } = builder;
-        // The builder's lookups (parsed addresses, address maps) are
+        // The builder's lookups (placements, address maps) are
         // dropped before the graph is made, so they do not sit beside it.
         let edges = rows_of(nodes.len(), edges);
         gaps.sort();
@@ -244,15 +247,30 @@ impl EdgeSet {
     }
 }
 
+/// What resolving edges needs of a node's address: its module instance
+/// path and configuration address as interned ids, and its instance key.
+/// A large plan has one per resource alive through the whole build, where a
+/// parsed `Address` with its strings took five times the room.
+struct Placement {
+    module: u32,
+    config: u32,
+    key: Option<InstanceKey>,
+}
+
 struct Builder<'p> {
     /// In address order, one per address.
     nodes: Vec<Node<'p>>,
     by_address: HashMap<&'p str, NodeIndex>,
-    /// Each node's parsed address (`None` when the grammar rejects it), by
-    /// node index; needed only while edges are resolved.
-    parsed: Vec<Option<Address>>,
-    /// Configuration address (`module.a.aws_x.y`) → its instances.
-    by_config_address: HashMap<String, Vec<NodeIndex>>,
+    /// Where each node's address places it (`None` when the grammar rejects
+    /// the address), by node index; needed only while edges are resolved.
+    placements: Vec<Option<Placement>>,
+    /// Module instance paths (`module.a["x"].module.b`), by id.
+    module_paths: Vec<Vec<ModuleStep>>,
+    /// Configuration address (`module.a.aws_x.y`) → its id.
+    config_ids: HashMap<String, u32>,
+    /// Configuration addresses, and the instances of each, by id.
+    config_addresses: Vec<String>,
+    instances: Vec<Vec<NodeIndex>>,
     gaps: Vec<Gap>,
 }
 
@@ -282,30 +300,51 @@ impl<'p> Builder<'p> {
         // nodes keep node indices, and so every traversal, deterministic.
         listed.par_sort_by(|a, b| a.address.cmp(b.address));
         listed.dedup_by(|later, earlier| later.address == earlier.address);
-        let parsed: Vec<(Option<Address>, Option<String>)> = listed
+        // Parsed on every core; each parsed address is reduced to its
+        // placement parts at once, so no full address outlives this step.
+        type Parts = (Vec<ModuleStep>, String, Option<InstanceKey>);
+        let parsed: Vec<Option<Parts>> = listed
             .par_iter()
             .map(|node| {
-                let parsed: Option<Address> = node.address.parse().ok();
-                let config_address = parsed.as_ref().map(Address::config_address);
-                (parsed, config_address)
+                let address: Address = node.address.parse().ok()?;
+                let config_address = address.config_address();
+                Some((address.module, config_address, address.key))
             })
             .collect();
+        let mut module_ids: HashMap<Vec<ModuleStep>, u32> = HashMap::default();
         self.by_address.reserve(listed.len());
-        self.parsed.reserve_exact(listed.len());
-        for (index, (node, (parsed, config_address))) in listed.iter().zip(parsed).enumerate() {
+        self.placements.reserve_exact(listed.len());
+        for (index, (node, parsed)) in listed.iter().zip(parsed).enumerate() {
             let index = NodeIndex::new(index);
-            if parsed.is_none() {
+            self.by_address.insert(node.address, index);
+            let Some((module_path, config_address, key)) = parsed else {
                 self.gaps
                     .push(Gap::UnparsableAddress(node.address.to_owned()));
-            }
-            self.by_address.insert(node.address, index);
-            if let Some(config_address) = config_address {
-                self.by_config_address
-                    .entry(config_address)
-                    .or_default()
-                    .push(index);
-            }
-            self.parsed.push(parsed);
+                self.placements.push(None);
+                continue;
+            };
+            let next_module = module_ids.len() as u32;
+            let module = *module_ids.entry(module_path).or_insert(next_module);
+            let config = match self.config_ids.get(&config_address) {
+                Some(&config) => config,
+                None => {
+                    let config = self.config_addresses.len() as u32;
+                    self.config_addresses.push(config_address.clone());
+                    self.config_ids.insert(config_address, config);
+                    self.instances.push(Vec::new());
+                    config
+                }
+            };
+            self.instances[config as usize].push(index);
+            self.placements.push(Some(Placement {
+                module,
+                config,
+                key,
+            }));
+        }
+        self.module_paths = vec![Vec::new(); module_ids.len()];
+        for (path, id) in module_ids {
+            self.module_paths[id as usize] = path;
         }
         self.nodes = listed;
     }
@@ -320,26 +359,31 @@ impl<'p> Builder<'p> {
         key: Option<&'s InstanceKey>,
     ) -> impl Iterator<Item = NodeIndex> + 's {
         let candidates = self
-            .by_config_address
+            .config_ids
             .get(config_address)
-            .map_or(&[][..], Vec::as_slice);
-        let dependent_address = self.parsed[dependent.index()].as_ref();
+            .map_or(&[][..], |config| {
+                self.instances[*config as usize].as_slice()
+            });
+        let dependent_module = self.placements[dependent.index()]
+            .as_ref()
+            .map(|placement| placement.module);
         candidates.iter().copied().filter(move |candidate| {
-            let Some(candidate_address) = self.parsed[candidate.index()].as_ref() else {
+            // Only nodes with a placement are instances of anything.
+            let Some(candidate) = self.placements[candidate.index()].as_ref() else {
                 return true;
             };
-            if key.is_some() && candidate_address.key.as_ref() != key {
+            if key.is_some() && candidate.key.as_ref() != key {
                 return false;
             }
-            let Some(dependent_address) = dependent_address else {
-                return true;
-            };
-            dependent_address
-                .module
-                .iter()
-                .zip(&candidate_address.module)
-                .take_while(|(a, b)| a.name == b.name)
-                .all(|(a, b)| a.key == b.key)
+            match dependent_module {
+                None => true,
+                Some(module) if module == candidate.module => true,
+                Some(module) => self.module_paths[module as usize]
+                    .iter()
+                    .zip(&self.module_paths[candidate.module as usize])
+                    .take_while(|(a, b)| a.name == b.name)
+                    .all(|(a, b)| a.key == b.key),
+            }
         })
     }
 
@@ -355,22 +399,17 @@ impl<'p> Builder<'p> {
         {
             return;
         }
-        // Each node's resource (its address without the instance key),
-        // interned from the parsed address without formatting it.
-        let mut interned: HashMap<(&[ModuleStep], bool, &str, &str), usize> = HashMap::default();
-        let resource_of: Vec<Option<usize>> = self
-            .parsed
+        // Each node's resource (its address without the instance key): its
+        // module instance path and configuration address.
+        // (module instance path id, configuration address id)
+        type Resource = (u32, u32);
+        let resource_of: Vec<Option<Resource>> = self
+            .placements
             .iter()
-            .map(|parsed| {
-                let address = parsed.as_ref()?;
-                let key = (
-                    address.module.as_slice(),
-                    address.is_data(),
-                    &*address.resource_type,
-                    address.name.as_str(),
-                );
-                let next = interned.len();
-                Some(*interned.entry(key).or_insert(next))
+            .map(|placement| {
+                placement
+                    .as_ref()
+                    .map(|placement| (placement.module, placement.config))
             })
             .collect();
         let resources = |(dependency, dependent): (NodeIndex, NodeIndex)| match (
@@ -381,13 +420,13 @@ impl<'p> Builder<'p> {
             _ => None,
         };
         // Only resource pairs with a value edge can be narrowed; value edges are few.
-        let candidates: HashSet<(usize, usize)> = edges
+        let candidates: HashSet<(Resource, Resource)> = edges
             .iter()
             .filter(|(_, sources)| sources.contains(EdgeSources::VALUE))
             .filter_map(|(pair, _)| resources(*pair))
             .collect();
         // (dependency resource, dependent resource) → its instance edges.
-        let mut groups: HashMap<(usize, usize), Vec<Edge>> = HashMap::default();
+        let mut groups: HashMap<(Resource, Resource), Vec<Edge>> = HashMap::default();
         for &(pair, sources) in edges.iter() {
             if let Some(key) = resources(pair).filter(|key| candidates.contains(key)) {
                 groups.entry(key).or_default().push((pair, sources));
@@ -474,6 +513,21 @@ impl<'p> Builder<'p> {
         (edges, gaps)
     }
 
+    /// The configuration address of a resource and of each module call around it.
+    fn config_prefixes(&self, placement: &Placement) -> Vec<String> {
+        let mut prefixes = vec![self.config_addresses[placement.config as usize].clone()];
+        let mut module = String::new();
+        for step in &self.module_paths[placement.module as usize] {
+            if !module.is_empty() {
+                module.push('.');
+            }
+            module.push_str("module.");
+            module.push_str(&step.name);
+            prefixes.push(module.clone());
+        }
+        prefixes
+    }
+
     fn config_edges(&self, plan: &Plan<'_>) -> (Vec<Edge>, Vec<Gap>) {
         let Some(configuration) = &plan.configuration else {
             return (Vec::new(), vec![Gap::NoConfiguration]);
@@ -489,8 +543,8 @@ impl<'p> Builder<'p> {
             let recorded: HashSet<String> = state_resources(plan)
                 .filter(|_| state_records_dependencies)
                 .filter_map(|resource| self.by_address.get(&*resource.address))
-                .filter_map(|node| self.parsed[node.index()].as_ref())
-                .flat_map(config_prefixes)
+                .filter_map(|node| self.placements[node.index()].as_ref())
+                .flat_map(|placement| self.config_prefixes(placement))
                 .collect();
             gaps.extend(
                 unresolved
@@ -503,10 +557,9 @@ impl<'p> Builder<'p> {
             .par_iter()
             .flat_map_iter(|entry| {
                 let address = references::config_address(&entry.module, &entry.resource);
-                let dependents = self
-                    .by_config_address
-                    .get(&address)
-                    .map_or(&[][..], Vec::as_slice);
+                let dependents = self.config_ids.get(&address).map_or(&[][..], |config| {
+                    self.instances[*config as usize].as_slice()
+                });
                 let targets: Vec<(String, Option<&InstanceKey>)> = if dependents.is_empty() {
                     Vec::new()
                 } else {
@@ -568,22 +621,33 @@ impl<'p> Builder<'p> {
             .par_iter()
             .map(|(_, resource_type, values)| values::identities(resource_type, values))
             .collect();
-        let mut identities = values::IdentityIndex::default();
-        for ((node, _, _), owned) in payloads.iter().zip(owned) {
-            identities.add_identities(node.index(), owned);
-        }
-        let configured = plan
-            .configuration
-            .as_ref()
-            .map(references::configured_arguments)
-            .unwrap_or_default();
-        let parsed = &self.parsed;
+        let (identities, configured) = rayon::join(
+            || {
+                let mut identities =
+                    values::IdentityIndex::with_capacity(owned.iter().map(Vec::len).sum());
+                for ((node, _, _), owned) in payloads.iter().zip(owned) {
+                    identities.add_identities(node.index(), owned);
+                }
+                identities
+            },
+            || {
+                plan.configuration
+                    .as_ref()
+                    .map(references::configured_arguments)
+                    .unwrap_or_default()
+            },
+        );
+        let configured_by_id: Vec<Option<&HashSet<String>>> = self
+            .config_addresses
+            .iter()
+            .map(|address| configured.get(address))
+            .collect();
         payloads
             .par_iter()
             .flat_map_iter(|(node, resource_type, values)| {
-                let arguments = parsed[node.index()]
+                let arguments = self.placements[node.index()]
                     .as_ref()
-                    .and_then(|address| configured.get(&address.config_address()));
+                    .and_then(|placement| configured_by_id[placement.config as usize]);
                 let mut found = Vec::new();
                 identities.scan(
                     node.index(),
@@ -608,21 +672,6 @@ impl<'p> Builder<'p> {
             })
             .collect()
     }
-}
-
-/// The configuration address of a resource and of each module call around it.
-fn config_prefixes(address: &Address) -> Vec<String> {
-    let mut prefixes = vec![address.config_address()];
-    let mut module = String::new();
-    for step in &address.module {
-        if !module.is_empty() {
-            module.push('.');
-        }
-        module.push_str("module.");
-        module.push_str(&step.name);
-        prefixes.push(module.clone());
-    }
-    prefixes
 }
 
 /// `edges` as compressed sparse rows over `node_count` nodes.

@@ -83,7 +83,42 @@ pub fn identities<'t>(resource_type: &str, values: &'t RawValue) -> Vec<Cow<'t, 
 
 #[derive(Default)]
 pub struct IdentityIndex<'t> {
-    owners: HashMap<Cow<'t, str>, Vec<usize>>,
+    owners: HashMap<Cow<'t, str>, Owners>,
+}
+
+/// The nodes an identity value belongs to. Past `MAX_OWNERS + 1` (the
+/// scanned node itself and `MAX_OWNERS` others) the value is no identity
+/// for anyone, so no more are kept: no list is allocated per value.
+#[derive(Clone, Copy, Default)]
+struct Owners {
+    nodes: [usize; MAX_OWNERS + 1],
+    count: usize,
+}
+
+impl Owners {
+    fn add(&mut self, node: usize) {
+        let kept = self.count.min(self.nodes.len());
+        if self.nodes[..kept].contains(&node) {
+            return;
+        }
+        if let Some(slot) = self.nodes.get_mut(self.count) {
+            *slot = node;
+        }
+        self.count = self.count.saturating_add(1);
+    }
+
+    /// The owners other than `node`, when there are at most `MAX_OWNERS`.
+    fn others(&self, node: usize) -> Option<impl Iterator<Item = usize> + '_> {
+        if self.count > self.nodes.len() {
+            return None;
+        }
+        let others = self.nodes[..self.count]
+            .iter()
+            .copied()
+            .filter(move |owner| *owner != node);
+        let count = others.clone().count();
+        (count > 0 && count <= MAX_OWNERS).then_some(others)
+    }
 }
 
 impl<'t> IdentityIndex<'t> {
@@ -96,10 +131,13 @@ impl<'t> IdentityIndex<'t> {
     /// which does the parsing and can run on any thread).
     pub fn add_identities(&mut self, node: usize, identities: Vec<Cow<'t, str>>) {
         for value in identities {
-            let owners = self.owners.entry(value).or_default();
-            if !owners.contains(&node) {
-                owners.push(node);
-            }
+            self.owners.entry(value).or_default().add(node);
+        }
+    }
+
+    pub fn with_capacity(values: usize) -> Self {
+        Self {
+            owners: HashMap::with_capacity_and_hasher(values, Default::default()),
         }
     }
 
@@ -125,15 +163,12 @@ impl<'t> IdentityIndex<'t> {
             if value.len() < MIN_IDENTITY_LENGTH {
                 return;
             }
-            if let Some(owners) = self.owners.get(value) {
-                let others: Vec<usize> = owners
-                    .iter()
-                    .copied()
-                    .filter(|owner| *owner != node)
-                    .collect();
-                if !others.is_empty() && others.len() <= MAX_OWNERS {
-                    others.into_iter().for_each(&mut *found);
-                }
+            if let Some(others) = self
+                .owners
+                .get(value)
+                .and_then(|owners| owners.others(node))
+            {
+                others.for_each(&mut *found);
             }
         };
         super::strings::walk(
@@ -273,6 +308,29 @@ mod tests {
             &mut |owner| found.push(owner),
         );
         assert_eq!(found, [1]);
+    }
+
+    #[test]
+    fn a_value_shared_by_too_many_owners_names_none_of_them() {
+        let owner = raw(r#"{"id":"shared-identity"}"#);
+        let user = raw(r#"{"target":"shared-identity"}"#);
+        let found_by = |owners: usize, scanner: usize| {
+            let mut index = IdentityIndex::default();
+            for node in 0..owners {
+                index.add(node, "aws_thing", &owner);
+                index.add(node, "aws_thing", &owner); // the same owner twice counts once
+            }
+            let mut found = Vec::new();
+            index.scan(scanner, "aws_user", &user, None, &mut |owner| {
+                found.push(owner)
+            });
+            found
+        };
+        assert_eq!(found_by(2, 9), [0, 1]);
+        // Three owners, one of them the scanned node: two others.
+        assert_eq!(found_by(3, 2), [0, 1]);
+        assert!(found_by(3, 9).is_empty());
+        assert!(found_by(4, 3).is_empty());
     }
 
     #[test]
