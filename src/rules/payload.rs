@@ -14,6 +14,28 @@ pub fn parse(raw: Option<&RawValue>) -> Option<Value> {
         .filter(|value| !value.is_null())
 }
 
+/// Whether `raw` may hold a value at any of `paths`, judged from its text
+/// alone: false only when none of the paths' first keys appears in it as a
+/// quoted string and no `\u` escape could spell one. Parsing a payload into
+/// a tree costs far more than this search, and most payloads a rule reads
+/// for a few attributes have none of them.
+pub fn may_hold<'p>(raw: Option<&RawValue>, paths: impl IntoIterator<Item = &'p str>) -> bool {
+    let Some(raw) = raw else {
+        return false;
+    };
+    let text = raw.get();
+    memchr::memmem::find(text.as_bytes(), b"\\u").is_some()
+        || paths.into_iter().any(|path| {
+            let key = match steps(path).first() {
+                Some(Step::Key(key)) => *key,
+                // A path that starts with an index reads the whole value.
+                _ => return true,
+            };
+            let quoted = format!("\"{key}\"");
+            memchr::memmem::find(text.as_bytes(), quoted.as_bytes()).is_some()
+        })
+}
+
 /// A step of an attribute path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step<'p> {
@@ -215,6 +237,20 @@ fn entropy(text: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn may_hold_is_false_only_when_no_key_can_be_there() {
+        let raw = |text: &str| serde_json::from_str::<Box<RawValue>>(text).unwrap();
+        let plain = raw(r#"{"name":"x","tags":{"policy_like":"policy"}}"#);
+        assert!(!may_hold(Some(&plain), ["role", "inline_policy[*].policy"]));
+        assert!(may_hold(Some(&plain), ["name"]));
+        // As a value, the key's text counts too: the search is conservative.
+        assert!(may_hold(Some(&plain), ["policy"]));
+        // `\u0070olicy` is the key `policy`.
+        let escaped = raw(r#"{"\u0070olicy":"{}"}"#);
+        assert!(may_hold(Some(&escaped), ["policy"]));
+        assert!(!may_hold(None, ["policy"]));
+    }
     use serde_json::json;
 
     #[test]

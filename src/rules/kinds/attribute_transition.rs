@@ -54,7 +54,8 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
             .iter()
             .filter(|transition| type_matches(&transition.types, &change.resource_type))
             .collect();
-        if transitions.is_empty() {
+        let paths = transitions.iter().map(|transition| transition.path.as_str());
+        if transitions.is_empty() || !payload::may_hold(change.change.after, paths) {
             continue;
         }
         let (Some(before), Some(after)) = (

@@ -33,6 +33,15 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
         ) {
             continue;
         }
+        let attributes = params
+            .policy_arn_attributes
+            .iter()
+            .chain(&params.role_attributes)
+            .chain(&params.policy_document_attributes)
+            .map(String::as_str);
+        if !payload::may_hold(change.change.after, attributes) {
+            continue;
+        }
         let Some(after) = payload::parse(change.change.after) else {
             continue;
         };
