@@ -20,6 +20,11 @@ pub struct Params {
 pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let mut drafts = Vec::new();
     for change in managed(context).filter(|change| change.change.actions == Actions::Update) {
+        // Only what `before` has can be lost.
+        let attributes = params.attributes.iter().map(String::as_str);
+        if !payload::may_hold(change.change.before, attributes) {
+            continue;
+        }
         let (Some(before), Some(after)) = (
             payload::parse(change.change.before),
             payload::parse(change.change.after),

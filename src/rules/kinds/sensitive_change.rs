@@ -21,7 +21,9 @@ pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
             change.change.before_sensitive,
             change.change.after_sensitive,
         ] {
-            if let Some(mask) = payload::parse(mask) {
+            // A mask marks a value sensitive with `true`, which JSON spells
+            // one way only: a mask without it marks nothing.
+            if let Some(mask) = payload::parse(mask.filter(|mask| mask.get().contains("true"))) {
                 sensitive_paths("", &mask, &mut paths);
             }
         }
