@@ -136,12 +136,7 @@ mod tests {
             .as_ref()
             .unwrap();
         let resource = &state.root_module.resources[0];
-        for field in [
-            &resource.mode,
-            &resource.name,
-            &resource.provider_name,
-            &resource.deposed_key,
-        ] {
+        for field in [&resource.mode, &resource.name, &resource.deposed_key] {
             assert!(borrowed(field), "{field:?}");
         }
         assert!(matches!(resource.depends_on[0], Cow::Borrowed("a.d")));

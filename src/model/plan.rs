@@ -449,6 +449,10 @@ impl<'a> StateModule<'a> {
     }
 }
 
+/// A resource instance in `prior_state` or `planned_values`. Only what the
+/// analysis reads is kept (not `index`, `provider_name` or
+/// `sensitive_values`): a large plan lists each instance twice here, and
+/// every field is paid for once per instance.
 #[derive(Debug, Deserialize)]
 pub struct StateResource<'a> {
     #[serde(borrow)]
@@ -459,14 +463,8 @@ pub struct StateResource<'a> {
     pub resource_type: Cow<'a, str>,
     #[serde(default, borrow, deserialize_with = "optional_str")]
     pub name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    pub index: Option<&'a RawValue>,
-    #[serde(default, borrow, deserialize_with = "optional_str")]
-    pub provider_name: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub values: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    pub sensitive_values: Option<&'a RawValue>,
     #[serde(default, borrow, deserialize_with = "str_list")]
     pub depends_on: Vec<Cow<'a, str>>,
     #[serde(default, deserialize_with = "null_as_empty")]
@@ -478,10 +476,6 @@ pub struct StateResource<'a> {
 impl StateResource<'_> {
     pub fn is_data(&self) -> bool {
         is_data_source(self.mode.as_deref(), &self.address)
-    }
-
-    pub fn index_value(&self) -> Option<serde_json::Value> {
-        index_value(self.index)
     }
 }
 
