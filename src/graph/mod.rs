@@ -300,8 +300,6 @@ impl<'p> Builder<'p> {
         // nodes keep node indices, and so every traversal, deterministic.
         listed.par_sort_by(|a, b| a.address.cmp(b.address));
         listed.dedup_by(|later, earlier| later.address == earlier.address);
-        // Kept as the graph's nodes: without the room of the repeats.
-        listed.shrink_to_fit();
         // Parsed on every core; each parsed address is reduced to its
         // placement parts at once, so no full address outlives this step.
         type Parts = (Vec<ModuleStep>, String, Option<InstanceKey>);
