@@ -211,9 +211,10 @@ impl<'p> ResourceGraph<'p> {
 /// about 800k edges), and a pair is found by binary search.
 #[derive(Default)]
 struct EdgeSet {
-    sorted: Vec<((NodeIndex, NodeIndex), EdgeSources)>,
+    sorted: Vec<Edge>,
 }
 
+/// (dependency, dependent) and where the edge was learnt.
 type Edge = ((NodeIndex, NodeIndex), EdgeSources);
 
 impl EdgeSet {
@@ -368,9 +369,9 @@ impl<'p> Builder<'p> {
             .as_ref()
             .map(|placement| placement.module);
         candidates.iter().copied().filter(move |candidate| {
-            // Only nodes with a placement are instances of anything.
+            // `instances` lists only nodes with a placement.
             let Some(candidate) = self.placements[candidate.index()].as_ref() else {
-                return true;
+                return false;
             };
             if key.is_some() && candidate.key.as_ref() != key {
                 return false;
