@@ -56,9 +56,11 @@ struct Object<'t> {
     hashed: Option<HashSet<Cow<'t, [u8]>>>,
 }
 
-/// Whether any object in `text` has the same key twice. `text` should be
-/// JSON; on anything else this still ends (one pass, no recursion) and its
-/// answer does not matter, as the typed parse refuses the text first.
+/// Whether any object in `text` may have the same key twice, or holds a
+/// string whose escapes do not decode: either way the precise scan decides.
+/// `text` should be JSON; on anything else this still ends (one pass, no
+/// recursion) and its answer does not matter, as the typed parse refuses
+/// the text first.
 pub fn has_duplicate(text: &[u8]) -> bool {
     // `None` marks an array; an object keeps where its keys start.
     let mut open: Vec<Option<Object<'_>>> = Vec::new();
@@ -85,6 +87,17 @@ pub fn has_duplicate(text: &[u8]) -> bool {
                     }
                 }
                 index = end + 1;
+                let quoted = &text[start - 1..=end];
+                // The typed parse skips payload strings without decoding
+                // their `\u` escapes, so a lone surrogate would pass it: a
+                // string that does not decode goes to the precise scan,
+                // which refuses it.
+                if escaped
+                    && memchr::memmem::find(quoted, b"\\u").is_some()
+                    && serde_json::from_slice::<String>(quoted).is_err()
+                {
+                    return true;
+                }
                 if !expecting_key {
                     continue;
                 }
@@ -94,9 +107,9 @@ pub fn has_duplicate(text: &[u8]) -> bool {
                 };
                 let key = if escaped {
                     // `"a\u0062"` is the key `"ab"`: compare what the escapes spell.
-                    match serde_json::from_slice::<String>(&text[start - 1..=end]) {
+                    match serde_json::from_slice::<String>(quoted) {
                         Ok(key) => Cow::Owned(key.into_bytes()),
-                        Err(_) => return false,
+                        Err(_) => return true,
                     }
                 } else {
                     Cow::Borrowed(&text[start..end])
@@ -397,6 +410,25 @@ mod tests {
             proptest::prop_assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok(), "{}", text);
             proptest::prop_assert_eq!(has_duplicate(text.as_bytes()), explain_duplicate(&text).is_err(), "{}", text);
         }
+    }
+
+    #[test]
+    fn a_string_whose_escapes_do_not_decode_is_refused() {
+        // serde_json skips a raw payload's strings without decoding them,
+        // so only this scan sees a lone surrogate there.
+        for text in [
+            r#"{"after":{"tags":{"k":"\ud800"}}}"#,
+            r#"{"after":{"\udc00":1}}"#,
+        ] {
+            assert!(has_duplicate(text.as_bytes()), "{text}");
+            let failure = find_duplicate(text).unwrap_err();
+            let message = &failure.message;
+            assert!(
+                message.contains("surrogate") || message.contains("hex escape"),
+                "{message}"
+            );
+        }
+        assert!(find_duplicate(r#"{"k":"\ud83d\ude00 \u0041"}"#).is_ok());
     }
 
     #[test]

@@ -249,6 +249,17 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
         vec!["duplicate object key", "skip_final_snapshot"],
     ));
     cases.push((
+        // Payload strings are kept raw, so only the duplicate-key scan
+        // decodes their escapes: a lone surrogate must not slip through it.
+        "lone-surrogate-in-payload",
+        plan.replacen(
+            r#""skip_final_snapshot":true"#,
+            r#""skip_final_snapshot":true,"note":"\ud800""#,
+            1,
+        ),
+        vec!["invalid JSON", "hex escape"],
+    ));
+    cases.push((
         "bel-inside-address",
         plan.replacen("aws_db_instance.orders", "aws_db_instance.orders\u{7}", 1),
         vec!["invalid JSON: control character"],
