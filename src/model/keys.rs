@@ -6,6 +6,10 @@
 //! Terraform and another to blastwall, so a duplicate key anywhere (payloads
 //! included) refuses the plan. Terraform never writes one.
 //!
+//! The same pass refuses a `\u` escape that does not decode (payload
+//! strings are otherwise never decoded), and measures the deepest nesting,
+//! so that payloads are measured one by one only in a plan that nests deep.
+//!
 //! Two scans. The quick one ([`has_duplicate`]) runs on every document
 //! beside the typed parse, which is what checks the grammar: it only follows
 //! strings, brackets and commas, and skips string contents with `memchr`.
@@ -29,6 +33,13 @@ const STACK_CHECK_EVERY: usize = 16;
 const STACK_RED_ZONE: usize = 256 * 1024;
 const STACK_SEGMENT: usize = 2 * 1024 * 1024;
 
+/// The deepest a payload (a `before`, `after`, state `values`…) may nest.
+/// The rules and the value-edge walk read payloads with serde_json's
+/// default recursion limit (128), so a deeper payload would read as
+/// unreadable and be skipped: padding one with a deep array could switch a
+/// rule off. The plan's own structure (modules in modules) has no limit.
+pub const MAX_PAYLOAD_NESTING: usize = 120;
+
 /// Objects with more keys than this are checked with a hash set.
 const LINEAR_KEYS: usize = 16;
 
@@ -40,12 +51,31 @@ enum Segment<'de> {
 
 /// The first duplicate key in `text` (a JSON document that parses), as a
 /// failure at that key with its JSON path.
-pub fn find_duplicate(text: &str) -> Result<(), JsonFailure> {
-    if has_duplicate(text.as_bytes()) {
-        explain_duplicate(text)
-    } else {
-        Ok(())
+/// On success, the deepest nesting in `text` (the top-level value is 1).
+pub fn find_duplicate(text: &str) -> Result<usize, JsonFailure> {
+    let quick = quick_scan(text.as_bytes());
+    if quick.suspicious {
+        explain_duplicate(text)?;
     }
+    Ok(quick.deepest)
+}
+
+/// What [`quick_scan`] found.
+pub struct Quick {
+    /// A duplicate key, or a string whose escapes do not decode, may be there.
+    pub suspicious: bool,
+    /// The deepest nesting of objects and arrays.
+    pub deepest: usize,
+}
+
+#[cfg(test)]
+fn has_duplicate(text: &[u8]) -> bool {
+    quick_scan(text).suspicious
+}
+
+/// How deep `text` nests (the top-level object or array is 1).
+pub fn deepest(text: &str) -> usize {
+    quick_scan(text.as_bytes()).deepest
 }
 
 /// One object being scanned by [`has_duplicate`].
@@ -61,7 +91,12 @@ struct Object<'t> {
 /// `text` should be JSON; on anything else this still ends (one pass, no
 /// recursion) and its answer does not matter, as the typed parse refuses
 /// the text first.
-pub fn has_duplicate(text: &[u8]) -> bool {
+pub fn quick_scan(text: &[u8]) -> Quick {
+    let suspicious = |deepest| Quick {
+        suspicious: true,
+        deepest,
+    };
+    let mut deepest = 0;
     // `None` marks an array; an object keeps where its keys start.
     let mut open: Vec<Option<Object<'_>>> = Vec::new();
     let mut keys: Vec<Cow<'_, [u8]>> = Vec::new();
@@ -83,7 +118,12 @@ pub fn has_duplicate(text: &[u8]) -> bool {
                             end += found;
                             break;
                         }
-                        None => return false,
+                        None => {
+                            return Quick {
+                                suspicious: false,
+                                deepest,
+                            };
+                        }
                     }
                 }
                 index = end + 1;
@@ -96,7 +136,7 @@ pub fn has_duplicate(text: &[u8]) -> bool {
                     && memchr::memmem::find(quoted, b"\\u").is_some()
                     && serde_json::from_slice::<String>(quoted).is_err()
                 {
-                    return true;
+                    return suspicious(deepest);
                 }
                 if !expecting_key {
                     continue;
@@ -109,7 +149,7 @@ pub fn has_duplicate(text: &[u8]) -> bool {
                     // `"a\u0062"` is the key `"ab"`: compare what the escapes spell.
                     match serde_json::from_slice::<String>(quoted) {
                         Ok(key) => Cow::Owned(key.into_bytes()),
-                        Err(_) => return true,
+                        Err(_) => return suspicious(deepest),
                     }
                 } else {
                     Cow::Borrowed(&text[start..end])
@@ -117,12 +157,12 @@ pub fn has_duplicate(text: &[u8]) -> bool {
                 match &mut object.hashed {
                     Some(set) => {
                         if !set.insert(key) {
-                            return true;
+                            return suspicious(deepest);
                         }
                     }
                     None => {
                         if keys[object.start..].contains(&key) {
-                            return true;
+                            return suspicious(deepest);
                         }
                         keys.push(key);
                         if keys.len() - object.start > LINEAR_KEYS {
@@ -136,11 +176,13 @@ pub fn has_duplicate(text: &[u8]) -> bool {
                     start: keys.len(),
                     hashed: None,
                 }));
+                deepest = deepest.max(open.len());
                 expecting_key = true;
                 index += 1;
             }
             b'[' => {
                 open.push(None);
+                deepest = deepest.max(open.len());
                 expecting_key = false;
                 index += 1;
             }
@@ -158,10 +200,13 @@ pub fn has_duplicate(text: &[u8]) -> bool {
             _ => index += 1,
         }
     }
-    false
+    Quick {
+        suspicious: false,
+        deepest,
+    }
 }
 
-/// The duplicate [`has_duplicate`] found, with its JSON path and position.
+/// The duplicate [`quick_scan`] found, with its JSON path and position.
 fn explain_duplicate(text: &str) -> Result<(), JsonFailure> {
     let mut path = Vec::new();
     let mut keys = Vec::new();
@@ -432,9 +477,10 @@ mod tests {
     }
 
     #[test]
-    fn deep_nesting_does_not_overflow() {
-        let depth = 20_000;
-        let text = "[".repeat(depth) + &"]".repeat(depth);
-        assert!(find_duplicate(&text).is_ok());
+    fn deep_nesting_is_measured_without_overflow() {
+        let nested = |depth: usize| "[".repeat(depth) + &"]".repeat(depth);
+        assert_eq!(find_duplicate(&nested(20_000)).ok(), Some(20_000));
+        assert_eq!(deepest(r#"{"a":"[[[{{","b":[{"c":[]}]}"#), 4);
+        assert_eq!(deepest("1"), 0);
     }
 }

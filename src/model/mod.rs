@@ -37,8 +37,8 @@ pub fn parse_document(text: &str) -> Result<Document<'_>, JsonFailure> {
         || parse_fast(text).map_err(|error| failure_with_path(text, &error)),
         || keys::find_duplicate(text),
     );
-    let document = document?;
-    duplicate?;
+    let mut document = document?;
+    document.deepest = duplicate?;
     Ok(document)
 }
 

@@ -44,6 +44,9 @@ pub struct Document<'a> {
     /// Auxiliary sections that could not be read, and why.
     #[serde(skip)]
     pub unreadable: Vec<Unreadable>,
+    /// The deepest nesting of objects and arrays in the document.
+    #[serde(skip)]
+    pub deepest: usize,
     #[serde(borrow)]
     pub deferred_changes: Vec<DeferredChange<'a>>,
     pub errored: Option<bool>,

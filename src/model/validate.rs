@@ -12,6 +12,7 @@ use std::str::FromStr;
 
 use super::Document;
 use super::address::{self, Address, InstanceKey, Mode};
+use super::keys::{self, MAX_PAYLOAD_NESTING};
 use super::plan::{ResourceChange, StateModule, StateResource, Values};
 use crate::util::escape;
 
@@ -77,6 +78,73 @@ pub fn validate(document: &Document<'_>) -> Result<(), Invalid> {
         .and_then(|state| state.values.as_ref())
     {
         state_values("prior_state.values", values)?;
+    }
+    if document.deepest > MAX_PAYLOAD_NESTING {
+        payloads_nesting(document)?;
+    }
+    Ok(())
+}
+
+/// Every payload a reader parses, nested at most [`MAX_PAYLOAD_NESTING`]
+/// deep. Measured only in a document that nests deeper than that at all.
+fn payloads_nesting(document: &Document<'_>) -> Result<(), Invalid> {
+    let too_deep = |path: String, raw: Option<&serde_json::value::RawValue>| {
+        let depth = raw.map_or(0, |raw| keys::deepest(raw.get()));
+        if depth <= MAX_PAYLOAD_NESTING {
+            return Ok(());
+        }
+        Err(Invalid {
+            json_path: path,
+            problem: format!(
+                "this value nests {depth} levels deep; blastwall reads values up to {MAX_PAYLOAD_NESTING} levels whole (Terraform writes nothing this deep), and one it cannot read whole could hide what a rule looks for"
+            ),
+        })
+    };
+    let lists = [
+        (
+            "resource_changes",
+            document.resource_changes.as_deref().unwrap_or_default(),
+        ),
+        ("resource_drift", &document.resource_drift[..]),
+    ];
+    for (section, changes) in lists {
+        for (index, change) in changes.iter().enumerate() {
+            let payloads = [
+                ("before", change.change.before),
+                ("after", change.change.after),
+                ("after_unknown", change.change.after_unknown),
+                ("before_sensitive", change.change.before_sensitive),
+                ("after_sensitive", change.change.after_sensitive),
+            ];
+            for (field, raw) in payloads {
+                too_deep(format!("{section}[{index}].change.{field}"), raw)?;
+            }
+        }
+    }
+    let states = [
+        ("planned_values", document.planned_values.as_ref()),
+        (
+            "prior_state.values",
+            document
+                .prior_state
+                .as_ref()
+                .and_then(|state| state.values.as_ref()),
+        ),
+    ];
+    for (section, values) in states {
+        let Some(values) = values else { continue };
+        let mut pending = vec![(format!("{section}.root_module"), &values.root_module)];
+        while let Some((path, module)) = pending.pop() {
+            for (index, resource) in module.resources.iter().enumerate() {
+                too_deep(format!("{path}.resources[{index}].values"), resource.values)?;
+            }
+            for (index, child) in module.child_modules.iter().enumerate().rev() {
+                pending.push((format!("{path}.child_modules[{index}]"), child));
+            }
+        }
+    }
+    for (name, variable) in &document.variables {
+        too_deep(format!("variables.{name}.value"), variable.value)?;
     }
     Ok(())
 }
@@ -457,6 +525,22 @@ mod tests {
             check(&text).unwrap_err().json_path,
             "resource_changes[40].type"
         );
+    }
+
+    #[test]
+    fn a_payload_nested_too_deep_to_read_whole_is_refused() {
+        let deep = |depth: usize| "[".repeat(depth) + &"]".repeat(depth);
+        let plan = |depth: usize| {
+            changes(&format!(
+                r#"{{"address":"a.b","type":"a","change":{{"actions":["update"],"before":{{}},"after":{{"x":{}}}}}}}"#,
+                deep(depth)
+            ))
+        };
+        // `after` itself is one level: 119 more stay readable.
+        check(&plan(MAX_PAYLOAD_NESTING - 1)).unwrap();
+        let invalid = check(&plan(MAX_PAYLOAD_NESTING)).unwrap_err();
+        assert_eq!(invalid.json_path, "resource_changes[0].change.after");
+        assert!(invalid.problem.contains("121 levels deep"), "{invalid:?}");
     }
 
     #[test]

@@ -472,11 +472,37 @@ fn deep_nesting_and_huge_numbers_neither_crash_nor_hang() {
     ] {
         let path = crate::common::write(dir.path(), &format!("{name}.json"), text);
         let output = run(&["check", path.to_str().unwrap()]);
+        // A payload too deep to read whole is refused; deep structure is analysed.
+        let expected = if name == "deep-payload" { 1 } else { 3 };
         assert_eq!(
             output.status.code(),
-            Some(3),
+            Some(expected),
             "{name}: {}",
             transcript(&output)
         );
     }
+}
+
+#[test]
+fn padding_a_payload_with_deep_nesting_does_not_switch_a_rule_off() {
+    // The only finding is a payload rule (deletion protection turned off).
+    let plan = |padding: &str| {
+        format!(
+            r#"{{"format_version":"1.2","resource_changes":[{{"address":"aws_db_instance.main","mode":"managed","type":"aws_db_instance","name":"main","change":{{"actions":["update"],"before":{{"identifier":"main-db","deletion_protection":true}},"after":{{"identifier":"main-db","deletion_protection":false{padding}}},"after_unknown":{{}},"before_sensitive":{{}},"after_sensitive":{{}}}}}}]}}"#
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let plain = crate::common::write(dir.path(), "plain.json", plan(""));
+    let output = run(&["check", plain.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(3), "{}", transcript(&output));
+    let deep = "[".repeat(200) + &"]".repeat(200);
+    let padded = crate::common::write(dir.path(), "padded.json", plan(&format!(r#","x":{deep}"#)));
+    let output = run(&["check", padded.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("resource_changes[0].change.after"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("levels deep"), "{stderr}");
 }
