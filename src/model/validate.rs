@@ -146,6 +146,44 @@ fn payloads_nesting(document: &Document<'_>) -> Result<(), Invalid> {
     for (name, variable) in &document.variables {
         too_deep(format!("variables.{name}.value"), variable.value)?;
     }
+    // Configuration expressions give the dependency edges: one that cannot
+    // be read whole would hide a dependency.
+    if let Some(configuration) = &document.configuration {
+        let mut pending = vec![(
+            "configuration.root_module".to_owned(),
+            &configuration.root_module,
+        )];
+        while let Some((path, module)) = pending.pop() {
+            for (index, resource) in module.resources.iter().enumerate() {
+                let expressions = [
+                    ("expressions", resource.expressions),
+                    ("count_expression", resource.count_expression),
+                    ("for_each_expression", resource.for_each_expression),
+                ];
+                for (field, raw) in expressions {
+                    too_deep(format!("{path}.resources[{index}].{field}"), raw)?;
+                }
+            }
+            for (name, output) in &module.outputs {
+                too_deep(
+                    format!("{path}.outputs.{name}.expression"),
+                    output.expression,
+                )?;
+            }
+            for (name, call) in module.module_calls.iter().rev() {
+                let call_path = format!("{path}.module_calls.{name}");
+                let expressions = [
+                    ("expressions", call.expressions),
+                    ("count_expression", call.count_expression),
+                    ("for_each_expression", call.for_each_expression),
+                ];
+                for (field, raw) in expressions {
+                    too_deep(format!("{call_path}.{field}"), raw)?;
+                }
+                pending.push((format!("{call_path}.module"), &call.module));
+            }
+        }
+    }
     Ok(())
 }
 
@@ -541,6 +579,16 @@ mod tests {
         let invalid = check(&plan(MAX_PAYLOAD_NESTING)).unwrap_err();
         assert_eq!(invalid.json_path, "resource_changes[0].change.after");
         assert!(invalid.problem.contains("121 levels deep"), "{invalid:?}");
+        // A configuration expression too, inside a module call.
+        let configured = format!(
+            r#"{{"format_version":"1.2","configuration":{{"root_module":{{"module_calls":{{"m":{{"module":{{"resources":[{{"address":"a.b","type":"a","name":"b","expressions":{{"x":{}}}}}]}}}}}}}}}}}}"#,
+            deep(MAX_PAYLOAD_NESTING)
+        );
+        let invalid = check(&configured).unwrap_err();
+        assert_eq!(
+            invalid.json_path,
+            "configuration.root_module.module_calls.m.module.resources[0].expressions"
+        );
     }
 
     #[test]
