@@ -10,7 +10,7 @@
 //! strings are otherwise never decoded), and measures the deepest nesting,
 //! so that payloads are measured one by one only in a plan that nests deep.
 //!
-//! Two scans. The quick one ([`has_duplicate`]) runs on every document
+//! Two scans. The quick one ([`quick_scan`]) runs on every document
 //! beside the typed parse, which is what checks the grammar: it only follows
 //! strings, brackets and commas, and skips string contents with `memchr`.
 //! When it finds a duplicate, the precise one (a serde visitor that keeps
@@ -50,12 +50,15 @@ enum Segment<'de> {
 }
 
 /// The first duplicate key in `text` (a JSON document that parses), as a
-/// failure at that key with its JSON path.
-/// On success, the deepest nesting in `text` (the top-level value is 1).
+/// failure at that key with its JSON path; without one, the deepest
+/// nesting in `text` (a top-level object or array is 1).
 pub fn find_duplicate(text: &str) -> Result<usize, JsonFailure> {
     let quick = quick_scan(text.as_bytes());
     if quick.suspicious {
         explain_duplicate(text)?;
+        // The quick scan stopped early, so its depth is only a lower bound:
+        // report the deepest possible, and every payload gets measured.
+        return Ok(usize::MAX);
     }
     Ok(quick.deepest)
 }
@@ -64,7 +67,8 @@ pub fn find_duplicate(text: &str) -> Result<usize, JsonFailure> {
 pub struct Quick {
     /// A duplicate key, or a string whose escapes do not decode, may be there.
     pub suspicious: bool,
-    /// The deepest nesting of objects and arrays.
+    /// The deepest nesting of objects and arrays (up to where the scan
+    /// stopped, when it stopped early on something suspicious).
     pub deepest: usize,
 }
 
@@ -78,7 +82,7 @@ pub fn deepest(text: &str) -> usize {
     quick_scan(text.as_bytes()).deepest
 }
 
-/// One object being scanned by [`has_duplicate`].
+/// One object being scanned by [`quick_scan`].
 struct Object<'t> {
     /// Where its keys start in the shared key stack.
     start: usize,
