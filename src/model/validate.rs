@@ -170,6 +170,10 @@ fn payloads_nesting(document: &Document<'_>) -> Result<(), Invalid> {
                     output.expression,
                 )?;
             }
+            // A sensitive variable's default is read whole to keep it out of reports.
+            for (name, variable) in &module.variables {
+                too_deep(format!("{path}.variables.{name}.default"), variable.default)?;
+            }
             for (name, call) in module.module_calls.iter().rev() {
                 let call_path = format!("{path}.module_calls.{name}");
                 let expressions = [
@@ -588,6 +592,15 @@ mod tests {
         assert_eq!(
             invalid.json_path,
             "configuration.root_module.module_calls.m.module.resources[0].expressions"
+        );
+        let defaulted = format!(
+            r#"{{"format_version":"1.2","configuration":{{"root_module":{{"variables":{{"token":{{"sensitive":true,"default":{}}}}}}}}}}}"#,
+            deep(MAX_PAYLOAD_NESTING + 1)
+        );
+        let invalid = check(&defaulted).unwrap_err();
+        assert_eq!(
+            invalid.json_path,
+            "configuration.root_module.variables.token.default"
         );
     }
 
