@@ -119,30 +119,21 @@ pub fn analyse_with(
                 problem: section.problem.clone(),
             }),
     );
-    // The fingerprint reads only the changes; everything else needs the
-    // graph. Both run at once, and each splits its own work further.
-    let (fingerprint, (graph, blast, drift, sensitive_values, findings)) = rayon::join(
+    // The fingerprint reads only the changes; the graph everything else.
+    // Both run at once, and each splits its own work further; the rules
+    // then run on every core.
+    let (fingerprint, (graph, blast, drift, sensitive_values)) = rayon::join(
         || fingerprint(resource_changes),
         || {
             crate::util::progress::phase("building the dependency graph");
             let graph = ResourceGraph::build(plan);
             let blast = blast_radius(&graph, resource_changes, rules);
-            let drift = reported_drift(plan);
-            let sensitive_values = sensitive_variable_values(plan);
-            let context = RuleInput {
-                plan,
-                changes: resource_changes,
-                graph: &graph,
-                blast: &blast,
-                summary: &summary,
-                health: &health,
-                classes: &rules.classes,
-                targets,
-                sensitive_values: &sensitive_values,
-            };
-            crate::util::progress::phase("applying the rules");
-            let findings = rules.evaluate(&context);
-            (graph, blast, drift, sensitive_values, findings)
+            (
+                graph,
+                blast,
+                reported_drift(plan),
+                sensitive_variable_values(plan),
+            )
         },
     );
     let context = RuleInput {
@@ -156,6 +147,8 @@ pub fn analyse_with(
         targets,
         sensitive_values: &sensitive_values,
     };
+    crate::util::progress::phase("applying the rules");
+    let findings = rules.evaluate(&context);
     inspect(&context);
     PlanAnalysis {
         findings,
