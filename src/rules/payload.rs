@@ -31,8 +31,11 @@ pub fn may_hold<'p>(raw: Option<&RawValue>, paths: impl IntoIterator<Item = &'p 
                 // A path that starts with an index reads the whole value.
                 _ => return true,
             };
-            let quoted = format!("\"{key}\"");
-            memchr::memmem::find(text.as_bytes(), quoted.as_bytes()).is_some()
+            // `"key"`, found without building the quoted text per payload.
+            let bytes = text.as_bytes();
+            memchr::memmem::find_iter(bytes, key.as_bytes()).any(|at| {
+                at > 0 && bytes[at - 1] == b'"' && bytes.get(at + key.len()) == Some(&b'"')
+            })
         })
 }
 
