@@ -5,8 +5,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{RuleInput, managed};
-use crate::model::Actions;
+use super::{RuleInput, writing};
 use crate::rules::{Draft, Evidence, payload};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -26,13 +25,7 @@ pub struct Params {
 
 pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let mut drafts = Vec::new();
-    for change in managed(context) {
-        if matches!(
-            change.change.actions,
-            Actions::NoOp | Actions::Delete | Actions::Forget | Actions::Read
-        ) {
-            continue;
-        }
+    for change in writing(context) {
         let attributes = params
             .policy_arn_attributes
             .iter()

@@ -8,7 +8,7 @@ use super::{Classes, Draft};
 use crate::blast::BlastRadius;
 use crate::graph::ResourceGraph;
 use crate::model::facts::{HealthIssue, Summary};
-use crate::model::{Plan, ResourceChange};
+use crate::model::{Actions, Plan, ResourceChange};
 
 pub use plan_health::PLAN_ADDRESS;
 pub use share_of_state_exceeds::share as share_of_state;
@@ -149,6 +149,19 @@ pub(crate) fn managed<'c, 'a>(
     context: &'c RuleInput<'c, 'a>,
 ) -> impl Iterator<Item = &'c ResourceChange<'a>> {
     context.changes.iter().filter(|change| !change.is_data())
+}
+
+/// Managed changes that write a new value (create, update, replace): the
+/// ones whose `after` can grant or open something.
+pub(crate) fn writing<'c, 'a>(
+    context: &'c RuleInput<'c, 'a>,
+) -> impl Iterator<Item = &'c ResourceChange<'a>> {
+    managed(context).filter(|change| {
+        !matches!(
+            change.change.actions,
+            Actions::NoOp | Actions::Delete | Actions::Forget | Actions::Read
+        )
+    })
 }
 
 /// An `Actions` list from rule parameters, e.g. `["delete", "replace"]`.

@@ -4,8 +4,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{RuleInput, managed};
-use crate::model::Actions;
+use super::{RuleInput, writing};
 use crate::rules::{Draft, Evidence, payload};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -26,12 +25,8 @@ struct Ingress {
 
 pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let mut drafts = Vec::new();
-    for change in managed(context) {
-        if matches!(
-            change.change.actions,
-            Actions::NoOp | Actions::Delete | Actions::Forget | Actions::Read
-        ) || !INGRESS_TYPES.contains(&&*change.resource_type)
-        {
+    for change in writing(context) {
+        if !INGRESS_TYPES.contains(&&*change.resource_type) {
             continue;
         }
         let Some(after) = payload::parse(change.change.after) else {
