@@ -119,21 +119,22 @@ pub fn analyse_with(
                 problem: section.problem.clone(),
             }),
     );
-    // The fingerprint reads only the changes; the graph everything else.
-    // Both run at once, and each splits its own work further; the rules
-    // then run on every core.
-    let (fingerprint, (graph, blast, drift, sensitive_values)) = rayon::join(
-        || fingerprint(resource_changes),
+    // The fingerprint, the drift and the sensitive values do not need the
+    // graph: they run beside it (the graph's own work is split further),
+    // and the rules then run on every core.
+    let ((fingerprint, drift, sensitive_values), (graph, blast)) = rayon::join(
+        || {
+            (
+                fingerprint(resource_changes),
+                reported_drift(plan),
+                sensitive_variable_values(plan),
+            )
+        },
         || {
             crate::util::progress::phase("building the dependency graph");
             let graph = ResourceGraph::build(plan);
             let blast = blast_radius(&graph, resource_changes, rules);
-            (
-                graph,
-                blast,
-                reported_drift(plan),
-                sensitive_variable_values(plan),
-            )
+            (graph, blast)
         },
     );
     let context = RuleInput {

@@ -10,7 +10,8 @@ use serde_json::value::RawValue;
 
 use super::traversal::{self, Reference};
 use crate::model::address::InstanceKey;
-use crate::model::plan::{ConfigModule, Configuration};
+use crate::model::plan::{ConfigModule, ConfigResource, Configuration};
+use rayon::prelude::*;
 
 /// A configuration resource something depends on.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -47,15 +48,31 @@ pub fn dependencies(
 ) -> (Vec<ConfigDependencies>, Vec<Unresolved>) {
     let modules = modules_by_path(&configuration.root_module);
     let resolver = Resolver { modules: &modules };
-    let mut all = Vec::new();
     let mut unresolved = BTreeSet::new();
     let mut paths: Vec<&Vec<String>> = modules.keys().collect();
     paths.sort();
-    for path in paths {
-        let module = modules[path];
-        // Module-level depends_on, count and for_each apply to everything inside.
-        let inherited = resolver.inherited(path, &mut unresolved);
-        for resource in &module.resources {
+    // Module-level depends_on, count and for_each apply to everything inside.
+    let inherited: Vec<BTreeSet<Target>> = paths
+        .iter()
+        .map(|path| resolver.inherited(path, &mut unresolved))
+        .collect();
+    // Resources resolve independently: on every core, merged in module
+    // and resource order, so the result is a sequential run's.
+    let resources: Vec<(usize, &ConfigResource<'_>)> = paths
+        .iter()
+        .enumerate()
+        .flat_map(|(scope, path)| {
+            modules[*path]
+                .resources
+                .iter()
+                .map(move |resource| (scope, resource))
+        })
+        .collect();
+    let resolved: Vec<(ConfigDependencies, BTreeSet<Unresolved>)> = resources
+        .par_iter()
+        .map(|&(scope, resource)| {
+            let path = paths[scope];
+            let mut unresolved = BTreeSet::new();
             let resource_name = resource_key(
                 resource.mode.as_deref(),
                 &resource.resource_type,
@@ -74,17 +91,23 @@ pub fn dependencies(
                 collect_references(raw, &mut references);
             }
             references.extend(resource.depends_on.iter().cloned());
-            let mut targets = inherited.clone();
+            let mut targets = inherited[scope].clone();
             for text in &references {
                 resolver.resolve(path, text, &from, &mut targets, &mut unresolved, 0);
             }
             targets.retain(|target| !(target.module == *path && target.resource == resource_name));
-            all.push(ConfigDependencies {
+            let dependencies = ConfigDependencies {
                 module: path.clone(),
                 resource: resource_name,
                 targets,
-            });
-        }
+            };
+            (dependencies, unresolved)
+        })
+        .collect();
+    let mut all = Vec::with_capacity(resolved.len());
+    for (dependencies, more) in resolved {
+        all.push(dependencies);
+        unresolved.extend(more);
     }
     (all, unresolved.into_iter().collect())
 }

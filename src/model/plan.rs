@@ -264,6 +264,15 @@ impl<'a> Document<'a> {
         let mut json = serde_json::Deserializer::from_str(raw.get());
         json.disable_recursion_limit();
         let stacked = serde_stacker::Deserializer::new(&mut json);
+        if let Ok(configuration) = Configuration::deserialize(stacked) {
+            self.configuration = Some(configuration);
+            return;
+        }
+        // Tracking the path costs time on every value: only a section that
+        // failed is read again to say where.
+        let mut json = serde_json::Deserializer::from_str(raw.get());
+        json.disable_recursion_limit();
+        let stacked = serde_stacker::Deserializer::new(&mut json);
         match serde_path_to_error::deserialize::<_, Configuration<'a>>(stacked) {
             Ok(configuration) => self.configuration = Some(configuration),
             Err(error) => {
