@@ -100,8 +100,22 @@ impl Address {
     }
 
     pub fn config_address(&self) -> String {
-        let modules = self.module.iter().map(|m| format!("module.{}.", m.name));
-        modules.collect::<String>() + &self.resource_in_module()
+        // Built in one buffer: this runs for every resource of a plan.
+        let modules: usize = self.module.iter().map(|m| m.name.len() + 8).sum();
+        let mut address =
+            String::with_capacity(modules + 6 + self.resource_type.len() + self.name.len());
+        for step in &self.module {
+            address.push_str("module.");
+            address.push_str(&step.name);
+            address.push('.');
+        }
+        if self.is_data() {
+            address.push_str("data.");
+        }
+        address.push_str(&self.resource_type);
+        address.push('.');
+        address.push_str(&self.name);
+        address
     }
 
     pub fn resource_address(&self) -> String {

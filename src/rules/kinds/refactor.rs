@@ -2,6 +2,7 @@
 //! a rename, a module move, count → for_each — that a `moved` block would
 //! turn into a no-op instead of a destroy and a create.
 
+use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -30,11 +31,16 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     if deleted.is_empty() || created.is_empty() {
         return Vec::new();
     }
-    // Each payload is parsed once; candidates are grouped by type and provider.
+    // Each payload is parsed once (the deletes' on every core: they are all
+    // kept anyway); candidates are grouped by type and provider.
+    let befores: Vec<Option<Value>> = deleted
+        .par_iter()
+        .map(|delete| payload::parse(delete.change.before))
+        .collect();
     let mut by_kind: rustc_hash::FxHashMap<Identity<'_>, Vec<(usize, Value)>> =
         rustc_hash::FxHashMap::default();
-    for (index, delete) in deleted.iter().enumerate() {
-        if let Some(before) = payload::parse(delete.change.before) {
+    for (index, (delete, before)) in deleted.iter().zip(befores).enumerate() {
+        if let Some(before) = before {
             by_kind
                 .entry((&*delete.resource_type, delete.provider_name.as_deref()))
                 .or_default()
