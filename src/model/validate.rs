@@ -10,10 +10,10 @@ use rustc_hash::FxHashSet as HashSet;
 use std::fmt;
 use std::str::FromStr;
 
-use super::Document;
 use super::address::{self, Address, InstanceKey, Mode};
 use super::keys::{self, MAX_PAYLOAD_NESTING};
 use super::plan::{ResourceChange, StateModule, StateResource, Values};
+use super::{Actions, Document};
 use crate::util::escape;
 
 /// What is wrong and where (a JSON path such as `resource_changes[3].address`).
@@ -203,6 +203,7 @@ fn changes_list(section: &str, changes: &[ResourceChange<'_>]) -> Result<(), Inv
                 .enumerate()
                 .find_map_first(|(index, change)| {
                     change_address(at(index), change)
+                        .and_then(|()| change_values(at(index), change))
                         .err()
                         .map(|invalid| (index, invalid))
                 })
@@ -273,6 +274,63 @@ fn change_address(path: At<'_>, change: &ResourceChange<'_>) -> Result<(), Inval
             module_address: change.module_address.as_deref(),
         },
     )
+}
+
+/// What a JSON value is, named for a problem: from its first byte.
+fn json_kind(raw: &serde_json::value::RawValue) -> &'static str {
+    match raw.get().trim_start().as_bytes().first() {
+        Some(b'{') => "an object",
+        Some(b'[') => "a list",
+        Some(b'"') => "a string",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        _ => "a number",
+    }
+}
+
+/// A change's values have the shapes Terraform writes: `before` and
+/// `after` objects (or null where there is no object), the unknown and
+/// sensitive masks objects or booleans, and an update both objects. Rules
+/// skip a value they cannot read, so any other shape, or an update
+/// without its values, would make the verdict laxer instead of refusing.
+fn change_values(path: At<'_>, change: &ResourceChange<'_>) -> Result<(), Invalid> {
+    let values = &change.change;
+    let fields = [
+        ("before", values.before, false),
+        ("after", values.after, false),
+        ("after_unknown", values.after_unknown, true),
+        ("before_sensitive", values.before_sensitive, true),
+        ("after_sensitive", values.after_sensitive, true),
+    ];
+    for (field, raw, is_mask) in fields {
+        let Some(raw) = raw else { continue };
+        let kind = json_kind(raw);
+        if kind == "an object" || (is_mask && kind == "a boolean") {
+            continue;
+        }
+        let expected = if is_mask {
+            "an object or a boolean"
+        } else {
+            "an object (or null where the object does not exist)"
+        };
+        return Err(Invalid {
+            json_path: format!("{path}.change.{field}"),
+            problem: format!("`{field}` is {kind}; Terraform writes {expected} here"),
+        });
+    }
+    if values.actions == Actions::Update {
+        for (field, raw) in [("before", values.before), ("after", values.after)] {
+            if raw.is_none() {
+                return Err(Invalid {
+                    json_path: format!("{path}.change.{field}"),
+                    problem: format!(
+                        "an update without `{field}` values: what it changes cannot be checked"
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 struct Parts<'a> {
@@ -461,6 +519,18 @@ fn resource_in_module(
             ),
         });
     }
+    // The dependency graph reads each object's identity from its values.
+    if let Some(values) = resource.values
+        && json_kind(values) != "an object"
+    {
+        return Err(Invalid {
+            json_path: format!("{path}.values"),
+            problem: format!(
+                "`values` is {}; Terraform writes an object here",
+                json_kind(values)
+            ),
+        });
+    }
     Ok(())
 }
 
@@ -518,6 +588,84 @@ mod tests {
             r#"{"address":"module.m[\"a\"].aws_s3_bucket.b[\"k\"]","module_address":"module.m[\"a\"]","mode":"managed","type":"aws_s3_bucket","name":"b","index":"k","change":{"actions":["delete"]}}"#,
         );
         check(&fine).unwrap();
+    }
+
+    #[test]
+    fn values_of_another_shape_and_updates_without_values_are_refused() {
+        let entry = |actions: &str, change: &str| {
+            changes(&format!(
+                r#"{{"address":"aws_db_instance.a","type":"aws_db_instance","name":"a","change":{{"actions":["{actions}"]{change}}}}}"#
+            ))
+        };
+        for (actions, change, field, problem) in [
+            (
+                "update",
+                r#","before":{},"after":"x""#,
+                "after",
+                "`after` is a string",
+            ),
+            (
+                "update",
+                r#","before":[],"after":{}"#,
+                "before",
+                "`before` is a list",
+            ),
+            ("delete", r#","before":1"#, "before", "`before` is a number"),
+            (
+                "update",
+                r#","before":{},"after":{},"after_unknown":"x""#,
+                "after_unknown",
+                "`after_unknown` is a string",
+            ),
+            (
+                "update",
+                r#","before":{},"after":{},"after_sensitive":[]"#,
+                "after_sensitive",
+                "`after_sensitive` is a list",
+            ),
+            (
+                "update",
+                r#","before":{},"after":null"#,
+                "after",
+                "an update without `after`",
+            ),
+            (
+                "update",
+                r#","after":{}"#,
+                "before",
+                "an update without `before`",
+            ),
+        ] {
+            let invalid = check(&entry(actions, change)).unwrap_err();
+            assert_eq!(
+                invalid.json_path,
+                format!("resource_changes[0].change.{field}")
+            );
+            assert!(invalid.problem.contains(problem), "{}", invalid.problem);
+        }
+        // What Terraform writes: objects, null where there is no object,
+        // boolean masks; a create or a read may leave `after` out.
+        for (actions, change) in [
+            (
+                "update",
+                r#","before":{},"after":{},"after_unknown":{},"before_sensitive":false,"after_sensitive":true"#,
+            ),
+            (
+                "delete",
+                r#","before":{},"after":null,"after_sensitive":false"#,
+            ),
+            ("create", r#","before":null"#),
+            ("read", ""),
+            ("no-op", r#","before":null,"after":null"#),
+        ] {
+            check(&entry(actions, change)).unwrap();
+        }
+        let state = r#"{"format_version":"1.2","prior_state":{"values":{"root_module":{"resources":[{"address":"aws_s3_bucket.b","mode":"managed","type":"aws_s3_bucket","name":"b","values":"x"}]}}}}"#;
+        let invalid = check(state).unwrap_err();
+        assert_eq!(
+            invalid.json_path,
+            "prior_state.values.root_module.resources[0].values"
+        );
     }
 
     #[test]

@@ -484,6 +484,46 @@ fn deep_nesting_and_huge_numbers_neither_crash_nor_hang() {
 }
 
 #[test]
+fn an_update_whose_values_are_not_objects_is_refused_not_passed() {
+    // Blocked as Terraform writes it (deletion protection turned off); with
+    // `after` of another shape no rule could read it, and the plan passed.
+    let plan = |after: &str| {
+        format!(
+            r#"{{"format_version":"1.2","resource_changes":[{{"address":"aws_db_instance.main","mode":"managed","type":"aws_db_instance","name":"main","change":{{"actions":["update"],"before":{{"identifier":"main-db","deletion_protection":true}}{after},"after_unknown":{{}},"before_sensitive":{{}},"after_sensitive":{{}}}}}}]}}"#
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let honest = crate::common::write(
+        dir.path(),
+        "honest.json",
+        plan(r#","after":{"identifier":"main-db","deletion_protection":false}"#),
+    );
+    let output = run(&["check", honest.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(3), "{}", transcript(&output));
+    for (name, after) in [
+        ("null", r#","after":null"#),
+        ("absent", ""),
+        ("string", r#","after":"main-db""#),
+        ("list", r#","after":[]"#),
+        ("number", r#","after":0"#),
+    ] {
+        let path = crate::common::write(dir.path(), &format!("{name}.json"), plan(after));
+        let output = run(&["check", path.to_str().unwrap()]);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{name}: {}",
+            transcript(&output)
+        );
+        let stderr = crate::common::flat(&output.stderr);
+        assert!(
+            stderr.contains("resource_changes[0].change.after"),
+            "{name}: {stderr}"
+        );
+    }
+}
+
+#[test]
 fn padding_a_payload_with_deep_nesting_does_not_switch_a_rule_off() {
     // The only finding is a payload rule (deletion protection turned off).
     let plan = |padding: &str| {
