@@ -290,7 +290,8 @@ fn json_kind(raw: &serde_json::value::RawValue) -> &'static str {
 
 /// A change's values have the shapes Terraform writes: `before` and
 /// `after` objects (or null where there is no object), the unknown and
-/// sensitive masks objects or booleans, and an update both objects. Rules
+/// sensitive masks and `importing` objects or booleans, and an update both
+/// objects. Rules
 /// skip a value they cannot read, so any other shape, or an update
 /// without its values, would make the verdict laxer instead of refusing.
 fn change_values(path: At<'_>, change: &ResourceChange<'_>) -> Result<(), Invalid> {
@@ -301,14 +302,16 @@ fn change_values(path: At<'_>, change: &ResourceChange<'_>) -> Result<(), Invali
         ("after_unknown", values.after_unknown, true),
         ("before_sensitive", values.before_sensitive, true),
         ("after_sensitive", values.after_sensitive, true),
+        // An object when importing (some dev-era plans write `false`).
+        ("importing", values.importing, true),
     ];
-    for (field, raw, is_mask) in fields {
+    for (field, raw, may_be_boolean) in fields {
         let Some(raw) = raw else { continue };
         let kind = json_kind(raw);
-        if kind == "an object" || (is_mask && kind == "a boolean") {
+        if kind == "an object" || (may_be_boolean && kind == "a boolean") {
             continue;
         }
-        let expected = if is_mask {
+        let expected = if may_be_boolean {
             "an object or a boolean"
         } else {
             "an object (or null where the object does not exist)"
@@ -624,6 +627,12 @@ mod tests {
                 "`after_sensitive` is a list",
             ),
             (
+                "create",
+                r#","after":{},"importing":"id-1""#,
+                "importing",
+                "`importing` is a string",
+            ),
+            (
                 "update",
                 r#","before":{},"after":null"#,
                 "after",
@@ -657,6 +666,11 @@ mod tests {
             ("create", r#","before":null"#),
             ("read", ""),
             ("no-op", r#","before":null,"after":null"#),
+            (
+                "no-op",
+                r#","before":{},"after":{},"importing":{"id":"i-1"}"#,
+            ),
+            ("no-op", r#","before":{},"after":{},"importing":false"#),
         ] {
             check(&entry(actions, change)).unwrap();
         }
