@@ -110,6 +110,33 @@ impl<'de> Deserialize<'de> for BorrowedStr<'de> {
     }
 }
 
+/// Configuration expressions (`expressions`, `count_expression`,
+/// `for_each_expression`, an output's `expression`) are objects in
+/// Terraform's JSON. They are kept raw, and a reference walk over anything
+/// else finds no references: dependencies would go missing without a word.
+/// Refused here, the configuration is reported unreadable and the plan is
+/// analysed without it, which can only make the verdict stricter.
+fn expression_object<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<&'de RawValue>, D::Error> {
+    let raw = Option::<&'de RawValue>::deserialize(deserializer)?;
+    match raw.map(|raw| raw.get().trim_start().as_bytes().first().copied()) {
+        None | Some(Some(b'{')) => Ok(raw),
+        Some(first) => {
+            let found = match first {
+                Some(b'[') => "a list",
+                Some(b'"') => "a string",
+                Some(b't' | b'f') => "a boolean",
+                _ => "a number",
+            };
+            Err(serde::de::Error::invalid_type(
+                serde::de::Unexpected::Other(found),
+                &"an expression object",
+            ))
+        }
+    }
+}
+
 /// An optional string, borrowed (see [`BorrowedStr`]).
 fn optional_str<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
@@ -516,7 +543,7 @@ pub struct ConfigModule<'a> {
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct ConfigOutput<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "expression_object")]
     pub expression: Option<&'a RawValue>,
     pub sensitive: bool,
     pub depends_on: Vec<String>,
@@ -530,11 +557,11 @@ pub struct ConfigResource<'a> {
     #[serde(rename = "type")]
     pub resource_type: String,
     pub name: String,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "expression_object")]
     pub expressions: Option<&'a RawValue>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "expression_object")]
     pub count_expression: Option<&'a RawValue>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "expression_object")]
     pub for_each_expression: Option<&'a RawValue>,
     pub depends_on: Vec<String>,
 }
@@ -543,11 +570,11 @@ pub struct ConfigResource<'a> {
 #[serde(default)]
 pub struct ModuleCall<'a> {
     pub source: Option<String>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "expression_object")]
     pub expressions: Option<&'a RawValue>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "expression_object")]
     pub count_expression: Option<&'a RawValue>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "expression_object")]
     pub for_each_expression: Option<&'a RawValue>,
     pub depends_on: Vec<String>,
     #[serde(borrow)]

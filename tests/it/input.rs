@@ -432,6 +432,56 @@ fn an_unreadable_auxiliary_section_is_reported_and_never_loosens_the_verdict() {
     }
 }
 
+/// A configuration expression of another shape (a string where Terraform
+/// writes an object) used to read as "no references", dropping the
+/// dependencies it declares without a word: now the configuration is
+/// reported unreadable, and the verdict is never laxer and never a pass.
+#[test]
+fn an_expression_of_another_shape_is_reported_not_read_as_no_references() {
+    let dir = tempfile::tempdir().unwrap();
+    for (scenario, field, value) in [
+        ("replace-cascade", "expressions", serde_json::json!("x")),
+        ("replace-cascade", "count_expression", serde_json::json!([])),
+        ("db-deleted", "expressions", serde_json::json!(1)),
+    ] {
+        let text = std::fs::read_to_string(root().join(crate::common::scenario(scenario))).unwrap();
+        let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
+        plan["configuration"]["root_module"]["resources"][0][field] = value;
+        let path = crate::common::write(
+            dir.path(),
+            &format!("{scenario}-{field}.json"),
+            plan.to_string(),
+        );
+        let verdict = |file: &str| {
+            let output = run(&["check", "--format", "json", file]);
+            assert!(
+                matches!(output.status.code(), Some(0 | 3)),
+                "{}",
+                transcript(&output)
+            );
+            let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+            (report["verdict"].as_str().unwrap().to_owned(), report)
+        };
+        let rank = |verdict: &str| ["pass", "warn", "fail"].iter().position(|v| *v == verdict);
+        let (original, _) = verdict(&crate::common::scenario(scenario));
+        let (damaged, report) = verdict(path.to_str().unwrap());
+        assert!(
+            rank(&damaged) >= rank(&original),
+            "{scenario}: {original} → {damaged}"
+        );
+        assert_ne!(
+            damaged, "pass",
+            "{scenario}: an unreadable section never passes"
+        );
+        let health = report["plans"][0]["health"].to_string();
+        assert!(
+            health.contains(&format!("configuration.root_module.resources[0].{field}"))
+                && health.contains("expected an expression object"),
+            "{scenario}: {health}"
+        );
+    }
+}
+
 /// Nesting far past any parser's default limit, and a 1 MB number, inside
 /// and beside the plan: analysed (or refused) without a crash.
 #[test]
