@@ -386,6 +386,51 @@ fn diagnostics_are_not_wrapped_when_stderr_is_not_a_terminal() {
     );
 }
 
+/// Checks `scenario` damaged by `damage` in a section read leniently: the
+/// plan is analysed, the health issues name `reported` (each piece), and
+/// the verdict is no laxer than the undamaged plan's and never a pass.
+fn assert_unreadable_section_is_stricter(
+    dir: &std::path::Path,
+    scenario: &str,
+    damage: impl FnOnce(&mut serde_json::Value),
+    reported: &[&str],
+) {
+    let text = std::fs::read_to_string(root().join(crate::common::scenario(scenario))).unwrap();
+    let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
+    damage(&mut plan);
+    let name = format!(
+        "{scenario}-{}.json",
+        reported.join("-").replace(['.', ' ', '[', ']'], "_")
+    );
+    let path = crate::common::write(dir, &name, plan.to_string());
+    let verdict = |file: &str| {
+        let output = run(&["check", "--format", "json", file]);
+        assert!(
+            matches!(output.status.code(), Some(0 | 3)),
+            "{}",
+            transcript(&output)
+        );
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        (report["verdict"].as_str().unwrap().to_owned(), report)
+    };
+    let rank = |verdict: &str| ["pass", "warn", "fail"].iter().position(|v| *v == verdict);
+    let (original, _) = verdict(&crate::common::scenario(scenario));
+    let (damaged, report) = verdict(path.to_str().unwrap());
+    assert!(
+        rank(&damaged) >= rank(&original),
+        "{scenario}: {original} → {damaged}"
+    );
+    assert_ne!(
+        damaged, "pass",
+        "{scenario}: an unreadable section never passes"
+    );
+    let health = report["plans"][0]["health"].to_string();
+    assert!(
+        reported.iter().all(|piece| health.contains(piece)),
+        "{scenario}: {health}"
+    );
+}
+
 /// `module_calls` as a list (a pre-release Terraform's shape): the plan is
 /// analysed, the section is reported with its path, and the verdict is no
 /// laxer than with the section read.
@@ -393,41 +438,22 @@ fn diagnostics_are_not_wrapped_when_stderr_is_not_a_terminal() {
 fn an_unreadable_auxiliary_section_is_reported_and_never_loosens_the_verdict() {
     let dir = tempfile::tempdir().unwrap();
     for scenario in ["replace-cascade", "db-deleted", "no-changes"] {
-        let text = std::fs::read_to_string(root().join(crate::common::scenario(scenario))).unwrap();
-        let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let calls = plan["configuration"]["root_module"]["module_calls"].take();
-        let as_list: Vec<serde_json::Value> = calls
-            .as_object()
-            .map(|calls| calls.values().cloned().collect())
-            .unwrap_or_default();
-        plan["configuration"]["root_module"]["module_calls"] = as_list.into();
-        let path = crate::common::write(dir.path(), &format!("{scenario}.json"), plan.to_string());
-        let verdict = |file: &str| {
-            let output = run(&["check", "--format", "json", file]);
-            assert!(
-                matches!(output.status.code(), Some(0 | 3)),
-                "{}",
-                transcript(&output)
-            );
-            let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-            (report["verdict"].as_str().unwrap().to_owned(), report)
+        let as_list = |plan: &mut serde_json::Value| {
+            let calls = plan["configuration"]["root_module"]["module_calls"].take();
+            let as_list: Vec<serde_json::Value> = calls
+                .as_object()
+                .map(|calls| calls.values().cloned().collect())
+                .unwrap_or_default();
+            plan["configuration"]["root_module"]["module_calls"] = as_list.into();
         };
-        let rank = |verdict: &str| ["pass", "warn", "fail"].iter().position(|v| *v == verdict);
-        let (original, _) = verdict(&crate::common::scenario(scenario));
-        let (lenient, report) = verdict(path.to_str().unwrap());
-        assert!(
-            rank(&lenient) >= rank(&original),
-            "{scenario}: {original} → {lenient}"
-        );
-        assert_ne!(
-            lenient, "pass",
-            "{scenario}: an unreadable section never passes"
-        );
-        let health = report["plans"][0]["health"].to_string();
-        assert!(
-            health.contains("configuration.root_module.module_calls")
-                && health.contains("could not be read"),
-            "{scenario}: {health}"
+        assert_unreadable_section_is_stricter(
+            dir.path(),
+            scenario,
+            as_list,
+            &[
+                "configuration.root_module.module_calls",
+                "could not be read",
+            ],
         );
     }
 }
@@ -444,40 +470,12 @@ fn an_expression_of_another_shape_is_reported_not_read_as_no_references() {
         ("replace-cascade", "count_expression", serde_json::json!([])),
         ("db-deleted", "expressions", serde_json::json!(1)),
     ] {
-        let text = std::fs::read_to_string(root().join(crate::common::scenario(scenario))).unwrap();
-        let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
-        plan["configuration"]["root_module"]["resources"][0][field] = value;
-        let path = crate::common::write(
+        let path = format!("configuration.root_module.resources[0].{field}");
+        assert_unreadable_section_is_stricter(
             dir.path(),
-            &format!("{scenario}-{field}.json"),
-            plan.to_string(),
-        );
-        let verdict = |file: &str| {
-            let output = run(&["check", "--format", "json", file]);
-            assert!(
-                matches!(output.status.code(), Some(0 | 3)),
-                "{}",
-                transcript(&output)
-            );
-            let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-            (report["verdict"].as_str().unwrap().to_owned(), report)
-        };
-        let rank = |verdict: &str| ["pass", "warn", "fail"].iter().position(|v| *v == verdict);
-        let (original, _) = verdict(&crate::common::scenario(scenario));
-        let (damaged, report) = verdict(path.to_str().unwrap());
-        assert!(
-            rank(&damaged) >= rank(&original),
-            "{scenario}: {original} → {damaged}"
-        );
-        assert_ne!(
-            damaged, "pass",
-            "{scenario}: an unreadable section never passes"
-        );
-        let health = report["plans"][0]["health"].to_string();
-        assert!(
-            health.contains(&format!("configuration.root_module.resources[0].{field}"))
-                && health.contains("expected an expression object"),
-            "{scenario}: {health}"
+            scenario,
+            |plan| plan["configuration"]["root_module"]["resources"][0][field] = value,
+            &[&path, "expected an expression object"],
         );
     }
 }
