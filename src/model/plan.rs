@@ -110,6 +110,18 @@ impl<'de> Deserialize<'de> for BorrowedStr<'de> {
     }
 }
 
+/// What a JSON value is, named for a problem: from its first byte.
+pub(crate) fn json_kind(raw: &RawValue) -> &'static str {
+    match raw.get().trim_start().as_bytes().first() {
+        Some(b'{') => "an object",
+        Some(b'[') => "a list",
+        Some(b'"') => "a string",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        _ => "a number",
+    }
+}
+
 /// Configuration expressions (`expressions`, `count_expression`,
 /// `for_each_expression`, an output's `expression`) are objects in
 /// Terraform's JSON. They are kept raw, and a reference walk over anything
@@ -120,20 +132,12 @@ fn expression_object<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<&'de RawValue>, D::Error> {
     let raw = Option::<&'de RawValue>::deserialize(deserializer)?;
-    match raw.map(|raw| raw.get().trim_start().as_bytes().first().copied()) {
-        None | Some(Some(b'{')) => Ok(raw),
-        Some(first) => {
-            let found = match first {
-                Some(b'[') => "a list",
-                Some(b'"') => "a string",
-                Some(b't' | b'f') => "a boolean",
-                _ => "a number",
-            };
-            Err(serde::de::Error::invalid_type(
-                serde::de::Unexpected::Other(found),
-                &"an expression object",
-            ))
-        }
+    match raw.map(json_kind) {
+        None | Some("an object") => Ok(raw),
+        Some(found) => Err(serde::de::Error::invalid_type(
+            serde::de::Unexpected::Other(found),
+            &"an expression object",
+        )),
     }
 }
 

@@ -12,6 +12,7 @@ use std::str::FromStr;
 
 use super::address::{self, Address, InstanceKey, Mode};
 use super::keys::{self, MAX_PAYLOAD_NESTING};
+use super::plan::json_kind;
 use super::plan::{ResourceChange, StateModule, StateResource, Values};
 use super::{Actions, Document};
 use crate::util::escape;
@@ -274,18 +275,6 @@ fn change_address(path: At<'_>, change: &ResourceChange<'_>) -> Result<(), Inval
             module_address: change.module_address.as_deref(),
         },
     )
-}
-
-/// What a JSON value is, named for a problem: from its first byte.
-fn json_kind(raw: &serde_json::value::RawValue) -> &'static str {
-    match raw.get().trim_start().as_bytes().first() {
-        Some(b'{') => "an object",
-        Some(b'[') => "a list",
-        Some(b'"') => "a string",
-        Some(b't' | b'f') => "a boolean",
-        Some(b'n') => "null",
-        _ => "a number",
-    }
 }
 
 /// A change's values have the shapes Terraform writes: `before` and
