@@ -53,8 +53,7 @@ fn parse_fast(text: &str) -> Result<Document<'_>, serde_json::Error> {
         Err(_) => parse_at_any_depth(text)?,
     };
     document.fill_missing_addresses();
-    document.read_auxiliary();
-    document.shrink_lists();
+    document.read_auxiliary_and_shrink_lists();
     Ok(document)
 }
 

@@ -35,7 +35,7 @@ pub struct Document<'a> {
     #[serde(borrow, deserialize_with = "not_null")]
     pub prior_state: Option<State<'a>>,
     /// Read from [`Document::configuration_raw`] leniently (see
-    /// [`Document::read_auxiliary`]): a shape this version does not know
+    /// [`Document::read_auxiliary_and_shrink_lists`]): a shape this version does not know
     /// costs dependency edges, not the whole plan.
     #[serde(skip)]
     pub configuration: Option<Configuration<'a>>,
@@ -285,44 +285,21 @@ impl<'a> Document<'a> {
     /// Reads the auxiliary sections kept raw: one whose shape this version
     /// does not know (e.g. `module_calls` as a list in a pre-release
     /// Terraform) is recorded in [`Document::unreadable`] and left out.
-    pub fn read_auxiliary(&mut self) {
-        let Some(raw) = self.configuration_raw else {
-            return;
-        };
-        if raw.get() == "null" {
-            return;
-        }
-        let mut json = serde_json::Deserializer::from_str(raw.get());
-        json.disable_recursion_limit();
-        let stacked = serde_stacker::Deserializer::new(&mut json);
-        if let Ok(configuration) = Configuration::deserialize(stacked) {
-            self.configuration = Some(configuration);
-            return;
-        }
-        // Tracking the path costs time on every value: only a section that
-        // failed is read again to say where.
-        let mut json = serde_json::Deserializer::from_str(raw.get());
-        json.disable_recursion_limit();
-        let stacked = serde_stacker::Deserializer::new(&mut json);
-        match serde_path_to_error::deserialize::<_, Configuration<'a>>(stacked) {
-            Ok(configuration) => self.configuration = Some(configuration),
-            Err(error) => {
-                let inner = error.path().to_string();
-                let json_path = if inner == "." {
-                    "configuration".to_owned()
-                } else {
-                    format!("configuration.{inner}")
-                };
-                let message = super::strip_position(&error.into_inner().to_string());
-                let problem = without_quoted_value(&message);
-                self.unreadable.push(Unreadable { json_path, problem });
-            }
+    /// The big lists are shrunk beside it: both come after the parse, on
+    /// its critical path, and touch different fields.
+    pub fn read_auxiliary_and_shrink_lists(&mut self) {
+        let raw = self.configuration_raw;
+        let (configuration, ()) = rayon::join(|| read_configuration(raw), || self.shrink_lists());
+        match configuration {
+            Some(Ok(configuration)) => self.configuration = Some(configuration),
+            Some(Err(unreadable)) => self.unreadable.push(unreadable),
+            None => {}
         }
     }
 
     /// Gives back the room serde's doubling left at the end of the large
     /// lists: they live through the whole check, beside the graph.
-    pub fn shrink_lists(&mut self) {
+    fn shrink_lists(&mut self) {
         if let Some(changes) = &mut self.resource_changes {
             changes.shrink_to_fit();
         }
@@ -350,6 +327,39 @@ impl<'a> Document<'a> {
             }
         }
     }
+}
+
+/// The configuration section kept raw, read as a [`Configuration`]; `None`
+/// when the plan has none.
+fn read_configuration(raw: Option<&RawValue>) -> Option<Result<Configuration<'_>, Unreadable>> {
+    let raw = raw?;
+    if raw.get() == "null" {
+        return None;
+    }
+    let mut json = serde_json::Deserializer::from_str(raw.get());
+    json.disable_recursion_limit();
+    let stacked = serde_stacker::Deserializer::new(&mut json);
+    if let Ok(configuration) = Configuration::deserialize(stacked) {
+        return Some(Ok(configuration));
+    }
+    // Tracking the path costs time on every value: only a section that
+    // failed is read again to say where.
+    let mut json = serde_json::Deserializer::from_str(raw.get());
+    json.disable_recursion_limit();
+    let stacked = serde_stacker::Deserializer::new(&mut json);
+    Some(
+        serde_path_to_error::deserialize::<_, Configuration<'_>>(stacked).map_err(|error| {
+            let inner = error.path().to_string();
+            let json_path = if inner == "." {
+                "configuration".to_owned()
+            } else {
+                format!("configuration.{inner}")
+            };
+            let message = super::strip_position(&error.into_inner().to_string());
+            let problem = without_quoted_value(&message);
+            Unreadable { json_path, problem }
+        }),
+    )
 }
 
 impl ResourceChange<'_> {
