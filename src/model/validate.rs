@@ -683,6 +683,40 @@ mod tests {
     }
 
     #[test]
+    fn problems_in_several_sections_are_reported_in_a_fixed_order() {
+        let bad_change = r#"{"address":"a.b x","type":"a","change":{"actions":["no-op"]}}"#;
+        let bad_resource = |name: &str| {
+            format!(
+                r#"{{"root_module":{{"resources":[{{"address":"a.{name} x","mode":"managed","type":"a","name":"{name}"}}]}}}}"#
+            )
+        };
+        let planned = bad_resource("planned");
+        let prior = bad_resource("prior");
+        let all = format!(
+            r#"{{"format_version":"1.2","planned_values":{planned},"resource_changes":[{bad_change}],"prior_state":{{"values":{prior}}}}}"#
+        );
+        for _ in 0..20 {
+            assert_eq!(
+                check(&all).unwrap_err().json_path,
+                "resource_changes[0].address"
+            );
+        }
+        let states = format!(
+            r#"{{"format_version":"1.2","planned_values":{planned},"prior_state":{{"values":{prior}}}}}"#
+        );
+        assert_eq!(
+            check(&states).unwrap_err().json_path,
+            "planned_values.root_module.resources[0].address"
+        );
+        let prior_only =
+            format!(r#"{{"format_version":"1.2","prior_state":{{"values":{prior}}}}}"#);
+        assert_eq!(
+            check(&prior_only).unwrap_err().json_path,
+            "prior_state.values.root_module.resources[0].address"
+        );
+    }
+
+    #[test]
     fn the_first_problem_in_document_order_is_reported() {
         // Entries are checked in parallel; many entries make sure later
         // problems are found by other threads too.
