@@ -6,13 +6,6 @@
 //! the copy, but a file changed by another process while it is mapped is
 //! undefined behaviour for the `&str` parsed from it, and an agent that
 //! wants its plan through could arrange exactly that.
-//!
-//! The buffer of a large file asks for transparent huge pages (Linux): the
-//! text is read once and then walked by the parse, the duplicate-key scan
-//! and every borrowed string after it, and with 4 KiB pages those walks
-//! spend their time in page faults and TLB misses. On the 10k and 100k
-//! synthetic plans the whole check took about a tenth less time
-//! (`scripts/bench.sh`), with the same peak memory.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -42,7 +35,6 @@ pub fn read(path: &Path) -> io::Result<Vec<u8>> {
         ));
     };
     let mut bytes = vec![0_u8; length];
-    prefer_huge_pages(&mut bytes);
     let pieces_read = bytes
         .par_chunks_mut(PIECE)
         .enumerate()
@@ -60,35 +52,6 @@ pub fn read(path: &Path) -> io::Result<Vec<u8>> {
     }
     Ok(bytes)
 }
-
-/// Advises the kernel to back `buffer` (fresh, not yet touched) with
-/// transparent huge pages. Only advice: where THP is off, or the kernel
-/// finds no huge page, the buffer keeps small pages and reads the same.
-#[cfg(target_os = "linux")]
-fn prefer_huge_pages(buffer: &mut [u8]) {
-    // SAFETY: sysconf has no preconditions.
-    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    let Ok(page) = usize::try_from(page) else {
-        return;
-    };
-    if page == 0 {
-        return;
-    }
-    let start = buffer.as_mut_ptr() as usize;
-    let first = start.next_multiple_of(page);
-    let end = (start + buffer.len()) / page * page;
-    if end > first {
-        // SAFETY: the range lies inside `buffer`, which this function
-        // borrows mutably; MADV_HUGEPAGE changes how its pages are backed,
-        // never what they hold, and a failure leaves them as they were.
-        unsafe {
-            libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
-        }
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn prefer_huge_pages(_: &mut [u8]) {}
 
 fn read_exact_at(file: &File, mut piece: &mut [u8], mut offset: u64) -> io::Result<()> {
     while !piece.is_empty() {
