@@ -103,12 +103,19 @@ fn starts_document(text: &str) -> bool {
 }
 
 /// After a document, a line that starts like the inside of JSON (`}`, `]`,
-/// `,`, `"`, `:`) means the document is broken (an extra brace, a bad
-/// merge), not that a log line follows: refuse rather than analyse half.
+/// `,`, `"`, `:`), or a log line that holds a key separator (`":`), means
+/// the document is broken (an extra brace, a bad merge, a splice that closed
+/// it early), not that a log line follows: refuse rather than analyse half.
+/// The rest of a plan cut off that way reads as one line of noise that
+/// starts mid-key (`on":[],"depends_on":[…`). Log lines (Terragrunt's,
+/// a script's) carry no `":`; the setup-terraform wrapper's lines do
+/// (`::debug::stdout: {…}`) and are known by their prefix.
 fn reject_json_fragment(text: &str, position: usize) -> Result<(), BrokenDocument> {
     let rest = &text[position..];
+    let line = line_rest(rest);
     let is_fragment = rest.starts_with(['}', ']', ',', '"'])
-        || (rest.starts_with(':') && !rest.starts_with("::"));
+        || (rest.starts_with(':') && !rest.starts_with("::"))
+        || (line.contains("\":") && classify(line) == Noise::LogLine);
     if is_fragment {
         return Err(BrokenDocument {
             start: 0,
@@ -196,6 +203,20 @@ mod tests {
                 (4, Noise::SetupTerraformWrapper)
             ]
         );
+    }
+
+    #[test]
+    fn the_rest_of_a_plan_after_a_document_closed_early_is_broken() {
+        // A document closed early, and the rest of the plan on the next line.
+        let text = "{\"format_version\":\"1.2\"}\non\":[],\"depends_on\":[\"a.b\"]}]}}\n";
+        let broken = split(text).unwrap_err();
+        assert_eq!(broken.failure.offset, text.find("\non").unwrap() + 1);
+        assert!(broken.failure.message.contains("after the end"));
+        // Log lines and the wrapper's own JSON-bearing lines stay noise.
+        let logged = "{\"a\":1}\n14:02:11 INFO [modules/db] Running command: terraform show -json\n::debug::stdout: {\"a\":1}\n::set-output name=stdout::{\"a\":1}\n";
+        let split = split(logged).unwrap();
+        assert_eq!(split.documents.len(), 1);
+        assert_eq!(split.noise.len(), 3);
     }
 
     #[test]

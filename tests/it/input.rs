@@ -282,6 +282,16 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
         ),
         vec!["invalid JSON: control character (ESC) found inside the JSON document"],
     ));
+    // A document closed early (a splice, a bad merge) with the rest of the
+    // plan on the next line, starting mid-key: the part cut off holds the
+    // state that makes the delete dangerous, so reading it as a log line
+    // would pass a damaged plan.
+    let cut = plan.find(",\"prior_state\"").expect("prior_state in the plan");
+    cases.push((
+        "closed-early",
+        format!("{}}}\n{}", &plan[..cut], &plan[cut + 4..]),
+        vec!["unexpected data after the end of the JSON document"],
+    ));
     cases.push((
         "raw-newline-in-string",
         plan.replacen("aws_db_instance.orders", "aws_db_instance\n.orders", 1),
