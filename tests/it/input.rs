@@ -286,7 +286,9 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
     // plan on the next line, starting mid-key: the part cut off holds the
     // state that makes the delete dangerous, so reading it as a log line
     // would pass a damaged plan.
-    let cut = plan.find(",\"prior_state\"").expect("prior_state in the plan");
+    let cut = plan
+        .find(",\"prior_state\"")
+        .expect("prior_state in the plan");
     cases.push((
         "closed-early",
         format!("{}}}\n{}", &plan[..cut], &plan[cut + 4..]),
