@@ -284,32 +284,25 @@ impl<'p> Builder<'p> {
     fn add_nodes(&mut self, plan: &'p Plan<'_>) {
         // Where an address is listed more than once, its first listing
         // (state, then planned values, then changes) gives its type.
-        // Sized up front (a chain of iterators gives no size hint), and
-        // shrunk once the listings of one address are merged: the list
-        // becomes the graph's nodes, and its room for every listing would
-        // stay resident beside them for the whole check.
-        let listings = state_resources(plan).count()
-            + planned_resources(plan).count()
-            + plan.resource_changes.as_ref().map_or(0, Vec::len);
-        let mut listed: Vec<Node<'p>> = Vec::with_capacity(listings);
-        listed.extend(
-            state_resources(plan)
-                .chain(planned_resources(plan))
-                .map(|resource| Node {
-                    address: &resource.address,
-                    resource_type: &resource.resource_type,
-                    is_data: resource.is_data(),
-                })
-                .chain(plan.resource_changes.iter().flatten().map(|change| Node {
-                    address: &change.address,
-                    resource_type: &change.resource_type,
-                    is_data: change.is_data(),
-                })),
-        );
+        let mut listed: Vec<Node<'p>> = state_resources(plan)
+            .chain(planned_resources(plan))
+            .map(|resource| Node {
+                address: &resource.address,
+                resource_type: &resource.resource_type,
+                is_data: resource.is_data(),
+            })
+            .chain(plan.resource_changes.iter().flatten().map(|change| Node {
+                address: &change.address,
+                resource_type: &change.resource_type,
+                is_data: change.is_data(),
+            }))
+            .collect();
         // Stable, so the first listing of an address stays first. Sorted
         // nodes keep node indices, and so every traversal, deterministic.
         listed.par_sort_by(|a, b| a.address.cmp(b.address));
         listed.dedup_by(|later, earlier| later.address == earlier.address);
+        // The list becomes the graph's nodes: the room it had for every
+        // listing (about three per address) would stay resident beside them.
         listed.shrink_to_fit();
         // Parsed on every core; each parsed address is reduced to its
         // placement parts at once, so no full address outlives this step.
@@ -624,14 +617,7 @@ impl<'p> Builder<'p> {
         // What exists now (prior state, or `before` in plans without one)
         // and what the plan will create.
         let has_state = plan.prior_state.is_some();
-        // At most one payload per state resource and two per change.
-        let most = state_resources(plan).count()
-            + plan
-                .resource_changes
-                .as_ref()
-                .map_or(0, |changes| changes.len() * if has_state { 1 } else { 2 });
-        let mut payloads: Vec<(NodeIndex, &str, &serde_json::value::RawValue)> =
-            Vec::with_capacity(most);
+        let mut payloads: Vec<(NodeIndex, &str, &serde_json::value::RawValue)> = Vec::new();
         for resource in state_resources(plan) {
             if let (Some(&node), Some(values)) =
                 (self.by_address.get(&*resource.address), resource.values)
