@@ -67,6 +67,7 @@ pub fn split(text: &str) -> Result<Split, BrokenDocument> {
                         reject_json_fragment(
                             text,
                             position + (tail.len() - tail.trim_start().len()),
+                            &text[split.documents[split.documents.len() - 1].clone()],
                         )?;
                         split
                             .noise
@@ -78,7 +79,12 @@ pub fn split(text: &str) -> Result<Split, BrokenDocument> {
                 // `[command]…`, `[INFO] …`: a bracketed log line, not a JSON array.
                 Err(failure)
                     if trimmed.starts_with('[')
-                        && failure.category == serde_json::error::Category::Syntax => {}
+                        && failure.category == serde_json::error::Category::Syntax =>
+                {
+                    if let Some(document) = split.documents.last() {
+                        reject_json_fragment(text, position, &text[document.clone()])?;
+                    }
+                }
                 Err(failure) => {
                     return Err(BrokenDocument {
                         start: position,
@@ -86,8 +92,8 @@ pub fn split(text: &str) -> Result<Split, BrokenDocument> {
                     });
                 }
             }
-        } else if !split.documents.is_empty() {
-            reject_json_fragment(text, position)?;
+        } else if let Some(document) = split.documents.last() {
+            reject_json_fragment(text, position, &text[document.clone()])?;
         }
         let line = line_rest(&text[position..]);
         split
@@ -108,14 +114,16 @@ fn starts_document(text: &str) -> bool {
 /// it early), not that a log line follows: refuse rather than analyse half.
 /// The rest of a plan cut off that way reads as one line of noise that
 /// starts mid-key (`on":[],"depends_on":[…`). Log lines (Terragrunt's,
-/// a script's) carry no `":`; the setup-terraform wrapper's lines do
-/// (`::debug::stdout: {…}`) and are known by their prefix.
-fn reject_json_fragment(text: &str, position: usize) -> Result<(), BrokenDocument> {
+/// a script's) carry no `":`. The setup-terraform wrapper's lines that do
+/// are its echo of the document (`::debug::stdout: {…}`), so they are noise
+/// only when they echo `document`, the one before them: a wrapper prefix is
+/// easy to write in front of the rest of a damaged plan.
+fn reject_json_fragment(text: &str, position: usize, document: &str) -> Result<(), BrokenDocument> {
     let rest = &text[position..];
     let line = line_rest(rest);
     let is_fragment = rest.starts_with(['}', ']', ',', '"'])
         || (rest.starts_with(':') && !rest.starts_with("::"))
-        || (line.contains("\":") && classify(line) == Noise::LogLine);
+        || (line.contains("\":") && !echoes_document(line, document));
     if is_fragment {
         return Err(BrokenDocument {
             start: 0,
@@ -128,6 +136,42 @@ fn reject_json_fragment(text: &str, position: usize) -> Result<(), BrokenDocumen
         });
     }
     Ok(())
+}
+
+/// Whether `line` is the setup-terraform wrapper's echo of what terraform
+/// printed (`::debug::stdout: …`, or `::set-output name=stdout::…` from older
+/// runners) and what it echoes is `document`, up to trailing whitespace. The
+/// echo is escaped as every GitHub workflow command is (@actions/core
+/// `escapeData`: `%` → `%25`, CR → `%0D`, LF → `%0A`); any other `%` escape
+/// is not the wrapper's.
+fn echoes_document(line: &str, document: &str) -> bool {
+    const ECHO_PREFIXES: [&str; 2] = ["::debug::stdout: ", "::set-output name=stdout::"];
+    let line = line.trim_start().trim_end_matches(['\r', '\n']);
+    let Some(echo) = ECHO_PREFIXES
+        .iter()
+        .find_map(|prefix| line.strip_prefix(prefix))
+    else {
+        return false;
+    };
+    let mut escaped = echo.as_bytes();
+    let mut expected = document.as_bytes();
+    while let Some((&first, after)) = escaped.split_first() {
+        let (byte, after) = match (first, after) {
+            (b'%', [b'2', b'5', after @ ..]) => (b'%', after),
+            (b'%', [b'0', b'D', after @ ..]) => (b'\r', after),
+            (b'%', [b'0', b'A', after @ ..]) => (b'\n', after),
+            (b'%', _) => return false,
+            (byte, after) => (byte, after),
+        };
+        escaped = after;
+        match expected.split_first() {
+            Some((&wanted, rest)) if wanted == byte => expected = rest,
+            Some(_) => return false,
+            None if byte.is_ascii_whitespace() => {}
+            None => return false,
+        }
+    }
+    expected.is_empty()
 }
 
 /// Length of the one JSON value at the start of `text`, found without
@@ -217,6 +261,30 @@ mod tests {
         let split = split(logged).unwrap();
         assert_eq!(split.documents.len(), 1);
         assert_eq!(split.noise.len(), 3);
+    }
+
+    #[test]
+    fn a_wrapper_line_holding_json_must_echo_the_document_before_it() {
+        // The wrapper's echo, escaped as workflow commands are, is noise.
+        let echoed = "{\"a\":\"50%\"}\n::debug::stdout: {\"a\":\"50%25\"}%0A\n::set-output name=stdout::{\"a\":\"50%25\"}%0A\n";
+        let read = split(echoed).unwrap();
+        assert_eq!(read.documents.len(), 1);
+        assert_eq!(read.noise.len(), 2);
+        // The rest of a plan closed early, behind a wrapper prefix, is not.
+        for forged in [
+            "{\"a\":1}\n::debug::stdout: ior_state\":{\"values\":{}}}\n",
+            "{\"a\":1}\n::set-output name=stdout::{\"a\":2}\n",
+            "{\"a\":1}\n::debug::stdout: {\"a\":1}{\"b\":2}\n",
+            "{\"a\":1}%0Aior_state\":{\"values\":{}}}\n",
+            "{\"a\":1}\n[command]terraform-bin show ior_state\":{}}\n",
+            "{\"a\":1}\n::debug::stdout: {\"a\":1%}\n",
+        ] {
+            let broken = split(forged).expect_err(forged);
+            assert!(
+                broken.failure.message.contains("after the end"),
+                "{forged:?}"
+            );
+        }
     }
 
     #[test]

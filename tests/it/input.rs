@@ -294,6 +294,18 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
         format!("{}}}\n{}", &plan[..cut], &plan[cut + 4..]),
         vec!["unexpected data after the end of the JSON document"],
     ));
+    // The same rest behind a prefix that is noise elsewhere: the wrapper's
+    // echo (which must echo the document) and a bracketed log level.
+    cases.push((
+        "closed-early-behind-wrapper-echo",
+        format!("{}}}\n::debug::stdout: {}", &plan[..cut], &plan[cut + 4..]),
+        vec!["unexpected data after the end of the JSON document"],
+    ));
+    cases.push((
+        "closed-early-behind-log-level",
+        format!("{}}}\n[INFO] {}", &plan[..cut], &plan[cut + 4..]),
+        vec!["unexpected data after the end of the JSON document"],
+    ));
     cases.push((
         "raw-newline-in-string",
         plan.replacen("aws_db_instance.orders", "aws_db_instance\n.orders", 1),
