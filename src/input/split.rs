@@ -48,6 +48,9 @@ pub fn terragrunt_unit(before: &str) -> Option<&str> {
 
 pub fn split(text: &str) -> Result<Split, BrokenDocument> {
     let mut split = Split::default();
+    // A fragment before any document is damage only if a document follows;
+    // a file with no document at all is refused as not JSON, which says more.
+    let mut fragment_before = None;
     let mut position = 0;
     while position < text.len() {
         let rest = &text[position..];
@@ -67,7 +70,7 @@ pub fn split(text: &str) -> Result<Split, BrokenDocument> {
                         reject_json_fragment(
                             text,
                             position + (tail.len() - tail.trim_start().len()),
-                            &text[split.documents[split.documents.len() - 1].clone()],
+                            last_document(text, &split),
                         )?;
                         split
                             .noise
@@ -81,9 +84,7 @@ pub fn split(text: &str) -> Result<Split, BrokenDocument> {
                     if trimmed.starts_with('[')
                         && failure.category == serde_json::error::Category::Syntax =>
                 {
-                    if let Some(document) = split.documents.last() {
-                        reject_json_fragment(text, position, &text[document.clone()])?;
-                    }
+                    check_line_outside_documents(text, position, &split, &mut fragment_before)?;
                 }
                 Err(failure) => {
                     return Err(BrokenDocument {
@@ -92,8 +93,8 @@ pub fn split(text: &str) -> Result<Split, BrokenDocument> {
                     });
                 }
             }
-        } else if let Some(document) = split.documents.last() {
-            reject_json_fragment(text, position, &text[document.clone()])?;
+        } else {
+            check_line_outside_documents(text, position, &split, &mut fragment_before)?;
         }
         let line = line_rest(&text[position..]);
         split
@@ -101,34 +102,67 @@ pub fn split(text: &str) -> Result<Split, BrokenDocument> {
             .push((line_number(text, position), classify(line)));
         position += line.len();
     }
-    Ok(split)
+    match fragment_before {
+        Some(broken) if !split.documents.is_empty() => Err(broken),
+        _ => Ok(split),
+    }
+}
+
+fn check_line_outside_documents(
+    text: &str,
+    position: usize,
+    split: &Split,
+    fragment_before: &mut Option<BrokenDocument>,
+) -> Result<(), BrokenDocument> {
+    match reject_json_fragment(text, position, last_document(text, split)) {
+        Err(broken) if split.documents.is_empty() => {
+            fragment_before.get_or_insert(broken);
+            Ok(())
+        }
+        outcome => outcome,
+    }
+}
+
+fn last_document<'t>(text: &'t str, split: &Split) -> Option<&'t str> {
+    split.documents.last().map(|range| &text[range.clone()])
 }
 
 fn starts_document(text: &str) -> bool {
     text.starts_with('{') || text.starts_with('[')
 }
 
-/// After a document, a line that starts like the inside of JSON (`}`, `]`,
-/// `,`, `"`, `:`), or a log line that holds a key separator (`":`), means
-/// the document is broken (an extra brace, a bad merge, a splice that closed
-/// it early), not that a log line follows: refuse rather than analyse half.
-/// The rest of a plan cut off that way reads as one line of noise that
-/// starts mid-key (`on":[],"depends_on":[…`). Log lines (Terragrunt's,
-/// a script's) carry no `":`. The setup-terraform wrapper's lines that do
-/// are its echo of the document (`::debug::stdout: {…}`), so they are noise
-/// only when they echo `document`, the one before them: a wrapper prefix is
-/// easy to write in front of the rest of a damaged plan.
-fn reject_json_fragment(text: &str, position: usize, document: &str) -> Result<(), BrokenDocument> {
+/// A line outside a document that starts like the inside of JSON (`}`,
+/// `]`, `,`, `"`, `:`), or a log line that holds a key separator (`":`),
+/// means a document is broken (an extra brace, a bad merge, a splice that
+/// closed it early, an opening brace lost), not that a log line is there:
+/// refuse rather than analyse the rest. The part of a plan cut off that way
+/// reads as one line of noise (`on":[],"depends_on":[…`), after its
+/// document or, when the opening brace is gone, before the next one.
+/// Log lines (Terragrunt's, a script's) carry no `":`. The setup-terraform
+/// wrapper's lines that do are its echo of the document (`::debug::stdout:
+/// {…}`), so they are noise only when they echo `document`, the one before
+/// them: a wrapper prefix is easy to write in front of a damaged plan.
+fn reject_json_fragment(
+    text: &str,
+    position: usize,
+    document: Option<&str>,
+) -> Result<(), BrokenDocument> {
     let rest = &text[position..];
     let line = line_rest(rest);
+    let echoed = || document.is_some_and(|document| echoes_document(line, document));
     let is_fragment = rest.starts_with(['}', ']', ',', '"'])
         || (rest.starts_with(':') && !rest.starts_with("::"))
-        || (line.contains("\":") && !echoes_document(line, document));
+        || (line.contains("\":") && !echoed());
     if is_fragment {
+        let message = if document.is_some() {
+            "unexpected data after the end of the JSON document"
+        } else {
+            "JSON data before the first JSON document (a document whose opening `{` is missing?)"
+        };
         return Err(BrokenDocument {
             start: 0,
             failure: JsonFailure {
-                message: "unexpected data after the end of the JSON document".into(),
+                message: message.into(),
                 offset: position,
                 json_path: String::new(),
                 category: serde_json::error::Category::Syntax,
@@ -285,6 +319,30 @@ mod tests {
                 "{forged:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_document_that_lost_its_opening_brace_before_another_is_broken() {
+        // Terragrunt prints one document per unit: the first lost its `{`.
+        let text = "\"format_version\":\"1.2\",\"resource_changes\":[]}\n{\"a\":1}\n";
+        let broken = split(text).unwrap_err();
+        assert_eq!(broken.failure.offset, 0);
+        assert!(
+            broken
+                .failure
+                .message
+                .contains("before the first JSON document")
+        );
+        // With no document at all, the caller says the input is not JSON.
+        assert!(
+            split("\"format_version\":\"1.2\"}\n")
+                .unwrap()
+                .documents
+                .is_empty()
+        );
+        // Log lines before a document stay noise.
+        let logged = "[command]/tmp/terraform-bin show -json plan.out\n14:02:11 INFO [modules/db] Running command: terraform show -json\n{\"a\":1}\n";
+        assert_eq!(split(logged).unwrap().noise.len(), 2);
     }
 
     #[test]

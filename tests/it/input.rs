@@ -301,6 +301,13 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
         format!("{}}}\n::debug::stdout: {}", &plan[..cut], &plan[cut + 4..]),
         vec!["unexpected data after the end of the JSON document"],
     ));
+    // A document that lost its opening brace, before one that did not (one
+    // document per unit, as Terragrunt prints them).
+    cases.push((
+        "opening-brace-lost-before-another-document",
+        format!("{}\n{plan}", &plan[1..]),
+        vec!["JSON data before the first JSON document"],
+    ));
     cases.push((
         "closed-early-behind-log-level",
         format!("{}}}\n[INFO] {}", &plan[..cut], &plan[cut + 4..]),
