@@ -51,6 +51,7 @@ pub fn split(text: &str) -> Result<Split, BrokenDocument> {
     // A fragment before any document is damage only if a document follows;
     // a file with no document at all is refused as not JSON, which says more.
     let mut fragment_before = None;
+    let mut lines = LineCounter::default();
     let mut position = 0;
     while position < text.len() {
         let rest = &text[position..];
@@ -74,15 +75,19 @@ pub fn split(text: &str) -> Result<Split, BrokenDocument> {
                         )?;
                         split
                             .noise
-                            .push((line_number(text, position), classify(tail)));
+                            .push((lines.line_at(text, position), classify(tail)));
                     }
                     position += tail.len();
                     continue;
                 }
-                // `[command]…`, `[INFO] …`: a bracketed log line, not a JSON array.
+                // `[command]…`, `[INFO] …`: a bracketed log line, not a JSON
+                // array. An array that fails on a later line is a broken
+                // document (and trying each of its lines again would take
+                // time quadratic in their number).
                 Err(failure)
                     if trimmed.starts_with('[')
-                        && failure.category == serde_json::error::Category::Syntax =>
+                        && failure.category == serde_json::error::Category::Syntax
+                        && failure.offset < line_rest(trimmed).len() =>
                 {
                     check_line_outside_documents(text, position, &split, &mut fragment_before)?;
                 }
@@ -99,7 +104,7 @@ pub fn split(text: &str) -> Result<Split, BrokenDocument> {
         let line = line_rest(&text[position..]);
         split
             .noise
-            .push((line_number(text, position), classify(line)));
+            .push((lines.line_at(text, position), classify(line)));
         position += line.len();
     }
     match fragment_before {
@@ -231,12 +236,23 @@ fn line_rest(text: &str) -> &str {
     }
 }
 
-fn line_number(text: &str, position: usize) -> usize {
-    text.as_bytes()[..position]
-        .iter()
-        .filter(|byte| **byte == b'\n')
-        .count()
-        + 1
+/// Line numbers of increasing positions, counted from the last one asked
+/// for: recounting from the start for every noise line is quadratic in
+/// their number (100,000 log lines took half a minute).
+#[derive(Default)]
+struct LineCounter {
+    position: usize,
+    newlines: usize,
+}
+
+impl LineCounter {
+    fn line_at(&mut self, text: &str, position: usize) -> usize {
+        debug_assert!(position >= self.position, "positions only increase");
+        let start = self.position.min(position);
+        self.newlines += memchr::memchr_iter(b'\n', &text.as_bytes()[start..position]).count();
+        self.position = position;
+        self.newlines + 1
+    }
 }
 
 fn classify(line: &str) -> Noise {
@@ -343,6 +359,28 @@ mod tests {
         // Log lines before a document stay noise.
         let logged = "[command]/tmp/terraform-bin show -json plan.out\n14:02:11 INFO [modules/db] Running command: terraform show -json\n{\"a\":1}\n";
         assert_eq!(split(logged).unwrap().noise.len(), 2);
+    }
+
+    #[test]
+    fn an_array_broken_on_a_later_line_is_a_broken_document_not_log_lines() {
+        let text = "{\"a\":1}\n[1,\n2,\nx\n";
+        let broken = split(text).unwrap_err();
+        assert_eq!(broken.start, text.find('[').unwrap());
+        // A bracketed log line fails on its own line, and stays noise.
+        let logged = "{\"a\":1}\n[INFO] one\n[1, two\n[command]/tmp/terraform-bin show\n";
+        assert_eq!(split(logged).unwrap().noise.len(), 3);
+    }
+
+    #[test]
+    fn noise_lines_are_numbered_in_order() {
+        let text = "log one\n\n{\"a\":1} trailing\nlog two\n\n\nlog three\n";
+        let lines: Vec<usize> = split(text)
+            .unwrap()
+            .noise
+            .iter()
+            .map(|(line, _)| *line)
+            .collect();
+        assert_eq!(lines, vec![1, 3, 4, 7]);
     }
 
     #[test]
