@@ -10,8 +10,19 @@
 /// `text` without the ANSI escape sequences that stand outside JSON
 /// strings, and where (offsets in the result) each was removed, so a caller
 /// can refuse one that stood inside a JSON document between its tokens.
-pub fn strip_outside_strings(text: &str) -> (String, Vec<usize>) {
+pub struct Stripped {
+    pub text: String,
+    pub removed: Vec<usize>,
+    /// Where (offset in `text`) the first sequence was removed that held
+    /// JSON's structural bytes (`{`, `}`, `"`): a window title or link that
+    /// runs over a whole one-line plan (`ESC ] 0;{…}BEL`), or `ESC {` eating
+    /// a document's brace. Removing it would hide a plan, so it is refused.
+    pub swallowed_json: Option<usize>,
+}
+
+pub fn strip_outside_strings(text: &str) -> Stripped {
     let mut removed = Vec::new();
+    let mut swallowed_json = None;
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut in_string = false;
@@ -41,7 +52,15 @@ pub fn strip_outside_strings(text: &str) -> (String, Vec<usize>) {
             }
             0x1b if !in_string => {
                 removed.push(out.len());
-                index = sequence_end(bytes, index);
+                let end = sequence_end(bytes, index);
+                if swallowed_json.is_none()
+                    && bytes[index..end]
+                        .iter()
+                        .any(|byte| matches!(byte, b'{' | b'}' | b'"'))
+                {
+                    swallowed_json = Some(out.len());
+                }
+                index = end;
             }
             _ => {
                 out.push(byte);
@@ -52,7 +71,11 @@ pub fn strip_outside_strings(text: &str) -> (String, Vec<usize>) {
     // Only ASCII bytes were removed, so the text is still UTF-8.
     let text = String::from_utf8(out)
         .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
-    (text, removed)
+    Stripped {
+        text,
+        removed,
+        swallowed_json,
+    }
 }
 
 /// Index just past the escape sequence starting at `start` (an ESC): CSI
@@ -97,23 +120,42 @@ mod tests {
     #[test]
     fn colour_around_the_document_is_removed() {
         let text = "\u{1b}[36m12:00 INFO\u{1b}[0m run \"x\n\u{1b}[0m{\"a\":\"b\"}\u{1b}[0m\n";
-        let (stripped, removed) = strip_outside_strings(text);
-        assert_eq!(stripped, "12:00 INFO run \"x\n{\"a\":\"b\"}\n");
+        let stripped = strip_outside_strings(text);
+        assert_eq!(stripped.text, "12:00 INFO run \"x\n{\"a\":\"b\"}\n");
         // Where each sequence stood in the result: around the document only.
-        assert_eq!(removed, [0, 10, 18, 27]);
+        assert_eq!(stripped.removed, [0, 10, 18, 27]);
+        assert_eq!(stripped.swallowed_json, None);
     }
 
     #[test]
     fn escape_inside_a_string_is_kept_for_the_parser() {
         let text = "{\"address\":\"a.b\u{1b}[31m\",\"x\":\"\\\"\u{7}\"}";
-        assert_eq!(strip_outside_strings(text).0, text);
+        assert_eq!(strip_outside_strings(text).text, text);
     }
 
     #[test]
     fn osc_and_lone_escapes_are_removed() {
         assert_eq!(
-            strip_outside_strings("\u{1b}]0;title\u{7}{}\u{1b}]8;;x\u{1b}\\\u{1b}c").0,
+            strip_outside_strings("\u{1b}]0;title\u{7}{}\u{1b}]8;;https://x\u{1b}\\\u{1b}c").text,
             "{}"
         );
+    }
+
+    #[test]
+    fn a_sequence_that_would_swallow_json_is_reported() {
+        // A title running over a whole one-line plan, unterminated or not,
+        // and escapes that eat a document's brace.
+        for (text, at) in [
+            ("{\"a\":1}\n\u{1b}]{\"b\":2}\n", 8),
+            ("\u{1b}]0;{\"b\":2}\u{7}\n{\"a\":1}", 0),
+            ("{\"a\":1}\n\u{1b}{\"b\":2}", 8),
+            ("{\"a\":1}\n\u{1b}[{\"b\":2}", 8),
+        ] {
+            assert_eq!(
+                strip_outside_strings(text).swallowed_json,
+                Some(at),
+                "{text:?}"
+            );
+        }
     }
 }

@@ -250,9 +250,22 @@ fn read_text(
     // Colour codes around the document are removed; one inside it is
     // refused as the JSON parser would (see `ansi`).
     if text.contains('\u{1b}') {
-        let (stripped, removed) = ansi::strip_outside_strings(&text);
+        let ansi::Stripped {
+            text: stripped,
+            removed,
+            swallowed_json,
+        } = ansi::strip_outside_strings(&text);
         if removed.is_empty() {
             return finish_text(label, text, from_directory, warnings, &[]);
+        }
+        if let Some(offset) = swallowed_json {
+            let failure = crate::model::JsonFailure {
+                message: "an escape sequence here would remove JSON text (`{`, `}` or `\"`) with it; a terminal title, link or colour code must not hold part of a plan".to_owned(),
+                offset,
+                json_path: String::new(),
+                category: serde_json::error::Category::Syntax,
+            };
+            return Err(json_error(label, &stripped, 0, &failure));
         }
         text = stripped;
         warnings.push(InputWarning {

@@ -137,7 +137,8 @@ fn starts_document(text: &str) -> bool {
 }
 
 /// A line outside a document that starts like the inside of JSON (`}`,
-/// `]`, `,`, `"`, `:`), or a log line that holds a key separator (`":`),
+/// `]`, `,`, `"`, `:`), or a log line that holds a key separator (`":`,
+/// or `" :` with JSON whitespace between),
 /// means a document is broken (an extra brace, a bad merge, a splice that
 /// closed it early, an opening brace lost), not that a log line is there:
 /// refuse rather than analyse the rest. The part of a plan cut off that way
@@ -157,7 +158,7 @@ fn reject_json_fragment(
     let echoed = || document.is_some_and(|document| echoes_document(line, document));
     let is_fragment = rest.starts_with(['}', ']', ',', '"'])
         || (rest.starts_with(':') && !rest.starts_with("::"))
-        || (line.contains("\":") && !echoed());
+        || (holds_key_separator(line) && !echoed());
     if is_fragment {
         let message = if document.is_some() {
             "unexpected data after the end of the JSON document"
@@ -175,6 +176,18 @@ fn reject_json_fragment(
         });
     }
     Ok(())
+}
+
+/// Whether `line` holds a JSON key separator: a quote, optional JSON
+/// whitespace, a colon (`":`, and `" : "` as some pretty printers write it).
+fn holds_key_separator(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    memchr::memchr_iter(b'"', bytes).any(|quote| {
+        bytes[quote + 1..]
+            .iter()
+            .find(|byte| !matches!(byte, b' ' | b'\t' | b'\r'))
+            == Some(&b':')
+    })
 }
 
 /// Whether `line` is the setup-terraform wrapper's echo of what terraform
@@ -381,6 +394,20 @@ mod tests {
             .map(|(line, _)| *line)
             .collect();
         assert_eq!(lines, vec![1, 3, 4, 7]);
+    }
+
+    #[test]
+    fn a_key_separator_with_whitespace_before_the_colon_is_json_too() {
+        for forged in [
+            "{\"a\":1}\nINFO {\"b\" : 2}\n",
+            "{\"a\":1}\n::debug::stdout: {\"b\"\t:2}\n",
+            "{\"a\":1} {\"b\" :2}\n",
+        ] {
+            assert!(split(forged).is_err(), "{forged:?}");
+        }
+        assert!(!holds_key_separator(
+            "12:00 INFO said \"hello\" and left: ok"
+        ));
     }
 
     #[test]

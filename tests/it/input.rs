@@ -308,6 +308,27 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
         format!("{}\n{plan}", &plan[1..]),
         vec!["JSON data before the first JSON document"],
     ));
+    // A plan hidden beside a passing one: inside a terminal-title escape
+    // (removed with it as a colour code), and written with `" : "`
+    // separators on a log line (no `":` in it).
+    let passing = std::fs::read_to_string(root().join("testdata/plans/no-changes/plan.json"))
+        .expect("no-changes plan");
+    let passing = passing.trim();
+    cases.push((
+        "plan-inside-a-title-escape",
+        format!("{passing}\n\u{1b}]{plan}\n"),
+        vec!["an escape sequence here would remove JSON text"],
+    ));
+    let spaced =
+        serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(&plan).unwrap())
+            .unwrap()
+            .replace("\n", "")
+            .replace("\": ", "\" : ");
+    cases.push((
+        "spaced-plan-on-a-log-line",
+        format!("{passing}\nINFO {spaced}\n"),
+        vec!["unexpected data after the end of the JSON document"],
+    ));
     cases.push((
         "closed-early-behind-log-level",
         format!("{}}}\n[INFO] {}", &plan[..cut], &plan[cut + 4..]),
