@@ -110,6 +110,7 @@ pub fn for_each_plan(
                     None => errors.push(error),
                 },
             }
+            release(document);
             if is_log {
                 break;
             }
@@ -132,6 +133,24 @@ pub fn for_each_plan(
         .into());
     }
     Ok((warnings, skipped))
+}
+
+/// Frees a parsed plan on a stack deep enough for its nesting. Module
+/// nesting has no limit, and dropping nested modules recurses once per
+/// level: 50,000 levels overflowed the main thread's stack after the
+/// analysis had finished. (A `Drop` that flattens the modules instead would
+/// keep the text borrowed across `resplit` for the borrow checker.)
+fn release(document: model::Document<'_>) {
+    /// Stack a drop takes per level of JSON nesting, with room to spare
+    /// (an unoptimised build's frames are the larger).
+    const STACK_PER_LEVEL: usize = 1024;
+    const SHALLOW: usize = 1000;
+    if document.deepest < SHALLOW {
+        drop(document);
+        return;
+    }
+    let stack = document.deepest.saturating_mul(STACK_PER_LEVEL) + (1 << 20);
+    stacker::grow(stack, move || drop(document));
 }
 
 /// Reads, analyses and judges every plan named by `sources`. Any input that

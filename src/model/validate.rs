@@ -89,13 +89,14 @@ pub fn validate(document: &Document<'_>) -> Result<(), Invalid> {
 /// Every payload a reader parses, nested at most [`MAX_PAYLOAD_NESTING`]
 /// deep. Measured only in a document that nests deeper than that at all.
 fn payloads_nesting(document: &Document<'_>) -> Result<(), Invalid> {
-    let too_deep = |path: String, raw: Option<&serde_json::value::RawValue>| {
+    // The path is spelled out only for the value that is too deep.
+    let too_deep = |path: &dyn Fn() -> String, raw: Option<&serde_json::value::RawValue>| {
         let depth = raw.map_or(0, |raw| keys::deepest(raw.get()));
         if depth <= MAX_PAYLOAD_NESTING {
             return Ok(());
         }
         Err(Invalid {
-            json_path: path,
+            json_path: path(),
             problem: format!(
                 "this value nests {depth} levels deep; blastwall reads values up to {MAX_PAYLOAD_NESTING} levels whole (Terraform writes nothing this deep), and one it cannot read whole could hide what a rule looks for"
             ),
@@ -118,7 +119,7 @@ fn payloads_nesting(document: &Document<'_>) -> Result<(), Invalid> {
                 ("after_sensitive", change.change.after_sensitive),
             ];
             for (field, raw) in payloads {
-                too_deep(format!("{section}[{index}].change.{field}"), raw)?;
+                too_deep(&|| format!("{section}[{index}].change.{field}"), raw)?;
             }
         }
     }
@@ -134,27 +135,30 @@ fn payloads_nesting(document: &Document<'_>) -> Result<(), Invalid> {
     ];
     for (section, values) in states {
         let Some(values) = values else { continue };
-        let mut pending = vec![(format!("{section}.root_module"), &values.root_module)];
+        let mut paths = ModulePaths::new(section_root(section));
+        let mut pending = vec![(0, &values.root_module)];
         while let Some((path, module)) = pending.pop() {
             for (index, resource) in module.resources.iter().enumerate() {
-                too_deep(format!("{path}.resources[{index}].values"), resource.values)?;
+                too_deep(
+                    &|| format!("{}.resources[{index}].values", paths.spell(path)),
+                    resource.values,
+                )?;
             }
             for (index, child) in module.child_modules.iter().enumerate().rev() {
-                pending.push((format!("{path}.child_modules[{index}]"), child));
+                pending.push((paths.child(path, ChildStep::Child(index)), child));
             }
         }
     }
     for (name, variable) in &document.variables {
-        too_deep(format!("variables.{name}.value"), variable.value)?;
+        too_deep(&|| format!("variables.{name}.value"), variable.value)?;
     }
     // Configuration expressions give the dependency edges: one that cannot
     // be read whole would hide a dependency.
     if let Some(configuration) = &document.configuration {
-        let mut pending = vec![(
-            "configuration.root_module".to_owned(),
-            &configuration.root_module,
-        )];
+        let mut paths = ModulePaths::new("configuration.root_module".to_owned());
+        let mut pending = vec![(0, &configuration.root_module)];
         while let Some((path, module)) = pending.pop() {
+            let spell = || paths.spell(path);
             for (index, resource) in module.resources.iter().enumerate() {
                 let expressions = [
                     ("expressions", resource.expressions),
@@ -162,30 +166,34 @@ fn payloads_nesting(document: &Document<'_>) -> Result<(), Invalid> {
                     ("for_each_expression", resource.for_each_expression),
                 ];
                 for (field, raw) in expressions {
-                    too_deep(format!("{path}.resources[{index}].{field}"), raw)?;
+                    too_deep(&|| format!("{}.resources[{index}].{field}", spell()), raw)?;
                 }
             }
             for (name, output) in &module.outputs {
                 too_deep(
-                    format!("{path}.outputs.{name}.expression"),
+                    &|| format!("{}.outputs.{name}.expression", spell()),
                     output.expression,
                 )?;
             }
             // A sensitive variable's default is read whole to keep it out of reports.
             for (name, variable) in &module.variables {
-                too_deep(format!("{path}.variables.{name}.default"), variable.default)?;
+                too_deep(
+                    &|| format!("{}.variables.{name}.default", spell()),
+                    variable.default,
+                )?;
             }
             for (name, call) in module.module_calls.iter().rev() {
-                let call_path = format!("{path}.module_calls.{name}");
                 let expressions = [
                     ("expressions", call.expressions),
                     ("count_expression", call.count_expression),
                     ("for_each_expression", call.for_each_expression),
                 ];
                 for (field, raw) in expressions {
-                    too_deep(format!("{call_path}.{field}"), raw)?;
+                    too_deep(&|| format!("{}.module_calls.{name}.{field}", spell()), raw)?;
                 }
-                pending.push((format!("{call_path}.module"), &call.module));
+            }
+            for (name, call) in module.module_calls.iter().rev() {
+                pending.push((paths.child(path, ChildStep::Call(name)), &call.module));
             }
         }
     }
@@ -409,25 +417,22 @@ fn consistent(
 /// changes, so they are checked for parseable, consistently placed
 /// addresses only.
 fn state_values(section: &str, values: &Values<'_>) -> Result<(), Invalid> {
-    // Modules in document order (depth first), each with the JSON path of
-    // its `resources` list; nesting has no limit, so no recursion.
-    let mut modules: Vec<(String, &StateModule<'_>)> = Vec::new();
-    let mut pending: Vec<(String, &StateModule<'_>)> =
-        vec![(format!("{section}.root_module"), &values.root_module)];
+    // Modules in document order (depth first); nesting has no limit, so no
+    // recursion, and each module's JSON path is spelled out only for a
+    // module with a problem (see `ModulePaths`).
+    let mut paths = ModulePaths::new(section_root(section));
+    let mut modules: Vec<(usize, &StateModule<'_>)> = Vec::new();
+    let mut pending: Vec<(usize, &StateModule<'_>)> = vec![(0, &values.root_module)];
     while let Some((path, module)) = pending.pop() {
         for (index, child) in module.child_modules.iter().enumerate().rev() {
-            pending.push((format!("{path}.child_modules[{index}]"), child));
+            pending.push((paths.child(path, ChildStep::Child(index)), child));
         }
         modules.push((path, module));
     }
     // A module's own address comes before its resources in that order.
-    let steps: Vec<Result<Option<Vec<address::ModuleStep>>, Invalid>> = modules
+    let steps: Vec<Result<Option<Vec<address::ModuleStep>>, ()>> = modules
         .par_iter()
-        .map(|(path, module)| module_steps(path, module))
-        .collect();
-    let resource_paths: Vec<String> = modules
-        .iter()
-        .map(|(path, _)| format!("{path}.resources"))
+        .map(|(_, module)| module_steps("", module).map_err(|_| ()))
         .collect();
     let entries: Vec<(usize, Option<usize>)> = modules
         .iter()
@@ -437,16 +442,35 @@ fn state_values(section: &str, values: &Values<'_>) -> Result<(), Invalid> {
                 .chain((0..state_module.resources.len()).map(move |index| (module, Some(index))))
         })
         .collect();
-    let first_invalid = entries.par_iter().find_map_first(|&(module, resource)| {
+    // Found without paths (spelling one for every failing entry would be
+    // quadratic again); the one reported is checked again with its own.
+    let check = |module: usize, resource: Option<usize>, with_path: bool| {
+        let state_module = modules[module].1;
+        let module_path = || {
+            if with_path {
+                paths.spell(modules[module].0)
+            } else {
+                String::new()
+            }
+        };
         let module_steps = match &steps[module] {
             Ok(module_steps) => module_steps.as_ref(),
-            Err(invalid) => return resource.is_none().then(|| invalid.clone()),
+            Err(()) => {
+                return match resource {
+                    None => module_steps(&module_path(), state_module).err(),
+                    Some(_) => None,
+                };
+            }
         };
         let index = resource?;
-        let state_module = modules[module].1;
+        let resources_path = if with_path {
+            format!("{}.resources", module_path())
+        } else {
+            String::new()
+        };
         resource_in_module(
             At {
-                prefix: &resource_paths[module],
+                prefix: &resources_path,
                 index: Some(index),
             },
             &state_module.resources[index],
@@ -454,8 +478,67 @@ fn state_values(section: &str, values: &Values<'_>) -> Result<(), Invalid> {
             module_steps,
         )
         .err()
-    });
-    first_invalid.map_or(Ok(()), Err)
+    };
+    let first_invalid = entries
+        .par_iter()
+        .find_first(|&&(module, resource)| check(module, resource, false).is_some());
+    first_invalid.map_or(Ok(()), |&(module, resource)| {
+        check(module, resource, true).map_or(Ok(()), Err)
+    })
+}
+
+/// `section` (`planned_values`, `prior_state.values`) with its root module.
+fn section_root(section: &str) -> String {
+    format!("{section}.root_module")
+}
+
+/// The JSON paths of nested modules, kept as a parent and a step each and
+/// spelled out only for the module whose problem is reported: every
+/// module's path spelled out costs memory and time quadratic in the
+/// nesting depth (10,000 levels took 1.9 GB).
+struct ModulePaths<'s> {
+    root: String,
+    /// (parent, step) of every module after the root (index 0).
+    entries: Vec<(usize, ChildStep<'s>)>,
+}
+
+#[derive(Clone, Copy)]
+enum ChildStep<'s> {
+    /// `.child_modules[i]` in state values.
+    Child(usize),
+    /// `.module_calls.NAME.module` in the configuration.
+    Call(&'s str),
+}
+
+impl<'s> ModulePaths<'s> {
+    fn new(root: String) -> Self {
+        ModulePaths {
+            root,
+            entries: Vec::new(),
+        }
+    }
+
+    fn child(&mut self, parent: usize, step: ChildStep<'s>) -> usize {
+        self.entries.push((parent, step));
+        self.entries.len()
+    }
+
+    fn spell(&self, mut module: usize) -> String {
+        let mut steps = Vec::new();
+        while module != 0 {
+            let (parent, step) = self.entries[module - 1];
+            steps.push(step);
+            module = parent;
+        }
+        let mut path = self.root.clone();
+        for step in steps.iter().rev() {
+            match step {
+                ChildStep::Child(index) => path.push_str(&format!(".child_modules[{index}]")),
+                ChildStep::Call(name) => path.push_str(&format!(".module_calls.{name}.module")),
+            }
+        }
+        path
+    }
 }
 
 fn module_steps(

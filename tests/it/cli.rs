@@ -398,6 +398,29 @@ fn deep_module_nesting_and_huge_numbers_parse() {
     }
 }
 
+#[test]
+fn modules_nested_fifty_thousand_deep_are_analysed_and_freed() {
+    // Module nesting has no limit: the reader, the checks and freeing the
+    // plan all walk it without recursing per level (freeing it recursed,
+    // and overflowed the stack after the verdict).
+    let plan = std::fs::read_to_string("testdata/plans/db-deleted/plan.json").unwrap();
+    let mut module = r#"{"address":"module.m","resources":[]}"#.to_owned();
+    for _ in 0..50_000 {
+        module = format!(r#"{{"resources":[],"child_modules":[{module}]}}"#);
+    }
+    // The nested modules become `planned_values`; the original is kept
+    // under a key the reader ignores.
+    let plan = plan.replacen(
+        r#""planned_values":"#,
+        &format!(r#""planned_values":{{"root_module":{module}}},"planned_values_original":"#),
+        1,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "deep.json", plan);
+    let output = blastwall().arg("check").arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", transcript(&output));
+}
+
 fn deep_module_nesting_and_huge_numbers_parse_at(depth: usize) {
     let dir = tempfile::tempdir().unwrap();
     let mut address = String::new();
