@@ -102,7 +102,15 @@ pub fn for_each_plan(
                     found += 1;
                     visit(&label, &document);
                 }
-                Err(error) => match input::skip_reason(&error).filter(|_| loaded.from_directory) {
+                // A log is skipped whole, so nothing after it may be a plan.
+                Err(error) => match input::skip_reason(&error).filter(|_| {
+                    let rest = if is_log {
+                        &loaded.text[range.start..]
+                    } else {
+                        &loaded.text[range.clone()]
+                    };
+                    loaded.from_directory && !input::mentions_plan_keys(rest.as_bytes())
+                }) {
                     Some(reason) => skipped.push(input::Skipped {
                         input: if is_log { loaded.label.clone() } else { label },
                         reason,

@@ -11,8 +11,19 @@ use crate::util::escape;
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const STDERR_LINES_SHOWN: usize = 30;
 
+/// A zip archive. Go's archive/zip, and so Terraform, finds an archive by
+/// its end record, so bytes written before it do not stop Terraform reading
+/// (and applying) it: such a file is a zip here too.
 pub fn is_zip(bytes: &[u8]) -> bool {
+    const END_RECORD: &[u8] = b"PK\x05\x06";
+    /// The end record and the longest comment that may follow it.
+    const END_RECORD_SEARCH: usize = 22 + 65_535;
     bytes.starts_with(ZIP_MAGIC)
+        || memchr::memmem::rfind(
+            &bytes[bytes.len().saturating_sub(END_RECORD_SEARCH)..],
+            END_RECORD,
+        )
+        .is_some()
 }
 
 /// A zip whose entries include Terraform's `tfplan`, as opposed to any other

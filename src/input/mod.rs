@@ -90,7 +90,7 @@ pub fn load(sources: &[Source], terraform_bin: Option<&Path>) -> Loaded {
             }
             Source::Path(path) if path.is_dir() => load_directory(path, terraform_bin, &mut loaded),
             Source::Path(path) => {
-                let label = path.display().to_string();
+                let label = label_of(path);
                 match file::read(path) {
                     Ok(bytes) => {
                         load_bytes(&label, Some(path), bytes, false, terraform_bin, &mut loaded)
@@ -103,6 +103,12 @@ pub fn load(sources: &[Source], terraform_bin: Option<&Path>) -> Loaded {
     loaded
 }
 
+/// How an input path is named in messages: a file name can hold control
+/// bytes (`x\e[2J.json`), which must not reach a terminal raw.
+fn label_of(path: &Path) -> String {
+    escape::for_terminal(&path.display().to_string()).into_owned()
+}
+
 /// Directories that never hold a user's plans: provider and module caches.
 fn is_skipped_directory(name: &str) -> bool {
     matches!(name, ".terraform" | ".git" | "node_modules")
@@ -111,7 +117,10 @@ fn is_skipped_directory(name: &str) -> bool {
 fn load_directory(root: &Path, terraform_bin: Option<&Path>, loaded: &mut Loaded) {
     let before = loaded.texts.len() + loaded.errors.len();
     let skipped_before = loaded.skipped.len();
+    // A link to a plan is checked like the plan (walkdir reports a link loop
+    // as an error); not following links skipped it without a word.
     let walker = walkdir::WalkDir::new(root)
+        .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|entry| {
@@ -123,10 +132,7 @@ fn load_directory(root: &Path, terraform_bin: Option<&Path>, loaded: &mut Loaded
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
-                let label = error.path().map_or_else(
-                    || root.display().to_string(),
-                    |path| path.display().to_string(),
-                );
+                let label = label_of(error.path().unwrap_or(root));
                 loaded.errors.push(InputError::io(label, error.into()));
                 continue;
             }
@@ -135,7 +141,7 @@ fn load_directory(root: &Path, terraform_bin: Option<&Path>, loaded: &mut Loaded
             continue;
         }
         let path = entry.path();
-        let label = path.display().to_string();
+        let label = label_of(path);
         let is_json = path
             .extension()
             .is_some_and(|extension| extension.eq_ignore_ascii_case("json"));
@@ -153,7 +159,7 @@ fn load_directory(root: &Path, terraform_bin: Option<&Path>, loaded: &mut Loaded
     if loaded.texts.len() + loaded.errors.len() == before {
         let skipped = loaded.skipped.len() - skipped_before;
         loaded.errors.push(InputError::NoPlans {
-            input: root.display().to_string(),
+            input: label_of(root),
             skipped: if skipped == 0 {
                 "no candidate file was found".to_owned()
             } else {
@@ -171,6 +177,7 @@ fn load_bytes(
     terraform_bin: Option<&Path>,
     loaded: &mut Loaded,
 ) {
+    let holds_plan_keys = from_directory && mentions_plan_keys(&bytes);
     match read_text(
         label,
         path,
@@ -184,7 +191,7 @@ fn load_bytes(
             input: label.to_owned(),
             reason: "empty file".to_owned(),
         }),
-        Err(error) => match skip_reason(&error).filter(|_| from_directory) {
+        Err(error) => match skip_reason(&error).filter(|_| from_directory && !holds_plan_keys) {
             Some(reason) => loaded.skipped.push(Skipped {
                 input: label.to_owned(),
                 reason,
@@ -192,6 +199,21 @@ fn load_bytes(
             None => loaded.errors.push(error),
         },
     }
+}
+
+/// Whether `text` names a section only a plan has. In a directory, a file
+/// or document that does is never skipped as "not a plan": a state's
+/// `lineage`, a log's `@level`, a missing `format_version` or a log prefix
+/// added to a plan would otherwise pass it over without a verdict.
+pub fn mentions_plan_keys(text: &[u8]) -> bool {
+    [
+        &b"\"resource_changes\""[..],
+        b"\"planned_values\"",
+        b"\"prior_state\"",
+        b"\"resource_drift\"",
+    ]
+    .iter()
+    .any(|key| memchr::memmem::find(text, key).is_some())
 }
 
 /// In a directory, files that are recognisably not plans are skipped.

@@ -327,6 +327,81 @@ fn directory_skips_non_plans_and_terraform_caches() {
 }
 
 #[test]
+fn in_a_directory_a_plan_dressed_as_something_else_is_refused_not_skipped() {
+    // An agent that wants a plan through can make it look like a state, a
+    // log or text: beside a harmless plan, a skip would pass it unseen.
+    let danger =
+        std::fs::read_to_string(crate::common::root().join(scenario("db-deleted"))).unwrap();
+    let danger = danger.trim();
+    let body = danger.strip_prefix('{').unwrap();
+    let disguises = [
+        ("log-level", format!(r#"{{"@level":"info",{body}"#)),
+        ("raw-state", format!(r#"{{"lineage":"x","serial":1,{body}"#)),
+        (
+            "no-format-version",
+            danger.replacen(r#""format_version":"1.2","#, "", 1),
+        ),
+        (
+            "log-then-plan",
+            format!(
+                "{{\"@level\":\"info\",\"@message\":\"Terraform 1.11\",\"type\":\"version\"}}\n{danger}"
+            ),
+        ),
+        (
+            "log-prefix",
+            format!("2024-05-01T10:00:00Z INFO {danger}\n"),
+        ),
+        (
+            "text-plan-line",
+            format!("Plan: 1 to add, 0 to change, 0 to destroy.\n{danger}"),
+        ),
+    ];
+    for (name, text) in disguises {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(
+            crate::common::root().join(scenario("no-changes")),
+            dir.path().join("benign.json"),
+        )
+        .unwrap();
+        write(dir.path(), "danger.json", text);
+        let output = blastwall().arg("check").arg(dir.path()).output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{name}: {}",
+            transcript(&output)
+        );
+    }
+    // A link to a plan is checked like the plan.
+    #[cfg(unix)]
+    {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(
+            crate::common::root().join(scenario("db-deleted")),
+            dir.path().join("linked.json"),
+        )
+        .unwrap();
+        let output = blastwall().arg("check").arg(dir.path()).output().unwrap();
+        assert_eq!(output.status.code(), Some(3), "{}", transcript(&output));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn control_bytes_in_a_file_name_are_escaped_in_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "x\u{1b}[2J\u{7}.json", "{\"format_version\":");
+    let output = blastwall().arg("check").arg(dir.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("x\\u{1b}[2J\\u{7}.json"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains('\u{7}'),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn hostile_strings_from_the_plan_are_escaped() {
     let dir = tempfile::tempdir().unwrap();
     let address = "aws_s3_bucket.b[\"\u{1b}[2J\u{9b}31m\u{202e}gnp.exe\u{200b}\"]";

@@ -64,4 +64,28 @@ fn binary_plan_is_converted_with_terraform_show() {
         stderr.contains("it said"),
         "terraform's stderr is shown: {stderr}"
     );
+
+    // Bytes written before the archive: terraform still reads it (Go finds
+    // a zip by its end record), so in a directory it is checked, not
+    // passed over beside a harmless plan.
+    let listed = tempfile::tempdir().unwrap();
+    let mut bytes = b"XXXX".to_vec();
+    bytes.extend(std::fs::read(dir.path().join("plan.out")).unwrap());
+    std::fs::write(listed.path().join("plan.out"), bytes).unwrap();
+    std::fs::write(
+        listed.path().join("main.tf"),
+        std::fs::read(dir.path().join("main.tf")).unwrap(),
+    )
+    .unwrap();
+    let output = blastwall()
+        .env("PATH", std::env::var_os("PATH").unwrap())
+        .arg("check")
+        .arg(listed.path())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("2 create"),
+        "{}",
+        transcript(&output)
+    );
 }
