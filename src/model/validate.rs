@@ -83,7 +83,85 @@ pub fn validate(document: &Document<'_>) -> Result<(), Invalid> {
     if document.deepest > MAX_PAYLOAD_NESTING {
         payloads_nesting(document)?;
     }
+    every_state_resource_accounted_for(document)?;
     Ok(())
+}
+
+/// A managed resource of the prior state that the plan neither keeps (in
+/// `planned_values`) nor changes (in `resource_changes`, by its address or
+/// as a moved resource's previous one) nor saw drift (`resource_drift`) is
+/// one whose change was removed:
+/// Terraform lists every resource it plans to destroy. Without this, a plan
+/// whose delete was cut out of `resource_changes` read as a plan without
+/// destruction. Checked only where the lists can be compared: not in a plan
+/// that errored or is incomplete (it may omit resources), not in 0.12-era
+/// plans (format 0.x: module resources' state addresses are relative to
+/// their module), and not when `resource_changes` is empty or absent:
+/// real refresh-only plans leave resources out of `planned_values` with no
+/// change at all, so a plan whose whole list was dropped cannot be told
+/// from one (4 of the corpus's real plans).
+fn every_state_resource_accounted_for(document: &Document<'_>) -> Result<(), Invalid> {
+    let (Some(planned), Some(prior)) = (
+        document.planned_values.as_ref(),
+        document
+            .prior_state
+            .as_ref()
+            .and_then(|state| state.values.as_ref()),
+    ) else {
+        return Ok(());
+    };
+    let changes = document.resource_changes.as_deref().unwrap_or_default();
+    let format_zero = document
+        .format_version
+        .as_deref()
+        .is_some_and(|version| version.starts_with("0."));
+    if document.errored == Some(true)
+        || document.complete == Some(false)
+        || format_zero
+        || changes.is_empty()
+    {
+        return Ok(());
+    }
+    let (kept, changed) = rayon::join(
+        || {
+            planned
+                .root_module
+                .all_resources()
+                .map(|resource| &*resource.address)
+                .collect::<HashSet<&str>>()
+        },
+        || {
+            changes
+                .iter()
+                // A resource deleted outside Terraform leaves the refreshed state.
+                .chain(
+                    document
+                        .resource_drift
+                        .iter()
+                        .filter(|drift| drift.change.actions == Actions::Delete),
+                )
+                .flat_map(|change| {
+                    std::iter::once(&*change.address).chain(change.previous_address.as_deref())
+                })
+                .collect::<HashSet<&str>>()
+        },
+    );
+    let unaccounted = prior.root_module.all_resources().find(|resource| {
+        !resource.is_data()
+            && resource.deposed_key.is_none()
+            && !kept.contains(&*resource.address)
+            && !changed.contains(&*resource.address)
+    });
+    match unaccounted {
+        Some(resource) => Err(Invalid {
+            json_path: "resource_changes".to_owned(),
+            problem: format!(
+                "{} is in the prior state but neither in planned_values nor in resource_changes: its change was removed, and Terraform lists every resource it destroys (the plan is inconsistent)",
+                quoted(&resource.address)
+            ),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Every payload a reader parses, nested at most [`MAX_PAYLOAD_NESTING`]
@@ -889,6 +967,27 @@ mod tests {
             invalid.json_path,
             "prior_state.values.root_module.child_modules[0].resources[0].address"
         );
+    }
+
+    #[test]
+    fn a_state_resource_whose_change_was_cut_out_is_refused() {
+        let plan = |version: &str, changes: &str| {
+            format!(
+                r#"{{"format_version":"{version}","planned_values":{{"root_module":{{"resources":[{{"address":"a.kept","type":"a","name":"kept"}}]}}}},"prior_state":{{"values":{{"root_module":{{"resources":[{{"address":"a.kept","type":"a","name":"kept"}},{{"address":"a.gone","type":"a","name":"gone"}}]}}}}}},"resource_changes":[{changes}]}}"#
+            )
+        };
+        let kept = r#"{"address":"a.kept","type":"a","name":"kept","change":{"actions":["no-op"],"before":{},"after":{}}}"#;
+        let deleted = r#"{"address":"a.gone","type":"a","name":"gone","change":{"actions":["delete"],"before":{},"after":null}}"#;
+        let invalid = check(&plan("1.2", kept)).unwrap_err();
+        assert!(
+            invalid.problem.contains("`a.gone` is in the prior state"),
+            "{invalid:?}"
+        );
+        check(&plan("1.2", &format!("{kept},{deleted}"))).unwrap();
+        // Not comparable: 0.12-era plans, and no changes at all (as a real
+        // refresh-only plan writes).
+        check(&plan("0.1", kept)).unwrap();
+        check(&plan("1.2", "")).unwrap();
     }
 
     #[test]

@@ -330,6 +330,14 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
         vec!["unexpected data after the end of the JSON document"],
     ));
     cases.push((
+        "delete-cut-from-the-changes",
+        damaged(|plan| {
+            let changes = plan["resource_changes"].as_array_mut().unwrap();
+            changes.retain(|change| change["change"]["actions"][0] == "no-op");
+        }),
+        vec!["is in the prior state but neither in planned_values nor in resource_changes"],
+    ));
+    cases.push((
         "closed-early-behind-log-level",
         format!("{}}}\n[INFO] {}", &plan[..cut], &plan[cut + 4..]),
         vec!["unexpected data after the end of the JSON document"],
