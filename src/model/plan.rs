@@ -329,6 +329,28 @@ impl<'a> Document<'a> {
     }
 }
 
+/// Module calls nest at most this deep in a configuration that is read:
+/// references are followed through every enclosing call, in time that grows
+/// with the cube of the depth (2,000 levels took over a minute, 50,000 ran
+/// out of memory). Deeper, the section is reported unreadable and the plan
+/// analysed without it, which only makes the verdict stricter.
+const MAX_MODULE_CALL_NESTING: usize = 100;
+
+fn module_call_depth(root: &ConfigModule<'_>) -> usize {
+    let mut deepest = 0;
+    let mut pending = vec![(root, 0)];
+    while let Some((module, depth)) = pending.pop() {
+        deepest = deepest.max(depth);
+        pending.extend(
+            module
+                .module_calls
+                .values()
+                .map(|call| (&call.module, depth + 1)),
+        );
+    }
+    deepest
+}
+
 /// The configuration section kept raw, read as a [`Configuration`]; `None`
 /// when the plan has none.
 fn read_configuration(raw: Option<&RawValue>) -> Option<Result<Configuration<'_>, Unreadable>> {
@@ -340,7 +362,21 @@ fn read_configuration(raw: Option<&RawValue>) -> Option<Result<Configuration<'_>
     json.disable_recursion_limit();
     let stacked = serde_stacker::Deserializer::new(&mut json);
     if let Ok(configuration) = Configuration::deserialize(stacked) {
-        return Some(Ok(configuration));
+        let depth = module_call_depth(&configuration.root_module);
+        if depth <= MAX_MODULE_CALL_NESTING {
+            return Some(Ok(configuration));
+        }
+        // Dropping nested modules recurses once per level, on this thread's
+        // stack: grow it for the depth (four JSON levels per module call).
+        stacker::grow(depth.saturating_mul(4 * 1024) + (1 << 20), move || {
+            drop(configuration)
+        });
+        return Some(Err(Unreadable {
+            json_path: "configuration.root_module.module_calls".to_owned(),
+            problem: format!(
+                "module calls nest {depth} levels deep; blastwall follows references through at most {MAX_MODULE_CALL_NESTING} (real configurations nest a few)"
+            ),
+        }));
     }
     // Tracking the path costs time on every value: only a section that
     // failed is read again to say where.

@@ -496,6 +496,32 @@ fn modules_nested_fifty_thousand_deep_are_analysed_and_freed() {
     assert_eq!(output.status.code(), Some(3), "{}", transcript(&output));
 }
 
+#[test]
+fn configuration_module_calls_nested_past_the_limit_are_reported_not_followed() {
+    // References are followed through every enclosing call: 2,000 levels
+    // took over a minute. Past the limit the section is unreadable, and the
+    // verdict can only be stricter.
+    let plan = std::fs::read_to_string("testdata/plans/db-deleted/plan.json").unwrap();
+    let mut module = "{}".to_owned();
+    for _ in 0..2_000 {
+        module = format!(r#"{{"module_calls":{{"m":{{"source":"./m","module":{module}}}}}}}"#);
+    }
+    let plan = plan.replacen(
+        r#""configuration":"#,
+        &format!(r#""configuration":{{"root_module":{module}}},"configuration_original":"#),
+        1,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "deep-configuration.json", plan);
+    let output = blastwall().arg("check").arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", transcript(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("module calls nest 2000 levels deep"),
+        "{}",
+        transcript(&output)
+    );
+}
+
 fn deep_module_nesting_and_huge_numbers_parse_at(depth: usize) {
     let dir = tempfile::tempdir().unwrap();
     let mut address = String::new();
