@@ -7,6 +7,7 @@
 
 use rayon::prelude::*;
 use rustc_hash::FxHashSet as HashSet;
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -101,34 +102,52 @@ pub fn validate(document: &Document<'_>) -> Result<(), Invalid> {
 /// change at all, so a plan whose whole list was dropped cannot be told
 /// from one (4 of the corpus's real plans).
 fn every_state_resource_accounted_for(document: &Document<'_>) -> Result<(), Invalid> {
-    let (Some(planned), Some(prior)) = (
-        document.planned_values.as_ref(),
-        document
-            .prior_state
-            .as_ref()
-            .and_then(|state| state.values.as_ref()),
-    ) else {
+    let Some(prior) = document
+        .prior_state
+        .as_ref()
+        .and_then(|state| state.values.as_ref())
+    else {
         return Ok(());
     };
     let changes = document.resource_changes.as_deref().unwrap_or_default();
-    let format_zero = document
+    if document.errored == Some(true) || document.complete == Some(false) || changes.is_empty() {
+        return Ok(());
+    }
+    // 0.12-era plans (format 0.x) write state addresses relative to their
+    // module and without the instance key: there a resource is matched by
+    // its type and name alone.
+    let loose = document
         .format_version
         .as_deref()
         .is_some_and(|version| version.starts_with("0."));
-    if document.errored == Some(true)
-        || document.complete == Some(false)
-        || format_zero
-        || changes.is_empty()
-    {
-        return Ok(());
+    fn key<'s>(
+        loose: bool,
+        address: &'s str,
+        resource_type: &str,
+        name: Option<&str>,
+    ) -> Cow<'s, str> {
+        if loose {
+            Cow::Owned(format!("{resource_type}.{}", name.unwrap_or_default()))
+        } else {
+            Cow::Borrowed(address)
+        }
     }
+    // Terraform always writes `planned_values`: a plan without it keeps nothing.
     let (kept, changed) = rayon::join(
         || {
-            planned
-                .root_module
-                .all_resources()
-                .map(|resource| &*resource.address)
-                .collect::<HashSet<&str>>()
+            document
+                .planned_values
+                .iter()
+                .flat_map(|planned| planned.root_module.all_resources())
+                .map(|resource| {
+                    key(
+                        loose,
+                        &resource.address,
+                        &resource.resource_type,
+                        resource.name.as_deref(),
+                    )
+                })
+                .collect::<HashSet<Cow<'_, str>>>()
         },
         || {
             changes
@@ -141,16 +160,36 @@ fn every_state_resource_accounted_for(document: &Document<'_>) -> Result<(), Inv
                         .filter(|drift| drift.change.actions == Actions::Delete),
                 )
                 .flat_map(|change| {
-                    std::iter::once(&*change.address).chain(change.previous_address.as_deref())
+                    let name = change.name.as_deref();
+                    std::iter::once(key(loose, &change.address, &change.resource_type, name)).chain(
+                        change
+                            .previous_address
+                            .as_deref()
+                            .map(|previous| key(loose, previous, &change.resource_type, name)),
+                    )
                 })
-                .collect::<HashSet<&str>>()
+                .collect::<HashSet<Cow<'_, str>>>()
         },
     );
+    // A deposed object is destroyed by a change naming it and its key.
+    let deposed_changes: HashSet<(&str, &str)> = changes
+        .iter()
+        .filter_map(|change| Some((&*change.address, change.deposed.as_deref()?)))
+        .collect();
     let unaccounted = prior.root_module.all_resources().find(|resource| {
-        !resource.is_data()
-            && resource.deposed_key.is_none()
-            && !kept.contains(&*resource.address)
-            && !changed.contains(&*resource.address)
+        if resource.is_data() {
+            return false;
+        }
+        if let Some(deposed) = resource.deposed_key.as_deref() {
+            return !loose && !deposed_changes.contains(&(&*resource.address, deposed));
+        }
+        let key = key(
+            loose,
+            &resource.address,
+            &resource.resource_type,
+            resource.name.as_deref(),
+        );
+        !kept.contains(&key) && !changed.contains(&key)
     });
     match unaccounted {
         Some(resource) => Err(Invalid {
@@ -984,9 +1023,15 @@ mod tests {
             "{invalid:?}"
         );
         check(&plan("1.2", &format!("{kept},{deleted}"))).unwrap();
-        // Not comparable: 0.12-era plans, and no changes at all (as a real
-        // refresh-only plan writes).
-        check(&plan("0.1", kept)).unwrap();
+        // 0.12-era plans match by type and name: their state addresses are
+        // relative to the module and lack the instance key.
+        check(&plan("0.1", kept)).unwrap_err();
+        let relative = plan("0.1", &format!("{kept},{deleted}")).replace(
+            r#""address":"a.gone","type""#,
+            r#""address":"module.m.a.gone[0]","type""#,
+        );
+        check(&relative).unwrap();
+        // Not comparable: no changes at all, as a real refresh-only plan writes.
         check(&plan("1.2", "")).unwrap();
     }
 

@@ -338,6 +338,15 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
         vec!["is in the prior state but neither in planned_values nor in resource_changes"],
     ));
     cases.push((
+        "delete-cut-and-planned-values-dropped",
+        damaged(|plan| {
+            let changes = plan["resource_changes"].as_array_mut().unwrap();
+            changes.retain(|change| change["change"]["actions"][0] == "no-op");
+            plan.as_object_mut().unwrap().remove("planned_values");
+        }),
+        vec!["is in the prior state but neither in planned_values nor in resource_changes"],
+    ));
+    cases.push((
         "closed-early-behind-log-level",
         format!("{}}}\n[INFO] {}", &plan[..cut], &plan[cut + 4..]),
         vec!["unexpected data after the end of the JSON document"],
