@@ -109,7 +109,13 @@ pub fn for_each_plan(
                     } else {
                         &loaded.text[range.clone()]
                     };
-                    loaded.from_directory && !input::mentions_plan_keys(rest.as_bytes())
+                    let has_plan_sections = document.resource_changes.is_some()
+                        || document.planned_values.is_some()
+                        || document.prior_state.is_some()
+                        || !document.resource_drift.is_empty();
+                    loaded.from_directory
+                        && !has_plan_sections
+                        && !input::mentions_plan_keys(rest.as_bytes())
                 }) {
                     Some(reason) => skipped.push(input::Skipped {
                         input: if is_log { loaded.label.clone() } else { label },

@@ -177,7 +177,8 @@ fn load_bytes(
     terraform_bin: Option<&Path>,
     loaded: &mut Loaded,
 ) {
-    let holds_plan_keys = from_directory && mentions_plan_keys(&bytes);
+    let holds_plan_keys =
+        from_directory && (mentions_plan_keys(&bytes) || holds_key_separator(&bytes));
     match read_text(
         label,
         path,
@@ -214,6 +215,20 @@ pub fn mentions_plan_keys(text: &[u8]) -> bool {
     ]
     .iter()
     .any(|key| memchr::memmem::find(text, key).is_some())
+}
+
+/// Whether `bytes` hold a JSON key separator (a quote, optional blanks, a
+/// colon), in UTF-8 or UTF-16 (NUL bytes between the characters). A file
+/// in a directory that fails to read as JSON yet holds one is a damaged
+/// JSON file, perhaps a plan with its keys escaped (`resource\u005fchanges`),
+/// not one that is recognisably something else.
+fn holds_key_separator(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'"', bytes).any(|quote| {
+        bytes[quote + 1..]
+            .iter()
+            .find(|byte| !matches!(byte, b' ' | b'\t' | b'\r' | 0))
+            == Some(&b':')
+    })
 }
 
 /// In a directory, files that are recognisably not plans are skipped.

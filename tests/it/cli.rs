@@ -352,6 +352,14 @@ fn in_a_directory_a_plan_dressed_as_something_else_is_refused_not_skipped() {
             format!("2024-05-01T10:00:00Z INFO {danger}\n"),
         ),
         (
+            "escaped-keys-and-log-level",
+            format!(r#"{{"@level":"info",{body}"#)
+                .replace("resource_changes", "resource\\u005fchanges")
+                .replace("planned_values", "planned\\u005fvalues")
+                .replace("prior_state", "prior\\u005fstate")
+                .replace("resource_drift", "resource\\u005fdrift"),
+        ),
+        (
             "text-plan-line",
             format!("Plan: 1 to add, 0 to change, 0 to destroy.\n{danger}"),
         ),
