@@ -447,6 +447,26 @@ fn change_values(path: At<'_>, change: &ResourceChange<'_>) -> Result<(), Invali
             }
         }
     }
+    // A managed object with a `before` and no `after` is going away: an
+    // agent that relabels its delete as a no-op would otherwise pass.
+    // Terraform writes `delete` or `forget` for that (no real plan in the
+    // corpus has any other action there).
+    let object_goes_away = values.before.is_some() && values.after.is_none();
+    if object_goes_away
+        && !change.is_data()
+        && matches!(
+            values.actions,
+            Actions::NoOp | Actions::Read | Actions::Create | Actions::Open
+        )
+    {
+        return Err(Invalid {
+            json_path: format!("{path}.change.after"),
+            problem: format!(
+                "a {} whose `after` is null while `before` holds the object: the object goes away, which Terraform writes as a delete",
+                values.actions.label()
+            ),
+        });
+    }
     Ok(())
 }
 
@@ -833,6 +853,13 @@ mod tests {
                 "before",
                 "an update without `before`",
             ),
+            (
+                "no-op",
+                r#","before":{"id":"db-1"},"after":null"#,
+                "after",
+                "no-op whose `after` is null",
+            ),
+            ("no-op", r#","before":{"id":"db-1"}"#, "after", "goes away"),
         ] {
             let invalid = check(&entry(actions, change)).unwrap_err();
             assert_eq!(

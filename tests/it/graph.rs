@@ -217,11 +217,16 @@ fn forget_and_moves_destroy_nothing() {
 fn chain_plan(count: usize) -> String {
     let changes: Vec<serde_json::Value> = (0..count)
         .map(|index| {
+            let object = serde_json::json!({"id": format!("id-{index}")});
+            let (action, after) = if index == 0 {
+                ("delete", serde_json::Value::Null)
+            } else {
+                ("no-op", object.clone())
+            };
             serde_json::json!({
                 "address": format!("terraform_data.t{index}"), "mode": "managed",
                 "type": "terraform_data", "name": format!("t{index}"),
-                "change": {"actions": [if index == 0 { "delete" } else { "no-op" }],
-                           "before": {"id": format!("id-{index}")}}
+                "change": {"actions": [action], "before": object, "after": after}
             })
         })
         .collect();

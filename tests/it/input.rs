@@ -338,6 +338,21 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
         vec!["is in the prior state but neither in planned_values nor in resource_changes"],
     ));
     cases.push((
+        "delete-relabelled-no-op",
+        damaged(|plan| {
+            let changes = plan["resource_changes"].as_array_mut().unwrap();
+            for change in changes {
+                if change["change"]["actions"][0] == "delete" {
+                    change["change"]["actions"] = serde_json::json!(["no-op"]);
+                }
+            }
+        }),
+        vec![
+            "a no-op whose `after` is null while `before` holds the object",
+            "resource_changes[0].change.after",
+        ],
+    ));
+    cases.push((
         "delete-cut-and-planned-values-dropped",
         damaged(|plan| {
             let changes = plan["resource_changes"].as_array_mut().unwrap();

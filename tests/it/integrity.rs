@@ -21,8 +21,12 @@ fn share_plan() -> String {
     let mut changes = Vec::new();
     let mut state = Vec::new();
     for index in 0..10 {
-        let action = if index < 3 { "delete" } else { "no-op" };
-        changes.push(format!(r#"{{"address":"terraform_data.r{index}","mode":"managed","type":"terraform_data","name":"r{index}","change":{{"actions":["{action}"],"before":{{"id":"id-{index}"}},"after":null}}}}"#));
+        let (action, after) = if index < 3 {
+            ("delete", "null".to_owned())
+        } else {
+            ("no-op", format!(r#"{{"id":"id-{index}"}}"#))
+        };
+        changes.push(format!(r#"{{"address":"terraform_data.r{index}","mode":"managed","type":"terraform_data","name":"r{index}","change":{{"actions":["{action}"],"before":{{"id":"id-{index}"}},"after":{after}}}}}"#));
         state.push(format!(r#"{{"address":"terraform_data.r{index}","mode":"managed","type":"terraform_data","name":"r{index}","values":{{"id":"id-{index}"}}}}"#));
     }
     format!(
