@@ -393,6 +393,8 @@ fn read_configuration(raw: Option<&RawValue>) -> Option<Result<Configuration<'_>
             };
             let message = super::strip_position(&error.into_inner().to_string());
             let problem = without_quoted_value(&message);
+            // Module calls can nest without limit: keep the path printable.
+            let json_path = crate::util::escape::bounded_path(&json_path, 400).into_owned();
             Unreadable { json_path, problem }
         }),
     )

@@ -615,6 +615,39 @@ fn deep_nesting_and_huge_numbers_neither_crash_nor_hang() {
     }
 }
 
+/// A wrong value 20,000 modules deep: its path is 340 KB, and the
+/// diagnostic's first line keeps only the section and the field at fault.
+#[test]
+fn a_problem_deep_in_nested_modules_is_named_on_a_short_line() {
+    let depth = 20_000;
+    let plan = damaged(|plan| {
+        plan["prior_state"]["values"]["root_module"]["child_modules"] =
+            serde_json::json!(["NESTED"]);
+    });
+    let nested = r#"{"child_modules":["#.repeat(depth) + r#"{"resources":5}"# + &"]}".repeat(depth);
+    let plan = plan.replacen(r#""NESTED""#, &nested, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let path = crate::common::write(dir.path(), "deep-modules.json", &plan);
+    let output = run(&["check", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let message = stderr.lines().next().unwrap_or_default();
+    assert!(
+        message.contains("(at prior_state.values.root_module.child_modules[0].child_modules[0]"),
+        "{message}"
+    );
+    assert!(
+        message.contains("characters left out)…")
+            && message.ends_with(".child_modules[0].resources) [blastwall::input::json]"),
+        "{message}"
+    );
+    assert!(
+        stderr.len() < 4_000,
+        "{} bytes of diagnostics",
+        stderr.len()
+    );
+}
+
 #[test]
 fn an_update_whose_values_are_not_objects_is_refused_not_passed() {
     // Blocked as Terraform writes it (deletion protection turned off); with
