@@ -31,7 +31,7 @@ export SANDBOX_SH
 TESTDATA="$ROOT/testdata"
 PLANS="$TESTDATA/plans"
 INVALID="$TESTDATA/invalid"
-ALL_SCENARIOS=(no-changes db-deleted replace-cascade module-keys prior-state teardown errored targeted refresh-only)
+ALL_SCENARIOS=(no-changes db-deleted replace-cascade module-keys prior-state teardown errored targeted refresh-only forget)
 EXPECTED_TF_VERSION="${EXPECTED_TF_VERSION:-1.11.4}"
 
 log() { printf '[regen %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -158,6 +158,12 @@ scenario_targeted() {
   prepare targeted
   switch_to_after targeted
   plan targeted 0 -target=terraform_data.app
+}
+
+scenario_forget() {
+  prepare forget
+  switch_to_after forget
+  plan forget 0
 }
 
 scenario_refresh-only() {

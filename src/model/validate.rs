@@ -85,6 +85,58 @@ pub fn validate(document: &Document<'_>) -> Result<(), Invalid> {
         payloads_nesting(document)?;
     }
     every_state_resource_accounted_for(document)?;
+    forgotten_resources_are_not_configured(document)?;
+    Ok(())
+}
+
+/// Terraform forgets a resource (`["forget"]`) only when its block was
+/// removed from the configuration (a `removed` block with `destroy =
+/// false`). A forget whose resource block is still configured is a delete
+/// relabelled: without this, an agent that changes one word of its plan
+/// turned the destruction of a database into "left running". Checked when
+/// the plan's configuration was read; a plan without one is analysed as
+/// before.
+fn forgotten_resources_are_not_configured(document: &Document<'_>) -> Result<(), Invalid> {
+    let (Some(changes), Some(configuration)) =
+        (&document.resource_changes, &document.configuration)
+    else {
+        return Ok(());
+    };
+    let forgets = || {
+        changes.iter().enumerate().filter(|(_, change)| {
+            change.change.actions == Actions::Forget && change.deposed.is_none()
+        })
+    };
+    if forgets().next().is_none() {
+        return Ok(());
+    }
+    // Module calls nest at most 100 deep in a configuration that was read.
+    let mut configured = HashSet::default();
+    let mut pending = vec![(String::new(), &configuration.root_module)];
+    while let Some((prefix, module)) = pending.pop() {
+        for resource in &module.resources {
+            configured.insert(format!("{prefix}{}", resource.address));
+        }
+        for (name, call) in &module.module_calls {
+            pending.push((format!("{prefix}module.{name}."), &call.module));
+        }
+    }
+    for (index, change) in forgets() {
+        let Ok(address) = change.address.parse::<Address>() else {
+            continue;
+        };
+        let block = address.config_address();
+        if configured.contains(&block) {
+            return Err(Invalid {
+                json_path: format!("resource_changes[{index}].change.actions"),
+                problem: format!(
+                    "a forget of {} whose resource block {} is still in the configuration: Terraform forgets only a resource whose block was removed (the plan is inconsistent)",
+                    quoted(&change.address),
+                    quoted(&block)
+                ),
+            });
+        }
+    }
     Ok(())
 }
 
@@ -1033,6 +1085,34 @@ mod tests {
             invalid.json_path,
             "prior_state.values.root_module.child_modules[0].resources[0].address"
         );
+    }
+
+    #[test]
+    fn a_forget_of_a_resource_still_configured_is_refused() {
+        let plan = |forgotten: &str, configuration: &str| {
+            let name = if forgotten.ends_with("other") {
+                "other"
+            } else {
+                "db"
+            };
+            format!(
+                r#"{{"format_version":"1.2","resource_changes":[{{"address":"{forgotten}","type":"a","name":"{name}","change":{{"actions":["forget"],"before":{{}},"after":null}}}}]{configuration}}}"#
+            )
+        };
+        let configured = r#","configuration":{"root_module":{"resources":[{"address":"a.db","type":"a","name":"db"}],"module_calls":{"m":{"module":{"resources":[{"address":"a.db","type":"a","name":"db"}]}}}}}"#;
+        for forgotten in ["a.db", "a.db[1]", r#"module.m[\"k\"].a.db"#] {
+            let invalid = check(&plan(forgotten, configured)).unwrap_err();
+            assert_eq!(invalid.json_path, "resource_changes[0].change.actions");
+            assert!(
+                invalid.problem.contains("is still in the configuration"),
+                "{invalid:?}"
+            );
+        }
+        // As Terraform writes it: the block was removed (a `removed` block).
+        check(&plan("a.other", configured)).unwrap();
+        check(&plan("module.n.a.db", configured)).unwrap();
+        // Nothing to compare with: no configuration section.
+        check(&plan("a.db", "")).unwrap();
     }
 
     #[test]

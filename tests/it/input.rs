@@ -353,6 +353,22 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
         ],
     ));
     cases.push((
+        "teardown-relabelled-forget",
+        {
+            let text = std::fs::read_to_string(root().join("testdata/plans/teardown/plan.json"))
+                .expect("teardown plan");
+            let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
+            for change in plan["resource_changes"].as_array_mut().unwrap() {
+                change["change"]["actions"] = serde_json::json!(["forget"]);
+            }
+            plan.to_string()
+        },
+        vec![
+            "a forget of `aws_dynamodb_table.sessions` whose resource block `aws_dynamodb_table.sessions` is still in the configuration",
+            "(at resource_changes[0].change.actions)",
+        ],
+    ));
+    cases.push((
         "delete-cut-and-planned-values-dropped",
         damaged(|plan| {
             let changes = plan["resource_changes"].as_array_mut().unwrap();
