@@ -488,10 +488,6 @@ fn noise_warning(label: &str, noise: &[(usize, Noise)]) -> Option<InputWarning> 
     })
 }
 
-/// A JSON path in a diagnostic is cut to this length (see
-/// [`escape::bounded_path`]); real plans' paths are well under it.
-const MAX_PATH_CHARS: usize = 400;
-
 /// A JSON failure inside document text starting at `start` of `text`.
 pub fn json_error(label: &str, text: &str, start: usize, failure: &JsonFailure) -> InputError {
     let offset = start + failure.offset;
@@ -513,7 +509,7 @@ pub fn json_error(label: &str, text: &str, start: usize, failure: &JsonFailure) 
     let at_path = if failure.json_path.is_empty() {
         String::new()
     } else {
-        let path = escape::bounded_path(&failure.json_path, MAX_PATH_CHARS);
+        let path = escape::bounded_path(&failure.json_path, escape::MAX_PATH_CHARS);
         format!(" (at {})", escape::for_terminal(&path))
     };
     let source = excerpt::ExcerptSource::new(label.to_owned(), excerpt.clone());
@@ -583,8 +579,11 @@ pub fn recognise(label: &str, document: &Document<'_>) -> Result<(), InputError>
     }
     crate::model::validate(document).map_err(|invalid| InputError::Inconsistent {
         input: label.to_owned(),
-        json_path: escape::for_terminal(&escape::bounded_path(&invalid.json_path, MAX_PATH_CHARS))
-            .into_owned(),
+        json_path: escape::for_terminal(&escape::bounded_path(
+            &invalid.json_path,
+            escape::MAX_PATH_CHARS,
+        ))
+        .into_owned(),
         problem: invalid.problem,
     })
 }

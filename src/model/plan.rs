@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::actions::{ActionReason, Actions};
+use crate::util::escape;
 
 /// Fields present in plan JSON, plus the top-level keys that reveal other
 /// Terraform JSON documents, so one pass both parses and recognises.
@@ -190,7 +191,7 @@ fn resource_mode<'de, D: serde::Deserializer<'de>>(
         None | Some("managed" | "data") => Ok(mode),
         Some(other) => Err(serde::de::Error::custom(format!(
             "unknown resource mode `{}` (expected `managed` or `data`)",
-            crate::util::escape::bounded(other, 40)
+            escape::bounded(other, 40)
         ))),
     }
 }
@@ -394,7 +395,7 @@ fn read_configuration(raw: Option<&RawValue>) -> Option<Result<Configuration<'_>
             let message = super::strip_position(&error.into_inner().to_string());
             let problem = without_quoted_value(&message);
             // Module calls can nest without limit: keep the path printable.
-            let json_path = crate::util::escape::bounded_path(&json_path, 400).into_owned();
+            let json_path = escape::bounded_path(&json_path, escape::MAX_PATH_CHARS).into_owned();
             Unreadable { json_path, problem }
         }),
     )

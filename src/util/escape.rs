@@ -75,6 +75,10 @@ pub fn bounded(text: &str, max_chars: usize) -> String {
     kept
 }
 
+/// The length a JSON path is cut to in a diagnostic or a report (see
+/// [`bounded_path`]); real plans' paths are well under it.
+pub const MAX_PATH_CHARS: usize = 400;
+
 /// A JSON path of at most about `max_chars` characters: its start (the
 /// section) and its end (the field at fault), with what lies between left
 /// out and counted. A problem 50,000 modules deep has a path of 850 KB,
