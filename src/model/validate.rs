@@ -519,6 +519,35 @@ fn change_values(path: At<'_>, change: &ResourceChange<'_>) -> Result<(), Invali
             ),
         });
     }
+    // Terraform writes a `replace_…` reason and `replace_paths` only on a
+    // replace (none of the corpus's real plans has either elsewhere): on an
+    // update or a no-op they are a replace relabelled, which would read as
+    // an object kept in place.
+    if matches!(values.actions, Actions::Update | Actions::NoOp) {
+        let replace_reason = change
+            .action_reason
+            .as_ref()
+            .filter(|reason| reason.as_str().starts_with("replace_"));
+        let replace_paths = values.replace_paths.filter(|raw| {
+            serde_json::from_str::<Vec<serde::de::IgnoredAny>>(raw.get())
+                .is_ok_and(|paths| !paths.is_empty())
+        });
+        let field = match (replace_reason, replace_paths) {
+            (Some(reason), _) => Some(("action_reason", format!("`{}`", reason.as_str()))),
+            (None, Some(_)) => Some(("change.replace_paths", "replace paths".to_owned())),
+            (None, None) => None,
+        };
+        if let Some((field, what)) = field {
+            let label = values.actions.label();
+            return Err(Invalid {
+                json_path: format!("{path}.{field}"),
+                problem: format!(
+                    "{} {label} with {what}, which Terraform writes only on a replace: the object is destroyed and created again (the plan is inconsistent)",
+                    if label.starts_with('u') { "an" } else { "a" }
+                ),
+            });
+        }
+    }
     Ok(())
 }
 
@@ -912,6 +941,12 @@ mod tests {
                 "no-op whose `after` is null",
             ),
             ("no-op", r#","before":{"id":"db-1"}"#, "after", "goes away"),
+            (
+                "update",
+                r#","before":{},"after":{},"replace_paths":[["engine"]]"#,
+                "replace_paths",
+                "an update with replace paths",
+            ),
         ] {
             let invalid = check(&entry(actions, change)).unwrap_err();
             assert_eq!(
@@ -942,6 +977,21 @@ mod tests {
         ] {
             check(&entry(actions, change)).unwrap();
         }
+        // A replace relabelled as an update keeps its reason.
+        let relabelled = changes(
+            r#"{"address":"aws_db_instance.a","type":"aws_db_instance","name":"a","action_reason":"replace_because_cannot_update","change":{"actions":["update"],"before":{},"after":{}}}"#,
+        );
+        let invalid = check(&relabelled).unwrap_err();
+        assert_eq!(invalid.json_path, "resource_changes[0].action_reason");
+        assert!(
+            invalid
+                .problem
+                .contains("an update with `replace_because_cannot_update`"),
+            "{invalid:?}"
+        );
+        check(&relabelled.replace(r#"["update"]"#, r#"["delete","create"]"#)).unwrap();
+        check(&relabelled.replace("replace_because_cannot_update", "delete_because_each_key"))
+            .unwrap();
         let state = r#"{"format_version":"1.2","prior_state":{"values":{"root_module":{"resources":[{"address":"aws_s3_bucket.b","mode":"managed","type":"aws_s3_bucket","name":"b","values":"x"}]}}}}"#;
         let invalid = check(state).unwrap_err();
         assert_eq!(

@@ -369,6 +369,23 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
         ],
     ));
     cases.push((
+        "replace-relabelled-update",
+        {
+            let text =
+                std::fs::read_to_string(root().join("testdata/plans/replace-cascade/plan.json"))
+                    .expect("replace-cascade plan");
+            let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
+            for change in plan["resource_changes"].as_array_mut().unwrap() {
+                change["change"]["actions"] = serde_json::json!(["update"]);
+            }
+            plan.to_string()
+        },
+        vec![
+            "an update with `replace_because_cannot_update`, which Terraform writes only on a replace",
+            "(at resource_changes[1].action_reason)",
+        ],
+    ));
+    cases.push((
         "delete-cut-and-planned-values-dropped",
         damaged(|plan| {
             let changes = plan["resource_changes"].as_array_mut().unwrap();
