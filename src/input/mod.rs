@@ -177,8 +177,14 @@ fn load_bytes(
     terraform_bin: Option<&Path>,
     loaded: &mut Loaded,
 ) {
+    // A file in a directory that fails to read as a plan yet holds a JSON
+    // key separator is damaged JSON, perhaps a plan with its keys escaped
+    // (`resource\u005fchanges`), not something recognisably else: never
+    // skipped. Decided before `bytes` is consumed; the separator comes
+    // first because any JSON file has one in its first bytes, where the
+    // plan keys may be hundreds of megabytes in.
     let holds_plan_keys =
-        from_directory && (mentions_plan_keys(&bytes) || holds_key_separator(&bytes));
+        from_directory && (split::holds_key_separator(&bytes) || mentions_plan_keys(&bytes));
     match read_text(
         label,
         path,
@@ -215,20 +221,6 @@ pub fn mentions_plan_keys(text: &[u8]) -> bool {
     ]
     .iter()
     .any(|key| memchr::memmem::find(text, key).is_some())
-}
-
-/// Whether `bytes` hold a JSON key separator (a quote, optional blanks, a
-/// colon), in UTF-8 or UTF-16 (NUL bytes between the characters). A file
-/// in a directory that fails to read as JSON yet holds one is a damaged
-/// JSON file, perhaps a plan with its keys escaped (`resource\u005fchanges`),
-/// not one that is recognisably something else.
-fn holds_key_separator(bytes: &[u8]) -> bool {
-    memchr::memchr_iter(b'"', bytes).any(|quote| {
-        bytes[quote + 1..]
-            .iter()
-            .find(|byte| !matches!(byte, b' ' | b'\t' | b'\r' | 0))
-            == Some(&b':')
-    })
 }
 
 /// In a directory, files that are recognisably not plans are skipped.

@@ -158,7 +158,7 @@ fn reject_json_fragment(
     let echoed = || document.is_some_and(|document| echoes_document(line, document));
     let is_fragment = rest.starts_with(['}', ']', ',', '"'])
         || (rest.starts_with(':') && !rest.starts_with("::"))
-        || (holds_key_separator(line) && !echoed());
+        || (holds_key_separator(line.as_bytes()) && !echoed());
     if is_fragment {
         let message = if document.is_some() {
             "unexpected data after the end of the JSON document"
@@ -178,14 +178,15 @@ fn reject_json_fragment(
     Ok(())
 }
 
-/// Whether `line` holds a JSON key separator: a quote, optional JSON
-/// whitespace, a colon (`":`, and `" : "` as some pretty printers write it).
-fn holds_key_separator(line: &str) -> bool {
-    let bytes = line.as_bytes();
+/// Whether `bytes` hold a JSON key separator: a quote, optional blanks, a
+/// colon (`":`, and `" : "` as some pretty printers write it), in UTF-8 or
+/// in UTF-16 (NUL bytes between the characters) that was not decoded.
+/// Linear: each quote's scan stops at the next byte that is not blank.
+pub(super) fn holds_key_separator(bytes: &[u8]) -> bool {
     memchr::memchr_iter(b'"', bytes).any(|quote| {
         bytes[quote + 1..]
             .iter()
-            .find(|byte| !matches!(byte, b' ' | b'\t' | b'\r'))
+            .find(|byte| !matches!(byte, b' ' | b'\t' | b'\r' | 0))
             == Some(&b':')
     })
 }
@@ -406,7 +407,7 @@ mod tests {
             assert!(split(forged).is_err(), "{forged:?}");
         }
         assert!(!holds_key_separator(
-            "12:00 INFO said \"hello\" and left: ok"
+            b"12:00 INFO said \"hello\" and left: ok"
         ));
     }
 

@@ -481,26 +481,34 @@ fn deep_module_nesting_and_huge_numbers_parse() {
     }
 }
 
+/// `check` of the db-deleted plan whose `section` is `replacement`; the
+/// original section is kept under a key the reader ignores.
+fn check_with_section(section: &str, replacement: &str) -> std::process::Output {
+    let plan = std::fs::read_to_string("testdata/plans/db-deleted/plan.json").unwrap();
+    let plan = plan.replacen(
+        &format!(r#""{section}":"#),
+        &format!(r#""{section}":{replacement},"{section}_original":"#),
+        1,
+    );
+    assert!(
+        plan.contains(&format!("{section}_original")),
+        "no {section} to replace"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), &format!("{section}.json"), plan);
+    blastwall().arg("check").arg(&path).output().unwrap()
+}
+
 #[test]
 fn modules_nested_fifty_thousand_deep_are_analysed_and_freed() {
     // Module nesting has no limit: the reader, the checks and freeing the
     // plan all walk it without recursing per level (freeing it recursed,
     // and overflowed the stack after the verdict).
-    let plan = std::fs::read_to_string("testdata/plans/db-deleted/plan.json").unwrap();
-    let mut module = r#"{"address":"module.m","resources":[]}"#.to_owned();
-    for _ in 0..50_000 {
-        module = format!(r#"{{"resources":[],"child_modules":[{module}]}}"#);
-    }
-    // The nested modules become `planned_values`; the original is kept
-    // under a key the reader ignores.
-    let plan = plan.replacen(
-        r#""planned_values":"#,
-        &format!(r#""planned_values":{{"root_module":{module}}},"planned_values_original":"#),
-        1,
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "deep.json", plan);
-    let output = blastwall().arg("check").arg(&path).output().unwrap();
+    let depth = 50_000;
+    let module = r#"{"resources":[],"child_modules":["#.repeat(depth)
+        + r#"{"address":"module.m","resources":[]}"#
+        + &"]}".repeat(depth);
+    let output = check_with_section("planned_values", &format!(r#"{{"root_module":{module}}}"#));
     assert_eq!(output.status.code(), Some(3), "{}", transcript(&output));
 }
 
@@ -509,19 +517,11 @@ fn configuration_module_calls_nested_past_the_limit_are_reported_not_followed() 
     // References are followed through every enclosing call: 2,000 levels
     // took over a minute. Past the limit the section is unreadable, and the
     // verdict can only be stricter.
-    let plan = std::fs::read_to_string("testdata/plans/db-deleted/plan.json").unwrap();
     let mut module = "{}".to_owned();
     for _ in 0..2_000 {
         module = format!(r#"{{"module_calls":{{"m":{{"source":"./m","module":{module}}}}}}}"#);
     }
-    let plan = plan.replacen(
-        r#""configuration":"#,
-        &format!(r#""configuration":{{"root_module":{module}}},"configuration_original":"#),
-        1,
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "deep-configuration.json", plan);
-    let output = blastwall().arg("check").arg(&path).output().unwrap();
+    let output = check_with_section("configuration", &format!(r#"{{"root_module":{module}}}"#));
     assert_eq!(output.status.code(), Some(3), "{}", transcript(&output));
     assert!(
         String::from_utf8_lossy(&output.stdout).contains("module calls nest 2000 levels deep"),
