@@ -93,23 +93,31 @@ pub fn validate(document: &Document<'_>) -> Result<(), Invalid> {
 /// removed from the configuration (a `removed` block with `destroy =
 /// false`). A forget whose resource block is still configured is a delete
 /// relabelled: without this, an agent that changes one word of its plan
-/// turned the destruction of a database into "left running". Checked when
-/// the plan's configuration was read; a plan without one is analysed as
-/// before.
+/// turned the destruction of a database into "left running". Terraform
+/// writes the configuration in every plan, so a forget in a plan whose
+/// configuration is missing or unreadable cannot be checked and is refused
+/// too (dropping the section would otherwise switch this check off).
 fn forgotten_resources_are_not_configured(document: &Document<'_>) -> Result<(), Invalid> {
-    let (Some(changes), Some(configuration)) =
-        (&document.resource_changes, &document.configuration)
-    else {
+    let Some(changes) = &document.resource_changes else {
         return Ok(());
     };
-    let forgets = || {
-        changes.iter().enumerate().filter(|(_, change)| {
-            change.change.actions == Actions::Forget && change.deposed.is_none()
-        })
-    };
-    if forgets().next().is_none() {
+    let mut forgets = changes
+        .iter()
+        .enumerate()
+        .filter(|(_, change)| change.change.actions == Actions::Forget && change.deposed.is_none());
+    let Some((first, first_forget)) = forgets.next() else {
         return Ok(());
-    }
+    };
+    let json_path = |index: usize| format!("resource_changes[{index}].change.actions");
+    let Some(configuration) = &document.configuration else {
+        return Err(Invalid {
+            json_path: json_path(first),
+            problem: format!(
+                "a forget of {} in a plan whose configuration is missing or unreadable: Terraform forgets only a resource whose block was removed, which cannot be checked without it (Terraform writes the configuration in every plan)",
+                quoted(&first_forget.address)
+            ),
+        });
+    };
     // Module calls nest at most 100 deep in a configuration that was read.
     let mut configured = HashSet::default();
     let mut pending = vec![(String::new(), &configuration.root_module)];
@@ -121,14 +129,14 @@ fn forgotten_resources_are_not_configured(document: &Document<'_>) -> Result<(),
             pending.push((format!("{prefix}module.{name}."), &call.module));
         }
     }
-    for (index, change) in forgets() {
+    for (index, change) in std::iter::once((first, first_forget)).chain(forgets) {
         let Ok(address) = change.address.parse::<Address>() else {
             continue;
         };
         let block = address.config_address();
         if configured.contains(&block) {
             return Err(Invalid {
-                json_path: format!("resource_changes[{index}].change.actions"),
+                json_path: json_path(index),
                 problem: format!(
                     "a forget of {} whose resource block {} is still in the configuration: Terraform forgets only a resource whose block was removed (the plan is inconsistent)",
                     quoted(&change.address),
@@ -1161,8 +1169,20 @@ mod tests {
         // As Terraform writes it: the block was removed (a `removed` block).
         check(&plan("a.other", configured)).unwrap();
         check(&plan("module.n.a.db", configured)).unwrap();
-        // Nothing to compare with: no configuration section.
-        check(&plan("a.db", "")).unwrap();
+        // Nothing to compare with: dropping the section does not switch the
+        // check off, and neither does one in a shape this version cannot read.
+        for configuration in [
+            "",
+            r#","configuration":{"root_module":{"module_calls":[]}}"#,
+        ] {
+            let invalid = check(&plan("a.db", configuration)).unwrap_err();
+            assert!(
+                invalid
+                    .problem
+                    .contains("configuration is missing or unreadable"),
+                "{invalid:?}"
+            );
+        }
     }
 
     #[test]

@@ -126,13 +126,33 @@ fn json_errors_carry_the_json_path() {
     assert!(stderr.contains("unknown action list"), "{stderr}");
 }
 
-/// A real plan with something a damaged or forged file would hold.
-fn damaged(edit: impl FnOnce(&mut serde_json::Value)) -> String {
-    let text = std::fs::read_to_string(root().join("testdata/plans/db-deleted/plan.json"))
-        .expect("db-deleted plan");
+/// A real plan (`testdata/plans/<scenario>`) with something a damaged or
+/// forged file would hold.
+fn damaged_scenario(scenario: &str, edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let path = root().join(format!("testdata/plans/{scenario}/plan.json"));
+    let text = std::fs::read_to_string(&path).expect("a testdata plan");
     let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
     edit(&mut plan);
     plan.to_string()
+}
+
+fn damaged(edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    damaged_scenario("db-deleted", edit)
+}
+
+/// Every change of a real plan given `actions`, then `edit`: what an agent
+/// that wants its plan through would write.
+fn relabelled(
+    scenario: &str,
+    actions: &[&str],
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> String {
+    damaged_scenario(scenario, |plan| {
+        for change in plan["resource_changes"].as_array_mut().unwrap() {
+            change["change"]["actions"] = serde_json::json!(actions);
+        }
+        edit(plan);
+    })
 }
 
 /// (name, text, what the first diagnostic line must say)
@@ -352,37 +372,51 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
             "resource_changes[0].change.after",
         ],
     ));
+    let still_configured = vec![
+        "a forget of `aws_dynamodb_table.sessions` whose resource block `aws_dynamodb_table.sessions` is still in the configuration",
+        "(at resource_changes[0].change.actions)",
+    ];
+    let unverifiable = vec![
+        "a forget of `aws_dynamodb_table.sessions` in a plan whose configuration is missing or unreadable",
+        "(at resource_changes[0].change.actions)",
+    ];
     cases.push((
         "teardown-relabelled-forget",
-        {
-            let text = std::fs::read_to_string(root().join("testdata/plans/teardown/plan.json"))
-                .expect("teardown plan");
-            let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
-            for change in plan["resource_changes"].as_array_mut().unwrap() {
-                change["change"]["actions"] = serde_json::json!(["forget"]);
-            }
-            plan.to_string()
-        },
-        vec![
-            "a forget of `aws_dynamodb_table.sessions` whose resource block `aws_dynamodb_table.sessions` is still in the configuration",
-            "(at resource_changes[0].change.actions)",
-        ],
+        relabelled("teardown", &["forget"], |_| {}),
+        still_configured,
+    ));
+    cases.push((
+        "teardown-relabelled-forget-configuration-dropped",
+        relabelled("teardown", &["forget"], |plan| {
+            plan.as_object_mut().unwrap().remove("configuration");
+        }),
+        unverifiable.clone(),
+    ));
+    cases.push((
+        "teardown-relabelled-forget-configuration-unreadable",
+        relabelled("teardown", &["forget"], |plan| {
+            plan["configuration"]["root_module"]["module_calls"] = serde_json::json!([]);
+        }),
+        unverifiable,
     ));
     cases.push((
         "replace-relabelled-update",
-        {
-            let text =
-                std::fs::read_to_string(root().join("testdata/plans/replace-cascade/plan.json"))
-                    .expect("replace-cascade plan");
-            let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
-            for change in plan["resource_changes"].as_array_mut().unwrap() {
-                change["change"]["actions"] = serde_json::json!(["update"]);
-            }
-            plan.to_string()
-        },
+        relabelled("replace-cascade", &["update"], |_| {}),
         vec![
             "an update with `replace_because_cannot_update`, which Terraform writes only on a replace",
             "(at resource_changes[1].action_reason)",
+        ],
+    ));
+    cases.push((
+        "replace-relabelled-update-reason-dropped",
+        relabelled("replace-cascade", &["update"], |plan| {
+            for change in plan["resource_changes"].as_array_mut().unwrap() {
+                change.as_object_mut().unwrap().remove("action_reason");
+            }
+        }),
+        vec![
+            "an update with replace paths",
+            "(at resource_changes[1].change.replace_paths)",
         ],
     ));
     cases.push((
