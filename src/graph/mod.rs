@@ -106,9 +106,8 @@ impl<'p> ResourceGraph<'p> {
             by_address: HashMap::default(),
             placements: Vec::new(),
             module_paths: Vec::new(),
-            config_ids: HashMap::default(),
-            config_addresses: Vec::new(),
-            instances: Vec::new(),
+            config_addresses: ConfigAddresses::default(),
+            instances: Instances::default(),
             gaps: Vec::new(),
         };
         builder.add_nodes(plan);
@@ -267,12 +266,54 @@ struct Builder<'p> {
     placements: Vec<Option<Placement>>,
     /// Module instance paths (`module.a["x"].module.b`), by id.
     module_paths: Vec<Vec<ModuleStep>>,
-    /// Configuration address (`module.a.aws_x.y`) → its id.
-    config_ids: HashMap<String, u32>,
-    /// Configuration addresses, and the instances of each, by id.
-    config_addresses: Vec<String>,
-    instances: Vec<Vec<NodeIndex>>,
+    /// Configuration addresses (`module.a.aws_x.y`); an address's id is
+    /// its position.
+    config_addresses: ConfigAddresses,
+    /// The instances of each configuration address, by id.
+    instances: Instances,
     gaps: Vec<Gap>,
+}
+
+/// Configuration addresses, each stored once for both directions (id →
+/// address and address → id): a chain of 100k resources has as many.
+type ConfigAddresses = indexmap::IndexSet<String, rustc_hash::FxBuildHasher>;
+
+/// The instances (nodes) of each configuration address, in node order, in
+/// one list: a list per address took 40 bytes for the one instance most
+/// resources have.
+#[derive(Default)]
+struct Instances {
+    /// Where each configuration address's instances start in `nodes`; one
+    /// more entry than there are addresses.
+    starts: Vec<u32>,
+    nodes: Vec<NodeIndex>,
+}
+
+impl Instances {
+    /// Counting sort of the placed nodes by configuration address id.
+    fn of(config_count: usize, placements: &[Option<Placement>]) -> Self {
+        let mut starts = vec![0_u32; config_count + 1];
+        for placement in placements.iter().flatten() {
+            starts[placement.config as usize + 1] += 1;
+        }
+        for id in 0..config_count {
+            starts[id + 1] += starts[id];
+        }
+        let mut next = starts.clone();
+        let mut nodes = vec![NodeIndex::new(0); starts[config_count] as usize];
+        for (index, placement) in placements.iter().enumerate() {
+            if let Some(placement) = placement {
+                let slot = &mut next[placement.config as usize];
+                nodes[*slot as usize] = NodeIndex::new(index);
+                *slot += 1;
+            }
+        }
+        Self { starts, nodes }
+    }
+
+    fn of_config(&self, config: usize) -> &[NodeIndex] {
+        &self.nodes[self.starts[config] as usize..self.starts[config + 1] as usize]
+    }
 }
 
 /// An edge from `dependency` to `dependent`, unless they are one node.
@@ -329,23 +370,15 @@ impl<'p> Builder<'p> {
             };
             let next_module = module_ids.len() as u32;
             let module = *module_ids.entry(module_path).or_insert(next_module);
-            let config = match self.config_ids.get(&config_address) {
-                Some(&config) => config,
-                None => {
-                    let config = self.config_addresses.len() as u32;
-                    self.config_addresses.push(config_address.clone());
-                    self.config_ids.insert(config_address, config);
-                    self.instances.push(Vec::new());
-                    config
-                }
-            };
-            self.instances[config as usize].push(index);
+            let (config, _) = self.config_addresses.insert_full(config_address);
+            let config = config as u32;
             self.placements.push(Some(Placement {
                 module,
                 config,
                 key,
             }));
         }
+        self.instances = Instances::of(self.config_addresses.len(), &self.placements);
         self.module_paths = vec![Vec::new(); module_ids.len()];
         for (path, id) in module_ids {
             self.module_paths[id as usize] = path;
@@ -363,11 +396,9 @@ impl<'p> Builder<'p> {
         key: Option<&'s InstanceKey>,
     ) -> impl Iterator<Item = NodeIndex> + 's {
         let candidates = self
-            .config_ids
-            .get(config_address)
-            .map_or(&[][..], |config| {
-                self.instances[*config as usize].as_slice()
-            });
+            .config_addresses
+            .get_index_of(config_address)
+            .map_or(&[][..], |config| self.instances.of_config(config));
         let dependent_module = self.placements[dependent.index()]
             .as_ref()
             .map(|placement| placement.module);
@@ -581,9 +612,10 @@ impl<'p> Builder<'p> {
             .par_iter()
             .flat_map_iter(|entry| {
                 let address = references::config_address(&entry.module, &entry.resource);
-                let dependents = self.config_ids.get(&address).map_or(&[][..], |config| {
-                    self.instances[*config as usize].as_slice()
-                });
+                let dependents = self
+                    .config_addresses
+                    .get_index_of(&address)
+                    .map_or(&[][..], |config| self.instances.of_config(config));
                 let targets: Vec<(String, Option<&InstanceKey>)> = if dependents.is_empty() {
                     Vec::new()
                 } else {
@@ -641,16 +673,23 @@ impl<'p> Builder<'p> {
         // Both walks over the payloads (the bulk of a large plan) run on
         // every core; results are merged in payload order, so the index and
         // the edges are the same as a sequential run's.
-        let owned: Vec<Vec<std::borrow::Cow<'_, str>>> = payloads
+        // One list for every payload's identities (one or two each): a list
+        // per payload took several times their room (10 MB of a
+        // 100k-resource chain's peak).
+        let owned: Vec<(u32, std::borrow::Cow<'_, str>)> = payloads
             .par_iter()
-            .map(|(_, resource_type, values)| values::identities(resource_type, values))
+            .flat_map_iter(|(node, resource_type, values)| {
+                let node = node.index() as u32;
+                values::identities(resource_type, values)
+                    .into_iter()
+                    .map(move |identity| (node, identity))
+            })
             .collect();
         let (identities, configured) = rayon::join(
             || {
-                let mut identities =
-                    values::IdentityIndex::with_capacity(owned.iter().map(Vec::len).sum());
-                for ((node, _, _), owned) in payloads.iter().zip(owned) {
-                    identities.add_identities(node.index(), owned);
+                let mut identities = values::IdentityIndex::with_capacity(owned.len());
+                for (node, identity) in owned {
+                    identities.add_identity(node, identity);
                 }
                 identities
             },

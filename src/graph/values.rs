@@ -89,19 +89,21 @@ pub struct IdentityIndex<'t> {
 /// The nodes an identity value belongs to. Past `MAX_OWNERS + 1` (the
 /// scanned node itself and `MAX_OWNERS` others) the value is no identity
 /// for anyone, so no more are kept: no list is allocated per value.
+/// Node indices are `u32` like the graph's: a plan has an entry per
+/// identity, and `usize` doubled the entries' room.
 #[derive(Clone, Copy, Default)]
 struct Owners {
-    nodes: [usize; MAX_OWNERS + 1],
-    count: usize,
+    nodes: [u32; MAX_OWNERS + 1],
+    count: u32,
 }
 
 impl Owners {
-    fn add(&mut self, node: usize) {
-        let kept = self.count.min(self.nodes.len());
+    fn add(&mut self, node: u32) {
+        let kept = (self.count as usize).min(self.nodes.len());
         if self.nodes[..kept].contains(&node) {
             return;
         }
-        if let Some(slot) = self.nodes.get_mut(self.count) {
+        if let Some(slot) = self.nodes.get_mut(self.count as usize) {
             *slot = node;
         }
         self.count = self.count.saturating_add(1);
@@ -109,12 +111,13 @@ impl Owners {
 
     /// The owners other than `node`, when there are at most `MAX_OWNERS`.
     fn others(&self, node: usize) -> Option<impl Iterator<Item = usize> + '_> {
-        if self.count > self.nodes.len() {
+        let count = self.count as usize;
+        if count > self.nodes.len() {
             return None;
         }
-        let others = self.nodes[..self.count]
+        let others = self.nodes[..count]
             .iter()
-            .copied()
+            .map(|owner| *owner as usize)
             .filter(move |owner| *owner != node);
         let count = others.clone().count();
         (count > 0 && count <= MAX_OWNERS).then_some(others)
@@ -123,16 +126,16 @@ impl Owners {
 
 impl<'t> IdentityIndex<'t> {
     #[cfg(test)]
-    pub fn add(&mut self, node: usize, resource_type: &str, values: &'t RawValue) {
-        self.add_identities(node, identities(resource_type, values));
+    pub fn add(&mut self, node: u32, resource_type: &str, values: &'t RawValue) {
+        for identity in identities(resource_type, values) {
+            self.add_identity(node, identity);
+        }
     }
 
-    /// Records `node` as an owner of each of `identities` (from [`identities`],
-    /// which does the parsing and can run on any thread).
-    pub fn add_identities(&mut self, node: usize, identities: Vec<Cow<'t, str>>) {
-        for value in identities {
-            self.owners.entry(value).or_default().add(node);
-        }
+    /// Records `node` as an owner of `identity` (from [`identities`], which
+    /// does the parsing and can run on any thread).
+    pub fn add_identity(&mut self, node: u32, identity: Cow<'t, str>) {
+        self.owners.entry(identity).or_default().add(node);
     }
 
     pub fn with_capacity(values: usize) -> Self {
@@ -316,7 +319,7 @@ mod tests {
         let user = raw(r#"{"target":"shared-identity"}"#);
         let found_by = |owners: usize, scanner: usize| {
             let mut index = IdentityIndex::default();
-            for node in 0..owners {
+            for node in 0..owners as u32 {
                 index.add(node, "aws_thing", &owner);
                 index.add(node, "aws_thing", &owner); // the same owner twice counts once
             }
