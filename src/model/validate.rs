@@ -14,7 +14,7 @@ use std::str::FromStr;
 use super::address::{self, Address, InstanceKey, Mode};
 use super::keys::{self, MAX_PAYLOAD_NESTING};
 use super::plan::json_kind;
-use super::plan::{ResourceChange, StateModule, StateResource, Values};
+use super::plan::{Configuration, ResourceChange, StateModule, StateResource, Values};
 use super::{Actions, Document};
 use crate::util::escape;
 
@@ -86,6 +86,7 @@ pub fn validate(document: &Document<'_>) -> Result<(), Invalid> {
     }
     every_state_resource_accounted_for(document)?;
     forgotten_resources_are_not_configured(document)?;
+    moved_objects_are_declared(document)?;
     Ok(())
 }
 
@@ -118,17 +119,7 @@ fn forgotten_resources_are_not_configured(document: &Document<'_>) -> Result<(),
             ),
         });
     };
-    // Module calls nest at most 100 deep in a configuration that was read.
-    let mut configured = HashSet::default();
-    let mut pending = vec![(String::new(), &configuration.root_module)];
-    while let Some((prefix, module)) = pending.pop() {
-        for resource in &module.resources {
-            configured.insert(format!("{prefix}{}", resource.address));
-        }
-        for (name, call) in &module.module_calls {
-            pending.push((format!("{prefix}module.{name}."), &call.module));
-        }
-    }
+    let configured = declared_blocks(configuration);
     for (index, change) in std::iter::once((first, first_forget)).chain(forgets) {
         let Ok(address) = change.address.parse::<Address>() else {
             continue;
@@ -144,6 +135,103 @@ fn forgotten_resources_are_not_configured(document: &Document<'_>) -> Result<(),
                 ),
             });
         }
+    }
+    Ok(())
+}
+
+/// The configuration address of every resource block the configuration
+/// declares (`module.a.aws_x.y`). Module calls nest at most 100 deep in a
+/// configuration that was read.
+fn declared_blocks(configuration: &Configuration<'_>) -> HashSet<String> {
+    let mut declared = HashSet::default();
+    let mut pending = vec![(String::new(), &configuration.root_module)];
+    while let Some((prefix, module)) = pending.pop() {
+        for resource in &module.resources {
+            declared.insert(format!("{prefix}{}", resource.address));
+        }
+        for (name, call) in &module.module_calls {
+            pending.push((format!("{prefix}module.{name}."), &call.module));
+        }
+    }
+    declared
+}
+
+/// Terraform moves an object (`previous_address`) only to an address the
+/// configuration declares, and keeps it in `planned_values`: moved to an
+/// undeclared address, the object is destroyed (a delete that names its
+/// previous address). A kept object moved to an address the configuration
+/// does not declare is a delete disguised as a move: renaming a deleted
+/// database, relabelling its delete `no-op` and copying `before` into
+/// `after` passed with exit 0. Every real move in the corpus (12) has both
+/// its block and its planned value. As with forgets, a move in a plan whose
+/// configuration is missing or unreadable cannot be checked and is refused.
+fn moved_objects_are_declared(document: &Document<'_>) -> Result<(), Invalid> {
+    let Some(changes) = &document.resource_changes else {
+        return Ok(());
+    };
+    let mut moves = changes.iter().enumerate().filter(|(_, change)| {
+        change.is_moved()
+            && change.deposed.is_none()
+            && !change.is_data()
+            && !matches!(change.change.actions, Actions::Delete | Actions::Forget)
+    });
+    let Some((first, first_move)) = moves.next() else {
+        return Ok(());
+    };
+    let json_path = |index: usize| format!("resource_changes[{index}].previous_address");
+    let label = |change: &ResourceChange<'_>| {
+        format!(
+            "{} moved from {}",
+            change.change.actions.label(),
+            quoted(change.previous_address.as_deref().unwrap_or_default())
+        )
+    };
+    let Some(configuration) = &document.configuration else {
+        return Err(Invalid {
+            json_path: json_path(first),
+            problem: format!(
+                "{} to {} in a plan whose configuration is missing or unreadable: Terraform moves an object only to an address the configuration declares, which cannot be checked without it (Terraform writes the configuration in every plan)",
+                label(first_move),
+                quoted(&first_move.address)
+            ),
+        });
+    };
+    let declared = declared_blocks(configuration);
+    let planned: Option<HashSet<&str>> = document.planned_values.as_ref().map(|planned| {
+        planned
+            .root_module
+            .all_resources()
+            .map(|resource| &*resource.address)
+            .collect()
+    });
+    for (index, change) in std::iter::once((first, first_move)).chain(moves) {
+        let Ok(address) = change.address.parse::<Address>() else {
+            continue;
+        };
+        let block = address.config_address();
+        let problem = if !declared.contains(&block) {
+            format!(
+                "{} to {}, whose resource block {} is not in the configuration: Terraform destroys an object moved to an undeclared address (the plan is inconsistent)",
+                label(change),
+                quoted(&change.address),
+                quoted(&block)
+            )
+        } else if planned
+            .as_ref()
+            .is_some_and(|planned| !planned.contains(&*change.address))
+        {
+            format!(
+                "{} to {}, which is not in planned_values: Terraform keeps a moved object there (the plan is inconsistent)",
+                label(change),
+                quoted(&change.address)
+            )
+        } else {
+            continue;
+        };
+        return Err(Invalid {
+            json_path: json_path(index),
+            problem,
+        });
     }
     Ok(())
 }
@@ -1183,6 +1271,45 @@ mod tests {
                 "{invalid:?}"
             );
         }
+    }
+
+    #[test]
+    fn an_object_moved_to_an_undeclared_or_unplanned_address_is_refused() {
+        let name_of = |address: &str| {
+            let resource = address.rsplit("].").next().unwrap_or(address);
+            let name = resource.split('.').nth(1).unwrap_or_default();
+            name.split('[').next().unwrap_or_default().to_owned()
+        };
+        let plan = |moved_to: &str, actions: &str, planned: &str| {
+            let name = name_of(moved_to);
+            format!(
+                r#"{{"format_version":"1.2","planned_values":{{"root_module":{{"resources":[{planned}]}}}},"resource_changes":[{{"address":"{moved_to}","previous_address":"a.old","type":"a","name":"{name}","change":{{"actions":{actions},"before":{{}},"after":{{}}}}}}],"configuration":{{"root_module":{{"resources":[{{"address":"a.db","type":"a","name":"db"}}],"module_calls":{{"m":{{"module":{{"resources":[{{"address":"a.db","type":"a","name":"db"}}]}}}}}}}}}}}}"#
+            )
+        };
+        let planned = |address: &str| {
+            let name = name_of(address);
+            format!(r#"{{"address":"{address}","type":"a","name":"{name}"}}"#)
+        };
+        // Declared (instance and module keys aside) and planned: a real move.
+        for moved_to in ["a.db", "a.db[1]", r#"module.m[\"k\"].a.db"#] {
+            let planned = planned(moved_to);
+            check(&plan(moved_to, r#"["no-op"]"#, &planned)).unwrap();
+            check(&plan(moved_to, r#"["update"]"#, &planned)).unwrap();
+        }
+        let undeclared = check(&plan("a.other", r#"["no-op"]"#, &planned("a.other"))).unwrap_err();
+        assert_eq!(undeclared.json_path, "resource_changes[0].previous_address");
+        assert!(
+            undeclared.problem.contains("is not in the configuration"),
+            "{undeclared:?}"
+        );
+        let unplanned = check(&plan("a.db", r#"["no-op"]"#, &planned("a.x"))).unwrap_err();
+        assert!(
+            unplanned.problem.contains("not in planned_values"),
+            "{unplanned:?}"
+        );
+        // Moved to an undeclared address, Terraform destroys the object: a
+        // delete (`delete_because_no_move_target`) is how it writes that.
+        check(&plan("a.other", r#"["delete"]"#, "")).unwrap();
     }
 
     #[test]

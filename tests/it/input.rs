@@ -419,6 +419,48 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
             "(at resource_changes[1].change.replace_paths)",
         ],
     ));
+    // db-deleted's delete renamed into a move to a new address and relabelled
+    // a no-op that keeps its object: what an agent would write to pass it.
+    let disguised_as_move = |plan: &mut serde_json::Value| {
+        let change = &mut plan["resource_changes"][0];
+        change["change"]["actions"] = serde_json::json!(["no-op"]);
+        change["change"]["after"] = change["change"]["before"].clone();
+        change["previous_address"] = change["address"].clone();
+        change["address"] = "aws_db_instance.orders_archive".into();
+        change["name"] = "orders_archive".into();
+    };
+    cases.push((
+        "delete-disguised-as-move",
+        damaged(disguised_as_move),
+        vec![
+            "no-op moved from `aws_db_instance.orders` to `aws_db_instance.orders_archive`, whose resource block `aws_db_instance.orders_archive` is not in the configuration",
+            "(at resource_changes[0].previous_address)",
+        ],
+    ));
+    cases.push((
+        "delete-disguised-as-move-with-its-block",
+        damaged(|plan| {
+            disguised_as_move(plan);
+            plan["configuration"]["root_module"]["resources"]
+                .as_array_mut()
+                .unwrap()
+                .push(serde_json::json!({"address": "aws_db_instance.orders_archive", "mode": "managed", "type": "aws_db_instance", "name": "orders_archive"}));
+        }),
+        vec![
+            "to `aws_db_instance.orders_archive`, which is not in planned_values",
+            "(at resource_changes[0].previous_address)",
+        ],
+    ));
+    cases.push((
+        "move-configuration-dropped",
+        damaged_scenario("moved", |plan| {
+            plan.as_object_mut().unwrap().remove("configuration");
+        }),
+        vec![
+            "no-op moved from `terraform_data.worker` to `terraform_data.queue_worker` in a plan whose configuration is missing or unreadable",
+            "(at resource_changes[0].previous_address)",
+        ],
+    ));
     cases.push((
         "delete-cut-and-planned-values-dropped",
         damaged(|plan| {
