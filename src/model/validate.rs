@@ -84,6 +84,7 @@ pub fn validate(document: &Document<'_>) -> Result<(), Invalid> {
     if document.deepest > MAX_PAYLOAD_NESTING {
         payloads_nesting(document)?;
     }
+    drifted_away_objects_left_the_prior_state(document)?;
     every_state_resource_accounted_for(document)?;
     forgotten_resources_are_not_configured(document)?;
     moved_objects_are_declared(document)?;
@@ -232,6 +233,54 @@ fn moved_objects_are_declared(document: &Document<'_>) -> Result<(), Invalid> {
             json_path: json_path(index),
             problem,
         });
+    }
+    Ok(())
+}
+
+/// Terraform's `prior_state` is the state after refresh: an object deleted
+/// outside Terraform (a `delete` in `resource_drift`) is no longer in it.
+/// So it is in every real plan of the corpus with a drift delete and a
+/// prior state (64 objects in 4 plans) and in testdata's refresh-only plan. A drift delete of an
+/// object still in the prior state is a planned delete moved into the
+/// drift list: db-deleted's database delete, cut and pasted there, read as
+/// "already deleted outside Terraform" and passed with exit 0. Compared by
+/// exact address, which 0.12-era module-relative state addresses never
+/// match by accident.
+fn drifted_away_objects_left_the_prior_state(document: &Document<'_>) -> Result<(), Invalid> {
+    let mut drift_deletes = document
+        .resource_drift
+        .iter()
+        .enumerate()
+        .filter(|(_, drift)| {
+            drift.change.actions == Actions::Delete && drift.deposed.is_none() && !drift.is_data()
+        })
+        .peekable();
+    if drift_deletes.peek().is_none() {
+        return Ok(());
+    }
+    let Some(prior) = document
+        .prior_state
+        .as_ref()
+        .and_then(|state| state.values.as_ref())
+    else {
+        return Ok(());
+    };
+    let in_prior_state: HashSet<&str> = prior
+        .root_module
+        .all_resources()
+        .filter(|resource| resource.deposed_key.is_none() && !resource.is_data())
+        .map(|resource| &*resource.address)
+        .collect();
+    for (index, drift) in drift_deletes {
+        if in_prior_state.contains(&*drift.address) {
+            return Err(Invalid {
+                json_path: format!("resource_drift[{index}].change.actions"),
+                problem: format!(
+                    "{} is deleted outside Terraform (resource_drift) yet still in the prior state, which is the state after refresh: a delete the plan makes, moved into the drift list (the plan is inconsistent)",
+                    quoted(&drift.address)
+                ),
+            });
+        }
     }
     Ok(())
 }
@@ -1310,6 +1359,24 @@ mod tests {
         // Moved to an undeclared address, Terraform destroys the object: a
         // delete (`delete_because_no_move_target`) is how it writes that.
         check(&plan("a.other", r#"["delete"]"#, "")).unwrap();
+    }
+
+    #[test]
+    fn a_drift_delete_of_an_object_still_in_the_prior_state_is_refused() {
+        let plan = |drifted: &str, prior: &str| {
+            format!(
+                r#"{{"format_version":"1.2","resource_drift":[{{"address":"{drifted}","type":"a","name":"db","change":{{"actions":["delete"],"before":{{}},"after":null}}}}],"prior_state":{{"values":{{"root_module":{{"resources":[{{"address":"{prior}","type":"a","name":"{}","values":{{}}}}]}}}}}}}}"#,
+                prior.rsplit('.').next().unwrap()
+            )
+        };
+        let invalid = check(&plan("a.db", "a.db")).unwrap_err();
+        assert_eq!(invalid.json_path, "resource_drift[0].change.actions");
+        assert!(
+            invalid.problem.contains("still in the prior state"),
+            "{invalid:?}"
+        );
+        // As Terraform writes it: the refreshed prior state no longer has it.
+        check(&plan("a.db", "a.other")).unwrap();
     }
 
     #[test]

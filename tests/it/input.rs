@@ -462,6 +462,19 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
         ],
     ));
     cases.push((
+        "delete-moved-into-the-drift",
+        damaged(|plan| {
+            let delete = plan["resource_changes"].as_array_mut().unwrap().remove(0);
+            let drift = plan["resource_drift"].as_array_mut().unwrap();
+            drift.retain(|entry| entry["address"] != delete["address"]);
+            drift.push(delete);
+        }),
+        vec![
+            "`aws_db_instance.orders` is deleted outside Terraform (resource_drift) yet still in the prior state",
+            "(at resource_drift[1].change.actions)",
+        ],
+    ));
+    cases.push((
         "delete-cut-and-planned-values-dropped",
         damaged(|plan| {
             let changes = plan["resource_changes"].as_array_mut().unwrap();
