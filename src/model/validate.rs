@@ -86,6 +86,7 @@ pub fn validate(document: &Document<'_>) -> Result<(), Invalid> {
     }
     drifted_away_objects_left_the_prior_state(document)?;
     every_state_resource_accounted_for(document)?;
+    kept_objects_are_planned(document)?;
     forgotten_resources_are_not_configured(document)?;
     moved_objects_are_declared(document)?;
     Ok(())
@@ -398,6 +399,78 @@ fn every_state_resource_accounted_for(document: &Document<'_>) -> Result<(), Inv
         }),
         None => Ok(()),
     }
+}
+
+/// Terraform writes every object a plan leaves in place (a `no-op` or an
+/// `update` of an object of the prior state) in `planned_values`. One
+/// missing there is going away: a delete relabelled, with `after` copied
+/// from `before` so that the no-op check of [`change_values`] does not see
+/// it go. Relabelling db-deleted's database delete that way, or every
+/// delete of the real `-destroy` plan (whose `planned_values` is empty),
+/// passed with exit 0. The only corpus plan this refuses is a hand-edited
+/// one (terraworx sentinel-in-ci c81d01b8e, whose `planned_values` lists one
+/// server three times and six others not at all). Not checked where the
+/// lists cannot be compared, as for [`every_state_resource_accounted_for`]:
+/// an errored or incomplete plan. Compared by exact address, which 0.12-era
+/// module-relative state addresses never match by accident.
+fn kept_objects_are_planned(document: &Document<'_>) -> Result<(), Invalid> {
+    let Some(changes) = document.resource_changes.as_deref() else {
+        return Ok(());
+    };
+    if document.errored == Some(true) || document.complete == Some(false) {
+        return Ok(());
+    }
+    let mut kept = changes
+        .iter()
+        .enumerate()
+        .filter(|(_, change)| {
+            matches!(change.change.actions, Actions::NoOp | Actions::Update)
+                && change.deposed.is_none()
+                && !change.is_data()
+        })
+        .peekable();
+    if kept.peek().is_none() {
+        return Ok(());
+    }
+    let Some(prior) = document
+        .prior_state
+        .as_ref()
+        .and_then(|state| state.values.as_ref())
+    else {
+        return Ok(());
+    };
+    let current = |resource: &&StateResource<'_>| resource.deposed_key.is_none();
+    let in_prior_state: HashSet<&str> = prior
+        .root_module
+        .all_resources()
+        .filter(current)
+        .map(|resource| &*resource.address)
+        .collect();
+    let planned: HashSet<&str> = document
+        .planned_values
+        .iter()
+        .flat_map(|planned| planned.root_module.all_resources())
+        .filter(current)
+        .map(|resource| &*resource.address)
+        .collect();
+    for (index, change) in kept {
+        if in_prior_state.contains(&*change.address) && !planned.contains(&*change.address) {
+            return Err(Invalid {
+                json_path: format!("resource_changes[{index}].change.actions"),
+                problem: format!(
+                    "{} {} of {}, which is in the prior state but not in planned_values: Terraform writes there every object a plan keeps, so this one goes away (the plan is inconsistent)",
+                    if change.change.actions == Actions::Update {
+                        "an"
+                    } else {
+                        "a"
+                    },
+                    change.change.actions.label(),
+                    quoted(&change.address)
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Every payload a reader parses, nested at most [`MAX_PAYLOAD_NESTING`]
@@ -1377,6 +1450,27 @@ mod tests {
         );
         // As Terraform writes it: the refreshed prior state no longer has it.
         check(&plan("a.db", "a.other")).unwrap();
+    }
+
+    #[test]
+    fn a_kept_object_of_the_prior_state_missing_from_planned_values_is_refused() {
+        let plan = |actions: &str, planned: &str, extra: &str| {
+            format!(
+                r#"{{"format_version":"1.2"{extra},"planned_values":{{"root_module":{{"resources":[{planned}]}}}},"resource_changes":[{{"address":"a.db","type":"a","name":"db","change":{{"actions":{actions},"before":{{}},"after":{{}}}}}}],"prior_state":{{"values":{{"root_module":{{"resources":[{{"address":"a.db","type":"a","name":"db","values":{{}}}}]}}}}}}}}"#
+            )
+        };
+        let kept = r#"{"address":"a.db","type":"a","name":"db","values":{}}"#;
+        for actions in [r#"["no-op"]"#, r#"["update"]"#] {
+            let invalid = check(&plan(actions, "", "")).unwrap_err();
+            assert_eq!(invalid.json_path, "resource_changes[0].change.actions");
+            assert!(
+                invalid.problem.contains("not in planned_values"),
+                "{invalid:?}"
+            );
+            check(&plan(actions, kept, "")).unwrap();
+            // An errored or incomplete plan may leave objects out.
+            check(&plan(actions, "", r#","complete":false"#)).unwrap();
+        }
     }
 
     #[test]

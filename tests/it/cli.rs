@@ -505,7 +505,14 @@ fn modules_nested_fifty_thousand_deep_are_analysed_and_freed() {
     // plan all walk it without recursing per level (freeing it recursed,
     // and overflowed the stack after the verdict).
     let depth = 50_000;
-    let module = r#"{"resources":[],"child_modules":["#.repeat(depth)
+    // The plan's own planned resources stay in the root module.
+    let plan: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("testdata/plans/db-deleted/plan.json").unwrap(),
+    )
+    .unwrap();
+    let planned = &plan["planned_values"]["root_module"]["resources"];
+    let module = format!(r#"{{"resources":{planned},"child_modules":["#)
+        + &r#"{"resources":[],"child_modules":["#.repeat(depth - 1)
         + r#"{"address":"module.m","resources":[]}"#
         + &"]}".repeat(depth);
     let output = check_with_section("planned_values", &format!(r#"{{"root_module":{module}}}"#));

@@ -73,3 +73,38 @@ pub fn flat(text: &[u8]) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// `plan` (JSON built by a test from `resource_changes` and `prior_state`)
+/// with the `planned_values` Terraform writes beside them: every object the
+/// plan keeps in place (a no-op or an update) is there, in its module.
+pub fn with_planned_values(plan: &str) -> String {
+    let mut plan: serde_json::Value = serde_json::from_str(plan).expect("a test plan is JSON");
+    let kept: std::collections::HashSet<String> = plan["resource_changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|change| {
+            let actions = &change["change"]["actions"];
+            *actions == serde_json::json!(["no-op"]) || *actions == serde_json::json!(["update"])
+        })
+        .filter_map(|change| change["address"].as_str().map(str::to_owned))
+        .collect();
+    fn keep_only(module: &mut serde_json::Value, kept: &std::collections::HashSet<String>) {
+        if let Some(resources) = module["resources"].as_array_mut() {
+            resources.retain(|resource| {
+                resource["address"]
+                    .as_str()
+                    .is_some_and(|address| kept.contains(address))
+            });
+        }
+        if let Some(children) = module["child_modules"].as_array_mut() {
+            for child in children {
+                keep_only(child, kept);
+            }
+        }
+    }
+    let mut root = plan["prior_state"]["values"]["root_module"].clone();
+    keep_only(&mut root, &kept);
+    plan["planned_values"] = serde_json::json!({ "root_module": root });
+    plan.to_string()
+}

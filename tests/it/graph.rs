@@ -244,12 +244,14 @@ fn chain_plan(count: usize) -> String {
             resource
         })
         .collect();
-    serde_json::json!({
-        "format_version": "1.2",
-        "resource_changes": changes,
-        "prior_state": {"values": {"root_module": {"resources": resources}}}
-    })
-    .to_string()
+    crate::common::with_planned_values(
+        &serde_json::json!({
+            "format_version": "1.2",
+            "resource_changes": changes,
+            "prior_state": {"values": {"root_module": {"resources": resources}}}
+        })
+        .to_string(),
+    )
 }
 
 /// One long chain: every member is in the radius with its chain known, and

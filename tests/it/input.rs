@@ -474,6 +474,35 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
             "(at resource_drift[1].change.actions)",
         ],
     ));
+    // A delete relabelled as an object kept in place, its `after` copied
+    // from `before` so that nothing seems to go.
+    let kept_in_place = |actions: &'static str| {
+        move |plan: &mut serde_json::Value| {
+            for change in plan["resource_changes"].as_array_mut().unwrap() {
+                if change["change"]["actions"] == serde_json::json!(["delete"]) {
+                    change["change"]["actions"] = serde_json::json!([actions]);
+                    change["change"]["after"] = change["change"]["before"].clone();
+                    change.as_object_mut().unwrap().remove("action_reason");
+                }
+            }
+        }
+    };
+    cases.push((
+        "delete-relabelled-no-op-after-copied",
+        damaged(kept_in_place("no-op")),
+        vec![
+            "a no-op of `aws_db_instance.orders`, which is in the prior state but not in planned_values",
+            "(at resource_changes[0].change.actions)",
+        ],
+    ));
+    cases.push((
+        "teardown-relabelled-update-after-copied",
+        damaged_scenario("teardown", kept_in_place("update")),
+        vec![
+            "an update of `aws_dynamodb_table.sessions`, which is in the prior state but not in planned_values",
+            "(at resource_changes[0].change.actions)",
+        ],
+    ));
     cases.push((
         "delete-cut-and-planned-values-dropped",
         damaged(|plan| {

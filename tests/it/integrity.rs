@@ -29,11 +29,11 @@ fn share_plan() -> String {
         changes.push(format!(r#"{{"address":"terraform_data.r{index}","mode":"managed","type":"terraform_data","name":"r{index}","change":{{"actions":["{action}"],"before":{{"id":"id-{index}"}},"after":{after}}}}}"#));
         state.push(format!(r#"{{"address":"terraform_data.r{index}","mode":"managed","type":"terraform_data","name":"r{index}","values":{{"id":"id-{index}"}}}}"#));
     }
-    format!(
+    crate::common::with_planned_values(&format!(
         r#"{{"format_version":"1.2","terraform_version":"1.11.4","resource_changes":[{}],"prior_state":{{"format_version":"1.0","values":{{"root_module":{{"resources":[{}]}}}}}}}}"#,
         changes.join(","),
         state.join(",")
-    )
+    ))
 }
 /// A low finding: the agent profile warns.
 const LOW: &str = "testdata/rules/drift-revert/fires/plan.json";

@@ -62,7 +62,7 @@ fn hostile_plan() -> String {
     // escapes them), so the raw key keeps every other character.
     let raw_key = key.replace('\n', " ").replace('\u{1b}', "");
     let raw = format!("aws_s3_bucket.raw[\"{raw_key}\"]");
-    serde_json::json!({
+    crate::common::with_planned_values(&serde_json::json!({
         "format_version": "1.2",
         "terraform_version": "1.11.4 <img src=x onerror=alert(1)> @admin\nline\nbreak",
         "resource_changes": [
@@ -92,7 +92,7 @@ fn hostile_plan() -> String {
              "index": raw_key, "values": {"force_destroy": true}}
         ]}}}
     })
-    .to_string()
+    .to_string())
 }
 
 #[test]
@@ -219,10 +219,10 @@ fn large_plan(count: usize) -> String {
             format!(r#"{{"address":"module.svc[\"k{module}\"]","resources":[{resources}]}}"#)
         })
         .collect();
-    format!(
+    crate::common::with_planned_values(&format!(
         r#"{{"format_version":"1.2","resource_changes":[{changes}],"prior_state":{{"values":{{"root_module":{{"resources":[{{"address":"aws_vpc.main","mode":"managed","type":"aws_vpc","name":"main","values":{{}}}}],"child_modules":[{}]}}}}}}}}"#,
         children.join(",")
-    )
+    ))
 }
 
 fn markdown(report: &blastwall::report::Report, max_length: usize) -> String {

@@ -491,11 +491,11 @@ fn code_flows_are_bounded() {
     let plan = write(
         temp.path(),
         "plan.json",
-        format!(
+        crate::common::with_planned_values(&format!(
             r#"{{"format_version":"1.2","terraform_version":"1.11.4","resource_changes":[{}],"prior_state":{{"format_version":"1.0","values":{{"root_module":{{"resources":[{}]}}}}}},"configuration":{{"root_module":{{}}}}}}"#,
             changes.join(","),
             state.join(",")
-        ),
+        )),
     );
     let log = sarif(plan.to_str().unwrap());
     let vpc = result(&log, "shared-dependency-replaced", "aws_vpc.main");
