@@ -453,22 +453,45 @@ fn kept_objects_are_planned(document: &Document<'_>) -> Result<(), Invalid> {
         .filter(current)
         .map(|resource| &*resource.address)
         .collect();
+    // Declared blocks, from a configuration that was read (a missing or
+    // unreadable one leaves this half of the check out: the plan is then
+    // analysed with a graph gap, and refusing every plan with a no-op for
+    // it would refuse what the lenient reader exists to analyse).
+    let declared = document.configuration.as_ref().map(declared_blocks);
     for (index, change) in kept {
-        if in_prior_state.contains(&*change.address) && !planned.contains(&*change.address) {
-            return Err(Invalid {
-                json_path: format!("resource_changes[{index}].change.actions"),
-                problem: format!(
-                    "{} {} of {}, which is in the prior state but not in planned_values: Terraform writes there every object a plan keeps, so this one goes away (the plan is inconsistent)",
-                    if change.change.actions == Actions::Update {
-                        "an"
-                    } else {
-                        "a"
-                    },
-                    change.change.actions.label(),
-                    quoted(&change.address)
-                ),
-            });
+        if !in_prior_state.contains(&*change.address) {
+            continue;
         }
+        let article = if change.change.actions == Actions::Update {
+            "an"
+        } else {
+            "a"
+        };
+        let kept_change = format!(
+            "{article} {} of {}",
+            change.change.actions.label(),
+            quoted(&change.address)
+        );
+        let problem = if !planned.contains(&*change.address) {
+            format!(
+                "{kept_change}, which is in the prior state but not in planned_values: Terraform writes there every object a plan keeps, so this one goes away (the plan is inconsistent)"
+            )
+        } else if let Some(declared) = &declared
+            && !change.change.is_import()
+            && let Ok(address) = change.address.parse::<Address>()
+            && !declared.contains(&address.config_address())
+        {
+            format!(
+                "{kept_change}, whose resource block {} is not in the configuration: Terraform destroys an object of the prior state whose block was removed (delete_because_no_resource_config) (the plan is inconsistent)",
+                quoted(&address.config_address())
+            )
+        } else {
+            continue;
+        };
+        return Err(Invalid {
+            json_path: format!("resource_changes[{index}].change.actions"),
+            problem,
+        });
     }
     Ok(())
 }
@@ -1453,7 +1476,7 @@ mod tests {
     }
 
     #[test]
-    fn a_kept_object_of_the_prior_state_missing_from_planned_values_is_refused() {
+    fn a_kept_object_of_the_prior_state_missing_from_planned_values_or_configuration_is_refused() {
         let plan = |actions: &str, planned: &str, extra: &str| {
             format!(
                 r#"{{"format_version":"1.2"{extra},"planned_values":{{"root_module":{{"resources":[{planned}]}}}},"resource_changes":[{{"address":"a.db","type":"a","name":"db","change":{{"actions":{actions},"before":{{}},"after":{{}}}}}}],"prior_state":{{"values":{{"root_module":{{"resources":[{{"address":"a.db","type":"a","name":"db","values":{{}}}}]}}}}}}}}"#
@@ -1470,6 +1493,15 @@ mod tests {
             check(&plan(actions, kept, "")).unwrap();
             // An errored or incomplete plan may leave objects out.
             check(&plan(actions, "", r#","complete":false"#)).unwrap();
+            // Planned, but its block is gone from the configuration.
+            let undeclared = r#","configuration":{"root_module":{"resources":[{"address":"a.other","type":"a","name":"other"}]}}"#;
+            let invalid = check(&plan(actions, kept, undeclared)).unwrap_err();
+            assert!(
+                invalid.problem.contains("is not in the configuration"),
+                "{invalid:?}"
+            );
+            let declared = r#","configuration":{"root_module":{"resources":[{"address":"a.db","type":"a","name":"db"}]}}"#;
+            check(&plan(actions, kept, declared)).unwrap();
         }
     }
 

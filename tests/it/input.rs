@@ -496,6 +496,27 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
         ],
     ));
     cases.push((
+        "delete-relabelled-no-op-after-copied-and-planned",
+        damaged(|plan| {
+            kept_in_place("no-op")(plan);
+            let prior = plan["prior_state"]["values"]["root_module"]["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|resource| resource["address"] == "aws_db_instance.orders")
+                .unwrap()
+                .clone();
+            plan["planned_values"]["root_module"]["resources"]
+                .as_array_mut()
+                .unwrap()
+                .push(prior);
+        }),
+        vec![
+            "a no-op of `aws_db_instance.orders`, whose resource block `aws_db_instance.orders` is not in the configuration",
+            "(at resource_changes[0].change.actions)",
+        ],
+    ));
+    cases.push((
         "teardown-relabelled-update-after-copied",
         damaged_scenario("teardown", kept_in_place("update")),
         vec![

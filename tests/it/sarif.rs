@@ -492,7 +492,7 @@ fn code_flows_are_bounded() {
         temp.path(),
         "plan.json",
         crate::common::with_planned_values(&format!(
-            r#"{{"format_version":"1.2","terraform_version":"1.11.4","resource_changes":[{}],"prior_state":{{"format_version":"1.0","values":{{"root_module":{{"resources":[{}]}}}}}},"configuration":{{"root_module":{{}}}}}}"#,
+            r#"{{"format_version":"1.2","terraform_version":"1.11.4","resource_changes":[{}],"prior_state":{{"format_version":"1.0","values":{{"root_module":{{"resources":[{}]}}}}}},"configuration":{{"root_module":{{"resources":[{{"address":"aws_vpc.main","mode":"managed","type":"aws_vpc","name":"main"}},{{"address":"aws_subnet.s","mode":"managed","type":"aws_subnet","name":"s"}}]}}}}}}"#,
             changes.join(","),
             state.join(",")
         )),
