@@ -440,24 +440,35 @@ fn kept_objects_are_planned(document: &Document<'_>) -> Result<(), Invalid> {
         return Ok(());
     };
     let current = |resource: &&StateResource<'_>| resource.deposed_key.is_none();
-    let in_prior_state: HashSet<&str> = prior
-        .root_module
-        .all_resources()
-        .filter(current)
-        .map(|resource| &*resource.address)
-        .collect();
-    let planned: HashSet<&str> = document
-        .planned_values
-        .iter()
-        .flat_map(|planned| planned.root_module.all_resources())
-        .filter(current)
-        .map(|resource| &*resource.address)
-        .collect();
+    // Both lists hold every resource of a large plan: read side by side.
+    let (in_prior_state, planned) = rayon::join(
+        || -> HashSet<&str> {
+            prior
+                .root_module
+                .all_resources()
+                .filter(current)
+                .map(|resource| &*resource.address)
+                .collect()
+        },
+        || -> HashSet<&str> {
+            document
+                .planned_values
+                .iter()
+                .flat_map(|planned| planned.root_module.all_resources())
+                .filter(current)
+                .map(|resource| &*resource.address)
+                .collect()
+        },
+    );
     // Declared blocks, from a configuration that was read (a missing or
     // unreadable one leaves this half of the check out: the plan is then
     // analysed with a graph gap, and refusing every plan with a no-op for
     // it would refuse what the lenient reader exists to analyse).
     let declared = document.configuration.as_ref().map(declared_blocks);
+    // Instances of one block share its module, type and name (checked
+    // against the address before this runs): its address is parsed once.
+    let mut block_declared: rustc_hash::FxHashMap<(Option<&str>, &str, Option<&str>), bool> =
+        rustc_hash::FxHashMap::default();
     for (index, change) in kept {
         if !in_prior_state.contains(&*change.address) {
             continue;
@@ -476,14 +487,28 @@ fn kept_objects_are_planned(document: &Document<'_>) -> Result<(), Invalid> {
             format!(
                 "{kept_change}, which is in the prior state but not in planned_values: Terraform writes there every object a plan keeps, so this one goes away (the plan is inconsistent)"
             )
-        } else if let Some(declared) = &declared
-            && !change.change.is_import()
-            && let Ok(address) = change.address.parse::<Address>()
-            && !declared.contains(&address.config_address())
+        } else if let Some(block) = declared
+            .as_ref()
+            .filter(|_| !change.change.is_import())
+            .and_then(|declared| {
+                let block = || {
+                    let address = change.address.parse::<Address>().ok()?;
+                    Some(address.config_address())
+                };
+                let key = (
+                    change.module_address.as_deref(),
+                    &*change.resource_type,
+                    change.name.as_deref(),
+                );
+                let is_declared = *block_declared
+                    .entry(key)
+                    .or_insert_with(|| block().is_none_or(|block| declared.contains(&block)));
+                if is_declared { None } else { block() }
+            })
         {
             format!(
                 "{kept_change}, whose resource block {} is not in the configuration: Terraform destroys an object of the prior state whose block was removed (delete_because_no_resource_config) (the plan is inconsistent)",
-                quoted(&address.config_address())
+                quoted(&block)
             )
         } else {
             continue;
