@@ -420,16 +420,12 @@ fn kept_objects_are_planned(document: &Document<'_>) -> Result<(), Invalid> {
     if document.errored == Some(true) || document.complete == Some(false) {
         return Ok(());
     }
-    let mut kept = changes
-        .iter()
-        .enumerate()
-        .filter(|(_, change)| {
-            matches!(change.change.actions, Actions::NoOp | Actions::Update)
-                && change.deposed.is_none()
-                && !change.is_data()
-        })
-        .peekable();
-    if kept.peek().is_none() {
+    let is_kept = |change: &ResourceChange<'_>| {
+        matches!(change.change.actions, Actions::NoOp | Actions::Update)
+            && change.deposed.is_none()
+            && !change.is_data()
+    };
+    if !changes.iter().any(is_kept) {
         return Ok(());
     }
     let Some(prior) = document
@@ -440,85 +436,98 @@ fn kept_objects_are_planned(document: &Document<'_>) -> Result<(), Invalid> {
         return Ok(());
     };
     let current = |resource: &&StateResource<'_>| resource.deposed_key.is_none();
-    // Both lists hold every resource of a large plan: read side by side.
-    let (in_prior_state, planned) = rayon::join(
-        || -> HashSet<&str> {
-            prior
-                .root_module
-                .all_resources()
-                .filter(current)
-                .map(|resource| &*resource.address)
-                .collect()
+    // Instances of one block share its module, type and name (checked
+    // against the address before this runs): each block is looked up once.
+    fn block_of<'c>(change: &'c ResourceChange<'_>) -> (Option<&'c str>, &'c str, Option<&'c str>) {
+        (
+            change.module_address.as_deref(),
+            &change.resource_type,
+            change.name.as_deref(),
+        )
+    }
+    // Every list here is as long as the plan: all are read side by side.
+    let ((in_prior_state, planned), undeclared) = rayon::join(
+        || {
+            rayon::join(
+                || -> HashSet<&str> {
+                    prior
+                        .root_module
+                        .all_resources()
+                        .filter(current)
+                        .map(|resource| &*resource.address)
+                        .collect()
+                },
+                || -> HashSet<&str> {
+                    document
+                        .planned_values
+                        .iter()
+                        .flat_map(|planned| planned.root_module.all_resources())
+                        .filter(current)
+                        .map(|resource| &*resource.address)
+                        .collect()
+                },
+            )
         },
-        || -> HashSet<&str> {
-            document
-                .planned_values
-                .iter()
-                .flat_map(|planned| planned.root_module.all_resources())
-                .filter(current)
-                .map(|resource| &*resource.address)
-                .collect()
+        // The blocks of kept objects a configuration that was read does
+        // not declare (imports aside). A missing or unreadable one leaves
+        // this half of the check out: the plan is then analysed with a
+        // graph gap, and refusing every plan with a no-op for it would
+        // refuse what the lenient reader exists to analyse.
+        || {
+            let declared = declared_blocks(document.configuration.as_ref()?);
+            let blocks: rustc_hash::FxHashMap<_, &str> = changes
+                .par_iter()
+                .filter(|change| is_kept(change) && !change.change.is_import())
+                .map(|change| (block_of(change), &*change.address))
+                .collect();
+            let undeclared: rustc_hash::FxHashMap<_, String> = blocks
+                .into_par_iter()
+                .filter_map(|(block, address)| {
+                    let config_address = address.parse::<Address>().ok()?.config_address();
+                    (!declared.contains(&config_address)).then_some((block, config_address))
+                })
+                .collect();
+            Some(undeclared)
         },
     );
-    // Declared blocks, from a configuration that was read (a missing or
-    // unreadable one leaves this half of the check out: the plan is then
-    // analysed with a graph gap, and refusing every plan with a no-op for
-    // it would refuse what the lenient reader exists to analyse).
-    let declared = document.configuration.as_ref().map(declared_blocks);
-    // Instances of one block share its module, type and name (checked
-    // against the address before this runs): its address is parsed once.
-    let mut block_declared: rustc_hash::FxHashMap<(Option<&str>, &str, Option<&str>), bool> =
-        rustc_hash::FxHashMap::default();
-    for (index, change) in kept {
-        if !in_prior_state.contains(&*change.address) {
-            continue;
-        }
-        let article = if change.change.actions == Actions::Update {
-            "an"
-        } else {
-            "a"
-        };
-        let kept_change = format!(
-            "{article} {} of {}",
-            change.change.actions.label(),
-            quoted(&change.address)
-        );
-        let problem = if !planned.contains(&*change.address) {
-            format!(
-                "{kept_change}, which is in the prior state but not in planned_values: Terraform writes there every object a plan keeps, so this one goes away (the plan is inconsistent)"
-            )
-        } else if let Some(block) = declared
+    let undeclared_block = |change: &ResourceChange<'_>| {
+        undeclared
             .as_ref()
             .filter(|_| !change.change.is_import())
-            .and_then(|declared| {
-                let block = || {
-                    let address = change.address.parse::<Address>().ok()?;
-                    Some(address.config_address())
-                };
-                let key = (
-                    change.module_address.as_deref(),
-                    &*change.resource_type,
-                    change.name.as_deref(),
-                );
-                let is_declared = *block_declared
-                    .entry(key)
-                    .or_insert_with(|| block().is_none_or(|block| declared.contains(&block)));
-                if is_declared { None } else { block() }
-            })
-        {
-            format!(
-                "{kept_change}, whose resource block {} is not in the configuration: Terraform destroys an object of the prior state whose block was removed (delete_because_no_resource_config) (the plan is inconsistent)",
-                quoted(&block)
-            )
-        } else {
-            continue;
-        };
-        return Err(Invalid {
-            json_path: format!("resource_changes[{index}].change.actions"),
-            problem,
-        });
-    }
-    Ok(())
+            .and_then(|undeclared| undeclared.get(&block_of(change)).cloned())
+    };
+    let first = changes.par_iter().enumerate().find_first(|(_, change)| {
+        is_kept(change)
+            && in_prior_state.contains(&*change.address)
+            && (!planned.contains(&*change.address) || undeclared_block(change).is_some())
+    });
+    let Some((index, change)) = first else {
+        return Ok(());
+    };
+    let article = if change.change.actions == Actions::Update {
+        "an"
+    } else {
+        "a"
+    };
+    let kept_change = format!(
+        "{article} {} of {}",
+        change.change.actions.label(),
+        quoted(&change.address)
+    );
+    let problem = match undeclared_block(change) {
+        _ if !planned.contains(&*change.address) => format!(
+            "{kept_change}, which is in the prior state but not in planned_values: Terraform writes there every object a plan keeps, so this one goes away (the plan is inconsistent)"
+        ),
+        Some(block) => format!(
+            "{kept_change}, whose resource block {} is not in the configuration: Terraform destroys an object of the prior state whose block was removed (delete_because_no_resource_config) (the plan is inconsistent)",
+            quoted(&block)
+        ),
+        None => return Ok(()),
+    };
+    Err(Invalid {
+        json_path: format!("resource_changes[{index}].change.actions"),
+        problem,
+    })
 }
 
 /// Every payload a reader parses, nested at most [`MAX_PAYLOAD_NESTING`]
