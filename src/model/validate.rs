@@ -374,6 +374,22 @@ fn every_state_resource_accounted_for(document: &Document<'_>) -> Result<(), Inv
         .iter()
         .filter_map(|change| Some((&*change.address, change.deposed.as_deref()?)))
         .collect();
+    // Terraform 1.8 and later (the versions that write `complete`) list
+    // every resource instance of a complete plan in `resource_changes`,
+    // no-ops included, as every 1.x-format plan of the corpus does. There a
+    // resource kept in `planned_values` without an entry had its delete cut
+    // out and its object pasted into `planned_values`: that passed with
+    // exit 0.
+    let lists_every_instance = document.complete == Some(true)
+        || written_by_at_least(document.terraform_version.as_deref(), (1, 8));
+    fn key_of<'r>(loose: bool, resource: &'r StateResource<'_>) -> Cow<'r, str> {
+        key(
+            loose,
+            &resource.address,
+            &resource.resource_type,
+            resource.name.as_deref(),
+        )
+    }
     let unaccounted = prior.root_module.all_resources().find(|resource| {
         if resource.is_data() {
             return false;
@@ -381,15 +397,17 @@ fn every_state_resource_accounted_for(document: &Document<'_>) -> Result<(), Inv
         if let Some(deposed) = resource.deposed_key.as_deref() {
             return !loose && !deposed_changes.contains(&(&*resource.address, deposed));
         }
-        let key = key(
-            loose,
-            &resource.address,
-            &resource.resource_type,
-            resource.name.as_deref(),
-        );
-        !kept.contains(&key) && !changed.contains(&key)
+        let key = key_of(loose, resource);
+        !changed.contains(&key) && (lists_every_instance || !kept.contains(&key))
     });
     match unaccounted {
+        Some(resource) if kept.contains(&key_of(loose, resource)) => Err(Invalid {
+            json_path: "resource_changes".to_owned(),
+            problem: format!(
+                "{} is in the prior state and in planned_values but not in resource_changes, where Terraform 1.8 and later list every resource of a complete plan: its change was removed (the plan is inconsistent)",
+                quoted(&resource.address)
+            ),
+        }),
         Some(resource) => Err(Invalid {
             json_path: "resource_changes".to_owned(),
             problem: format!(
@@ -398,6 +416,21 @@ fn every_state_resource_accounted_for(document: &Document<'_>) -> Result<(), Inv
             ),
         }),
         None => Ok(()),
+    }
+}
+
+/// Whether `terraform_version` (`1.11.4`, `1.8.0-dev`) is at least
+/// `major.minor`; an unreadable or missing version is not.
+fn written_by_at_least(terraform_version: Option<&str>, (major, minor): (u64, u64)) -> bool {
+    let Some(version) = terraform_version else {
+        return false;
+    };
+    let mut parts = version.split(['.', '-']).map(str::parse::<u64>);
+    match (parts.next(), parts.next()) {
+        (Some(Ok(found_major)), Some(Ok(found_minor))) => {
+            (found_major, found_minor) >= (major, minor)
+        }
+        _ => false,
     }
 }
 
@@ -1536,6 +1569,37 @@ mod tests {
             );
             let declared = r#","configuration":{"root_module":{"resources":[{"address":"a.db","type":"a","name":"db"}]}}"#;
             check(&plan(actions, kept, declared)).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_complete_modern_plan_lists_every_resource_of_the_prior_state() {
+        let plan = |header: &str| {
+            format!(
+                r#"{{"format_version":"1.2"{header},"planned_values":{{"root_module":{{"resources":[{{"address":"a.db","type":"a","name":"db","values":{{}}}}]}}}},"resource_changes":[{{"address":"a.other","type":"a","name":"other","change":{{"actions":["create"],"before":null,"after":{{}}}}}}],"prior_state":{{"values":{{"root_module":{{"resources":[{{"address":"a.db","type":"a","name":"db","values":{{}}}}]}}}}}}}}"#
+            )
+        };
+        for header in [
+            r#","complete":true"#,
+            r#","terraform_version":"1.8.0""#,
+            r#","terraform_version":"1.11.4-dev""#,
+        ] {
+            let invalid = check(&plan(header)).unwrap_err();
+            assert!(
+                invalid
+                    .problem
+                    .contains("in planned_values but not in resource_changes"),
+                "{header}: {invalid:?}"
+            );
+        }
+        // Older Terraform left unchanged resources out; an incomplete plan
+        // (a targeted one) leaves them out too.
+        for header in [
+            "",
+            r#","terraform_version":"1.7.5""#,
+            r#","terraform_version":"1.11.4","complete":false"#,
+        ] {
+            check(&plan(header)).unwrap();
         }
     }
 

@@ -525,6 +525,27 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
         ],
     ));
     cases.push((
+        "delete-cut-and-object-pasted-into-planned-values",
+        damaged(|plan| {
+            let delete = plan["resource_changes"].as_array_mut().unwrap().remove(0);
+            let prior = plan["prior_state"]["values"]["root_module"]["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|resource| resource["address"] == delete["address"])
+                .unwrap()
+                .clone();
+            plan["planned_values"]["root_module"]["resources"]
+                .as_array_mut()
+                .unwrap()
+                .push(prior);
+        }),
+        vec![
+            "`aws_db_instance.orders` is in the prior state and in planned_values but not in resource_changes",
+            "(at resource_changes)",
+        ],
+    ));
+    cases.push((
         "delete-cut-and-planned-values-dropped",
         damaged(|plan| {
             let changes = plan["resource_changes"].as_array_mut().unwrap();
