@@ -239,14 +239,14 @@ fn moved_objects_are_declared(document: &Document<'_>) -> Result<(), Invalid> {
 }
 
 /// Terraform's `prior_state` is the state after refresh: an object deleted
-/// outside Terraform (a `delete` in `resource_drift`) is no longer in it.
-/// So it is in every real plan of the corpus with a drift delete and a
-/// prior state (64 objects in 4 plans) and in testdata's refresh-only plan. A drift delete of an
-/// object still in the prior state is a planned delete moved into the
-/// drift list: db-deleted's database delete, cut and pasted there, read as
-/// "already deleted outside Terraform" and passed with exit 0. Compared by
-/// exact address, which 0.12-era module-relative state addresses never
-/// match by accident.
+/// outside Terraform (a `delete` in `resource_drift`) is no longer in it,
+/// in every real plan of the corpus with a drift delete and a prior state
+/// (64 objects in 4 plans) and in testdata's refresh-only plan. A drift
+/// delete of an object still in the prior state is a planned delete moved
+/// into the drift list: db-deleted's database delete, cut and pasted there,
+/// read as "already deleted outside Terraform" and passed with exit 0.
+/// Compared by exact address, which 0.12-era module-relative state
+/// addresses never match by accident.
 fn drifted_away_objects_left_the_prior_state(document: &Document<'_>) -> Result<(), Invalid> {
     let mut drift_deletes = document
         .resource_drift
@@ -435,13 +435,17 @@ fn written_by_at_least(terraform_version: Option<&str>, (major, minor): (u64, u6
 }
 
 /// Terraform writes every object a plan leaves in place (a `no-op` or an
-/// `update` of an object of the prior state) in `planned_values`. One
-/// missing there is going away: a delete relabelled, with `after` copied
-/// from `before` so that the no-op check of [`change_values`] does not see
-/// it go. Relabelling db-deleted's database delete that way, or every
-/// delete of the real `-destroy` plan (whose `planned_values` is empty),
-/// passed with exit 0. The only corpus plan this refuses is a hand-edited
-/// one (terraworx sentinel-in-ci c81d01b8e, whose `planned_values` lists one
+/// `update` of an object of the prior state) in `planned_values`, and
+/// destroys one whose block was removed from the configuration
+/// (`delete_because_no_resource_config`). A kept object missing from
+/// `planned_values`, or whose block a readable configuration does not
+/// declare (imports aside), is going away: a delete relabelled, with
+/// `after` copied from `before` so that the no-op check of
+/// [`change_values`] does not see it go. Relabelling db-deleted's database
+/// delete that way (with or without its object pasted into
+/// `planned_values`), or every delete of the real `-destroy` plan, passed
+/// with exit 0. The only corpus plan this refuses is a hand-edited one
+/// (terraworx sentinel-in-ci c81d01b8e, whose `planned_values` lists one
 /// server three times and six others not at all). Not checked where the
 /// lists cannot be compared, as for [`every_state_resource_accounted_for`]:
 /// an errored or incomplete plan. Compared by exact address, which 0.12-era
@@ -471,12 +475,16 @@ fn kept_objects_are_planned(document: &Document<'_>) -> Result<(), Invalid> {
     let current = |resource: &&StateResource<'_>| resource.deposed_key.is_none();
     // Instances of one block share its module, type and name (checked
     // against the address before this runs): each block is looked up once.
+    // A module resource without `module_address` (hand-made plans) is its
+    // own key, so that no other module's block answers for it.
     fn block_of<'c>(change: &'c ResourceChange<'_>) -> (Option<&'c str>, &'c str, Option<&'c str>) {
-        (
-            change.module_address.as_deref(),
-            &change.resource_type,
-            change.name.as_deref(),
-        )
+        let module = change.module_address.as_deref().or_else(|| {
+            change
+                .address
+                .starts_with("module.")
+                .then_some(&*change.address)
+        });
+        (module, &change.resource_type, change.name.as_deref())
     }
     // Every list here is as long as the plan: all are read side by side.
     let ((in_prior_state, planned), undeclared) = rayon::join(
@@ -1570,6 +1578,31 @@ mod tests {
             let declared = r#","configuration":{"root_module":{"resources":[{"address":"a.db","type":"a","name":"db"}]}}"#;
             check(&plan(actions, kept, declared)).unwrap();
         }
+        // Blocks are looked up once per module, type and name; a module
+        // resource without `module_address` is not answered for by the
+        // root block of the same type and name.
+        let object = |address: &str| {
+            format!(r#"{{"address":"{address}","type":"a","name":"db","values":{{}}}}"#)
+        };
+        let change = |address: &str| {
+            format!(
+                r#"{{"address":"{address}","type":"a","name":"db","change":{{"actions":["no-op"],"before":{{}},"after":{{}}}}}}"#
+            )
+        };
+        let objects = format!("{},{}", object("a.db"), object("module.m.a.db"));
+        let text = format!(
+            r#"{{"format_version":"1.2","planned_values":{{"root_module":{{"resources":[{objects}]}}}},"resource_changes":[{},{}],"prior_state":{{"values":{{"root_module":{{"resources":[{objects}]}}}}}},"configuration":{{"root_module":{{"resources":[{{"address":"a.db","type":"a","name":"db"}}],"module_calls":{{"m":{{"module":{{}}}}}}}}}}}}"#,
+            change("a.db"),
+            change("module.m.a.db")
+        );
+        let invalid = check(&text).unwrap_err();
+        assert_eq!(invalid.json_path, "resource_changes[1].change.actions");
+        assert!(
+            invalid
+                .problem
+                .contains("`module.m.a.db` is not in the configuration"),
+            "{invalid:?}"
+        );
     }
 
     #[test]
