@@ -10,6 +10,20 @@ import json
 import sys
 
 
+def state_resource(index: int) -> dict:
+    """terraform_data.t<index> as planned_values and prior_state list it."""
+    return {
+        "address": f"terraform_data.t{index}",
+        "mode": "managed",
+        "type": "terraform_data",
+        "name": f"t{index}",
+        "provider_name": "terraform.io/builtin/terraform",
+        "schema_version": 0,
+        "values": {"id": f"id-{index}", "input": None},
+        "sensitive_values": {},
+    }
+
+
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     out = sys.stdout
@@ -17,17 +31,7 @@ def main() -> None:
     # Terraform writes every object a plan keeps in planned_values: all but t0.
     out.write('"planned_values":{"root_module":{"resources":[')
     for index in range(1, count):
-        resource = {
-            "address": f"terraform_data.t{index}",
-            "mode": "managed",
-            "type": "terraform_data",
-            "name": f"t{index}",
-            "provider_name": "terraform.io/builtin/terraform",
-            "schema_version": 0,
-            "values": {"id": f"id-{index}", "input": None},
-            "sensitive_values": {},
-        }
-        out.write(("," if index > 1 else "") + json.dumps(resource, separators=(",", ":")))
+        out.write(("," if index > 1 else "") + json.dumps(state_resource(index), separators=(",", ":")))
     out.write(']}},"resource_changes":[')
     for index in range(count):
         action = "delete" if index == 0 else "no-op"
@@ -45,16 +49,7 @@ def main() -> None:
         out.write(("," if index else "") + text)
     out.write('],"prior_state":{"format_version":"1.0","terraform_version":"1.11.4","values":{"root_module":{"resources":[')
     for index in range(count):
-        resource = {
-            "address": f"terraform_data.t{index}",
-            "mode": "managed",
-            "type": "terraform_data",
-            "name": f"t{index}",
-            "provider_name": "terraform.io/builtin/terraform",
-            "schema_version": 0,
-            "values": {"id": f"id-{index}", "input": None},
-            "sensitive_values": {},
-        }
+        resource = state_resource(index)
         if index:
             resource["depends_on"] = [f"terraform_data.t{index - 1}"]
         out.write(("," if index else "") + json.dumps(resource, separators=(",", ":")))

@@ -325,6 +325,13 @@ impl<'a> Document<'a> {
         }
     }
 
+    /// `prior_state.values`, the state the plan starts from (after refresh).
+    pub fn prior_values(&self) -> Option<&Values<'a>> {
+        self.prior_state
+            .as_ref()
+            .and_then(|state| state.values.as_ref())
+    }
+
     pub fn fill_missing_addresses(&mut self) {
         let changes = self.resource_changes.iter_mut().flatten();
         for change in changes.chain(self.resource_drift.iter_mut()) {

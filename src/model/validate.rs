@@ -74,11 +74,7 @@ pub fn validate(document: &Document<'_>) -> Result<(), Invalid> {
     if let Some(values) = &document.planned_values {
         state_values("planned_values", values)?;
     }
-    if let Some(values) = document
-        .prior_state
-        .as_ref()
-        .and_then(|state| state.values.as_ref())
-    {
+    if let Some(values) = document.prior_values() {
         state_values("prior_state.values", values)?;
     }
     if document.deepest > MAX_PAYLOAD_NESTING {
@@ -199,13 +195,10 @@ fn moved_objects_are_declared(document: &Document<'_>) -> Result<(), Invalid> {
         });
     };
     let declared = declared_blocks(configuration);
-    let planned: Option<HashSet<&str>> = document.planned_values.as_ref().map(|planned| {
-        planned
-            .root_module
-            .all_resources()
-            .map(|resource| &*resource.address)
-            .collect()
-    });
+    let planned = document
+        .planned_values
+        .as_ref()
+        .map(|planned| current_addresses(Some(planned)));
     for (index, change) in std::iter::once((first, first_move)).chain(moves) {
         let Ok(address) = change.address.parse::<Address>() else {
             continue;
@@ -259,19 +252,10 @@ fn drifted_away_objects_left_the_prior_state(document: &Document<'_>) -> Result<
     if drift_deletes.peek().is_none() {
         return Ok(());
     }
-    let Some(prior) = document
-        .prior_state
-        .as_ref()
-        .and_then(|state| state.values.as_ref())
-    else {
+    let Some(prior) = document.prior_values() else {
         return Ok(());
     };
-    let in_prior_state: HashSet<&str> = prior
-        .root_module
-        .all_resources()
-        .filter(|resource| resource.deposed_key.is_none() && !resource.is_data())
-        .map(|resource| &*resource.address)
-        .collect();
+    let in_prior_state = current_addresses(Some(prior));
     for (index, drift) in drift_deletes {
         if in_prior_state.contains(&*drift.address) {
             return Err(Invalid {
@@ -300,11 +284,7 @@ fn drifted_away_objects_left_the_prior_state(document: &Document<'_>) -> Result<
 /// change at all, so a plan whose whole list was dropped cannot be told
 /// from one (4 of the corpus's real plans).
 fn every_state_resource_accounted_for(document: &Document<'_>) -> Result<(), Invalid> {
-    let Some(prior) = document
-        .prior_state
-        .as_ref()
-        .and_then(|state| state.values.as_ref())
-    else {
+    let Some(prior) = document.prior_values() else {
         return Ok(());
     };
     let changes = document.resource_changes.as_deref().unwrap_or_default();
@@ -419,6 +399,16 @@ fn every_state_resource_accounted_for(document: &Document<'_>) -> Result<(), Inv
     }
 }
 
+/// The addresses of the current (not deposed) objects in `values`.
+fn current_addresses<'v>(values: Option<&'v Values<'_>>) -> HashSet<&'v str> {
+    values
+        .into_iter()
+        .flat_map(|values| values.root_module.all_resources())
+        .filter(|resource| resource.deposed_key.is_none())
+        .map(|resource| &*resource.address)
+        .collect()
+}
+
 /// Whether `terraform_version` (`1.11.4`, `1.8.0-dev`) is at least
 /// `major.minor`; an unreadable or missing version is not.
 fn written_by_at_least(terraform_version: Option<&str>, (major, minor): (u64, u64)) -> bool {
@@ -465,14 +455,9 @@ fn kept_objects_are_planned(document: &Document<'_>) -> Result<(), Invalid> {
     if !changes.iter().any(is_kept) {
         return Ok(());
     }
-    let Some(prior) = document
-        .prior_state
-        .as_ref()
-        .and_then(|state| state.values.as_ref())
-    else {
+    let Some(prior) = document.prior_values() else {
         return Ok(());
     };
-    let current = |resource: &&StateResource<'_>| resource.deposed_key.is_none();
     // Instances of one block share its module, type and name (checked
     // against the address before this runs): each block is looked up once.
     // A module resource without `module_address` (hand-made plans) is its
@@ -490,23 +475,8 @@ fn kept_objects_are_planned(document: &Document<'_>) -> Result<(), Invalid> {
     let ((in_prior_state, planned), undeclared) = rayon::join(
         || {
             rayon::join(
-                || -> HashSet<&str> {
-                    prior
-                        .root_module
-                        .all_resources()
-                        .filter(current)
-                        .map(|resource| &*resource.address)
-                        .collect()
-                },
-                || -> HashSet<&str> {
-                    document
-                        .planned_values
-                        .iter()
-                        .flat_map(|planned| planned.root_module.all_resources())
-                        .filter(current)
-                        .map(|resource| &*resource.address)
-                        .collect()
-                },
+                || current_addresses(Some(prior)),
+                || current_addresses(document.planned_values.as_ref()),
             )
         },
         // The blocks of kept objects a configuration that was read does
@@ -610,13 +580,7 @@ fn payloads_nesting(document: &Document<'_>) -> Result<(), Invalid> {
     }
     let states = [
         ("planned_values", document.planned_values.as_ref()),
-        (
-            "prior_state.values",
-            document
-                .prior_state
-                .as_ref()
-                .and_then(|state| state.values.as_ref()),
-        ),
+        ("prior_state.values", document.prior_values()),
     ];
     for (section, values) in states {
         let Some(values) = values else { continue };

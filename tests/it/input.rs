@@ -155,6 +155,22 @@ fn relabelled(
     })
 }
 
+/// Copies the prior-state object at `address` into `planned_values`, as a
+/// plan that keeps it would list it.
+fn planned_from_prior_state(plan: &mut serde_json::Value, address: &str) {
+    let prior = plan["prior_state"]["values"]["root_module"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|resource| resource["address"] == address)
+        .unwrap()
+        .clone();
+    plan["planned_values"]["root_module"]["resources"]
+        .as_array_mut()
+        .unwrap()
+        .push(prior);
+}
+
 /// (name, text, what the first diagnostic line must say)
 fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
     let set_address = |address: &'static str| {
@@ -499,17 +515,7 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
         "delete-relabelled-no-op-after-copied-and-planned",
         damaged(|plan| {
             kept_in_place("no-op")(plan);
-            let prior = plan["prior_state"]["values"]["root_module"]["resources"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|resource| resource["address"] == "aws_db_instance.orders")
-                .unwrap()
-                .clone();
-            plan["planned_values"]["root_module"]["resources"]
-                .as_array_mut()
-                .unwrap()
-                .push(prior);
+            planned_from_prior_state(plan, "aws_db_instance.orders");
         }),
         vec![
             "a no-op of `aws_db_instance.orders`, whose resource block `aws_db_instance.orders` is not in the configuration",
@@ -528,17 +534,7 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
         "delete-cut-and-object-pasted-into-planned-values",
         damaged(|plan| {
             let delete = plan["resource_changes"].as_array_mut().unwrap().remove(0);
-            let prior = plan["prior_state"]["values"]["root_module"]["resources"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|resource| resource["address"] == delete["address"])
-                .unwrap()
-                .clone();
-            plan["planned_values"]["root_module"]["resources"]
-                .as_array_mut()
-                .unwrap()
-                .push(prior);
+            planned_from_prior_state(plan, delete["address"].as_str().unwrap());
         }),
         vec![
             "`aws_db_instance.orders` is in the prior state and in planned_values but not in resource_changes",
