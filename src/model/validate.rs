@@ -360,8 +360,19 @@ fn every_state_resource_accounted_for(document: &Document<'_>) -> Result<(), Inv
     // resource kept in `planned_values` without an entry had its delete cut
     // out and its object pasted into `planned_values`: that passed with
     // exit 0.
+    // The prior state carries the version too (the refresh that wrote it
+    // ran in the same Terraform), so lowering the plan's alone does not
+    // switch this off.
     let lists_every_instance = document.complete == Some(true)
-        || written_by_at_least(document.terraform_version.as_deref(), (1, 8));
+        || [
+            document.terraform_version.as_deref(),
+            document
+                .prior_state
+                .as_ref()
+                .and_then(|state| state.terraform_version.as_deref()),
+        ]
+        .into_iter()
+        .any(|version| written_by_at_least(version, (1, 8)));
     fn key_of<'r>(loose: bool, resource: &'r StateResource<'_>) -> Cow<'r, str> {
         key(
             loose,
@@ -1589,6 +1600,12 @@ mod tests {
                 "{header}: {invalid:?}"
             );
         }
+        // Lowering the plan's version alone: the prior state still says 1.11.
+        let lowered = plan(r#","terraform_version":"1.7.5""#).replace(
+            r#""prior_state":{"values""#,
+            r#""prior_state":{"terraform_version":"1.11.4","values""#,
+        );
+        assert!(check(&lowered).is_err());
         // Older Terraform left unchanged resources out; an incomplete plan
         // (a targeted one) leaves them out too.
         for header in [
