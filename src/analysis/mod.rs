@@ -182,7 +182,7 @@ fn blast_radius(
             before: change.change.before,
         })
         .collect();
-    let changed: std::collections::HashMap<&str, Actions> = resource_changes
+    let changed: HashMap<&str, Actions> = resource_changes
         .iter()
         .filter(|change| change.deposed.is_none() && !change.change.actions.destroys())
         .map(|change| (&*change.address, change.change.actions))

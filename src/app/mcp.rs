@@ -322,7 +322,7 @@ fn reach_of(
             reason: None,
             before: None,
         }],
-        &std::collections::HashMap::new(),
+        &rustc_hash::FxHashMap::default(),
         classes,
     );
     let escaped = |text: &str| crate::util::escape::for_terminal(text).into_owned();

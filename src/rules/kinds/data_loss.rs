@@ -17,7 +17,7 @@ const RETENTION_SETTINGS: &[&str] = &[
 
 pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
     // The current object's change (not a deposed one's), looked up once.
-    let changes: std::collections::HashMap<&str, &crate::model::ResourceChange<'_>> = context
+    let changes: rustc_hash::FxHashMap<&str, &crate::model::ResourceChange<'_>> = context
         .changes
         .iter()
         .filter(|change| change.deposed.is_none())

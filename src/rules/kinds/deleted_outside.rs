@@ -51,7 +51,7 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     }
     // A refresh-only plan has no `resource_changes` at all.
     let refresh_only = context.plan.resource_changes.is_none();
-    let created: std::collections::HashSet<&str> = context
+    let created: rustc_hash::FxHashSet<&str> = context
         .changes
         .iter()
         .filter(|change| {
