@@ -53,8 +53,21 @@ impl fmt::Display for At<'_> {
 }
 
 /// Entries are checked on every core; the error reported is the one a
-/// check in document order would meet first.
+/// check in document order would meet first. The checks of each section's
+/// own shape and those across sections run side by side: much of the
+/// latter builds one address set after another on one core. A shape
+/// problem is still the one reported, as when they ran in turn; the
+/// checks across sections tolerate any shape and only answer.
 pub fn validate(document: &Document<'_>) -> Result<(), Invalid> {
+    let (shape, across_sections) = rayon::join(
+        || sections_are_well_formed(document),
+        || sections_agree(document),
+    );
+    shape?;
+    across_sections
+}
+
+fn sections_are_well_formed(document: &Document<'_>) -> Result<(), Invalid> {
     if let Some(changes) = &document.resource_changes {
         changes_list("resource_changes", changes)?;
     }
@@ -80,6 +93,12 @@ pub fn validate(document: &Document<'_>) -> Result<(), Invalid> {
     if document.deepest > MAX_PAYLOAD_NESTING {
         payloads_nesting(document)?;
     }
+    Ok(())
+}
+
+/// What one section says must agree with the others, as in every plan
+/// Terraform writes.
+fn sections_agree(document: &Document<'_>) -> Result<(), Invalid> {
     drifted_away_objects_left_the_prior_state(document)?;
     every_state_resource_accounted_for(document)?;
     kept_objects_are_planned(document)?;
