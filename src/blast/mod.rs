@@ -16,6 +16,7 @@
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 // Keyed by node ids and addresses, one entry per destroyed or disrupted
 // resource: SipHash was a visible share of the blast radius on a large plan.
@@ -76,8 +77,11 @@ impl Disruption {
 /// One resource in a root's blast radius and how it is reached.
 #[derive(Debug, Clone)]
 pub struct Member {
-    pub address: String,
-    pub resource_type: String,
+    /// Shared with its step and the radius lists: on a long chain every
+    /// resource is a member, and a copy in each place was a quarter of the
+    /// blast radius's memory.
+    pub address: Arc<str>,
+    pub resource_type: Arc<str>,
     pub role: Role,
     /// Its own action when it is destroyed too.
     pub actions: Option<Actions>,
@@ -94,7 +98,7 @@ pub struct Member {
 /// radius does not list (data sources) can be steps of a member's chain.
 #[derive(Debug, Clone)]
 struct Step {
-    address: String,
+    address: Arc<str>,
     parent: u32,
     via: EdgeSources,
     depth: u32,
@@ -154,7 +158,7 @@ impl Root {
         let mut current = member.step;
         loop {
             let step = &self.steps[current as usize];
-            addresses.push(Cow::Borrowed(step.address.as_str()));
+            addresses.push(Cow::Borrowed(&*step.address));
             if current == 0 {
                 break;
             }
@@ -189,7 +193,7 @@ impl Root {
         let mut current = member.step;
         for _ in 0..PRINTED_CHAIN_EDGE {
             let step = &self.steps[current as usize];
-            tail.push((step.address.as_str(), step.via));
+            tail.push((&*step.address, step.via));
             current = step.parent;
         }
         let tail_start_depth = target.depth as usize - (PRINTED_CHAIN_EDGE - 1);
@@ -228,8 +232,8 @@ pub struct DataVerdict {
 #[derive(Debug, Clone, Default)]
 pub struct BlastRadius {
     pub roots: Vec<Root>,
-    pub destroyed: Vec<String>,
-    pub disrupted: Vec<String>,
+    pub destroyed: Vec<Arc<str>>,
+    pub disrupted: Vec<Arc<str>>,
     pub data_loss: Vec<String>,
     /// Every destroyed data-bearing resource with what happens to its data.
     pub data: Vec<DataVerdict>,
@@ -293,16 +297,16 @@ pub fn compute(
         .filter(|node| !reached.contains(node))
         .collect();
 
-    let mut parent: HashMap<NodeId, (NodeId, EdgeSources)> = HashMap::default();
-    let mut root_of: HashMap<NodeId, usize> = HashMap::default();
-    let mut disruption: HashMap<NodeId, Disruption> = HashMap::default();
+    let mut parent: PerNode<(NodeId, EdgeSources)> = PerNode::new(graph);
+    let mut root_of: PerNode<u32> = PerNode::new(graph);
+    let mut disruption: PerNode<Disruption> = PerNode::new(graph);
     let mut order: Vec<NodeId> = Vec::new();
     let mut next_root = 0;
     loop {
         let first_new = order.len();
         let mut queue: VecDeque<NodeId> = VecDeque::new();
         for (index, root) in roots.iter().enumerate().skip(next_root) {
-            root_of.insert(*root, index);
+            root_of.insert(*root, u32::try_from(index).unwrap_or(u32::MAX));
             queue.push_back(*root);
         }
         let new_roots = roots[next_root..].to_vec();
@@ -330,7 +334,7 @@ pub fn compute(
         // Destroyed resources that only reach each other (a cycle) are roots too.
         match destroyed_nodes
             .iter()
-            .find(|node| !root_of.contains_key(node))
+            .find(|node| !root_of.contains(**node))
         {
             Some(unvisited) => roots.push(*unvisited),
             None => break,
@@ -356,7 +360,7 @@ pub fn compute(
                     .unwrap_or(false),
                 members: Vec::new(),
                 steps: vec![Step {
-                    address: destruction.address.to_owned(),
+                    address: Arc::from(destruction.address),
                     parent: 0,
                     via: EdgeSources::default(),
                     depth: 0,
@@ -366,16 +370,25 @@ pub fn compute(
         })
         .collect();
     for root in &built_roots {
-        radius.destroyed.push(root.address.clone());
+        radius.destroyed.push(Arc::clone(&root.steps[0].address));
     }
+    // A handful of types, each named by thousands of members.
+    let mut types: HashMap<&str, Arc<str>> = HashMap::default();
     // Each node's step in its root's tree; roots are step 0. A parent is
     // always reached (and so stepped) before its dependents.
-    let mut step_of: HashMap<NodeId, u32> = roots.iter().map(|node| (*node, 0)).collect();
+    let mut step_of: PerNode<u32> = PerNode::new(graph);
+    for root in &roots {
+        step_of.insert(*root, 0);
+    }
     for node in order {
         let member_node = graph.node(node);
-        let root = &mut built_roots[root_of[&node]];
-        let (parent_node, via) = parent[&node];
-        let parent_step = step_of[&parent_node];
+        // Every node in `order` was reached: it has a root and a parent,
+        // and its parent was stepped before it.
+        let (Some(root), Some((parent_node, via))) = (root_of.get(node), parent.get(node)) else {
+            continue;
+        };
+        let root = &mut built_roots[root as usize];
+        let parent_step = step_of.get(parent_node).unwrap_or(0);
         let step_index = u32::try_from(root.steps.len()).unwrap_or(u32::MAX);
         let parent = &root.steps[parent_step as usize];
         let depth = parent.depth + 1;
@@ -383,8 +396,9 @@ pub fn compute(
         if let Some(slot) = head.get_mut(depth as usize - 1) {
             *slot = step_index;
         }
+        let address: Arc<str> = Arc::from(member_node.address);
         root.steps.push(Step {
-            address: member_node.address.to_owned(),
+            address: Arc::clone(&address),
             parent: parent_step,
             via,
             depth,
@@ -401,15 +415,18 @@ pub fn compute(
         };
         match role {
             Role::Disrupted if member_node.is_data => continue,
-            Role::Disrupted => radius.disrupted.push(member_node.address.to_owned()),
-            _ => radius.destroyed.push(member_node.address.to_owned()),
+            Role::Disrupted => radius.disrupted.push(Arc::clone(&address)),
+            _ => radius.destroyed.push(Arc::clone(&address)),
         }
+        let resource_type = types
+            .entry(member_node.resource_type)
+            .or_insert_with(|| Arc::from(member_node.resource_type));
         root.members.push(Member {
-            address: member_node.address.to_owned(),
-            resource_type: member_node.resource_type.to_owned(),
+            address,
+            resource_type: Arc::clone(resource_type),
             role,
             actions: destruction.map(|destruction| destruction.actions),
-            disruption: disruption.get(&node).copied(),
+            disruption: disruption.get(node),
             depth: depth as usize,
             step: step_index,
         });
@@ -430,13 +447,38 @@ pub fn compute(
     radius
 }
 
+/// One slot per node of the graph. The search visits nodes by id, and on a
+/// long chain it reaches every one: hash maps keyed by id took twice the
+/// room, and hashed every visit.
+struct PerNode<T>(Vec<Option<T>>);
+
+impl<T: Copy> PerNode<T> {
+    fn new(graph: &ResourceGraph) -> Self {
+        Self(vec![None; graph.node_count()])
+    }
+
+    fn get(&self, node: NodeId) -> Option<T> {
+        self.0.get(node.index()).copied().flatten()
+    }
+
+    fn contains(&self, node: NodeId) -> bool {
+        self.get(node).is_some()
+    }
+
+    fn insert(&mut self, node: NodeId, value: T) {
+        if let Some(slot) = self.0.get_mut(node.index()) {
+            *slot = Some(value);
+        }
+    }
+}
+
 struct Search<'g, 's> {
     graph: &'g ResourceGraph<'g>,
     by_node: &'s HashMap<NodeId, &'s Destruction<'s>>,
     changed: &'s HashMap<&'s str, Actions>,
-    parent: &'s mut HashMap<NodeId, (NodeId, EdgeSources)>,
-    root_of: &'s mut HashMap<NodeId, usize>,
-    disruption: &'s mut HashMap<NodeId, Disruption>,
+    parent: &'s mut PerNode<(NodeId, EdgeSources)>,
+    root_of: &'s mut PerNode<u32>,
+    disruption: &'s mut PerNode<Disruption>,
     order: &'s mut Vec<NodeId>,
 }
 
@@ -451,15 +493,17 @@ impl Search<'_, '_> {
                 destruction.actions,
                 Actions::Delete | Actions::DeleteThenCreate
             ),
-            None => self.disruption.get(&node) == Some(&Disruption::RefersTo),
+            None => self.disruption.get(node) == Some(Disruption::RefersTo),
         }
     }
 
     fn run(&mut self, mut queue: VecDeque<NodeId>, follow: impl Fn(EdgeSources) -> bool) {
         while let Some(node) = queue.pop_front() {
-            let root = self.root_of[&node];
+            let Some(root) = self.root_of.get(node) else {
+                continue;
+            };
             for (dependent, sources) in self.graph.dependents(node) {
-                if !follow(sources) || self.root_of.contains_key(&dependent) {
+                if !follow(sources) || self.root_of.contains(dependent) {
                     continue;
                 }
                 if !self.by_node.contains_key(&dependent) {

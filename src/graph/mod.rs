@@ -64,6 +64,13 @@ pub struct Node<'p> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NodeId(u32);
 
+impl NodeId {
+    /// Its position among the graph's nodes, below [`ResourceGraph::node_count`].
+    pub(crate) fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// Why part of the graph may be missing.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Gap {
@@ -141,6 +148,10 @@ impl<'p> ResourceGraph<'p> {
             .binary_search_by(|node| node.address.cmp(address))
             .ok()
             .map(|index| NodeId(index as u32))
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
     }
 
     pub fn node(&self, id: NodeId) -> &Node<'p> {

@@ -358,7 +358,7 @@ fn draw_root(root: &Root, page: &mut Page<'_>) -> io::Result<()> {
             &format!("{child_indent}   "),
             &format!("{} {role} (via {via})", for_terminal(&member.address)),
         )?;
-        shown.insert(member.address.as_str());
+        shown.insert(&*member.address);
         push_children(&children, &member.address, &child_indent, &mut stack);
     }
     if root.members.len() > drawn {
@@ -371,7 +371,7 @@ fn draw_root(root: &Root, page: &mut Page<'_>) -> io::Result<()> {
                 counts_by_type(
                     root.members
                         .iter()
-                        .filter(|member| !shown.contains(member.address.as_str()))
+                        .filter(|member| !shown.contains(&*member.address))
                         .map(|member| kind_in_module(&member.address, &member.resource_type))
                 )
             ),

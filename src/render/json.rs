@@ -404,10 +404,10 @@ fn blast_radius(report: &Report) -> BlastRadiusV1<'_> {
         let blast = &plan.blast;
         radius
             .destroyed
-            .extend(blast.destroyed.iter().map(String::as_str));
+            .extend(blast.destroyed.iter().map(|address| &**address));
         radius
             .disrupted
-            .extend(blast.disrupted.iter().map(String::as_str));
+            .extend(blast.disrupted.iter().map(|address| &**address));
         radius
             .data_loss
             .extend(blast.data_loss.iter().map(String::as_str));

@@ -525,7 +525,7 @@ fn chains(report: &Report, comment: &mut Comment) {
                 counts_by_type(
                     root.members[MEMBERS_LISTED..]
                         .iter()
-                        .map(|member| member.resource_type.as_str())
+                        .map(|member| &*member.resource_type)
                 )
             )
         });
