@@ -10,6 +10,16 @@ pub enum Mode {
     Data,
 }
 
+impl Mode {
+    /// As the plan writes it in `mode`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Managed => "managed",
+            Self::Data => "data",
+        }
+    }
+}
+
 /// Variant order matters: the derived `Ord` sorts `Int` keys before `Str` keys.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum InstanceKey {

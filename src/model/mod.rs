@@ -141,7 +141,6 @@ mod tests {
         for field in [
             &change.previous_address,
             &change.module_address,
-            &change.mode,
             &change.name,
             &change.provider_name,
         ] {
@@ -155,7 +154,7 @@ mod tests {
             .as_ref()
             .unwrap();
         let resource = &state.root_module.resources[0];
-        for field in [&resource.mode, &resource.name, &resource.deposed_key] {
+        for field in [&resource.name, &resource.deposed_key] {
             assert!(borrowed(field), "{field:?}");
         }
         assert!(matches!(resource.depends_on[0], Cow::Borrowed("a.d")));

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::actions::{ActionReason, Actions};
+use super::address::Mode;
 use crate::util::escape;
 
 /// Fields present in plan JSON, plus the top-level keys that reveal other
@@ -187,13 +188,16 @@ where
 }
 
 /// `mode` is `managed` or `data`; anything else (`ephemeral`, a typo, a
-/// forged value) is refused rather than read as managed.
+/// forged value) is refused rather than read as managed. Kept as the enum,
+/// not the string: a large plan lists three objects per resource.
 fn resource_mode<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
-) -> Result<Option<Cow<'de, str>>, D::Error> {
+) -> Result<Option<Mode>, D::Error> {
     let mode = optional_str(deserializer)?;
     match mode.as_deref() {
-        None | Some("managed" | "data") => Ok(mode),
+        None => Ok(None),
+        Some("managed") => Ok(Some(Mode::Managed)),
+        Some("data") => Ok(Some(Mode::Data)),
         Some(other) => Err(serde::de::Error::custom(format!(
             "unknown resource mode `{}` (expected `managed` or `data`)",
             escape::bounded(other, 40)
@@ -221,9 +225,9 @@ fn without_quoted_value(message: &str) -> String {
 }
 
 /// `mode: "data"`, or, in hand-made plans without `mode`, a `data.` address.
-fn is_data_source(mode: Option<&str>, address: &str) -> bool {
+fn is_data_source(mode: Option<Mode>, address: &str) -> bool {
     match mode {
-        Some(mode) => mode == "data",
+        Some(mode) => mode == Mode::Data,
         None => address.starts_with("data.") || address.contains(".data."),
     }
 }
@@ -253,8 +257,8 @@ pub struct ResourceChange<'a> {
     pub previous_address: Option<Cow<'a, str>>,
     #[serde(default, borrow, deserialize_with = "optional_str")]
     pub module_address: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "resource_mode")]
-    pub mode: Option<Cow<'a, str>>,
+    #[serde(default, deserialize_with = "resource_mode")]
+    pub mode: Option<Mode>,
     #[serde(rename = "type", borrow)]
     pub resource_type: Cow<'a, str>,
     #[serde(default, borrow, deserialize_with = "optional_str")]
@@ -424,7 +428,7 @@ impl ResourceChange<'_> {
             address.push_str(module);
             address.push('.');
         }
-        if self.mode.as_deref() == Some("data") {
+        if self.mode == Some(Mode::Data) {
             address.push_str("data.");
         }
         address.push_str(&self.resource_type);
@@ -441,7 +445,7 @@ impl ResourceChange<'_> {
     }
 
     pub fn is_data(&self) -> bool {
-        is_data_source(self.mode.as_deref(), &self.address)
+        is_data_source(self.mode, &self.address)
     }
 
     /// `index` as a value; kept raw in the model because most plans never
@@ -476,7 +480,6 @@ pub struct Change<'a> {
     /// write `false`, which means "not importing".
     #[serde(borrow, default)]
     pub importing: Option<&'a RawValue>,
-    pub generated_config: Option<String>,
 }
 
 impl Change<'_> {
@@ -561,8 +564,8 @@ impl<'a> StateModule<'a> {
 pub struct StateResource<'a> {
     #[serde(borrow)]
     pub address: Cow<'a, str>,
-    #[serde(default, borrow, deserialize_with = "resource_mode")]
-    pub mode: Option<Cow<'a, str>>,
+    #[serde(default, deserialize_with = "resource_mode")]
+    pub mode: Option<Mode>,
     #[serde(rename = "type", borrow)]
     pub resource_type: Cow<'a, str>,
     #[serde(default, borrow, deserialize_with = "optional_str")]
@@ -579,7 +582,7 @@ pub struct StateResource<'a> {
 
 impl StateResource<'_> {
     pub fn is_data(&self) -> bool {
-        is_data_source(self.mode.as_deref(), &self.address)
+        is_data_source(self.mode, &self.address)
     }
 }
 

@@ -755,7 +755,7 @@ fn change_address(path: At<'_>, change: &ResourceChange<'_>) -> Result<(), Inval
         &parsed,
         &change.address,
         Parts {
-            mode: change.mode.as_deref(),
+            mode: change.mode.map(Mode::label),
             resource_type: Some(&change.resource_type),
             name: change.name.as_deref(),
             index: change.index_value().as_ref(),
@@ -1102,7 +1102,7 @@ fn resource_in_module(
         &parsed,
         &resource.address,
         Parts {
-            mode: resource.mode.as_deref(),
+            mode: resource.mode.map(Mode::label),
             resource_type: Some(&resource.resource_type),
             name: resource.name.as_deref(),
             index: None,
