@@ -182,11 +182,16 @@ fn blast_radius(
             before: change.change.before,
         })
         .collect();
-    let changed: HashMap<&str, Actions> = resource_changes
-        .iter()
-        .filter(|change| change.deposed.is_none() && !change.change.actions.destroys())
-        .map(|change| (&*change.address, change.change.actions))
-        .collect();
+    // Sized for the plan: growing a map of 300,000 addresses by doubling
+    // rehashes each one again at every step.
+    let mut changed: HashMap<&str, Actions> =
+        HashMap::with_capacity_and_hasher(resource_changes.len(), Default::default());
+    changed.extend(
+        resource_changes
+            .iter()
+            .filter(|change| change.deposed.is_none() && !change.change.actions.destroys())
+            .map(|change| (&*change.address, change.change.actions)),
+    );
     blast::compute(graph, &destructions, &changed, &rules.classes)
 }
 

@@ -538,6 +538,19 @@ pub struct StateModule<'a> {
 }
 
 impl<'a> StateModule<'a> {
+    /// How many resource instances this module and its descendants list:
+    /// the size of a set of them, known before it is built, so a set of
+    /// 300,000 addresses is not rehashed eighteen times on its way there.
+    pub fn resource_count(&self) -> usize {
+        let mut count = 0;
+        let mut pending: Vec<&StateModule<'a>> = vec![self];
+        while let Some(module) = pending.pop() {
+            count += module.resources.len();
+            pending.extend(module.child_modules.iter());
+        }
+        count
+    }
+
     /// Every resource instance of this module and its descendants, without
     /// recursion so any nesting depth is safe.
     pub fn all_resources(&self) -> impl Iterator<Item = &StateResource<'a>> {

@@ -332,40 +332,51 @@ fn every_state_resource_accounted_for(document: &Document<'_>) -> Result<(), Inv
     // Terraform always writes `planned_values`: a plan without it keeps nothing.
     let (kept, changed) = rayon::join(
         || {
-            document
-                .planned_values
-                .iter()
-                .flat_map(|planned| planned.root_module.all_resources())
-                .map(|resource| {
-                    key(
-                        loose,
-                        &resource.address,
-                        &resource.resource_type,
-                        resource.name.as_deref(),
-                    )
-                })
-                .collect::<HashSet<Cow<'_, str>>>()
+            let mut kept = sized_set(
+                document
+                    .planned_values
+                    .as_ref()
+                    .map_or(0, |planned| planned.root_module.resource_count()),
+            );
+            kept.extend(
+                document
+                    .planned_values
+                    .iter()
+                    .flat_map(|planned| planned.root_module.all_resources())
+                    .map(|resource| {
+                        key(
+                            loose,
+                            &resource.address,
+                            &resource.resource_type,
+                            resource.name.as_deref(),
+                        )
+                    }),
+            );
+            kept
         },
         || {
-            changes
-                .iter()
-                // A resource deleted outside Terraform leaves the refreshed state.
-                .chain(
-                    document
-                        .resource_drift
-                        .iter()
-                        .filter(|drift| drift.change.actions == Actions::Delete),
-                )
-                .flat_map(|change| {
-                    let name = change.name.as_deref();
-                    std::iter::once(key(loose, &change.address, &change.resource_type, name)).chain(
-                        change
-                            .previous_address
-                            .as_deref()
-                            .map(|previous| key(loose, previous, &change.resource_type, name)),
+            let mut changed = sized_set(changes.len());
+            changed.extend(
+                changes
+                    .iter()
+                    // A resource deleted outside Terraform leaves the refreshed state.
+                    .chain(
+                        document
+                            .resource_drift
+                            .iter()
+                            .filter(|drift| drift.change.actions == Actions::Delete),
                     )
-                })
-                .collect::<HashSet<Cow<'_, str>>>()
+                    .flat_map(|change| {
+                        let name = change.name.as_deref();
+                        std::iter::once(key(loose, &change.address, &change.resource_type, name))
+                            .chain(
+                                change.previous_address.as_deref().map(|previous| {
+                                    key(loose, previous, &change.resource_type, name)
+                                }),
+                            )
+                    }),
+            );
+            changed
         },
     );
     // A deposed object is destroyed by a change naming it and its key.
@@ -431,12 +442,22 @@ fn every_state_resource_accounted_for(document: &Document<'_>) -> Result<(), Inv
 
 /// The addresses of the current (not deposed) objects in `values`.
 fn current_addresses<'v>(values: Option<&'v Values<'_>>) -> HashSet<&'v str> {
-    values
-        .into_iter()
-        .flat_map(|values| values.root_module.all_resources())
-        .filter(|resource| resource.deposed_key.is_none())
-        .map(|resource| &*resource.address)
-        .collect()
+    let mut addresses = sized_set(values.map_or(0, |values| values.root_module.resource_count()));
+    addresses.extend(
+        values
+            .into_iter()
+            .flat_map(|values| values.root_module.all_resources())
+            .filter(|resource| resource.deposed_key.is_none())
+            .map(|resource| &*resource.address),
+    );
+    addresses
+}
+
+/// A set with room for `capacity` entries: the address sets here are as
+/// large as the plan, and growing one by doubling rehashes every entry
+/// again at each step (a visible share of a 300k-resource check).
+fn sized_set<T: std::hash::Hash + Eq>(capacity: usize) -> HashSet<T> {
+    HashSet::with_capacity_and_hasher(capacity, Default::default())
 }
 
 /// Whether `terraform_version` (`1.11.4`, `1.8.0-dev`) is at least

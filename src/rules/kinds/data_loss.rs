@@ -16,11 +16,21 @@ const RETENTION_SETTINGS: &[&str] = &[
 ];
 
 pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
-    // The current object's change (not a deposed one's), looked up once.
+    if context.blast.data.is_empty() {
+        return Vec::new();
+    }
+    // The current object's change (not a deposed one's) of each destroyed
+    // data store: a map of those few, not of every change in the plan.
+    let stores: rustc_hash::FxHashSet<&str> = context
+        .blast
+        .data
+        .iter()
+        .map(|verdict| &*verdict.address)
+        .collect();
     let changes: rustc_hash::FxHashMap<&str, &crate::model::ResourceChange<'_>> = context
         .changes
         .iter()
-        .filter(|change| change.deposed.is_none())
+        .filter(|change| change.deposed.is_none() && stores.contains(&*change.address))
         .map(|change| (&*change.address, change))
         .collect();
     context
