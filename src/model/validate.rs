@@ -10,6 +10,7 @@ use rustc_hash::FxHashSet as HashSet;
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 use super::address::{self, Address, InstanceKey, Mode};
 use super::keys::{self, MAX_PAYLOAD_NESTING};
@@ -99,12 +100,46 @@ fn sections_are_well_formed(document: &Document<'_>) -> Result<(), Invalid> {
 /// What one section says must agree with the others, as in every plan
 /// Terraform writes.
 fn sections_agree(document: &Document<'_>) -> Result<(), Invalid> {
-    drifted_away_objects_left_the_prior_state(document)?;
-    every_state_resource_accounted_for(document)?;
-    kept_objects_are_planned(document)?;
+    let current = CurrentAddresses::of(document);
+    drifted_away_objects_left_the_prior_state(document, &current)?;
+    every_state_resource_accounted_for(document, &current)?;
+    kept_objects_are_planned(document, &current)?;
     forgotten_resources_are_not_configured(document)?;
-    moved_objects_are_declared(document)?;
+    moved_objects_are_declared(document, &current)?;
     Ok(())
+}
+
+/// The addresses of the current (not deposed) objects of the prior state
+/// and of `planned_values`, each built once, when a check first asks: the
+/// checks across sections look objects up in the same sets, and each built
+/// its own (the planned set twice for every plan with a prior state). An
+/// absent section has none.
+struct CurrentAddresses<'d> {
+    prior_values: Option<&'d Values<'d>>,
+    planned_values: Option<&'d Values<'d>>,
+    prior: OnceLock<HashSet<&'d str>>,
+    planned: OnceLock<HashSet<&'d str>>,
+}
+
+impl<'d> CurrentAddresses<'d> {
+    fn of(document: &'d Document<'_>) -> Self {
+        Self {
+            prior_values: document.prior_values(),
+            planned_values: document.planned_values.as_ref(),
+            prior: OnceLock::new(),
+            planned: OnceLock::new(),
+        }
+    }
+
+    fn prior(&self) -> &HashSet<&'d str> {
+        self.prior
+            .get_or_init(|| current_addresses(self.prior_values))
+    }
+
+    fn planned(&self) -> &HashSet<&'d str> {
+        self.planned
+            .get_or_init(|| current_addresses(self.planned_values))
+    }
 }
 
 /// Terraform forgets a resource (`["forget"]`) only when its block was
@@ -182,7 +217,10 @@ fn declared_blocks(configuration: &Configuration<'_>) -> HashSet<String> {
 /// `after` passed with exit 0. Every real move in the corpus (12) has both
 /// its block and its planned value. As with forgets, a move in a plan whose
 /// configuration is missing or unreadable cannot be checked and is refused.
-fn moved_objects_are_declared(document: &Document<'_>) -> Result<(), Invalid> {
+fn moved_objects_are_declared(
+    document: &Document<'_>,
+    current: &CurrentAddresses<'_>,
+) -> Result<(), Invalid> {
     let Some(changes) = &document.resource_changes else {
         return Ok(());
     };
@@ -214,10 +252,7 @@ fn moved_objects_are_declared(document: &Document<'_>) -> Result<(), Invalid> {
         });
     };
     let declared = declared_blocks(configuration);
-    let planned = document
-        .planned_values
-        .as_ref()
-        .map(|planned| current_addresses(Some(planned)));
+    let planned = document.planned_values.is_some().then(|| current.planned());
     for (index, change) in std::iter::once((first, first_move)).chain(moves) {
         let Ok(address) = change.address.parse::<Address>() else {
             continue;
@@ -259,7 +294,10 @@ fn moved_objects_are_declared(document: &Document<'_>) -> Result<(), Invalid> {
 /// read as "already deleted outside Terraform" and passed with exit 0.
 /// Compared by exact address, which 0.12-era module-relative state
 /// addresses never match by accident.
-fn drifted_away_objects_left_the_prior_state(document: &Document<'_>) -> Result<(), Invalid> {
+fn drifted_away_objects_left_the_prior_state(
+    document: &Document<'_>,
+    current: &CurrentAddresses<'_>,
+) -> Result<(), Invalid> {
     let mut drift_deletes = document
         .resource_drift
         .iter()
@@ -271,10 +309,10 @@ fn drifted_away_objects_left_the_prior_state(document: &Document<'_>) -> Result<
     if drift_deletes.peek().is_none() {
         return Ok(());
     }
-    let Some(prior) = document.prior_values() else {
+    if document.prior_values().is_none() {
         return Ok(());
-    };
-    let in_prior_state = current_addresses(Some(prior));
+    }
+    let in_prior_state = current.prior();
     for (index, drift) in drift_deletes {
         if in_prior_state.contains(&*drift.address) {
             return Err(Invalid {
@@ -302,7 +340,10 @@ fn drifted_away_objects_left_the_prior_state(document: &Document<'_>) -> Result<
 /// real refresh-only plans leave resources out of `planned_values` with no
 /// change at all, so a plan whose whole list was dropped cannot be told
 /// from one (4 of the corpus's real plans).
-fn every_state_resource_accounted_for(document: &Document<'_>) -> Result<(), Invalid> {
+fn every_state_resource_accounted_for(
+    document: &Document<'_>,
+    current: &CurrentAddresses<'_>,
+) -> Result<(), Invalid> {
     let Some(prior) = document.prior_values() else {
         return Ok(());
     };
@@ -329,19 +370,21 @@ fn every_state_resource_accounted_for(document: &Document<'_>) -> Result<(), Inv
             Cow::Borrowed(address)
         }
     }
-    // Terraform always writes `planned_values`: a plan without it keeps nothing.
-    let (kept, changed) = rayon::join(
+    // Terraform always writes `planned_values`: a plan without it keeps
+    // nothing. 0.12-era plans are matched by type and name (`loose_kept`);
+    // the others by the current planned addresses the other checks share.
+    let (loose_kept, changed) = rayon::join(
         || {
-            let mut kept = sized_set(
-                document
-                    .planned_values
-                    .as_ref()
-                    .map_or(0, |planned| planned.root_module.resource_count()),
-            );
+            if !loose {
+                current.planned();
+                return None;
+            }
+            let planned = document.planned_values.as_ref();
+            let mut kept =
+                sized_set(planned.map_or(0, |planned| planned.root_module.resource_count()));
             kept.extend(
-                document
-                    .planned_values
-                    .iter()
+                planned
+                    .into_iter()
                     .flat_map(|planned| planned.root_module.all_resources())
                     .map(|resource| {
                         key(
@@ -352,7 +395,7 @@ fn every_state_resource_accounted_for(document: &Document<'_>) -> Result<(), Inv
                         )
                     }),
             );
-            kept
+            Some(kept)
         },
         || {
             let mut changed = sized_set(changes.len());
@@ -379,6 +422,10 @@ fn every_state_resource_accounted_for(document: &Document<'_>) -> Result<(), Inv
             changed
         },
     );
+    let kept = |key: &Cow<'_, str>| match &loose_kept {
+        Some(loose_kept) => loose_kept.contains(key),
+        None => current.planned().contains(&**key),
+    };
     // A deposed object is destroyed by a change naming it and its key.
     let deposed_changes: HashSet<(&str, &str)> = changes
         .iter()
@@ -419,10 +466,10 @@ fn every_state_resource_accounted_for(document: &Document<'_>) -> Result<(), Inv
             return !loose && !deposed_changes.contains(&(&*resource.address, deposed));
         }
         let key = key_of(loose, resource);
-        !changed.contains(&key) && (lists_every_instance || !kept.contains(&key))
+        !changed.contains(&key) && (lists_every_instance || !kept(&key))
     });
     match unaccounted {
-        Some(resource) if kept.contains(&key_of(loose, resource)) => Err(Invalid {
+        Some(resource) if kept(&key_of(loose, resource)) => Err(Invalid {
             json_path: "resource_changes".to_owned(),
             problem: format!(
                 "{} is in the prior state and in planned_values but not in resource_changes, where Terraform 1.8 and later list every resource of a complete plan: its change was removed (the plan is inconsistent)",
@@ -491,7 +538,10 @@ fn written_by_at_least(terraform_version: Option<&str>, (major, minor): (u64, u6
 /// lists cannot be compared, as for [`every_state_resource_accounted_for`]:
 /// an errored or incomplete plan. Compared by exact address, which 0.12-era
 /// module-relative state addresses never match by accident.
-fn kept_objects_are_planned(document: &Document<'_>) -> Result<(), Invalid> {
+fn kept_objects_are_planned(
+    document: &Document<'_>,
+    current: &CurrentAddresses<'_>,
+) -> Result<(), Invalid> {
     let Some(changes) = document.resource_changes.as_deref() else {
         return Ok(());
     };
@@ -506,9 +556,9 @@ fn kept_objects_are_planned(document: &Document<'_>) -> Result<(), Invalid> {
     if !changes.iter().any(is_kept) {
         return Ok(());
     }
-    let Some(prior) = document.prior_values() else {
+    if document.prior_values().is_none() {
         return Ok(());
-    };
+    }
     // Instances of one block share its module, type and name (checked
     // against the address before this runs): each block is looked up once.
     // A module resource without `module_address` (hand-made plans) is its
@@ -524,12 +574,7 @@ fn kept_objects_are_planned(document: &Document<'_>) -> Result<(), Invalid> {
     }
     // Every list here is as long as the plan: all are read side by side.
     let ((in_prior_state, planned), undeclared) = rayon::join(
-        || {
-            rayon::join(
-                || current_addresses(Some(prior)),
-                || current_addresses(document.planned_values.as_ref()),
-            )
-        },
+        || rayon::join(|| current.prior(), || current.planned()),
         // The blocks of kept objects a configuration that was read does
         // not declare (imports aside). A missing or unreadable one leaves
         // this half of the check out: the plan is then analysed with a
