@@ -1700,6 +1700,22 @@ mod tests {
         ] {
             check(&plan(header)).unwrap();
         }
+        // There, an object pasted into planned_values as a deposed one does
+        // not keep the current prior object (it passed with exit 0): a
+        // deposed object is the one a replace leaves behind, not this one.
+        let pasted_as_deposed = plan(r#","terraform_version":"1.7.5""#).replacen(
+            r#""values":{}}]}},"resource_changes""#,
+            r#""values":{},"deposed_key":"00000001"}]}},"resource_changes""#,
+            1,
+        );
+        assert_ne!(pasted_as_deposed, plan(r#","terraform_version":"1.7.5""#));
+        let invalid = check(&pasted_as_deposed).unwrap_err();
+        assert!(
+            invalid
+                .problem
+                .contains("neither in planned_values nor in resource_changes"),
+            "{invalid:?}"
+        );
     }
 
     #[test]
