@@ -23,7 +23,7 @@ impl Encoding {
 pub fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), String> {
     let encoding = sniff(&bytes);
     let text = match encoding {
-        Encoding::Utf8 => String::from_utf8(bytes).map_err(|error| {
+        Encoding::Utf8 => utf8_text(bytes).map_err(|error| {
             format!("invalid UTF-8 at byte {}", error.utf8_error().valid_up_to())
         })?,
         Encoding::Utf8Bom => String::from_utf8(bytes[3..].to_vec()).map_err(|error| {
@@ -35,6 +35,58 @@ pub fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), String> {
         Encoding::Utf16Le | Encoding::Utf16Be => decode_utf16(&bytes, encoding)?,
     };
     Ok((text, encoding))
+}
+
+/// Texts at least this long are validated in pieces on every core.
+const PARALLEL_FROM: usize = 8 << 20;
+/// The piece each task validates.
+const PIECE: usize = 2 << 20;
+
+/// `String::from_utf8`, validated on every core when the text is large: on
+/// one core it took 7 ms of a 56 MB plan's check and 44 ms of a 575 MB
+/// one, alone, between the read and the parse.
+fn utf8_text(bytes: Vec<u8>) -> Result<String, std::string::FromUtf8Error> {
+    use rayon::prelude::*;
+    if bytes.len() < PARALLEL_FROM {
+        return String::from_utf8(bytes);
+    }
+    let starts = piece_starts(&bytes, PIECE);
+    let all_valid = starts
+        .par_windows(2)
+        .all(|piece| std::str::from_utf8(&bytes[piece[0]..piece[1]]).is_ok());
+    if !all_valid {
+        // Validated again on one core, for the error's exact position.
+        return String::from_utf8(bytes);
+    }
+    // SAFETY: `starts` runs from 0 to `bytes.len()` (see `piece_starts`),
+    // so the pieces checked above cover `bytes` end to end, and every one
+    // of them is valid UTF-8. A concatenation of valid UTF-8 texts is
+    // valid UTF-8, wherever the pieces were cut.
+    Ok(unsafe { String::from_utf8_unchecked(bytes) })
+}
+
+/// Where each piece of about `piece` bytes starts, then `bytes.len()`:
+/// strictly increasing from 0. A piece starts on a byte that starts a
+/// character, so valid text is never cut inside one (valid UTF-8 has at
+/// most three continuation bytes in a row; after four, any cut will do:
+/// the text is invalid whichever piece reports it).
+fn piece_starts(bytes: &[u8], piece: usize) -> Vec<usize> {
+    let is_continuation = |byte: u8| byte & 0xC0 == 0x80;
+    let mut starts = vec![0];
+    let mut next = piece;
+    while next < bytes.len() {
+        let start = match (next..bytes.len().min(next + 4)).find(|&at| !is_continuation(bytes[at]))
+        {
+            Some(start) => start,
+            // The text ends inside this character: the last piece keeps it.
+            None if next + 4 >= bytes.len() => break,
+            None => next,
+        };
+        starts.push(start);
+        next = start + piece;
+    }
+    starts.push(bytes.len());
+    starts
 }
 
 fn sniff(bytes: &[u8]) -> Encoding {
@@ -81,6 +133,48 @@ fn decode_utf16(bytes: &[u8], encoding: Encoding) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Cut into pieces of any size, any text validates as it does whole,
+        /// and the pieces cover it.
+        #[test]
+        fn validation_in_pieces_agrees_with_std(
+            text in "\\PC{0,64}",
+            flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
+            piece in 1_usize..9,
+        ) {
+            let mut bytes = text.into_bytes();
+            for (at, byte) in flips {
+                if !bytes.is_empty() {
+                    let at = at.index(bytes.len());
+                    bytes[at] = byte;
+                }
+            }
+            let starts = super::piece_starts(&bytes, piece);
+            prop_assert_eq!(starts.first(), Some(&0));
+            prop_assert_eq!(starts.last(), Some(&bytes.len()));
+            prop_assert!(starts.windows(2).all(|pair| pair[0] < pair[1]) || bytes.is_empty());
+            let in_pieces = starts
+                .windows(2)
+                .all(|pair| std::str::from_utf8(&bytes[pair[0]..pair[1]]).is_ok());
+            prop_assert_eq!(in_pieces, std::str::from_utf8(&bytes).is_ok());
+        }
+    }
+
+    #[test]
+    fn a_large_text_decodes_and_its_invalid_byte_is_named() {
+        let mut bytes = "é€😀x".repeat((super::PARALLEL_FROM / 10) + 1).into_bytes();
+        let expected = String::from_utf8(bytes.clone()).unwrap();
+        assert_eq!(super::decode(bytes.clone()).unwrap().0, expected);
+        let at = bytes.len() - 5;
+        bytes[at] = 0xFF;
+        assert_eq!(
+            super::decode(bytes).unwrap_err(),
+            format!("invalid UTF-8 at byte {at}")
+        );
+    }
+
     use super::*;
 
     fn utf16le_with_bom(text: &str) -> Vec<u8> {
