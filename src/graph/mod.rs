@@ -228,15 +228,25 @@ struct EdgeSet {
 type Edge = ((NodeIndex, NodeIndex), EdgeSources);
 
 impl EdgeSet {
-    fn extend(&mut self, more: Vec<Edge>) {
+    fn extend(&mut self, mut more: Vec<Edge>) {
+        more.par_sort_unstable_by_key(|(pair, _)| *pair);
         if self.sorted.is_empty() {
             self.sorted = more;
         } else {
-            // Exact: doubling a list of 800k edges would leave it half empty.
-            self.sorted.reserve_exact(more.len());
-            self.sorted.extend(more);
+            // The set is sorted already: merged, not sorted again with the
+            // (usually few) new edges. Exact room: doubling a list of 800k
+            // edges would leave it half empty.
+            let mut merged = Vec::with_capacity(self.sorted.len() + more.len());
+            let mut more = more.into_iter().peekable();
+            for edge in std::mem::take(&mut self.sorted) {
+                while let Some(next) = more.next_if(|next| next.0 < edge.0) {
+                    merged.push(next);
+                }
+                merged.push(edge);
+            }
+            merged.extend(more);
+            self.sorted = merged;
         }
-        self.sorted.par_sort_unstable_by_key(|(pair, _)| *pair);
         self.sorted.dedup_by(|later, earlier| {
             let same = later.0 == earlier.0;
             if same {
@@ -275,14 +285,25 @@ struct Builder<'p> {
     /// Where each node's address places it (`None` when the grammar rejects
     /// the address), by node index; needed only while edges are resolved.
     placements: Vec<Option<Placement>>,
-    /// Module instance paths (`module.a["x"].module.b`), by id.
-    module_paths: Vec<Vec<ModuleStep>>,
+    /// Module instance paths (`module.a["x"].module.b`), by id, each step
+    /// as interned ids: `instances_of` compares paths for every candidate
+    /// of every dependency (1.5 million times in a 10k-resource plan), and
+    /// comparing the names as strings was most of the edges' time.
+    module_paths: Vec<Vec<InternedStep>>,
     /// Configuration addresses (`module.a.aws_x.y`); an address's id is
     /// its position.
     config_addresses: ConfigAddresses,
     /// The instances of each configuration address, by id.
     instances: Instances,
     gaps: Vec<Gap>,
+}
+
+/// A module step (`module.a["x"]`) as ids: its name's, and its own (name
+/// and key), so two steps are compared as integers.
+#[derive(Clone, Copy)]
+struct InternedStep {
+    name: u32,
+    step: u32,
 }
 
 /// Configuration addresses, each stored once for both directions (id →
@@ -391,25 +412,39 @@ impl<'p> Builder<'p> {
         }
         self.instances = Instances::of(self.config_addresses.len(), &self.placements);
         self.module_paths = vec![Vec::new(); module_ids.len()];
+        let mut name_ids: HashMap<String, u32> = HashMap::default();
+        let mut step_ids: HashMap<ModuleStep, u32> = HashMap::default();
         for (path, id) in module_ids {
-            self.module_paths[id as usize] = path;
+            self.module_paths[id as usize] = path
+                .into_iter()
+                .map(|step| {
+                    let next_name = name_ids.len() as u32;
+                    let name = *name_ids.entry(step.name.clone()).or_insert(next_name);
+                    let next_step = step_ids.len() as u32;
+                    let step = *step_ids.entry(step).or_insert(next_step);
+                    InternedStep { name, step }
+                })
+                .collect();
         }
         self.nodes = listed;
     }
 
-    /// Instances of the configuration resource `module`+`resource` that
-    /// `dependent` can depend on: within the module instances it shares
-    /// with the dependent, and only the named instance when a key is given.
+    /// The id of a configuration address, when a node has it.
+    fn config_id(&self, config_address: &str) -> Option<usize> {
+        self.config_addresses.get_index_of(config_address)
+    }
+
+    /// Instances of the configuration resource with id `config` (see
+    /// [`Builder::config_id`]) that `dependent` can depend on: within the
+    /// module instances it shares with the dependent, and only the named
+    /// instance when a key is given.
     fn instances_of<'s>(
         &'s self,
         dependent: NodeIndex,
-        config_address: &str,
+        config: usize,
         key: Option<&'s InstanceKey>,
     ) -> impl Iterator<Item = NodeIndex> + 's {
-        let candidates = self
-            .config_addresses
-            .get_index_of(config_address)
-            .map_or(&[][..], |config| self.instances.of_config(config));
+        let candidates = self.instances.of_config(config);
         let dependent_module = self.placements[dependent.index()]
             .as_ref()
             .map(|placement| placement.module);
@@ -428,7 +463,7 @@ impl<'p> Builder<'p> {
                     .iter()
                     .zip(&self.module_paths[candidate.module as usize])
                     .take_while(|(a, b)| a.name == b.name)
-                    .all(|(a, b)| a.key == b.key),
+                    .all(|(a, b)| a.step == b.step),
             }
         })
     }
@@ -525,7 +560,8 @@ impl<'p> Builder<'p> {
     fn state_edges(&self, plan: &Plan<'_>) -> (Vec<Edge>, Vec<Gap>) {
         // `depends_on` repeats the same few configuration addresses across
         // every instance of a module: parse each distinct one once.
-        type Parsed = Option<(String, Option<InstanceKey>)>;
+        // (configuration address id, when a node has it; instance key)
+        type Parsed = Option<(Option<usize>, Option<InstanceKey>)>;
         let resources: Vec<&StateResource<'_>> = state_resources(plan).collect();
         let dependents: Vec<(NodeIndex, &[std::borrow::Cow<'_, str>])> = resources
             .par_iter()
@@ -554,7 +590,7 @@ impl<'p> Builder<'p> {
                         parsed.module.iter().map(|step| step.name.clone()).collect();
                     let config_address =
                         references::config_address(&module, &resource_name(&parsed));
-                    (config_address, parsed.key)
+                    (self.config_id(&config_address), parsed.key)
                 });
                 (dependency, parsed)
             })
@@ -574,11 +610,13 @@ impl<'p> Builder<'p> {
                     parsed_dependencies[&**dependency]
                         .as_ref()
                         .into_iter()
-                        .flat_map(move |(config_address, key)| {
-                            self.instances_of(dependent, config_address, key.as_ref())
-                                .filter_map(move |target| {
-                                    edge(target, dependent, EdgeSources::STATE)
-                                })
+                        .flat_map(move |(config, key)| {
+                            config.into_iter().flat_map(move |config| {
+                                self.instances_of(dependent, *config, key.as_ref())
+                                    .filter_map(move |target| {
+                                        edge(target, dependent, EdgeSources::STATE)
+                                    })
+                            })
                         })
                 })
             })
@@ -627,24 +665,24 @@ impl<'p> Builder<'p> {
                     .config_addresses
                     .get_index_of(&address)
                     .map_or(&[][..], |config| self.instances.of_config(config));
-                let targets: Vec<(String, Option<&InstanceKey>)> = if dependents.is_empty() {
+                // Resolved once for all the dependents.
+                let targets: Vec<(usize, Option<&InstanceKey>)> = if dependents.is_empty() {
                     Vec::new()
                 } else {
                     entry
                         .targets
                         .iter()
-                        .map(|target| {
-                            (
-                                references::config_address(&target.module, &target.resource),
-                                target.key.as_ref(),
-                            )
+                        .filter_map(|target| {
+                            let address =
+                                references::config_address(&target.module, &target.resource);
+                            Some((self.config_id(&address)?, target.key.as_ref()))
                         })
                         .collect()
                 };
                 let mut edges = Vec::new();
                 for &dependent in dependents {
                     for (target, key) in &targets {
-                        edges.extend(self.instances_of(dependent, target, *key).filter_map(
+                        edges.extend(self.instances_of(dependent, *target, *key).filter_map(
                             |dependency| edge(dependency, dependent, EdgeSources::CONFIG),
                         ));
                     }
