@@ -611,7 +611,7 @@ impl<'p> Builder<'p> {
                         .as_ref()
                         .into_iter()
                         .flat_map(move |(config, key)| {
-                            config.into_iter().flat_map(move |config| {
+                            config.iter().flat_map(move |config| {
                                 self.instances_of(dependent, *config, key.as_ref())
                                     .filter_map(move |target| {
                                         edge(target, dependent, EdgeSources::STATE)
