@@ -133,7 +133,7 @@ pub fn analyse_with(
         || {
             crate::util::progress::phase("building the dependency graph");
             let graph = ResourceGraph::build(plan);
-            let blast = blast_radius(&graph, resource_changes, rules);
+            let blast = blast_radius(&graph, plan, resource_changes, rules);
             (graph, blast)
         },
     );
@@ -168,18 +168,48 @@ pub fn analyse_with(
 
 fn blast_radius(
     graph: &ResourceGraph,
+    plan: &Plan<'_>,
     resource_changes: &[ResourceChange<'_>],
     rules: &RuleSet,
 ) -> BlastRadius {
+    let destroys =
+        |change: &&ResourceChange<'_>| !change.is_data() && change.change.actions.destroys();
+    // The prior state's values of the destroyed current objects whose data
+    // is judged: the few data stores, looked up in one pass over the state.
+    let judged: rustc_hash::FxHashSet<&str> = resource_changes
+        .iter()
+        .filter(destroys)
+        .filter(|change| {
+            change.deposed.is_none() && rules.classes.is_data_bearing(&change.resource_type)
+        })
+        .map(|change| &*change.address)
+        .collect();
+    let prior_values: HashMap<&str, &serde_json::value::RawValue> = if judged.is_empty() {
+        HashMap::default()
+    } else {
+        plan.prior_values()
+            .into_iter()
+            .flat_map(|values| values.root_module.all_resources())
+            .filter(|resource| {
+                resource.deposed_key.is_none() && judged.contains(&*resource.address)
+            })
+            .filter_map(|resource| Some((&*resource.address, resource.values?)))
+            .collect()
+    };
     let destructions: Vec<Destruction<'_>> = resource_changes
         .iter()
-        .filter(|change| !change.is_data() && change.change.actions.destroys())
+        .filter(destroys)
         .map(|change| Destruction {
             address: &change.address,
             resource_type: &change.resource_type,
             actions: change.change.actions,
             reason: change.action_reason.as_ref(),
             before: change.change.before,
+            prior: change
+                .deposed
+                .is_none()
+                .then(|| prior_values.get(&*change.address).copied())
+                .flatten(),
         })
         .collect();
     // Sized for the plan: growing a map of 300,000 addresses by doubling

@@ -321,6 +321,7 @@ fn reach_of(
             actions: model::Actions::Delete,
             reason: None,
             before: None,
+            prior: None,
         }],
         &rustc_hash::FxHashMap::default(),
         classes,

@@ -36,6 +36,10 @@ pub struct Destruction<'p> {
     pub actions: Actions,
     pub reason: Option<&'p ActionReason>,
     pub before: Option<&'p RawValue>,
+    /// The prior state's values of the same (current) object. Terraform
+    /// writes `before` from that object; when the two disagree on whether
+    /// the data is kept, the plan was edited and the loss counts.
+    pub prior: Option<&'p RawValue>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -269,9 +273,7 @@ pub fn compute(
         .map(|node| by_node[node])
         .filter(|destruction| classes.is_data_bearing(destruction.resource_type))
         .map(|destruction| {
-            let (retention, at_most) = classes
-                .retention()
-                .judge(destruction.resource_type, destruction.before);
+            let (retention, at_most) = judge_retention(classes, destruction);
             DataVerdict {
                 address: destruction.address.to_owned(),
                 resource_type: destruction.resource_type.to_owned(),
@@ -544,4 +546,36 @@ fn reached_from_other_destroyed(graph: &ResourceGraph, destroyed: &[NodeId]) -> 
         }
     }
     reached
+}
+
+/// What happens to a destroyed object's data, judged from `before` and,
+/// when the plan has it, from the prior state's object too: if either says
+/// the data is lost, it is. An agent that edits only `before`
+/// (`skip_final_snapshot = false`) must not turn a loss into a kept
+/// snapshot while the prior state it starts from keeps none.
+fn judge_retention(
+    classes: &Classes,
+    destruction: &Destruction<'_>,
+) -> (Retention, Option<crate::model::data_files::Severity>) {
+    let retention = classes.retention();
+    let from_before = retention.judge(destruction.resource_type, destruction.before);
+    let Some(prior) = destruction.prior else {
+        return from_before;
+    };
+    if matches!(from_before.0, Retention::Lost(_))
+        || destruction
+            .before
+            .is_some_and(|before| before.get() == prior.get())
+    {
+        return from_before;
+    }
+    match retention.judge(destruction.resource_type, Some(prior)) {
+        (Retention::Lost(why), at_most) => (
+            Retention::Lost(format!(
+                "{why} (so says the prior state; the change's `before` says otherwise, so the plan was edited)"
+            )),
+            at_most,
+        ),
+        _ => from_before,
+    }
 }

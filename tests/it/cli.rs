@@ -667,3 +667,44 @@ fn write_adds_formats_from_one_analysis() {
         Some(2)
     );
 }
+
+#[test]
+fn a_snapshot_written_into_before_alone_does_not_hide_the_data_loss() {
+    // The agent edits only the delete's `before` to claim a final snapshot;
+    // the prior state it starts from still takes none. Under the human
+    // profile the edited plan passed with a warning before.
+    let plan: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::common::root().join(scenario("db-deleted"))).unwrap(),
+    )
+    .unwrap();
+    let mut edited = plan.clone();
+    let changes = edited["resource_changes"].as_array_mut().unwrap();
+    let delete = changes
+        .iter_mut()
+        .find(|change| change["address"] == "aws_db_instance.orders")
+        .unwrap();
+    delete["change"]["before"]["skip_final_snapshot"] = serde_json::json!(false);
+    delete["change"]["before"]["final_snapshot_identifier"] = serde_json::json!("orders-final");
+    let dir = tempfile::tempdir().unwrap();
+    let check = |plan: &serde_json::Value, name: &str| {
+        let path = crate::common::write(dir.path(), name, plan.to_string());
+        run(&[
+            "check",
+            "--author",
+            "human",
+            "--format",
+            "agent",
+            path.to_str().unwrap(),
+        ])
+    };
+    let original = check(&plan, "original.json");
+    let output = check(&edited, "edited.json");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(original.status.code(), Some(3));
+    assert_eq!(output.status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains("rule=data-loss"), "{stdout}");
+    assert!(
+        stdout.contains("so says the prior state; the change's `before` says otherwise"),
+        "{stdout}"
+    );
+}
