@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::{RuleInput, managed};
 use crate::model::Actions;
@@ -42,6 +43,8 @@ pub fn type_matches(patterns: &[String], resource_type: &str) -> bool {
 
 pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let mut drafts = Vec::new();
+    // Built once, and only if a `before` hides a transition.
+    let prior_values = std::cell::OnceCell::new();
     for change in managed(context) {
         if !matches!(
             change.change.actions,
@@ -68,52 +71,96 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
             payload::parse(change.change.before_sensitive),
             payload::parse(change.change.after_sensitive),
         ];
+        // The prior state's object, parsed only when `before` differs from
+        // it and would hide a transition (see below).
+        let prior = std::cell::OnceCell::new();
         for transition in transitions {
             let unsafe_values: Vec<Value> = transition
                 .to
                 .iter()
                 .filter_map(|value| serde_json::to_value(value).ok())
                 .collect();
+            let fires = |old: Option<&Value>, new: &Value| {
+                let became_unsafe = unsafe_values.contains(new)
+                    && old.is_some_and(|old| !unsafe_values.contains(old));
+                let decreased = transition.decrease
+                    && matches!((old.and_then(Value::as_f64), new.as_f64()), (Some(old), Some(new)) if new < old);
+                became_unsafe || decreased
+            };
             for (path, new) in payload::lookup(&after, &transition.path) {
                 let old = payload::lookup(&before, &path)
                     .into_iter()
                     .next()
                     .map(|(_, value)| value);
-                let became_unsafe = unsafe_values.contains(new)
-                    && old.is_some_and(|old| !unsafe_values.contains(old));
-                let decreased = transition.decrease
-                    && matches!((old.and_then(Value::as_f64), new.as_f64()), (Some(old), Some(new)) if new < old);
-                if !(became_unsafe || decreased) {
-                    continue;
-                }
+                let mut edited = false;
+                let old = if fires(old, new) {
+                    old
+                } else {
+                    // Terraform writes `before` from the prior state's
+                    // object: an agent that copies the new value into
+                    // `before` alone hides the switch. The prior state
+                    // still shows it, and then the plan was edited.
+                    let prior = prior.get_or_init(|| {
+                        prior_values
+                            .get_or_init(|| current_prior_values(context))
+                            .get(&*change.address)
+                            .filter(|values| Some(values.get()) != change.change.before.map(RawValue::get))
+                            .and_then(|values| payload::parse(Some(values)))
+                    });
+                    let from_prior = prior
+                        .as_ref()
+                        .and_then(|prior| payload::lookup(prior, &path).into_iter().next())
+                        .map(|(_, value)| value);
+                    if !fires(from_prior, new) {
+                        continue;
+                    }
+                    edited = true;
+                    from_prior
+                };
                 let sensitive = masks
                     .iter()
                     .any(|mask| payload::is_sensitive(mask.as_ref(), &path));
                 let show = |value: &Value| {
                     payload::shown(value, &path, sensitive, context.sensitive_values)
                 };
-                drafts.push(
-                    Draft::new(
-                        change.address.clone(),
-                        format!(
-                            "{}: `{path}` goes from {} to {} ({}): {}",
-                            change.address,
-                            old.map_or_else(|| "unset".to_owned(), show),
-                            show(new),
-                            change.change.actions.label(),
-                            transition.meaning
-                        ),
-                    )
-                    .with_evidence(Evidence {
+                let mut message = format!(
+                    "{}: `{path}` goes from {} to {} ({}): {}",
+                    change.address,
+                    old.map_or_else(|| "unset".to_owned(), show),
+                    show(new),
+                    change.change.actions.label(),
+                    transition.meaning
+                );
+                if edited {
+                    message.push_str(
+                        " (so says the prior state; the change's `before` says otherwise, so the plan was edited)",
+                    );
+                }
+                drafts.push(Draft::new(change.address.clone(), message).with_evidence(
+                    Evidence {
                         path: path.clone(),
                         before: old.map(show),
                         after: Some(show(new)),
-                    }),
-                );
+                    },
+                ));
             }
         }
     }
     drafts
+}
+
+/// The prior state's current managed objects' values, by address.
+fn current_prior_values<'c>(
+    context: &RuleInput<'c, '_>,
+) -> rustc_hash::FxHashMap<&'c str, &'c RawValue> {
+    context
+        .plan
+        .prior_values()
+        .into_iter()
+        .flat_map(|values| values.root_module.all_resources())
+        .filter(|resource| resource.deposed_key.is_none() && !resource.is_data())
+        .filter_map(|resource| Some((&*resource.address, resource.values?)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -167,6 +214,38 @@ meaning = "less time to undo"
             ),
         );
         assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn a_switch_hidden_by_editing_before_alone_is_found_in_the_prior_state() {
+        // The agent copied the new `deletion_protection = false` into
+        // `before`; the prior state it starts from still has it on.
+        let with_prior = |prior: &str| {
+            format!(
+                r#"{{"format_version":"1.2","resource_changes":[{{"address":"aws_db_instance.x","mode":"managed","type":"aws_db_instance","name":"x","change":{{"actions":["update"],"before":{{"deletion_protection":false,"engine":"postgres"}},"after":{{"deletion_protection":false,"engine":"postgres"}}}}}}],"prior_state":{{"values":{{"root_module":{{"resources":[{{"address":"aws_db_instance.x","mode":"managed","type":"aws_db_instance","name":"x","values":{prior}}}]}}}}}}}}"#
+            )
+        };
+        let found = drafts(
+            "attribute-transition",
+            PARAMS,
+            &with_prior(r#"{"deletion_protection":true,"engine":"postgres"}"#),
+        );
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0]
+                .message
+                .contains("`deletion_protection` goes from true to false")
+                && found[0].message.contains("so says the prior state"),
+            "{}",
+            found[0].message
+        );
+        // Protection already off in the prior state: nothing is switched.
+        let found = drafts(
+            "attribute-transition",
+            PARAMS,
+            &with_prior(r#"{"deletion_protection":false,"engine":"postgres"}"#),
+        );
+        assert!(found.is_empty(), "{:?}", found[0].message);
     }
 
     #[test]
