@@ -122,12 +122,13 @@ pub fn analyse_with(
     // The fingerprint, the drift and the sensitive values do not need the
     // graph: they run beside it (the graph's own work is split further),
     // and the rules then run on every core.
-    let ((fingerprint, drift, sensitive_values), (graph, blast)) = rayon::join(
+    let ((fingerprint, drift, sensitive_values, prior_objects), (graph, blast)) = rayon::join(
         || {
             (
                 fingerprint(resource_changes),
                 reported_drift(plan),
                 sensitive_variable_values(plan),
+                crate::rules::kinds::PriorObjects::of(plan),
             )
         },
         || {
@@ -138,6 +139,7 @@ pub fn analyse_with(
         },
     );
     let context = RuleInput {
+        prior_objects: &prior_objects,
         plan,
         changes: resource_changes,
         graph: &graph,

@@ -3,9 +3,8 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use serde_json::value::RawValue;
 
-use super::{RuleInput, managed};
+use super::{RuleInput, managed, prior_object_if_edited};
 use crate::model::Actions;
 use crate::rules::{Draft, Evidence, payload};
 
@@ -43,8 +42,6 @@ pub fn type_matches(patterns: &[String], resource_type: &str) -> bool {
 
 pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let mut drafts = Vec::new();
-    // Built once, and only if a `before` hides a transition.
-    let prior_values = std::cell::OnceCell::new();
     for change in managed(context) {
         if !matches!(
             change.change.actions,
@@ -101,11 +98,7 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
                     // `before` alone hides the switch. The prior state
                     // still shows it, and then the plan was edited.
                     let prior = prior.get_or_init(|| {
-                        prior_values
-                            .get_or_init(|| current_prior_values(context))
-                            .get(&*change.address)
-                            .filter(|values| Some(values.get()) != change.change.before.map(RawValue::get))
-                            .and_then(|values| payload::parse(Some(values)))
+                        payload::parse(prior_object_if_edited(context, change))
                     });
                     let from_prior = prior
                         .as_ref()
@@ -147,20 +140,6 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
         }
     }
     drafts
-}
-
-/// The prior state's current managed objects' values, by address.
-fn current_prior_values<'c>(
-    context: &RuleInput<'c, '_>,
-) -> rustc_hash::FxHashMap<&'c str, &'c RawValue> {
-    context
-        .plan
-        .prior_values()
-        .into_iter()
-        .flat_map(|values| values.root_module.all_resources())
-        .filter(|resource| resource.deposed_key.is_none() && !resource.is_data())
-        .filter_map(|resource| Some((&*resource.address, resource.values?)))
-        .collect()
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{RuleInput, managed};
+use super::{RuleInput, managed, prior_object_if_edited};
 use crate::model::Actions;
 use crate::rules::{Draft, Evidence, payload};
 
@@ -20,9 +20,13 @@ pub struct Params {
 pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let mut drafts = Vec::new();
     for change in managed(context).filter(|change| change.change.actions == Actions::Update) {
-        // Only what `before` has can be lost.
+        // Only what `before` has can be lost, or the prior state's object
+        // when `before` was edited (see `prior_object_if_edited`).
         let attributes = params.attributes.iter().map(String::as_str);
-        if !payload::may_hold(change.change.before, attributes) {
+        let prior_raw = prior_object_if_edited(context, change);
+        if !payload::may_hold(change.change.before, attributes.clone())
+            && !payload::may_hold(prior_raw, attributes)
+        {
             continue;
         }
         let (Some(before), Some(after)) = (
@@ -31,6 +35,7 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
         ) else {
             continue;
         };
+        let prior = payload::parse(prior_raw);
         let unknown = payload::parse(change.change.after_unknown);
         let mut removed = Vec::new();
         for attribute in &params.attributes {
@@ -42,14 +47,21 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
             {
                 continue;
             }
+            let new = after.get(attribute).unwrap_or(&Value::Null);
             if let Some(old) = before.get(attribute) {
-                let new = after.get(attribute).unwrap_or(&Value::Null);
+                removals(attribute, old, new, &mut removed);
+            }
+            if let Some(old) = prior.as_ref().and_then(|prior| prior.get(attribute)) {
                 removals(attribute, old, new, &mut removed);
             }
         }
         if removed.is_empty() {
             continue;
         }
+        // What `before` and the prior state both lose is listed once, in
+        // the order found.
+        let mut listed = rustc_hash::FxHashSet::default();
+        removed.retain(|removal| listed.insert(removal.clone()));
         let mut draft = Draft::new(
             change.address.clone(),
             format!(
@@ -166,6 +178,24 @@ mod tests {
             "{message}"
         );
         assert!(message.contains("1 of 2 entries at `ingress`"), "{message}");
+    }
+
+    #[test]
+    fn a_removal_hidden_by_editing_before_alone_is_found_in_the_prior_state() {
+        use super::super::testing::update_with_prior;
+        let two = r#"{"environment":[{"variables":{"A":"1","B":"2"}}]}"#;
+        let one = r#"{"environment":[{"variables":{"A":"1"}}]}"#;
+        // `before` copied from `after`; the prior state still has `B`.
+        let edited = update_with_prior("aws_lambda_function", one, one, two);
+        let found = drafts("destructive-update", PARAMS, &edited);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.contains("`environment[0].variables.B`"),
+            "{}",
+            found[0].message
+        );
+        let kept = update_with_prior("aws_lambda_function", one, one, one);
+        assert!(drafts("destructive-update", PARAMS, &kept).is_empty());
     }
 
     #[test]

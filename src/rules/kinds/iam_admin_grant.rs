@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{RuleInput, writing};
+use super::{RuleInput, prior_object_if_edited, writing};
 use crate::rules::{Draft, Evidence, payload};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -38,13 +38,18 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
         let Some(after) = payload::parse(change.change.after) else {
             continue;
         };
+        // A grant already there is no news, if it is there in the prior
+        // state too (see `prior_object_if_edited`).
         let before = payload::parse(change.change.before);
+        let prior = payload::parse(prior_object_if_edited(context, change));
+        let holds = |object: &Value, grant: &str| {
+            grants(params, object)
+                .iter()
+                .any(|(_, existing)| existing == grant)
+        };
         let already = |grant: &str| {
-            before.as_ref().is_some_and(|before| {
-                grants(params, before)
-                    .iter()
-                    .any(|(_, existing)| existing == grant)
-            })
+            before.as_ref().is_some_and(|before| holds(before, grant))
+                && prior.as_ref().is_none_or(|prior| holds(prior, grant))
         };
         for (path, grant) in grants(params, &after) {
             if already(&grant) {
@@ -154,6 +159,20 @@ policy_document_attributes = ["policy", "inline_policy[*].policy"]
         format!(
             r#"{{"format_version":"1.2","resource_changes":[{{"address":"{resource_type}.x","type":"{resource_type}","name":"x","change":{{"actions":["create"],"before":null,"after":{after}}}}}]}}"#
         )
+    }
+
+    #[test]
+    fn a_grant_written_into_before_alone_is_not_taken_as_already_there() {
+        use super::super::testing::update_with_prior;
+        let admin = r#"{"policy_arn":"arn:aws:iam::aws:policy/AdministratorAccess","role":"app"}"#;
+        let read_only = r#"{"policy_arn":"arn:aws:iam::aws:policy/ReadOnlyAccess","role":"app"}"#;
+        let kind = "aws_iam_role_policy_attachment";
+        // `before` claims the grant was there; the prior state says not.
+        let edited = update_with_prior(kind, admin, admin, read_only);
+        assert_eq!(drafts("iam-admin-grant", PARAMS, &edited).len(), 1);
+        // There in both: no news.
+        let kept = update_with_prior(kind, admin, admin, admin);
+        assert!(drafts("iam-admin-grant", PARAMS, &kept).is_empty());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{RuleInput, writing};
+use super::{RuleInput, prior_object_if_edited, writing};
 use crate::rules::{Draft, Evidence, payload};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -32,14 +32,21 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
         let Some(after) = payload::parse(change.change.after) else {
             continue;
         };
-        let before = payload::parse(change.change.before);
-        let open_before: Vec<String> = before
-            .as_ref()
-            .map(|before| exposures(params, &change.resource_type, before))
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(_, what)| what)
-            .collect();
+        // Open already, if so in the prior state too (see
+        // `prior_object_if_edited`).
+        let open_in = |object: Option<&Value>| -> Vec<String> {
+            object
+                .map(|object| exposures(params, &change.resource_type, object))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(_, what)| what)
+                .collect()
+        };
+        let mut open_before = open_in(payload::parse(change.change.before).as_ref());
+        if let Some(prior) = payload::parse(prior_object_if_edited(context, change)) {
+            let open_prior = open_in(Some(&prior));
+            open_before.retain(|what| open_prior.contains(what));
+        }
         for (path, what) in exposures(params, &change.resource_type, &after) {
             if open_before.contains(&what) {
                 continue;
@@ -266,6 +273,17 @@ mod tests {
         format!(
             r#"{{"format_version":"1.2","resource_changes":[{{"address":"{resource_type}.x","type":"{resource_type}","name":"x","change":{{"actions":["create"],"before":null,"after":{after}}}}}]}}"#
         )
+    }
+
+    #[test]
+    fn an_opening_written_into_before_alone_is_not_taken_as_already_open() {
+        use super::super::testing::update_with_prior;
+        let open = r#"{"ingress":[{"from_port":22,"to_port":22,"protocol":"tcp","cidr_blocks":["0.0.0.0/0"]}]}"#;
+        let closed = r#"{"ingress":[{"from_port":22,"to_port":22,"protocol":"tcp","cidr_blocks":["10.0.0.0/8"]}]}"#;
+        let edited = update_with_prior("aws_security_group", open, open, closed);
+        assert_eq!(drafts("open-ingress", PARAMS, &edited).len(), 1);
+        let kept = update_with_prior("aws_security_group", open, open, open);
+        assert!(drafts("open-ingress", PARAMS, &kept).is_empty());
     }
 
     #[test]
