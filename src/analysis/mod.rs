@@ -5,6 +5,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::blast::{self, BlastRadius, Destruction};
 use crate::graph::ResourceGraph;
+use crate::model::plan::StateModule;
 use crate::model::{ActionReason, Actions, Plan, ResourceChange};
 use crate::rules::kinds::Targets;
 use crate::rules::{Finding, RuleInput, RuleSet};
@@ -370,17 +371,33 @@ fn is_equivalent_drift(change: &ResourceChange<'_>) -> bool {
     )
 }
 
+/// Managed resources in the prior state (or, where more, the changes that
+/// start from one). A plan that lists one current object twice in its prior
+/// state is refused (validation), except in the 0.12-era format, where an
+/// address repeats legitimately within a module (one per counted instance,
+/// the key in `index`) and in other modules (addresses relative to their
+/// module): there each address counts once per module, so copies appended
+/// to a plan relabelled 0.x cannot dilute the share of state destroyed.
+/// The counted instances this folds are still counted by the changes.
 fn resources_in_state(plan: &Plan<'_>, changes: &[ResourceChange<'_>]) -> usize {
+    let zero_twelve_format = plan
+        .format_version
+        .as_deref()
+        .is_some_and(|version| version.starts_with("0."));
     let from_state = plan
         .prior_state
         .as_ref()
         .and_then(|state| state.values.as_ref())
         .map_or(0, |values| {
-            values
-                .root_module
-                .all_resources()
-                .filter(|resource| !resource.is_data() && resource.deposed_key.is_none())
-                .count()
+            if zero_twelve_format {
+                distinct_per_module(&values.root_module)
+            } else {
+                values
+                    .root_module
+                    .all_resources()
+                    .filter(|resource| !resource.is_data() && resource.deposed_key.is_none())
+                    .count()
+            }
         });
     let from_changes = changes
         .iter()
@@ -393,6 +410,24 @@ fn resources_in_state(plan: &Plan<'_>, changes: &[ResourceChange<'_>]) -> usize 
         })
         .count();
     from_state.max(from_changes)
+}
+
+/// Managed current objects of `root` and its descendants, each address
+/// counted once per module.
+fn distinct_per_module(root: &StateModule<'_>) -> usize {
+    let mut count = 0;
+    let mut pending = vec![root];
+    while let Some(module) = pending.pop() {
+        let distinct: rustc_hash::FxHashSet<&str> = module
+            .resources
+            .iter()
+            .filter(|resource| !resource.is_data() && resource.deposed_key.is_none())
+            .map(|resource| &*resource.address)
+            .collect();
+        count += distinct.len();
+        pending.extend(module.child_modules.iter());
+    }
+    count
 }
 
 /// A hash of what the plan would do: every change's address, deposed key,

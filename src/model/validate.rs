@@ -101,6 +101,7 @@ fn sections_are_well_formed(document: &Document<'_>) -> Result<(), Invalid> {
 /// Terraform writes.
 fn sections_agree(document: &Document<'_>) -> Result<(), Invalid> {
     let current = CurrentAddresses::of(document);
+    prior_state_lists_each_object_once(document, &current)?;
     drifted_away_objects_left_the_prior_state(document, &current)?;
     every_state_resource_accounted_for(document, &current)?;
     kept_objects_are_planned(document, &current)?;
@@ -140,6 +141,68 @@ impl<'d> CurrentAddresses<'d> {
         self.planned
             .get_or_init(|| current_addresses(self.planned_values))
     }
+}
+
+/// Terraform's state holds one current object per resource instance, so
+/// its plans never list an address twice among the prior state's current
+/// objects. A copy appended there with other values decided what a reader
+/// keeping one copy saw, and every copy counted as another resource in
+/// state: two copies of each destroyed resource halved the share of state
+/// a teardown destroys (`environment-teardown` went quiet and the score
+/// fell from 50 to 0). 0.12-era plans (format 0.x) write module
+/// resources' addresses relative to their module and each counted
+/// instance under one address, with its key in `index` (4 plans of the
+/// corpus): their repeats are legitimate, and are not counted twice
+/// either (see `resources_in_state` in the analysis).
+fn prior_state_lists_each_object_once(
+    document: &Document<'_>,
+    current: &CurrentAddresses<'_>,
+) -> Result<(), Invalid> {
+    let Some(prior) = document.prior_values() else {
+        return Ok(());
+    };
+    if is_zero_twelve_format(document) {
+        return Ok(());
+    }
+    let listed = prior
+        .root_module
+        .all_resources()
+        .filter(|resource| resource.deposed_key.is_none())
+        .count();
+    if current.prior().len() == listed {
+        return Ok(());
+    }
+    // Only a refused plan pays for finding which entry repeats, in document
+    // order, with its JSON path.
+    let mut paths = ModulePaths::new(section_root("prior_state.values"));
+    let mut seen: HashSet<&str> = sized_set(listed);
+    let mut pending: Vec<(usize, &StateModule<'_>)> = vec![(0, &prior.root_module)];
+    while let Some((path, module)) = pending.pop() {
+        for (index, resource) in module.resources.iter().enumerate() {
+            if resource.deposed_key.is_none() && !seen.insert(&resource.address) {
+                return Err(Invalid {
+                    json_path: format!("{}.resources[{index}].address", paths.spell(path)),
+                    problem: format!(
+                        "{} appears twice among the prior state's current objects: a state holds one object per resource instance, and one copy would hide the other's values (the plan is inconsistent)",
+                        quoted(&resource.address)
+                    ),
+                });
+            }
+        }
+        for (index, child) in module.child_modules.iter().enumerate().rev() {
+            pending.push((paths.child(path, ChildStep::Child(index)), child));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the plan is in the 0.12-era format (0.x), whose state addresses
+/// are relative to their module and without the instance key.
+fn is_zero_twelve_format(document: &Document<'_>) -> bool {
+    document
+        .format_version
+        .as_deref()
+        .is_some_and(|version| version.starts_with("0."))
 }
 
 /// Terraform forgets a resource (`["forget"]`) only when its block was
@@ -354,10 +417,7 @@ fn every_state_resource_accounted_for(
     // 0.12-era plans (format 0.x) write state addresses relative to their
     // module and without the instance key: there a resource is matched by
     // its type and name alone.
-    let loose = document
-        .format_version
-        .as_deref()
-        .is_some_and(|version| version.starts_with("0."));
+    let loose = is_zero_twelve_format(document);
     fn key<'s>(
         loose: bool,
         address: &'s str,
@@ -1385,6 +1445,36 @@ mod tests {
         let invalid = check(&changes(&format!("{entry},{entry}"))).unwrap_err();
         assert_eq!(invalid.json_path, "resource_changes[1].address");
         assert!(invalid.problem.contains("appears twice"));
+    }
+
+    #[test]
+    fn a_current_object_listed_twice_in_the_prior_state_is_refused_outside_the_0_12_format() {
+        let object = |name: &str, deposed: &str| {
+            format!(
+                r#"{{"address":"aws_db_instance.{name}","mode":"managed","type":"aws_db_instance","name":"{name}","values":{{}}{deposed}}}"#
+            )
+        };
+        let plan = |format: &str, root: &str, child: &str| {
+            format!(
+                r#"{{"format_version":"{format}","prior_state":{{"values":{{"root_module":{{"resources":[{root}],"child_modules":[{{"address":"module.m","resources":[{child}]}}]}}}}}}}}"#
+            )
+        };
+        let (main, other) = (object("main", ""), object("other", ""));
+        let deposed = object("main", r#","deposed_key":"00aa""#);
+        check(&plan("1.2", &format!("{main},{deposed}"), "")).unwrap();
+        let invalid = check(&plan("1.2", &format!("{main},{other}"), &main)).unwrap_err();
+        assert_eq!(
+            invalid.json_path,
+            "prior_state.values.root_module.child_modules[0].resources[0].address"
+        );
+        assert!(
+            invalid.problem.starts_with(
+                "`aws_db_instance.main` appears twice among the prior state's current objects"
+            ),
+            "{invalid:?}"
+        );
+        // 0.12-era state repeats an address for each counted instance.
+        check(&plan("0.1", &format!("{main},{main}"), &main)).unwrap();
     }
 
     #[test]
