@@ -39,20 +39,13 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
         let unknown = payload::parse(change.change.after_unknown);
         let mut removed = Vec::new();
         for attribute in &params.attributes {
-            // Values known only after apply cannot be judged removed.
-            if unknown
-                .as_ref()
-                .and_then(|unknown| unknown.get(attribute))
-                .is_some_and(contains_unknown)
-            {
-                continue;
-            }
             let new = after.get(attribute).unwrap_or(&Value::Null);
+            let mask = unknown.as_ref().and_then(|unknown| unknown.get(attribute));
             if let Some(old) = before.get(attribute) {
-                removals(attribute, old, new, &mut removed);
+                removals(attribute, old, new, mask, &mut removed);
             }
             if let Some(old) = prior.as_ref().and_then(|prior| prior.get(attribute)) {
-                removals(attribute, old, new, &mut removed);
+                removals(attribute, old, new, mask, &mut removed);
             }
         }
         if removed.is_empty() {
@@ -95,9 +88,31 @@ fn contains_unknown(mask: &Value) -> bool {
     }
 }
 
+/// Whether `mask` (the part of `after_unknown` at a value) says the new
+/// value is known only after apply. Terraform writes such a value as null
+/// in `after` with `true` here. A `true` over a value `after` spells out
+/// is a contradiction, not an unknown: honouring it let a forged
+/// `after_unknown` hide the removal of every ingress rule (exit 3 became
+/// exit 0), so the value is judged as written.
+fn is_unknown(mask: Option<&Value>, new: &Value) -> bool {
+    matches!(mask, Some(Value::Bool(true))) && new.is_null()
+}
+
 /// What `new` no longer has of `old`: map keys, list entries; JSON
 /// documents held in strings (IAM policies) are compared as documents.
-fn removals(path: &str, old: &Value, new: &Value, out: &mut Vec<(String, String)>) {
+/// `mask` is `after_unknown` at the same place: an entry known only after
+/// apply is not judged removed, and the rest of a partly unknown value
+/// still is.
+fn removals(
+    path: &str,
+    old: &Value,
+    new: &Value,
+    mask: Option<&Value>,
+    out: &mut Vec<(String, String)>,
+) {
+    if is_unknown(mask, new) {
+        return;
+    }
     match (old, new) {
         (Value::String(old_text), Value::String(new_text)) if old_text != new_text => {
             if let (Ok(old_json), Ok(new_json)) = (
@@ -105,17 +120,20 @@ fn removals(path: &str, old: &Value, new: &Value, out: &mut Vec<(String, String)
                 serde_json::from_str::<Value>(new_text),
             ) && (old_json.is_object() || old_json.is_array())
             {
-                removals(path, &old_json, &new_json, out);
+                removals(path, &old_json, &new_json, None, out);
             }
         }
         (Value::Object(old_map), Value::Object(new_map)) => {
             for (key, old_value) in old_map {
                 let child = format!("{path}.{key}");
+                let child_mask = mask.and_then(|mask| mask.get(key));
                 match new_map.get(key) {
-                    None | Some(Value::Null) if !old_value.is_null() => {
+                    None | Some(Value::Null)
+                        if !old_value.is_null() && !is_unknown(child_mask, &Value::Null) =>
+                    {
                         out.push((child, "an entry".to_owned()))
                     }
-                    Some(new_value) => removals(&child, old_value, new_value, out),
+                    Some(new_value) => removals(&child, old_value, new_value, child_mask, out),
                     None => {}
                 }
             }
@@ -123,17 +141,25 @@ fn removals(path: &str, old: &Value, new: &Value, out: &mut Vec<(String, String)
         (Value::Array(old_items), Value::Array(new_items)) => {
             if old_items.len() == new_items.len() {
                 for (index, (old_item, new_item)) in old_items.iter().zip(new_items).enumerate() {
-                    removals(&format!("{path}[{index}]"), old_item, new_item, out);
+                    let item_mask = mask.and_then(|mask| mask.get(index));
+                    removals(&format!("{path}[{index}]"), old_item, new_item, item_mask, out);
                 }
             } else {
-                let gone = old_items
-                    .iter()
-                    .filter(|item| {
-                        !new_items
-                            .iter()
-                            .any(|new_item| payload::equivalent(item, new_item))
-                    })
-                    .count();
+                // A list's length is known even where some of its entries'
+                // values are not; those entries cannot be matched by value,
+                // so only the shortfall counts as gone.
+                let gone = if mask.is_some_and(contains_unknown) {
+                    old_items.len().saturating_sub(new_items.len())
+                } else {
+                    old_items
+                        .iter()
+                        .filter(|item| {
+                            !new_items
+                                .iter()
+                                .any(|new_item| payload::equivalent(item, new_item))
+                        })
+                        .count()
+                };
                 if gone > 0 && new_items.len() < old_items.len() {
                     out.push((
                         path.to_owned(),
@@ -196,6 +222,54 @@ mod tests {
         );
         let kept = update_with_prior("aws_lambda_function", one, one, one);
         assert!(drafts("destructive-update", PARAMS, &kept).is_empty());
+    }
+
+    fn plan_with_unknown(before: &str, after: &str, after_unknown: &str) -> String {
+        plan(before, after).replace(
+            r#""after_unknown":{}"#,
+            &format!(r#""after_unknown":{after_unknown}"#),
+        )
+    }
+
+    #[test]
+    fn an_unknown_marker_over_a_value_after_spells_out_does_not_hide_its_removal() {
+        let before = r#"{"ingress":[{"from_port":22},{"from_port":443}]}"#;
+        let after = r#"{"ingress":[{"from_port":443}]}"#;
+        let forged = plan_with_unknown(before, after, r#"{"ingress":true}"#);
+        let found = drafts("destructive-update", PARAMS, &forged);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].message.contains("1 of 2 entries at `ingress`"));
+    }
+
+    #[test]
+    fn values_known_only_after_apply_are_not_judged_removed() {
+        let before = r#"{"ingress":[{"from_port":22}],"environment":[{"variables":{"A":"1","B":"2"}}]}"#;
+        // As Terraform writes unknowns: null in `after`, `true` in the mask.
+        let after = r#"{"ingress":null,"environment":[{"variables":{"A":"1","B":null}}]}"#;
+        let unknown = r#"{"ingress":true,"environment":[{"variables":{"B":true}}]}"#;
+        let found = drafts(
+            "destructive-update",
+            PARAMS,
+            &plan_with_unknown(before, after, unknown),
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn a_partly_unknown_value_still_shows_what_it_lost() {
+        let before = r#"{"environment":[{"variables":{"A":"1","B":"2","C":"3"}}],"ingress":[{"from_port":22,"id":"a"},{"from_port":443,"id":"b"}]}"#;
+        let after = r#"{"environment":[{"variables":{"A":"1","B":null}}],"ingress":[{"from_port":443,"id":null}]}"#;
+        let unknown = r#"{"environment":[{"variables":{"B":true}}],"ingress":[{"id":true}]}"#;
+        let found = drafts(
+            "destructive-update",
+            PARAMS,
+            &plan_with_unknown(before, after, unknown),
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        let message = &found[0].message;
+        assert!(message.contains("`environment[0].variables.C`"), "{message}");
+        assert!(!message.contains("variables.B"), "{message}");
+        assert!(message.contains("1 of 2 entries at `ingress`"), "{message}");
     }
 
     #[test]
