@@ -6,6 +6,7 @@ use rustc_hash::FxHashMap as HashMap;
 use crate::blast::{self, BlastRadius, Destruction};
 use crate::graph::ResourceGraph;
 use crate::model::plan::StateModule;
+use crate::model::prior_objects::PriorObjects;
 use crate::model::{ActionReason, Actions, Plan, ResourceChange};
 use crate::rules::kinds::Targets;
 use crate::rules::{Finding, RuleInput, RuleSet};
@@ -120,25 +121,27 @@ pub fn analyse_with(
                 problem: section.problem.clone(),
             }),
     );
-    // The fingerprint, the drift and the sensitive values do not need the
-    // graph: they run beside it (the graph's own work is split further),
-    // and the rules then run on every core.
-    let ((fingerprint, drift, sensitive_values, prior_objects), (graph, blast)) = rayon::join(
+    // The fingerprint, the drift, the sensitive values and the prior
+    // objects do not need the graph: they run beside it (the graph's own
+    // work is split further); the blast radius needs both, and the rules
+    // then run on every core.
+    let ((fingerprint, drift, sensitive_values, prior_objects), graph) = rayon::join(
         || {
             (
                 fingerprint(resource_changes),
                 reported_drift(plan),
                 sensitive_variable_values(plan),
-                crate::rules::kinds::PriorObjects::of(plan),
+                PriorObjects::of(plan, |change| {
+                    rules.classes.is_data_bearing(&change.resource_type)
+                }),
             )
         },
         || {
             crate::util::progress::phase("building the dependency graph");
-            let graph = ResourceGraph::build(plan);
-            let blast = blast_radius(&graph, plan, resource_changes, rules);
-            (graph, blast)
+            ResourceGraph::build(plan)
         },
     );
+    let blast = blast_radius(&graph, &prior_objects, resource_changes, rules);
     let context = RuleInput {
         prior_objects: &prior_objects,
         plan,
@@ -171,34 +174,12 @@ pub fn analyse_with(
 
 fn blast_radius(
     graph: &ResourceGraph,
-    plan: &Plan<'_>,
+    prior_objects: &PriorObjects<'_>,
     resource_changes: &[ResourceChange<'_>],
     rules: &RuleSet,
 ) -> BlastRadius {
     let destroys =
         |change: &&ResourceChange<'_>| !change.is_data() && change.change.actions.destroys();
-    // The prior state's values of the destroyed current objects whose data
-    // is judged: the few data stores, looked up in one pass over the state.
-    let judged: rustc_hash::FxHashSet<&str> = resource_changes
-        .iter()
-        .filter(destroys)
-        .filter(|change| {
-            change.deposed.is_none() && rules.classes.is_data_bearing(&change.resource_type)
-        })
-        .map(|change| &*change.address)
-        .collect();
-    let prior_values: HashMap<&str, &serde_json::value::RawValue> = if judged.is_empty() {
-        HashMap::default()
-    } else {
-        plan.prior_values()
-            .into_iter()
-            .flat_map(|values| values.root_module.all_resources())
-            .filter(|resource| {
-                resource.deposed_key.is_none() && judged.contains(&*resource.address)
-            })
-            .filter_map(|resource| Some((&*resource.address, resource.values?)))
-            .collect()
-    };
     let destructions: Vec<Destruction<'_>> = resource_changes
         .iter()
         .filter(destroys)
@@ -208,11 +189,7 @@ fn blast_radius(
             actions: change.change.actions,
             reason: change.action_reason.as_ref(),
             before: change.change.before,
-            prior: change
-                .deposed
-                .is_none()
-                .then(|| prior_values.get(&*change.address).copied())
-                .flatten(),
+            prior: prior_objects.of_change(change),
         })
         .collect();
     // Sized for the plan: growing a map of 300,000 addresses by doubling

@@ -101,13 +101,14 @@ fn sections_are_well_formed(document: &Document<'_>) -> Result<(), Invalid> {
 /// Terraform writes.
 fn sections_agree(document: &Document<'_>) -> Result<(), Invalid> {
     let current = CurrentAddresses::of(document);
-    prior_state_lists_each_object_once(document, &current)?;
     drifted_away_objects_left_the_prior_state(document, &current)?;
     every_state_resource_accounted_for(document, &current)?;
     kept_objects_are_planned(document, &current)?;
     forgotten_resources_are_not_configured(document)?;
     moved_objects_are_declared(document, &current)?;
-    Ok(())
+    // Last: the checks before build the prior state's address set on
+    // another core beside the planned one; this one only counts it.
+    prior_state_lists_each_object_once(document, &current)
 }
 
 /// The addresses of the current (not deposed) objects of the prior state

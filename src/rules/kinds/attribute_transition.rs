@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{RuleInput, managed, prior_object_if_edited};
+use super::{RuleInput, managed};
 use crate::model::Actions;
 use crate::rules::{Draft, Evidence, payload};
 
@@ -98,7 +98,7 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
                     // `before` alone hides the switch. The prior state
                     // still shows it, and then the plan was edited.
                     let prior = prior.get_or_init(|| {
-                        payload::parse(prior_object_if_edited(context, change))
+                        payload::parse(context.prior_objects.if_edited(change))
                     });
                     let from_prior = prior
                         .as_ref()

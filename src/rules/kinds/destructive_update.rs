@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{RuleInput, managed, prior_object_if_edited};
+use super::{RuleInput, managed};
 use crate::model::Actions;
 use crate::rules::{Draft, Evidence, payload};
 
@@ -21,9 +21,9 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let mut drafts = Vec::new();
     for change in managed(context).filter(|change| change.change.actions == Actions::Update) {
         // Only what `before` has can be lost, or the prior state's object
-        // when `before` was edited (see `prior_object_if_edited`).
+        // when `before` was edited (see `PriorObjects::if_edited`).
         let attributes = params.attributes.iter().map(String::as_str);
-        let prior_raw = prior_object_if_edited(context, change);
+        let prior_raw = context.prior_objects.if_edited(change);
         if !payload::may_hold(change.change.before, attributes.clone())
             && !payload::may_hold(prior_raw, attributes)
         {

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{RuleInput, prior_object_if_edited, writing};
+use super::{RuleInput, writing};
 use crate::rules::{Draft, Evidence, payload};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -39,9 +39,9 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
             continue;
         };
         // A grant already there is no news, if it is there in the prior
-        // state too (see `prior_object_if_edited`).
+        // state too (see `PriorObjects::if_edited`).
         let before = payload::parse(change.change.before);
-        let prior = payload::parse(prior_object_if_edited(context, change));
+        let prior = payload::parse(context.prior_objects.if_edited(change));
         let holds = |object: &Value, grant: &str| {
             grants(params, object)
                 .iter()

@@ -3,12 +3,12 @@
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::value::RawValue;
 
 use super::{Classes, Draft};
 use crate::blast::BlastRadius;
 use crate::graph::ResourceGraph;
 use crate::model::facts::{HealthIssue, Summary};
+use crate::model::prior_objects::PriorObjects;
 use crate::model::{Actions, Plan, ResourceChange};
 
 pub use plan_health::PLAN_ADDRESS;
@@ -28,72 +28,8 @@ pub struct RuleInput<'c, 'a> {
     /// Values of variables the configuration marks sensitive: never shown,
     /// even where they were copied into an attribute without a mask.
     pub sensitive_values: &'c [String],
-    /// The prior state's current objects, by address (see [`prior_object_if_edited`]).
+    /// The prior state's current objects, by address (see [`PriorObjects::if_edited`]).
     pub prior_objects: &'c PriorObjects<'c>,
-}
-
-/// The prior state's objects that updates and replaces start from, by
-/// address: only those, so a plan of 100k no-ops does not pay for a map of
-/// its whole state.
-pub struct PriorObjects<'c> {
-    by_address: rustc_hash::FxHashMap<&'c str, &'c RawValue>,
-}
-
-impl<'c> PriorObjects<'c> {
-    pub fn of(plan: &'c Plan<'_>) -> Self {
-        let changes = plan.resource_changes.as_deref().unwrap_or_default();
-        let wanted: rustc_hash::FxHashSet<&str> = changes
-            .iter()
-            .filter(|change| {
-                change.deposed.is_none()
-                    && !change.is_data()
-                    && matches!(
-                        change.change.actions,
-                        Actions::Update | Actions::DeleteThenCreate | Actions::CreateThenDelete
-                    )
-            })
-            .map(|change| &*change.address)
-            .collect();
-        if wanted.is_empty() {
-            return Self {
-                by_address: rustc_hash::FxHashMap::default(),
-            };
-        }
-        let by_address = plan
-            .prior_values()
-            .into_iter()
-            .flat_map(|values| values.root_module.all_resources())
-            .filter(|resource| {
-                resource.deposed_key.is_none()
-                    && !resource.is_data()
-                    && wanted.contains(&*resource.address)
-            })
-            .filter_map(|resource| Some((&*resource.address, resource.values?)))
-            .collect();
-        Self { by_address }
-    }
-}
-
-/// The prior state's object `change` starts from, when its text differs from
-/// the change's `before`. Terraform writes `before` from that object, so a
-/// finding that `before` alone would hide (a protection already off, a grant
-/// already there) must be hidden by this object too: an agent that edits
-/// `before` alone does not loosen the verdict. Real plans differ there in
-/// computed attributes read again (`latest_restorable_time`), so a difference
-/// is not refused, only never trusted to suppress. `None` for deposed objects.
-pub(crate) fn prior_object_if_edited<'c>(
-    context: &RuleInput<'c, '_>,
-    change: &ResourceChange<'_>,
-) -> Option<&'c RawValue> {
-    if change.deposed.is_some() || change.is_data() {
-        return None;
-    }
-    context
-        .prior_objects
-        .by_address
-        .get(&*change.address)
-        .copied()
-        .filter(|prior| Some(prior.get()) != change.change.before.map(RawValue::get))
 }
 
 /// The one registration table of rule kinds: the name rule files give in

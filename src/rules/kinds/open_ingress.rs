@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{RuleInput, prior_object_if_edited, writing};
+use super::{RuleInput, writing};
 use crate::rules::{Draft, Evidence, payload};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -33,7 +33,7 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
             continue;
         };
         // Open already, if so in the prior state too (see
-        // `prior_object_if_edited`).
+        // `PriorObjects::if_edited`).
         let open_in = |object: Option<&Value>| -> Vec<String> {
             object
                 .map(|object| exposures(params, &change.resource_type, object))
@@ -43,7 +43,7 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
                 .collect()
         };
         let mut open_before = open_in(payload::parse(change.change.before).as_ref());
-        if let Some(prior) = payload::parse(prior_object_if_edited(context, change)) {
+        if let Some(prior) = payload::parse(context.prior_objects.if_edited(change)) {
             let open_prior = open_in(Some(&prior));
             open_before.retain(|what| open_prior.contains(what));
         }
