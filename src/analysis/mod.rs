@@ -110,6 +110,22 @@ pub fn analyse_with(
     if plan.complete == Some(false) {
         health.push(HealthIssue::Incomplete);
     }
+    // An import's `before` is the object imported, not one in the state.
+    let changed_existing = resource_changes
+        .iter()
+        .filter(|change| {
+            change.deposed.is_none()
+                && !change.is_data()
+                && (!change.change.is_import() || change.change.actions.destroys())
+                && change
+                    .change
+                    .before
+                    .is_some_and(|before| before.get().trim() != "null")
+        })
+        .count();
+    if changed_existing > 0 && plan.prior_values().is_none() {
+        health.push(HealthIssue::PriorStateMissing(changed_existing));
+    }
     if !plan.deferred_changes.is_empty() {
         health.push(HealthIssue::Deferred(plan.deferred_changes.len()));
     }
@@ -141,7 +157,7 @@ pub fn analyse_with(
             ResourceGraph::build(plan)
         },
     );
-    let blast = blast_radius(&graph, &prior_objects, resource_changes, rules);
+    let blast = blast_radius(&graph, plan, &prior_objects, resource_changes, rules);
     let context = RuleInput {
         prior_objects: &prior_objects,
         plan,
@@ -174,12 +190,14 @@ pub fn analyse_with(
 
 fn blast_radius(
     graph: &ResourceGraph,
+    plan: &Plan<'_>,
     prior_objects: &PriorObjects<'_>,
     resource_changes: &[ResourceChange<'_>],
     rules: &RuleSet,
 ) -> BlastRadius {
     let destroys =
         |change: &&ResourceChange<'_>| !change.is_data() && change.change.actions.destroys();
+    let without_prior_state = plan.prior_values().is_none();
     let destructions: Vec<Destruction<'_>> = resource_changes
         .iter()
         .filter(destroys)
@@ -190,6 +208,7 @@ fn blast_radius(
             reason: change.action_reason.as_ref(),
             before: change.change.before,
             prior: prior_objects.of_change(change),
+            unconfirmed: without_prior_state && change.deposed.is_none(),
         })
         .collect();
     // Sized for the plan: growing a map of 300,000 addresses by doubling

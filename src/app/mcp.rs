@@ -322,6 +322,7 @@ fn reach_of(
             reason: None,
             before: None,
             prior: None,
+            unconfirmed: false,
         }],
         &rustc_hash::FxHashMap::default(),
         classes,

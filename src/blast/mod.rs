@@ -40,6 +40,10 @@ pub struct Destruction<'p> {
     /// writes `before` from that object; when the two disagree on whether
     /// the data is kept, the plan was edited and the loss counts.
     pub prior: Option<&'p RawValue>,
+    /// The plan has no prior state to check `before` against (it changes
+    /// existing objects without one: trimmed or edited), so what `before`
+    /// alone says keeps the data does not count.
+    pub unconfirmed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -560,7 +564,19 @@ fn judge_retention(
     let retention = classes.retention();
     let from_before = retention.judge(destruction.resource_type, destruction.before);
     let Some(prior) = destruction.prior else {
-        return from_before;
+        return match from_before {
+            (Retention::Kept(why) | Retention::DestroyFails(why), at_most)
+                if destruction.unconfirmed =>
+            {
+                (
+                    Retention::Lost(format!(
+                        "the change's `before` says {why}, but the plan has no prior state to confirm it (Terraform writes one whenever the state holds objects: the plan was trimmed or edited)"
+                    )),
+                    at_most,
+                )
+            }
+            judged => judged,
+        };
     };
     if matches!(from_before.0, Retention::Lost(_))
         || destruction

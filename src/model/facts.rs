@@ -44,6 +44,10 @@ pub enum HealthIssue {
         address: String,
         reason: String,
     },
+    /// The plan changes this many existing objects (a `before` that is not
+    /// null) but has no prior state: Terraform writes one whenever the
+    /// state holds objects, so the plan was trimmed or edited.
+    PriorStateMissing(usize),
     /// An auxiliary section (e.g. `configuration`) this version could not
     /// read: the plan is analysed without it, with fewer dependency edges.
     UnreadableSection {
@@ -63,6 +67,9 @@ impl HealthIssue {
                 escape::for_terminal(address),
                 escape::for_terminal(reason)
             ),
+            Self::PriorStateMissing(count) => format!(
+                "the plan changes {count} existing object(s) but has no `prior_state`, which Terraform writes whenever the state holds objects: the plan was trimmed or edited, so what `before` says (a final snapshot, a protection, what an update removes) cannot be confirmed and dependencies recorded only in the state are missing"
+            ),
             Self::UnreadableSection { json_path, problem } => format!(
                 "`{}` could not be read ({}): the plan was analysed without it, so dependencies it declares are missing from the blast radius",
                 escape::for_terminal(json_path),
@@ -75,7 +82,9 @@ impl HealthIssue {
     pub fn hides_changes(&self) -> bool {
         !matches!(
             self,
-            Self::UnknownReason { .. } | Self::UnreadableSection { .. }
+            Self::UnknownReason { .. }
+                | Self::UnreadableSection { .. }
+                | Self::PriorStateMissing(_)
         )
     }
 }

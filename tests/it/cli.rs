@@ -707,4 +707,52 @@ fn a_snapshot_written_into_before_alone_does_not_hide_the_data_loss() {
         stdout.contains("so says the prior state; the change's `before` says otherwise"),
         "{stdout}"
     );
+    // Taking the prior state's object away as well, or its values, is a
+    // plan Terraform never writes: refused. Dropping the whole prior state
+    // leaves nothing to confirm `before` with: the loss counts.
+    let prior_objects = |plan: &mut serde_json::Value| -> Vec<serde_json::Value> {
+        plan["prior_state"]["values"]["root_module"]["resources"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let mut without_object = edited.clone();
+    let kept: Vec<serde_json::Value> = prior_objects(&mut without_object)
+        .into_iter()
+        .filter(|object| object["address"] != "aws_db_instance.orders")
+        .collect();
+    without_object["prior_state"]["values"]["root_module"]["resources"] = kept.into();
+    let mut without_values = edited.clone();
+    let nulled: Vec<serde_json::Value> = prior_objects(&mut without_values)
+        .into_iter()
+        .map(|mut object| {
+            if object["address"] == "aws_db_instance.orders" {
+                object["values"] = serde_json::Value::Null;
+            }
+            object
+        })
+        .collect();
+    without_values["prior_state"]["values"]["root_module"]["resources"] = nulled.into();
+    for (name, plan) in [
+        ("without-object.json", &without_object),
+        ("without-values.json", &without_values),
+    ] {
+        let output = check(plan, name);
+        let stderr = crate::common::flat(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{name}: {stderr}");
+        assert!(
+            stderr.contains("the prior state does not hold with its values"),
+            "{name}: {stderr}"
+        );
+    }
+    let mut without_prior_state = edited.clone();
+    without_prior_state
+        .as_object_mut()
+        .unwrap()
+        .remove("prior_state");
+    let output = check(&without_prior_state, "without-prior-state.json");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains("no prior state to confirm it"), "{stdout}");
+    assert!(stdout.contains("rule=plan-incomplete"), "{stdout}");
 }

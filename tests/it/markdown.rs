@@ -202,15 +202,20 @@ fn large_plan(count: usize) -> String {
         changes.push_str(&format!(
             r#",{{"address":"{address}","module_address":"module.svc[\"k{module}\"]","mode":"managed","type":"{resource_type}","name":"r","index":{index},"change":{{"actions":["{action}"],"before":{{}},"after":{{}}}}}}"#
         ));
-        if index < count / 2 {
-            let state = &mut modules[module];
-            if !state.is_empty() {
-                state.push(',');
-            }
-            state.push_str(&format!(
-                r#"{{"address":"{address}","mode":"managed","type":"{resource_type}","name":"r","index":{index},"values":{{}},"depends_on":["aws_vpc.main"]}}"#
-            ));
+        // Every changed object is in the prior state, as Terraform writes
+        // it; half of them depend on the VPC.
+        let state = &mut modules[module];
+        if !state.is_empty() {
+            state.push(',');
         }
+        let depends_on = if index < count / 2 {
+            r#","depends_on":["aws_vpc.main"]"#
+        } else {
+            ""
+        };
+        state.push_str(&format!(
+            r#"{{"address":"{address}","mode":"managed","type":"{resource_type}","name":"r","index":{index},"values":{{}}{depends_on}}}"#
+        ));
     }
     let children: Vec<String> = modules
         .iter()

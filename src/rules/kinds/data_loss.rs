@@ -94,10 +94,27 @@ pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
 mod tests {
     use super::super::testing::drafts;
 
+    /// As Terraform writes it: the prior state holds the object `before`
+    /// was written from.
     fn db(before: &str, after: &str, actions: &str) -> String {
         format!(
-            r#"{{"format_version":"1.2","resource_changes":[{{"address":"aws_db_instance.orders","type":"aws_db_instance","name":"orders","change":{{"actions":{actions},"before":{before},"after":{after}}}}}]}}"#
+            r#"{{"format_version":"1.2","resource_changes":[{{"address":"aws_db_instance.orders","type":"aws_db_instance","name":"orders","change":{{"actions":{actions},"before":{before},"after":{after}}}}}],"prior_state":{{"values":{{"root_module":{{"resources":[{{"address":"aws_db_instance.orders","mode":"managed","type":"aws_db_instance","name":"orders","values":{before}}}]}}}}}}}}"#
         )
+    }
+
+    #[test]
+    fn a_snapshot_before_claims_without_a_prior_state_to_confirm_it_is_data_loss() {
+        let kept = r#"{"skip_final_snapshot":false,"final_snapshot_identifier":"final"}"#;
+        let without_prior_state = db(kept, "null", r#"["delete"]"#);
+        let without_prior_state =
+            &without_prior_state[..without_prior_state.find(r#","prior_state""#).unwrap()];
+        let found = drafts("data-loss", "", &format!("{without_prior_state}}}"));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].message.contains("no prior state to confirm it"),
+            "{}",
+            found[0].message
+        );
     }
 
     #[test]

@@ -46,9 +46,11 @@ pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
 mod tests {
     use super::super::testing::drafts;
 
+    /// As Terraform writes it: the prior state holds the object `before`
+    /// was written from.
     fn db(before: &str, actions: &str) -> String {
         format!(
-            r#"{{"format_version":"1.2","resource_changes":[{{"address":"aws_db_instance.orders","type":"aws_db_instance","name":"orders","change":{{"actions":{actions},"before":{before},"after":null}}}}]}}"#
+            r#"{{"format_version":"1.2","resource_changes":[{{"address":"aws_db_instance.orders","type":"aws_db_instance","name":"orders","change":{{"actions":{actions},"before":{before},"after":null}}}}],"prior_state":{{"values":{{"root_module":{{"resources":[{{"address":"aws_db_instance.orders","mode":"managed","type":"aws_db_instance","name":"orders","values":{before}}}]}}}}}}}}"#
         )
     }
 
