@@ -137,27 +137,32 @@ pub fn analyse_with(
                 problem: section.problem.clone(),
             }),
     );
-    // The fingerprint, the drift, the sensitive values and the prior
-    // objects do not need the graph: they run beside it (the graph's own
-    // work is split further); the blast radius needs both, and the rules
-    // then run on every core.
-    let ((fingerprint, drift, sensitive_values, prior_objects), graph) = rayon::join(
+    // The fingerprint, the drift and the sensitive values do not need the
+    // graph: they run beside it (the graph's own work is split further).
+    // The prior objects are looked up beside the graph, which the blast
+    // radius then needs with them; the rules then run on every core.
+    let ((fingerprint, drift, sensitive_values), (graph, prior_objects, blast)) = rayon::join(
         || {
             (
                 fingerprint(resource_changes),
                 reported_drift(plan),
                 sensitive_variable_values(plan),
-                PriorObjects::of(plan, |change| {
-                    rules.classes.is_data_bearing(&change.resource_type)
-                }),
             )
         },
         || {
             crate::util::progress::phase("building the dependency graph");
-            ResourceGraph::build(plan)
+            let (graph, prior_objects) = rayon::join(
+                || ResourceGraph::build(plan),
+                || {
+                    PriorObjects::of(plan, |change| {
+                        rules.classes.is_data_bearing(&change.resource_type)
+                    })
+                },
+            );
+            let blast = blast_radius(&graph, plan, &prior_objects, resource_changes, rules);
+            (graph, prior_objects, blast)
         },
     );
-    let blast = blast_radius(&graph, plan, &prior_objects, resource_changes, rules);
     let context = RuleInput {
         prior_objects: &prior_objects,
         plan,
