@@ -110,18 +110,9 @@ pub fn analyse_with(
     if plan.complete == Some(false) {
         health.push(HealthIssue::Incomplete);
     }
-    // An import's `before` is the object imported, not one in the state.
     let changed_existing = resource_changes
         .iter()
-        .filter(|change| {
-            change.deposed.is_none()
-                && !change.is_data()
-                && (!change.change.is_import() || change.change.actions.destroys())
-                && change
-                    .change
-                    .before
-                    .is_some_and(|before| before.get().trim() != "null")
-        })
+        .filter(|change| change.changes_existing_object())
         .count();
     if changed_existing > 0 && plan.prior_values().is_none() {
         health.push(HealthIssue::PriorStateMissing(changed_existing));
@@ -381,16 +372,12 @@ fn is_equivalent_drift(change: &ResourceChange<'_>) -> bool {
 /// to a plan relabelled 0.x cannot dilute the share of state destroyed.
 /// The counted instances this folds are still counted by the changes.
 fn resources_in_state(plan: &Plan<'_>, changes: &[ResourceChange<'_>]) -> usize {
-    let zero_twelve_format = plan
-        .format_version
-        .as_deref()
-        .is_some_and(|version| version.starts_with("0."));
     let from_state = plan
         .prior_state
         .as_ref()
         .and_then(|state| state.values.as_ref())
         .map_or(0, |values| {
-            if zero_twelve_format {
+            if plan.is_zero_twelve_format() {
                 distinct_per_module(&values.root_module)
             } else {
                 values

@@ -292,6 +292,14 @@ fn deposed_key<'de, D: serde::Deserializer<'de>>(
 }
 
 impl<'a> Document<'a> {
+    /// Whether the plan is in the 0.12-era format (0.x), whose state
+    /// addresses are relative to their module and without the instance key.
+    pub fn is_zero_twelve_format(&self) -> bool {
+        self.format_version
+            .as_deref()
+            .is_some_and(|version| version.starts_with("0."))
+    }
+
     /// Reads the auxiliary sections kept raw: one whose shape this version
     /// does not know (e.g. `module_calls` as a list in a pre-release
     /// Terraform) is recorded in [`Document::unreadable`] and left out.
@@ -446,6 +454,21 @@ impl ResourceChange<'_> {
 
     pub fn is_data(&self) -> bool {
         is_data_source(self.mode, &self.address)
+    }
+
+    /// Whether this changes a managed object the state already holds (a
+    /// current one, with a `before` that is not null): Terraform writes that
+    /// `before` from the prior state's object. An import's `before` is the
+    /// object imported, which the state does not hold yet, unless the
+    /// import also destroys it.
+    pub fn changes_existing_object(&self) -> bool {
+        self.deposed.is_none()
+            && !self.is_data()
+            && (!self.change.is_import() || self.change.actions.destroys())
+            && self
+                .change
+                .before
+                .is_some_and(|before| before.get().trim() != "null")
     }
 
     /// `index` as a value; kept raw in the model because most plans never

@@ -164,7 +164,7 @@ fn prior_state_lists_each_object_once(
     let Some(prior) = document.prior_values() else {
         return Ok(());
     };
-    if is_zero_twelve_format(document) {
+    if document.is_zero_twelve_format() {
         return Ok(());
     }
     let listed = prior
@@ -197,15 +197,6 @@ fn prior_state_lists_each_object_once(
         }
     }
     Ok(())
-}
-
-/// Whether the plan is in the 0.12-era format (0.x), whose state addresses
-/// are relative to their module and without the instance key.
-fn is_zero_twelve_format(document: &Document<'_>) -> bool {
-    document
-        .format_version
-        .as_deref()
-        .is_some_and(|version| version.starts_with("0."))
 }
 
 /// Two reasons the other sections confirm in every real plan: a delete
@@ -251,7 +242,7 @@ fn reasons_agree_with_configuration_and_state(document: &Document<'_>) -> Result
         }
     }
     let mut tainted_replaces = with_reason("replace_because_tainted").peekable();
-    if tainted_replaces.peek().is_none() || is_zero_twelve_format(document) {
+    if tainted_replaces.peek().is_none() || document.is_zero_twelve_format() {
         return Ok(());
     }
     let Some(prior) = document.prior_values() else {
@@ -294,20 +285,13 @@ fn changed_objects_are_in_the_prior_state(
     let (Some(prior), Some(changes)) = (document.prior_values(), &document.resource_changes) else {
         return Ok(());
     };
-    if is_zero_twelve_format(document) {
+    if document.is_zero_twelve_format() {
         return Ok(());
     }
-    // An import's `before` is the object being imported, which the state
-    // does not hold yet; an import that destroys is checked all the same.
-    let mut existing = changes.iter().enumerate().filter(|(_, change)| {
-        change.deposed.is_none()
-            && !change.is_data()
-            && (!change.change.is_import() || change.change.actions.destroys())
-            && change
-                .change
-                .before
-                .is_some_and(|before| before.get().trim() != "null")
-    });
+    let mut existing = changes
+        .iter()
+        .enumerate()
+        .filter(|(_, change)| change.changes_existing_object());
     let Some(first) = existing.next() else {
         return Ok(());
     };
@@ -548,7 +532,7 @@ fn every_state_resource_accounted_for(
     // 0.12-era plans (format 0.x) write state addresses relative to their
     // module and without the instance key: there a resource is matched by
     // its type and name alone.
-    let loose = is_zero_twelve_format(document);
+    let loose = document.is_zero_twelve_format();
     fn key<'s>(
         loose: bool,
         address: &'s str,
