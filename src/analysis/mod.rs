@@ -150,7 +150,7 @@ pub fn analyse_with(
                     })
                 },
             );
-            let blast = blast_radius(&graph, plan, &prior_objects, resource_changes, rules);
+            let blast = blast_radius(&graph, &prior_objects, resource_changes, rules);
             (graph, prior_objects, blast)
         },
     );
@@ -186,14 +186,12 @@ pub fn analyse_with(
 
 fn blast_radius(
     graph: &ResourceGraph,
-    plan: &Plan<'_>,
     prior_objects: &PriorObjects<'_>,
     resource_changes: &[ResourceChange<'_>],
     rules: &RuleSet,
 ) -> BlastRadius {
     let destroys =
         |change: &&ResourceChange<'_>| !change.is_data() && change.change.actions.destroys();
-    let without_prior_state = plan.prior_values().is_none();
     let destructions: Vec<Destruction<'_>> = resource_changes
         .iter()
         .filter(destroys)
@@ -204,7 +202,7 @@ fn blast_radius(
             reason: change.action_reason.as_ref(),
             before: change.change.before,
             prior: prior_objects.of_change(change),
-            unconfirmed: without_prior_state && change.deposed.is_none(),
+            unconfirmed: change.deposed.is_none(),
         })
         .collect();
     // Sized for the plan: growing a map of 300,000 addresses by doubling

@@ -40,9 +40,10 @@ pub struct Destruction<'p> {
     /// writes `before` from that object; when the two disagree on whether
     /// the data is kept, the plan was edited and the loss counts.
     pub prior: Option<&'p RawValue>,
-    /// The plan has no prior state to check `before` against (it changes
-    /// existing objects without one: trimmed or edited), so what `before`
-    /// alone says keeps the data does not count.
+    /// A current object: `before` was written from a prior-state object,
+    /// so when `prior` is missing (no prior state at all, or a plan
+    /// relabelled 0.12-era, where addresses are not checked against it)
+    /// what `before` alone says keeps the data does not count.
     pub unconfirmed: bool,
 }
 
@@ -570,7 +571,7 @@ fn judge_retention(
             {
                 (
                     Retention::Lost(format!(
-                        "the change's `before` says {why}, but the plan has no prior state to confirm it (Terraform writes one whenever the state holds objects: the plan was trimmed or edited)"
+                        "the change's `before` says {why}, but the plan has no prior-state object to confirm it (Terraform writes `before` from that object: the plan was trimmed or edited)"
                     )),
                     at_most,
                 )

@@ -745,6 +745,17 @@ fn a_snapshot_written_into_before_alone_does_not_hide_the_data_loss() {
             "{name}: {stderr}"
         );
     }
+    // Relabelled 0.12-era, where state addresses are not checked against
+    // the changes, the same edit fails on the missing object instead.
+    let mut relabelled = without_object.clone();
+    relabelled["format_version"] = serde_json::json!("0.1");
+    let output = check(&relabelled, "relabelled.json");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{stdout}");
+    assert!(
+        stdout.contains("no prior-state object to confirm it"),
+        "{stdout}"
+    );
     let mut without_prior_state = edited.clone();
     without_prior_state
         .as_object_mut()
@@ -753,6 +764,9 @@ fn a_snapshot_written_into_before_alone_does_not_hide_the_data_loss() {
     let output = check(&without_prior_state, "without-prior-state.json");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(3), "{stdout}");
-    assert!(stdout.contains("no prior state to confirm it"), "{stdout}");
+    assert!(
+        stdout.contains("no prior-state object to confirm it"),
+        "{stdout}"
+    );
     assert!(stdout.contains("rule=plan-incomplete"), "{stdout}");
 }
