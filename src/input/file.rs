@@ -1,4 +1,5 @@
-//! Reading a plan file into memory, in parallel when it is large.
+//! Reading a plan file into memory, in parallel when it is large; reading
+//! a stream (stdin) without doubling its memory.
 //!
 //! Reading 575 MB with one `read` costs more in page faults on the fresh
 //! buffer than in copying: split into pieces read with `pread` on every
@@ -53,6 +54,49 @@ pub fn read(path: &Path) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Everything `stream` gives, in one buffer. `read_to_end` grows its buffer
+/// by doubling, and each growth copies into a new allocation while the old
+/// one is still held: a 575 MB plan piped into `check -` peaked at 1.85x its
+/// size (1.41x from a file). Read in pieces and joined once, each piece freed
+/// as soon as it is copied, a stream costs about what a file does.
+pub fn read_stream(stream: impl Read) -> io::Result<Vec<u8>> {
+    read_stream_in_pieces(stream, STREAM_PIECE)
+}
+
+/// The piece a stream is read in: at least jemalloc's oversize threshold
+/// (8 MiB), whose allocations go back to the system as soon as they are freed.
+const STREAM_PIECE: usize = 16 << 20;
+
+fn read_stream_in_pieces(mut stream: impl Read, piece: usize) -> io::Result<Vec<u8>> {
+    let mut pieces: Vec<Vec<u8>> = Vec::new();
+    loop {
+        let mut next = Vec::new();
+        next.try_reserve_exact(piece)
+            .map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
+        // `take` stops at the piece's end, so `read_to_end` never grows `next`.
+        let read = (&mut stream).take(piece as u64).read_to_end(&mut next)?;
+        if pieces.is_empty() && read < piece {
+            next.shrink_to_fit();
+            return Ok(next);
+        }
+        if read > 0 {
+            pieces.push(next);
+        }
+        if read < piece {
+            break;
+        }
+    }
+    let length = pieces.iter().map(Vec::len).sum();
+    let mut bytes = Vec::new();
+    bytes
+        .try_reserve_exact(length)
+        .map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
+    for piece in pieces {
+        bytes.extend_from_slice(&piece);
+    }
+    Ok(bytes)
+}
+
 fn read_exact_at(file: &File, mut piece: &mut [u8], mut offset: u64) -> io::Result<()> {
     while !piece.is_empty() {
         match read_at(file, piece, offset) {
@@ -98,5 +142,33 @@ mod tests {
         assert_eq!(read(&path).unwrap(), content);
         std::fs::write(&path, b"small").unwrap();
         assert_eq!(read(&path).unwrap(), b"small");
+    }
+
+    /// A pipe hands over a few bytes at a time, never a whole piece.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+            let count = buffer.len().min(self.0.len()).min(1000);
+            buffer[..count].copy_from_slice(&self.0[..count]);
+            self.0 = &self.0[count..];
+            Ok(count)
+        }
+    }
+
+    #[test]
+    fn a_stream_reads_back_exactly_whatever_its_length_in_pieces() {
+        const PIECE: usize = 4096;
+        let content: Vec<u8> = (0..5 * PIECE + 17)
+            .map(|index| (index % 251) as u8)
+            .collect();
+        for length in [0, 1, PIECE - 1, PIECE, PIECE + 1, 3 * PIECE, content.len()] {
+            let expected = &content[..length];
+            assert_eq!(
+                read_stream_in_pieces(Trickle(expected), PIECE).unwrap(),
+                expected,
+                "{length} bytes"
+            );
+        }
     }
 }

@@ -10,7 +10,6 @@ pub mod excerpt;
 mod file;
 pub mod split;
 
-use std::io::Read;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -81,13 +80,10 @@ pub fn load(sources: &[Source], terraform_bin: Option<&Path>) -> Loaded {
     let mut loaded = Loaded::default();
     for source in sources {
         match source {
-            Source::Stdin => {
-                let mut bytes = Vec::new();
-                match std::io::stdin().lock().read_to_end(&mut bytes) {
-                    Ok(_) => load_bytes("<stdin>", None, bytes, false, terraform_bin, &mut loaded),
-                    Err(error) => loaded.errors.push(InputError::io("<stdin>", error)),
-                }
-            }
+            Source::Stdin => match file::read_stream(std::io::stdin().lock()) {
+                Ok(bytes) => load_bytes("<stdin>", None, bytes, false, terraform_bin, &mut loaded),
+                Err(error) => loaded.errors.push(InputError::io("<stdin>", error)),
+            },
             Source::Path(path) if path.is_dir() => load_directory(path, terraform_bin, &mut loaded),
             Source::Path(path) => {
                 let label = label_of(path);
