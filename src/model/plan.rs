@@ -274,6 +274,10 @@ pub struct ResourceChange<'a> {
     pub action_reason: Option<ActionReason>,
 }
 
+/// The key of a deposed object whose change did not say it: early
+/// 0.12-era plans wrote `deposed: true` instead of the deposed key.
+pub const UNKNOWN_DEPOSED_KEY: &str = "(unknown key)";
+
 /// Early 0.12-era plans wrote `deposed: true` instead of the deposed key.
 fn deposed_key<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
@@ -286,7 +290,7 @@ fn deposed_key<'de, D: serde::Deserializer<'de>>(
     }
     Ok(match Option::<Deposed<'de>>::deserialize(deserializer)? {
         Some(Deposed::Key(key)) => Some(key),
-        Some(Deposed::Flag(true)) => Some(Cow::Borrowed("(unknown key)")),
+        Some(Deposed::Flag(true)) => Some(Cow::Borrowed(UNKNOWN_DEPOSED_KEY)),
         Some(Deposed::Flag(false)) | None => None,
     })
 }

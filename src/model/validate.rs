@@ -15,7 +15,9 @@ use std::sync::OnceLock;
 use super::address::{self, Address, InstanceKey, Mode};
 use super::keys::{self, MAX_PAYLOAD_NESTING};
 use super::plan::json_kind;
-use super::plan::{Configuration, ResourceChange, StateModule, StateResource, Values};
+use super::plan::{
+    Configuration, ResourceChange, StateModule, StateResource, UNKNOWN_DEPOSED_KEY, Values,
+};
 use super::{Actions, Document};
 use crate::util::escape;
 
@@ -108,6 +110,7 @@ fn sections_agree(document: &Document<'_>) -> Result<(), Invalid> {
     moved_objects_are_declared(document, &current)?;
     reasons_agree_with_configuration_and_state(document)?;
     changed_objects_are_in_the_prior_state(document, &current)?;
+    deposed_destroys_name_deposed_objects(document)?;
     // Last: the checks before build the prior state's address set on
     // another core beside the planned one; this one only counts it.
     prior_state_lists_each_object_once(document, &current)
@@ -313,6 +316,73 @@ fn changed_objects_are_in_the_prior_state(
                 problem: format!(
                     "{} is changed from an object (`before`) the prior state does not hold with its values: Terraform writes `before` from that object (the plan is inconsistent)",
                     quoted(address)
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A change with a `deposed` key destroys an object the state keeps
+/// deposed (the old copy a create-before-destroy replace left behind), and
+/// Terraform writes one only for an object the prior state lists with that
+/// `deposed_key`. The analysis takes such a destroy for a leftover copy, not
+/// the resource's data: `deposed` added to a real delete of a database made
+/// the data-loss finding go away (score 40 to 0, and exit 3 to 0 on another
+/// plan). Without a prior state nothing confirms the object, in any format:
+/// the corpus has no destroy of a deposed object without one.
+fn deposed_destroys_name_deposed_objects(document: &Document<'_>) -> Result<(), Invalid> {
+    let changes = document.resource_changes.as_deref().unwrap_or_default();
+    let mut destroys = changes
+        .iter()
+        .enumerate()
+        .filter(|(_, change)| change.deposed.is_some() && change.change.actions.destroys());
+    let Some(first) = destroys.next() else {
+        return Ok(());
+    };
+    // 0.12-era state addresses are relative to their module: there an
+    // object is matched by its type and name.
+    let loose = document.is_zero_twelve_format();
+    let key = |address: &str, resource_type: &str, name: Option<&str>| -> String {
+        if loose {
+            format!("{resource_type}.{}", name.unwrap_or_default())
+        } else {
+            address.to_owned()
+        }
+    };
+    let held: HashSet<(String, &str)> = document
+        .prior_values()
+        .into_iter()
+        .flat_map(|values| values.root_module.all_resources())
+        .filter_map(|resource| {
+            let deposed = resource.deposed_key.as_deref()?;
+            let object = key(
+                &resource.address,
+                &resource.resource_type,
+                resource.name.as_deref(),
+            );
+            Some((object, deposed))
+        })
+        .collect();
+    for (index, change) in std::iter::once(first).chain(destroys) {
+        let deposed = change.deposed.as_deref().unwrap_or_default();
+        let object = key(
+            &change.address,
+            &change.resource_type,
+            change.name.as_deref(),
+        );
+        let confirmed = if deposed == UNKNOWN_DEPOSED_KEY {
+            held.iter().any(|(held_object, _)| *held_object == object)
+        } else {
+            held.contains(&(object, deposed))
+        };
+        if !confirmed {
+            return Err(Invalid {
+                json_path: format!("resource_changes[{index}].deposed"),
+                problem: format!(
+                    "{} destroys deposed object {}, which the prior state does not hold: Terraform writes a deposed object's change only for an object the state keeps with that `deposed_key` (the plan is inconsistent)",
+                    quoted(&change.address),
+                    quoted(deposed)
                 ),
             });
         }
@@ -577,6 +647,9 @@ fn every_state_resource_accounted_for(
             changed.extend(
                 changes
                     .iter()
+                    // A deposed object's change accounts for that object
+                    // only, not for the resource's current one.
+                    .filter(|change| change.deposed.is_none())
                     // A resource deleted outside Terraform leaves the refreshed state.
                     .chain(
                         document
@@ -1643,10 +1716,55 @@ mod tests {
         let entry = r#"{"address":"a.b","type":"a","change":{"actions":["no-op"]}}"#;
         let deposed =
             r#"{"address":"a.b","type":"a","deposed":"00aa","change":{"actions":["delete"]}}"#;
-        check(&changes(&format!("{entry},{deposed}"))).unwrap();
+        let current = r#"{"address":"a.b","mode":"managed","type":"a","name":"b","values":{}}"#;
+        let kept_deposed = r#"{"address":"a.b","mode":"managed","type":"a","name":"b","deposed_key":"00aa","values":{}}"#;
+        check(&format!(
+            r#"{{"format_version":"1.2","resource_changes":[{entry},{deposed}],"planned_values":{{"root_module":{{"resources":[{current}]}}}},"prior_state":{{"values":{{"root_module":{{"resources":[{current},{kept_deposed}]}}}}}}}}"#
+        ))
+        .unwrap();
         let invalid = check(&changes(&format!("{entry},{entry}"))).unwrap_err();
         assert_eq!(invalid.json_path, "resource_changes[1].address");
         assert!(invalid.problem.contains("appears twice"));
+    }
+
+    #[test]
+    fn a_deposed_destroy_needs_that_deposed_object_in_the_prior_state() {
+        let current = r#"{"address":"a.b","mode":"managed","type":"a","name":"b","values":{}}"#;
+        let plan = |changes: &str, objects: &str| {
+            format!(
+                r#"{{"format_version":"1.2","resource_changes":[{changes}],"planned_values":{{"root_module":{{"resources":[{current}]}}}},"prior_state":{{"values":{{"root_module":{{"resources":[{objects}]}}}}}}}}"#
+            )
+        };
+        // `deposed` added to a delete: the deposed object it names is not there.
+        let relabelled = r#"{"address":"a.b","type":"a","name":"b","deposed":"00aa","change":{"actions":["delete"],"before":{}}}"#;
+        let kept = r#"{"address":"a.b","type":"a","name":"b","change":{"actions":["no-op"],"before":{},"after":{}}}"#;
+        let invalid = check(&plan(&format!("{kept},{relabelled}"), current)).unwrap_err();
+        assert_eq!(invalid.json_path, "resource_changes[1].deposed");
+        assert!(
+            invalid
+                .problem
+                .contains("which the prior state does not hold"),
+            "{invalid:?}"
+        );
+        // The current object's own delete relabelled, with a deposed copy
+        // added to the prior state too: the current object then has no
+        // change of its own and is not kept.
+        let copy = r#"{"address":"a.b","mode":"managed","type":"a","name":"b","deposed_key":"00aa","values":{}}"#;
+        let unplanned = |changes: &str, objects: &str| {
+            format!(
+                r#"{{"format_version":"1.2","resource_changes":[{changes}],"prior_state":{{"values":{{"root_module":{{"resources":[{objects}]}}}}}}}}"#
+            )
+        };
+        let invalid = check(&unplanned(relabelled, &format!("{current},{copy}"))).unwrap_err();
+        assert!(
+            invalid
+                .problem
+                .contains("neither in planned_values nor in resource_changes"),
+            "{invalid:?}"
+        );
+        // No prior state at all confirms nothing.
+        let invalid = check(&changes(relabelled)).unwrap_err();
+        assert_eq!(invalid.json_path, "resource_changes[0].deposed");
     }
 
     #[test]
