@@ -193,9 +193,13 @@ where
 fn resource_mode<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Mode>, D::Error> {
+    // An absent `mode` (hand-made plans) never reaches here; an explicit
+    // null is no mode Terraform writes, and was read as `managed`.
     let mode = optional_str(deserializer)?;
     match mode.as_deref() {
-        None => Ok(None),
+        None => Err(serde::de::Error::custom(
+            "`mode` is null (expected `managed` or `data`)",
+        )),
         Some("managed") => Ok(Some(Mode::Managed)),
         Some("data") => Ok(Some(Mode::Data)),
         Some(other) => Err(serde::de::Error::custom(format!(

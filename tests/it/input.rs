@@ -245,6 +245,28 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
             ],
         ),
         (
+            "mode-null",
+            damaged(|plan| plan["resource_changes"][0]["mode"] = serde_json::Value::Null),
+            vec!["`mode` is null", "resource_changes[0].mode"],
+        ),
+        // The database's delete made to read as a leftover copy's, or as a
+        // data source's: the analysis destroys no data with either.
+        (
+            "deposed-added",
+            damaged(|plan| plan["resource_changes"][0]["deposed"] = "0000abcd".into()),
+            vec!["is in the prior state but neither in planned_values nor in resource_changes"],
+        ),
+        (
+            "mode-data-relabelled",
+            damaged(|plan| {
+                let change = &mut plan["resource_changes"][0];
+                let address = format!("data.{}", change["address"].as_str().unwrap());
+                change["address"] = address.into();
+                change["mode"] = "data".into();
+            }),
+            vec!["(the plan is inconsistent)"],
+        ),
+        (
             "duplicate-address",
             damaged(|plan| {
                 let changes = plan["resource_changes"].as_array_mut().unwrap();
