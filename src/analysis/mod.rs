@@ -120,6 +120,16 @@ pub fn analyse_with(
     if !plan.deferred_changes.is_empty() {
         health.push(HealthIssue::Deferred(plan.deferred_changes.len()));
     }
+    // Without the configuration, what a destroy disrupts comes from the
+    // prior state alone: dropping the section took a real teardown's two
+    // disrupted resources out of the blast radius (score 60 to 10).
+    let destroyed = resource_changes
+        .iter()
+        .filter(|change| !change.is_data() && change.change.actions.destroys())
+        .count();
+    if destroyed > 0 && plan.configuration_raw.is_none() {
+        health.push(HealthIssue::ConfigurationMissing(destroyed));
+    }
     health.extend(
         plan.unreadable
             .iter()

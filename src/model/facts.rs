@@ -48,6 +48,10 @@ pub enum HealthIssue {
     /// null) but has no prior state: Terraform writes one whenever the
     /// state holds objects, so the plan was trimmed or edited.
     PriorStateMissing(usize),
+    /// The plan destroys this many resources but has no `configuration`
+    /// (absent or null), which Terraform writes in every plan: what they
+    /// disrupt is known from the prior state's dependencies alone.
+    ConfigurationMissing(usize),
     /// An auxiliary section (e.g. `configuration`) this version could not
     /// read: the plan is analysed without it, with fewer dependency edges.
     UnreadableSection {
@@ -70,6 +74,9 @@ impl HealthIssue {
             Self::PriorStateMissing(count) => format!(
                 "the plan changes {count} existing object(s) but has no `prior_state`, which Terraform writes whenever the state holds objects: the plan was trimmed or edited, so what `before` says (a final snapshot, a protection, what an update removes) cannot be confirmed and dependencies recorded only in the state are missing"
             ),
+            Self::ConfigurationMissing(count) => format!(
+                "the plan destroys {count} resource(s) but has no `configuration`, which Terraform writes in every plan: dependencies declared only there are missing, so the destroys may disrupt more than the blast radius shows"
+            ),
             Self::UnreadableSection { json_path, problem } => format!(
                 "`{}` could not be read ({}): the plan was analysed without it, so dependencies it declares are missing from the blast radius",
                 escape::for_terminal(json_path),
@@ -85,6 +92,7 @@ impl HealthIssue {
             Self::UnknownReason { .. }
                 | Self::UnreadableSection { .. }
                 | Self::PriorStateMissing(_)
+                | Self::ConfigurationMissing(_)
         )
     }
 }

@@ -770,3 +770,45 @@ fn a_snapshot_written_into_before_alone_does_not_hide_the_data_loss() {
     );
     assert!(stdout.contains("rule=plan-incomplete"), "{stdout}");
 }
+
+#[test]
+fn a_plan_stripped_of_its_configuration_is_not_judged_laxer() {
+    // Without `configuration` the dependencies declared there leave the
+    // blast radius: a real teardown's score fell from 60 to 10 with no
+    // word of why. Absent or null, the section's loss is now a finding.
+    let plan: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::common::root().join(scenario("db-deleted"))).unwrap(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let score_of = |plan: &serde_json::Value, name: &str| {
+        let path = crate::common::write(dir.path(), name, plan.to_string());
+        let output = run(&[
+            "check",
+            "--author",
+            "human",
+            "--format",
+            "agent",
+            path.to_str().unwrap(),
+        ]);
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert_eq!(output.status.code(), Some(3), "{name}: {stdout}");
+        let score: u32 = stdout
+            .split("score=")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|score| score.parse().ok())
+            .unwrap_or_else(|| panic!("{name}: no score in {stdout}"));
+        (score, stdout)
+    };
+    let (original, _) = score_of(&plan, "original.json");
+    let mut absent = plan.clone();
+    absent.as_object_mut().unwrap().remove("configuration");
+    let mut null = plan.clone();
+    null["configuration"] = serde_json::Value::Null;
+    for (name, edited) in [("absent.json", &absent), ("null.json", &null)] {
+        let (score, stdout) = score_of(edited, name);
+        assert!(score >= original, "{name}: {score} < {original}: {stdout}");
+        assert!(stdout.contains("rule=plan-incomplete"), "{name}: {stdout}");
+    }
+}
