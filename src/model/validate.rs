@@ -341,17 +341,9 @@ fn deposed_destroys_name_deposed_objects(document: &Document<'_>) -> Result<(), 
     let Some(first) = destroys.next() else {
         return Ok(());
     };
-    // 0.12-era state addresses are relative to their module: there an
-    // object is matched by its type and name.
     let loose = document.is_zero_twelve_format();
-    let key = |address: &str, resource_type: &str, name: Option<&str>| -> String {
-        if loose {
-            format!("{resource_type}.{}", name.unwrap_or_default())
-        } else {
-            address.to_owned()
-        }
-    };
-    let held: HashSet<(String, &str)> = document
+    let key = |address, resource_type, name| matching_key(loose, address, resource_type, name);
+    let held: HashSet<(Cow<'_, str>, &str)> = document
         .prior_values()
         .into_iter()
         .flat_map(|values| values.root_module.all_resources())
@@ -407,17 +399,9 @@ fn destroyed_data_sources_are_in_the_prior_state(document: &Document<'_>) -> Res
     let Some(first) = destroys.next() else {
         return Ok(());
     };
-    // 0.12-era state addresses are relative to their module: there an
-    // object is matched by its type and name.
     let loose = document.is_zero_twelve_format();
-    let key = |address: &str, resource_type: &str, name: Option<&str>| -> String {
-        if loose {
-            format!("{resource_type}.{}", name.unwrap_or_default())
-        } else {
-            address.to_owned()
-        }
-    };
-    let held: HashSet<String> = document
+    let key = |address, resource_type, name| matching_key(loose, address, resource_type, name);
+    let held: HashSet<Cow<'_, str>> = document
         .prior_values()
         .into_iter()
         .flat_map(|values| values.root_module.all_resources())
@@ -658,22 +642,8 @@ fn every_state_resource_accounted_for(
     if document.errored == Some(true) || document.complete == Some(false) || changes.is_empty() {
         return Ok(());
     }
-    // 0.12-era plans (format 0.x) write state addresses relative to their
-    // module and without the instance key: there a resource is matched by
-    // its type and name alone.
+    // See `matching_key`.
     let loose = document.is_zero_twelve_format();
-    fn key<'s>(
-        loose: bool,
-        address: &'s str,
-        resource_type: &str,
-        name: Option<&str>,
-    ) -> Cow<'s, str> {
-        if loose {
-            Cow::Owned(format!("{resource_type}.{}", name.unwrap_or_default()))
-        } else {
-            Cow::Borrowed(address)
-        }
-    }
     // Terraform always writes `planned_values`: a plan without it keeps
     // nothing. 0.12-era plans are matched by type and name (`loose_kept`);
     // the others by the current planned addresses the other checks share.
@@ -691,7 +661,7 @@ fn every_state_resource_accounted_for(
                     .into_iter()
                     .flat_map(|planned| planned.root_module.all_resources())
                     .map(|resource| {
-                        key(
+                        matching_key(
                             loose,
                             &resource.address,
                             &resource.resource_type,
@@ -718,12 +688,15 @@ fn every_state_resource_accounted_for(
                     )
                     .flat_map(|change| {
                         let name = change.name.as_deref();
-                        std::iter::once(key(loose, &change.address, &change.resource_type, name))
-                            .chain(
-                                change.previous_address.as_deref().map(|previous| {
-                                    key(loose, previous, &change.resource_type, name)
-                                }),
-                            )
+                        std::iter::once(matching_key(
+                            loose,
+                            &change.address,
+                            &change.resource_type,
+                            name,
+                        ))
+                        .chain(change.previous_address.as_deref().map(
+                            |previous| matching_key(loose, previous, &change.resource_type, name),
+                        ))
                     }),
             );
             changed
@@ -758,7 +731,7 @@ fn every_state_resource_accounted_for(
         .into_iter()
         .any(|version| written_by_at_least(version, (1, 8)));
     fn key_of<'r>(loose: bool, resource: &'r StateResource<'_>) -> Cow<'r, str> {
-        key(
+        matching_key(
             loose,
             &resource.address,
             &resource.resource_type,
@@ -791,6 +764,22 @@ fn every_state_resource_accounted_for(
             ),
         }),
         None => Ok(()),
+    }
+}
+
+/// How an object of the prior state is matched with a change: by its
+/// address, or, in 0.12-era plans (`loose`), whose state addresses are
+/// relative to their module and lack the instance key, by type and name.
+fn matching_key<'s>(
+    loose: bool,
+    address: &'s str,
+    resource_type: &str,
+    name: Option<&str>,
+) -> Cow<'s, str> {
+    if loose {
+        Cow::Owned(format!("{resource_type}.{}", name.unwrap_or_default()))
+    } else {
+        Cow::Borrowed(address)
     }
 }
 
