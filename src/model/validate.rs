@@ -639,8 +639,11 @@ fn every_state_resource_accounted_for(
         return Ok(());
     };
     let changes = document.resource_changes.as_deref().unwrap_or_default();
-    if document.errored == Some(true) || document.complete == Some(false) || changes.is_empty() {
+    if document.errored == Some(true) || document.complete == Some(false) {
         return Ok(());
+    }
+    if changes.is_empty() {
+        return refresh_only_keeps_all_or_nothing(document, current);
     }
     // See `matching_key`.
     let loose = document.is_zero_twelve_format();
@@ -760,6 +763,45 @@ fn every_state_resource_accounted_for(
             json_path: "resource_changes".to_owned(),
             problem: format!(
                 "{} is in the prior state but neither in planned_values nor in resource_changes: its change was removed, and Terraform lists every resource it destroys (the plan is inconsistent)",
+                quoted(&resource.address)
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// A plan without changes that keeps some of the prior state's resources
+/// in `planned_values` and leaves others out: real refresh-only plans keep
+/// none there (4 of 4 in the corpus), and a plan with changes lists them.
+/// `resource_changes` renamed (`Resource_Changes`, or a look-alike letter)
+/// read as no changes at all: a plan that destroys one database and keeps
+/// the rest is refused now. One that destroys everything still reads as
+/// refresh-only, which it cannot be told from.
+fn refresh_only_keeps_all_or_nothing(
+    document: &Document<'_>,
+    current: &CurrentAddresses<'_>,
+) -> Result<(), Invalid> {
+    if document.planned_values.is_none() || document.is_zero_twelve_format() {
+        return Ok(());
+    }
+    let planned = current.planned();
+    if planned.is_empty() {
+        return Ok(());
+    }
+    let left_out = document
+        .prior_values()
+        .into_iter()
+        .flat_map(|values| values.root_module.all_resources())
+        .find(|resource| {
+            !resource.is_data()
+                && resource.deposed_key.is_none()
+                && !planned.contains(&*resource.address)
+        });
+    match left_out {
+        Some(resource) => Err(Invalid {
+            json_path: "resource_changes".to_owned(),
+            problem: format!(
+                "{} is in the prior state but not in planned_values, and the plan lists no changes: Terraform lists every resource it destroys, and a refresh-only plan keeps none in planned_values (the plan is inconsistent)",
                 quoted(&resource.address)
             ),
         }),
@@ -2355,8 +2397,18 @@ mod tests {
             r#""address":"module.m.a.gone[0]","type""#,
         );
         check(&relative).unwrap();
-        // Not comparable: no changes at all, as a real refresh-only plan writes.
-        check(&plan("1.2", "")).unwrap();
+        // No changes, yet one resource kept and another not: the list was
+        // dropped (or its key renamed). A real refresh-only plan keeps none.
+        let invalid = check(&plan("1.2", "")).unwrap_err();
+        assert!(
+            invalid.problem.contains("and the plan lists no changes"),
+            "{invalid:?}"
+        );
+        let refresh_only = plan("1.2", "").replace(
+            r#""planned_values":{"root_module":{"resources":[{"address":"a.kept","type":"a","name":"kept"}]}}"#,
+            r#""planned_values":{"root_module":{}}"#,
+        );
+        check(&refresh_only).unwrap();
     }
 
     #[test]

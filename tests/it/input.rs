@@ -267,6 +267,15 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
             vec!["(the plan is inconsistent)"],
         ),
         (
+            "resource-changes-renamed",
+            damaged(|plan| {
+                let plan = plan.as_object_mut().unwrap();
+                let changes = plan.remove("resource_changes").unwrap();
+                plan.insert("Resource_Changes".to_owned(), changes);
+            }),
+            vec!["and the plan lists no changes"],
+        ),
+        (
             "duplicate-address",
             damaged(|plan| {
                 let changes = plan["resource_changes"].as_array_mut().unwrap();
