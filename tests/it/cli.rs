@@ -814,3 +814,45 @@ fn a_plan_stripped_of_its_configuration_is_not_judged_laxer() {
         assert!(stdout.contains("rule=plan-incomplete"), "{name}: {stdout}");
     }
 }
+
+#[test]
+fn a_database_rewritten_as_a_deposed_object_still_loses_its_data() {
+    // The current object made deposed in the prior state and in its change
+    // alike: consistent, so not refused, but the only copy of the data
+    // still goes. The finding was lost (score 40 to 0) while the data-loss
+    // threshold fired.
+    let mut plan: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::common::root().join(scenario("db-deleted"))).unwrap(),
+    )
+    .unwrap();
+    for change in plan["resource_changes"].as_array_mut().unwrap() {
+        if change["address"] == "aws_db_instance.orders" {
+            change["deposed"] = "0000abcd".into();
+        }
+    }
+    for object in plan["prior_state"]["values"]["root_module"]["resources"]
+        .as_array_mut()
+        .unwrap()
+    {
+        if object["address"] == "aws_db_instance.orders" {
+            object["deposed_key"] = "0000abcd".into();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = crate::common::write(dir.path(), "deposed.json", plan.to_string());
+    let output = run(&[
+        "check",
+        "--author",
+        "human",
+        "--format",
+        "agent",
+        path.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{stdout}");
+    assert!(
+        stdout.contains(r#"rule=data-loss address="aws_db_instance.orders""#),
+        "{stdout}"
+    );
+    assert!(stdout.contains("score=40"), "{stdout}");
+}

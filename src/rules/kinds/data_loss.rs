@@ -19,20 +19,29 @@ pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
     if context.blast.data.is_empty() {
         return Vec::new();
     }
-    // The current object's change (not a deposed one's) of each destroyed
-    // data store: a map of those few, not of every change in the plan.
+    // The change of each destroyed data store: a map of those few, not of
+    // every change in the plan. The current object's change where there is
+    // one; else a deposed object's, which the blast radius counts as lost
+    // too (a current object rewritten as deposed, its change with it, hid
+    // the finding while the data-loss threshold still fired).
     let stores: rustc_hash::FxHashSet<&str> = context
         .blast
         .data
         .iter()
         .map(|verdict| &*verdict.address)
         .collect();
-    let changes: rustc_hash::FxHashMap<&str, &crate::model::ResourceChange<'_>> = context
+    let mut changes: rustc_hash::FxHashMap<&str, &crate::model::ResourceChange<'_>> =
+        rustc_hash::FxHashMap::default();
+    for change in context
         .changes
         .iter()
-        .filter(|change| change.deposed.is_none() && stores.contains(&*change.address))
-        .map(|change| (&*change.address, change))
-        .collect();
+        .filter(|change| stores.contains(&*change.address))
+    {
+        let entry = changes.entry(&*change.address).or_insert(change);
+        if change.deposed.is_none() {
+            *entry = change;
+        }
+    }
     context
         .blast
         .data
