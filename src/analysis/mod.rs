@@ -110,12 +110,21 @@ pub fn analyse_with(
     if plan.complete == Some(false) {
         health.push(HealthIssue::Incomplete);
     }
+    // A dependency gap (a section missing or unreadable) hides what the
+    // plan's destroys disrupt: the destroys are counted for each.
+    let destroyed = resource_changes
+        .iter()
+        .filter(|change| !change.is_data() && change.change.actions.destroys())
+        .count();
     let changed_existing = resource_changes
         .iter()
         .filter(|change| change.changes_existing_object())
         .count();
     if changed_existing > 0 && plan.prior_values().is_none() {
-        health.push(HealthIssue::PriorStateMissing(changed_existing));
+        health.push(HealthIssue::PriorStateMissing {
+            changed: changed_existing,
+            destroyed,
+        });
     }
     if !plan.deferred_changes.is_empty() {
         health.push(HealthIssue::Deferred(plan.deferred_changes.len()));
@@ -123,10 +132,6 @@ pub fn analyse_with(
     // Without the configuration, what a destroy disrupts comes from the
     // prior state alone: dropping the section took a real teardown's two
     // disrupted resources out of the blast radius (score 60 to 10).
-    let destroyed = resource_changes
-        .iter()
-        .filter(|change| !change.is_data() && change.change.actions.destroys())
-        .count();
     if destroyed > 0 && plan.configuration_raw.is_none() {
         health.push(HealthIssue::ConfigurationMissing(destroyed));
     }
@@ -136,6 +141,7 @@ pub fn analyse_with(
             .map(|section| HealthIssue::UnreadableSection {
                 json_path: section.json_path.clone(),
                 problem: section.problem.clone(),
+                destroyed,
             }),
     );
     // The fingerprint, the drift and the sensitive values do not need the

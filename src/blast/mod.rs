@@ -104,11 +104,17 @@ pub struct Member {
 
 /// A node of a root's search tree: step 0 is the root; every other step
 /// has a parent step and the sources of the link from it. Resources the
-/// radius does not list (data sources) can be steps of a member's chain.
+/// radius does not list (data sources, objects the plan creates) can be
+/// steps of a member's chain.
 #[derive(Debug, Clone)]
 struct Step {
     address: Arc<str>,
     parent: u32,
+    /// The nearest step above it that the radius lists (the root or a
+    /// member): where a tree of the listed resources hangs it.
+    listed_parent: u32,
+    /// Whether the radius lists it (the root or a member).
+    listed: bool,
     via: EdgeSources,
     depth: u32,
     /// The steps at depth 1, 2 and 3 of this step's chain (itself when
@@ -148,11 +154,28 @@ impl Root {
         &self.steps[member.step as usize]
     }
 
-    /// The address `member` is reached from (the root, another member, or
-    /// a resource the radius does not list).
+    /// The nearest resource above `member` in its chain that the radius
+    /// lists: the root or another member. A tree of the listed resources
+    /// hangs it there; [`Root::unlisted_between`] names what it skips.
     pub fn parent(&self, member: &Member) -> &str {
         let step = self.step(member);
-        &self.steps[step.parent as usize].address
+        &self.steps[step.listed_parent as usize].address
+    }
+
+    /// The resources between [`Root::parent`] and `member` that the radius
+    /// does not list (a data source, an object the plan creates), nearest
+    /// the parent first.
+    pub fn unlisted_between(&self, member: &Member) -> Vec<&str> {
+        let target = self.step(member);
+        let mut between = Vec::new();
+        let mut current = target.parent;
+        while current != target.listed_parent {
+            let step = &self.steps[current as usize];
+            between.push(&*step.address);
+            current = step.parent;
+        }
+        between.reverse();
+        between
     }
 
     /// The sources of the link into `member`.
@@ -369,6 +392,8 @@ pub fn compute(
                 steps: vec![Step {
                     address: Arc::from(destruction.address),
                     parent: 0,
+                    listed_parent: 0,
+                    listed: true,
                     via: EdgeSources::default(),
                     depth: 0,
                     head: [0; PRINTED_CHAIN_EDGE],
@@ -404,9 +429,16 @@ pub fn compute(
             *slot = step_index;
         }
         let address: Arc<str> = Arc::from(member_node.address);
+        let listed_parent = if parent.listed {
+            parent_step
+        } else {
+            parent.listed_parent
+        };
         root.steps.push(Step {
             address: Arc::clone(&address),
             parent: parent_step,
+            listed_parent,
+            listed: false,
             via,
             depth,
             head,
@@ -420,11 +452,17 @@ pub fn compute(
             Some(_) => Role::Destroyed,
             None => Role::Disrupted,
         };
+        // An object the plan creates did not exist to be disrupted: like a
+        // data source, it explains a chain but is not a member. Counted,
+        // an image replaced beside the two containers created on it read
+        // as 3 of 6 resources in state torn down (ministack).
+        let created = changed.get(member_node.address) == Some(&Actions::Create);
         match role {
-            Role::Disrupted if member_node.is_data => continue,
+            Role::Disrupted if member_node.is_data || created => continue,
             Role::Disrupted => radius.disrupted.push(Arc::clone(&address)),
             _ => radius.destroyed.push(Arc::clone(&address)),
         }
+        root.steps[step_index as usize].listed = true;
         let resource_type = types
             .entry(member_node.resource_type)
             .or_insert_with(|| Arc::from(member_node.resource_type));

@@ -823,7 +823,7 @@ fn rows_of(node_count: usize, edges: EdgeSet) -> Csr<(), EdgeSources, petgraph::
 }
 
 fn resource_name(address: &Address) -> String {
-    references::resource_key(
+    crate::model::resource_key(
         Some(if address.is_data() { "data" } else { "managed" }),
         &address.resource_type,
         &address.name,

@@ -73,11 +73,8 @@ pub fn dependencies(
         .map(|&(scope, resource)| {
             let path = paths[scope];
             let mut unresolved = BTreeSet::new();
-            let resource_name = resource_key(
-                resource.mode.as_deref(),
-                &resource.resource_type,
-                &resource.name,
-            );
+            // Its address is its mode, type and name (checked when read).
+            let resource_name = resource.address.clone();
             let from = config_address(path, &resource_name);
             let mut references = Vec::new();
             for raw in [
@@ -120,11 +117,7 @@ pub fn configured_arguments(configuration: &Configuration<'_>) -> HashMap<String
     let mut configured = HashMap::default();
     for (path, module) in &modules {
         for resource in &module.resources {
-            let name = resource_key(
-                resource.mode.as_deref(),
-                &resource.resource_type,
-                &resource.name,
-            );
+            let name = resource.address.clone();
             let arguments = resource
                 .expressions
                 .and_then(|raw| {
@@ -136,14 +129,6 @@ pub fn configured_arguments(configuration: &Configuration<'_>) -> HashMap<String
         }
     }
     configured
-}
-
-pub fn resource_key(mode: Option<&str>, resource_type: &str, name: &str) -> String {
-    if mode == Some("data") {
-        format!("data.{resource_type}.{name}")
-    } else {
-        format!("{resource_type}.{name}")
-    }
 }
 
 pub fn config_address(module: &[String], resource: &str) -> String {

@@ -45,18 +45,24 @@ pub enum HealthIssue {
         reason: String,
     },
     /// The plan changes this many existing objects (a `before` that is not
-    /// null) but has no prior state: Terraform writes one whenever the
-    /// state holds objects, so the plan was trimmed or edited.
-    PriorStateMissing(usize),
+    /// null), `destroyed` of them destroyed, but has no prior state:
+    /// Terraform writes one whenever the state holds objects, so the plan
+    /// was trimmed or edited.
+    PriorStateMissing {
+        changed: usize,
+        destroyed: usize,
+    },
     /// The plan destroys this many resources but has no `configuration`
     /// (absent or null), which Terraform writes in every plan: what they
     /// disrupt is known from the prior state's dependencies alone.
     ConfigurationMissing(usize),
     /// An auxiliary section (e.g. `configuration`) this version could not
-    /// read: the plan is analysed without it, with fewer dependency edges.
+    /// read: the plan is analysed without it, with fewer dependency edges,
+    /// while it destroys `destroyed` resources.
     UnreadableSection {
         json_path: String,
         problem: String,
+        destroyed: usize,
     },
 }
 
@@ -71,28 +77,49 @@ impl HealthIssue {
                 escape::for_terminal(address),
                 escape::for_terminal(reason)
             ),
-            Self::PriorStateMissing(count) => format!(
-                "the plan changes {count} existing object(s) but has no `prior_state`, which Terraform writes whenever the state holds objects: the plan was trimmed or edited, so what `before` says (a final snapshot, a protection, what an update removes) cannot be confirmed and dependencies recorded only in the state are missing"
+            Self::PriorStateMissing { changed, destroyed } => format!(
+                "the plan changes {changed} existing object(s) but has no `prior_state`, which Terraform writes whenever the state holds objects: the plan was trimmed or edited, so what `before` says (a final snapshot, a protection, what an update removes) cannot be confirmed and dependencies recorded only in the state are missing{}",
+                unknown_disruption(*destroyed)
             ),
             Self::ConfigurationMissing(count) => format!(
-                "the plan destroys {count} resource(s) but has no `configuration`, which Terraform writes in every plan: dependencies declared only there are missing, so the destroys may disrupt more than the blast radius shows"
+                "the plan destroys {count} resource(s) but has no `configuration`, which Terraform writes in every plan: dependencies declared only there are missing, so the destroys may disrupt more than the blast radius shows, and the plan cannot be judged safe"
             ),
-            Self::UnreadableSection { json_path, problem } => format!(
-                "`{}` could not be read ({}): the plan was analysed without it, so dependencies it declares are missing from the blast radius",
+            Self::UnreadableSection {
+                json_path,
+                problem,
+                destroyed,
+            } => format!(
+                "`{}` could not be read ({}): the plan was analysed without it, so dependencies it declares are missing from the blast radius{}",
                 escape::for_terminal(json_path),
-                escape::for_terminal(&escape::bounded(problem, 160))
+                escape::for_terminal(&escape::bounded(problem, 160)),
+                unknown_disruption(*destroyed)
             ),
         }
     }
 
-    /// Issues that hide changes; an unknown reason is shown but hides nothing.
-    pub fn hides_changes(&self) -> bool {
-        !matches!(
-            self,
-            Self::UnknownReason { .. }
-                | Self::UnreadableSection { .. }
-                | Self::PriorStateMissing(_)
-                | Self::ConfigurationMissing(_)
+    /// Whether the issue can hide what the plan does: changes left out of
+    /// it, or (a dependency gap in a plan that destroys) what the destroys
+    /// disrupt. Such a plan cannot be judged safe, so the finding keeps its
+    /// full severity: analysed without the edges, a real teardown that
+    /// failed passed. The others are shown, at medium at most.
+    pub fn can_hide_risk(&self) -> bool {
+        match self {
+            Self::Errored | Self::Incomplete | Self::Deferred(_) => true,
+            Self::ConfigurationMissing(destroyed)
+            | Self::PriorStateMissing { destroyed, .. }
+            | Self::UnreadableSection { destroyed, .. } => *destroyed > 0,
+            Self::UnknownReason { .. } => false,
+        }
+    }
+}
+
+/// The end of a dependency gap's description when the plan destroys.
+fn unknown_disruption(destroyed: usize) -> String {
+    if destroyed == 0 {
+        String::new()
+    } else {
+        format!(
+            "; the plan destroys {destroyed} resource(s), so what they disrupt cannot be known and the plan cannot be judged safe"
         )
     }
 }

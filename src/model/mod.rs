@@ -13,7 +13,7 @@ pub mod validate;
 
 pub use actions::{ActionReason, Actions};
 pub use address::Address;
-pub use plan::{Document, Plan, ResourceChange, Unreadable};
+pub use plan::{Document, Plan, ResourceChange, Unreadable, resource_key};
 pub use validate::{Invalid, validate};
 
 /// Why a JSON text could not become a [`Document`]: serde's message, where it
@@ -206,6 +206,73 @@ mod tests {
         assert!(!unreadable.problem.contains("hunter2"), "{unreadable:?}");
     }
 
+    #[test]
+    fn a_configuration_object_written_as_a_list_is_unreadable_not_empty() {
+        // serde reads a struct from a list too, field by field: `[]` read as
+        // an empty configuration, and the references it declares went
+        // missing from the blast radius without a finding.
+        for (configuration, json_path) in [
+            ("[]", "configuration"),
+            (r#"{"root_module":[]}"#, "configuration.root_module"),
+            (
+                r#"{"root_module":{"resources":[[]]}}"#,
+                "configuration.root_module.resources[0]",
+            ),
+            (
+                r#"{"root_module":{"module_calls":{"app":{"module":[]}}}}"#,
+                "configuration.root_module.module_calls.app.module",
+            ),
+            (
+                r#"{"root_module":{"module_calls":{"app":[]}}}"#,
+                "configuration.root_module.module_calls.app",
+            ),
+            (
+                r#"{"root_module":{"outputs":{"url":[]}}}"#,
+                "configuration.root_module.outputs.url",
+            ),
+        ] {
+            let text = format!(
+                r#"{{"format_version":"1.2","resource_changes":[],"configuration":{configuration}}}"#
+            );
+            let document = parse_document(&text).unwrap();
+            assert!(document.configuration.is_none(), "{configuration}");
+            let unreadable = &document.unreadable[0];
+            assert_eq!(unreadable.json_path, json_path, "{configuration}");
+            assert!(
+                unreadable.problem.contains("expected an object"),
+                "{unreadable:?}"
+            );
+        }
+        // A block whose name or type was changed and whose address was not
+        // (or the other way round) is not the block its instances name.
+        for resource in [
+            r#"{"address":"a.b","type":"a","name":"c"}"#,
+            r#"{"address":"a.b","type":"x","name":"b"}"#,
+            r#"{"address":"a.b","mode":"data","type":"a","name":"b"}"#,
+            r#"{"address":"data.a.b","mode":"managed","type":"a","name":"b"}"#,
+        ] {
+            let text = format!(
+                r#"{{"format_version":"1.2","configuration":{{"root_module":{{"module_calls":{{"m":{{"module":{{"resources":[{{"address":"a.ok","type":"a","name":"ok"}},{resource}]}}}}}}}}}}}}"#
+            );
+            let document = parse_document(&text).unwrap();
+            assert!(document.configuration.is_none(), "{resource}");
+            assert_eq!(
+                document.unreadable[0].json_path,
+                "configuration.root_module.module_calls.m.module.resources[1].address"
+            );
+        }
+        // The objects themselves still read, an empty root module included.
+        let document = parse_document(
+            r#"{"format_version":"1.2","configuration":{"root_module":{"module_calls":{"app":{"module":{"resources":[{"address":"a.b","type":"a","name":"b"}]}}}}}}"#,
+        )
+        .unwrap();
+        let root = &document.configuration.as_ref().unwrap().root_module;
+        assert_eq!(root.module_calls["app"].module.resources[0].address, "a.b");
+        let document =
+            parse_document(r#"{"format_version":"1.2","configuration":{"root_module":{}}}"#)
+                .unwrap();
+        assert!(document.configuration.is_some() && document.unreadable.is_empty());
+    }
     #[test]
     fn null_sections_are_refused_and_absent_ones_are_empty() {
         for section in [

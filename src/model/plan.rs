@@ -143,6 +143,63 @@ fn expression_object<'de, D: serde::Deserializer<'de>>(
     }
 }
 
+/// A value Terraform writes as a JSON object. serde's derived structs also
+/// read a list, field by field in declaration order: `"module": []` read as
+/// an empty module, and the dependencies declared in it left the blast
+/// radius without a word. Read through a map, a list is a shape error.
+struct Object<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Visitor<T> {
+            type Value = Object<T>;
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Object)
+            }
+        }
+        deserializer.deserialize_map(Visitor(std::marker::PhantomData))
+    }
+}
+
+/// A struct field that must be a JSON object (see [`Object`]).
+fn object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Object::<T>::deserialize(deserializer).map(|object| object.0)
+}
+
+/// A list of JSON objects (see [`Object`]).
+fn objects<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let list = Vec::<Object<T>>::deserialize(deserializer)?;
+    Ok(list.into_iter().map(|object| object.0).collect())
+}
+
+/// A map whose values are JSON objects (see [`Object`]).
+fn object_values<'de, D, T>(deserializer: D) -> Result<BTreeMap<String, T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let map = BTreeMap::<String, Object<T>>::deserialize(deserializer)?;
+    Ok(map
+        .into_iter()
+        .map(|(key, object)| (key, object.0))
+        .collect())
+}
+
 /// An optional string, borrowed (see [`BorrowedStr`]).
 fn optional_str<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
@@ -384,6 +441,52 @@ fn module_call_depth(root: &ConfigModule<'_>) -> usize {
     deepest
 }
 
+/// The address of a resource block in its module: `type.name`, or
+/// `data.type.name` for a data source.
+pub fn resource_key(mode: Option<&str>, resource_type: &str, name: &str) -> String {
+    if mode == Some("data") {
+        format!("data.{resource_type}.{name}")
+    } else {
+        format!("{resource_type}.{name}")
+    }
+}
+
+/// The first resource block whose `address` is not its mode, type and name.
+/// The graph finds a block's instances by its address and what refers to
+/// it by type and name: a block renamed in one and not the other lost the
+/// references to it (a name swapped for `a.b`: a teardown that failed
+/// passed). All 3,121 blocks in the corpus agree.
+fn inconsistent_block(root: &ConfigModule<'_>) -> Option<Unreadable> {
+    let mut pending = vec![(String::from("configuration.root_module"), root)];
+    while let Some((path, module)) = pending.pop() {
+        for (index, resource) in module.resources.iter().enumerate() {
+            let key = resource_key(
+                resource.mode.as_deref(),
+                &resource.resource_type,
+                &resource.name,
+            );
+            if resource.address != key {
+                let json_path = format!("{path}.resources[{index}].address");
+                return Some(Unreadable {
+                    json_path: escape::bounded_path(&json_path, escape::MAX_PATH_CHARS)
+                        .into_owned(),
+                    problem: format!(
+                        "the block's address is not its mode, type and name ({})",
+                        escape::bounded(&key, 80)
+                    ),
+                });
+            }
+        }
+        pending.extend(
+            module
+                .module_calls
+                .iter()
+                .map(|(name, call)| (format!("{path}.module_calls.{name}.module"), &call.module)),
+        );
+    }
+    None
+}
+
 /// The configuration section kept raw, read as a [`Configuration`]; `None`
 /// when the plan has none.
 fn read_configuration(raw: Option<&RawValue>) -> Option<Result<Configuration<'_>, Unreadable>> {
@@ -394,10 +497,13 @@ fn read_configuration(raw: Option<&RawValue>) -> Option<Result<Configuration<'_>
     let mut json = serde_json::Deserializer::from_str(raw.get());
     json.disable_recursion_limit();
     let stacked = serde_stacker::Deserializer::new(&mut json);
-    if let Ok(configuration) = Configuration::deserialize(stacked) {
+    if let Ok(configuration) = object::<_, Configuration<'_>>(stacked) {
         let depth = module_call_depth(&configuration.root_module);
         if depth <= MAX_MODULE_CALL_NESTING {
-            return Some(Ok(configuration));
+            return Some(match inconsistent_block(&configuration.root_module) {
+                None => Ok(configuration),
+                Some(unreadable) => Err(unreadable),
+            });
         }
         // Dropping nested modules recurses once per level, on this thread's
         // stack: grow it for the depth (four JSON levels per module call).
@@ -417,19 +523,22 @@ fn read_configuration(raw: Option<&RawValue>) -> Option<Result<Configuration<'_>
     json.disable_recursion_limit();
     let stacked = serde_stacker::Deserializer::new(&mut json);
     Some(
-        serde_path_to_error::deserialize::<_, Configuration<'_>>(stacked).map_err(|error| {
-            let inner = error.path().to_string();
-            let json_path = if inner == "." {
-                "configuration".to_owned()
-            } else {
-                format!("configuration.{inner}")
-            };
-            let message = super::strip_position(&error.into_inner().to_string());
-            let problem = without_quoted_value(&message);
-            // Module calls can nest without limit: keep the path printable.
-            let json_path = escape::bounded_path(&json_path, escape::MAX_PATH_CHARS).into_owned();
-            Unreadable { json_path, problem }
-        }),
+        serde_path_to_error::deserialize::<_, Object<Configuration<'_>>>(stacked)
+            .map(|configuration| configuration.0)
+            .map_err(|error| {
+                let inner = error.path().to_string();
+                let json_path = if inner == "." {
+                    "configuration".to_owned()
+                } else {
+                    format!("configuration.{inner}")
+                };
+                let message = super::strip_position(&error.into_inner().to_string());
+                let problem = without_quoted_value(&message);
+                // Module calls can nest without limit: keep the path printable.
+                let json_path =
+                    escape::bounded_path(&json_path, escape::MAX_PATH_CHARS).into_owned();
+                Unreadable { json_path, problem }
+            }),
     )
 }
 
@@ -635,20 +744,20 @@ impl StateResource<'_> {
 pub struct Configuration<'a> {
     #[serde(borrow)]
     pub provider_config: Option<&'a RawValue>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "object")]
     pub root_module: ConfigModule<'a>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct ConfigModule<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "object_values")]
     pub outputs: BTreeMap<String, ConfigOutput<'a>>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "objects")]
     pub resources: Vec<ConfigResource<'a>>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "object_values")]
     pub module_calls: BTreeMap<String, ModuleCall<'a>>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "object_values")]
     pub variables: BTreeMap<String, ConfigVariable<'a>>,
 }
 
@@ -689,7 +798,7 @@ pub struct ModuleCall<'a> {
     #[serde(borrow, deserialize_with = "expression_object")]
     pub for_each_expression: Option<&'a RawValue>,
     pub depends_on: Vec<String>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "object")]
     pub module: ConfigModule<'a>,
 }
 

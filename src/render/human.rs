@@ -338,7 +338,17 @@ fn draw_root(root: &Root, page: &mut Page<'_>) -> io::Result<()> {
         }
         drawn += 1;
         let branch = if last { "└─ " } else { "├─ " };
-        let via = root.link(member).labels().join("+");
+        let mut via = root.link(member).labels().join("+");
+        // Created objects and data sources are not listed; the chain still
+        // runs through them.
+        let between = root.unlisted_between(member);
+        if !between.is_empty() {
+            let between: Vec<String> = between
+                .iter()
+                .map(|address| for_terminal(address).into_owned())
+                .collect();
+            via.push_str(&format!(", through {}", between.join(" → ")));
+        }
         let role = match member.role {
             Role::Disrupted => paint("disrupted", Style::new().yellow(), color),
             Role::Destroyed => member
@@ -433,7 +443,7 @@ fn summary(report: &Report, page: &mut Page<'_>) -> io::Result<()> {
         }
         page.line("", "  ", &text)?;
         // Issues that hide changes are the plan-incomplete finding above.
-        for issue in plan.health.iter().filter(|issue| !issue.hides_changes()) {
+        for issue in plan.health.iter().filter(|issue| !issue.can_hide_risk()) {
             let mark = page.paint("!", Style::new().yellow().bold());
             page.line(&format!("  {mark} "), "    ", &issue.describe())?;
         }

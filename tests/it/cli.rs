@@ -774,44 +774,77 @@ fn a_snapshot_written_into_before_alone_does_not_hide_the_data_loss() {
 }
 
 #[test]
-fn a_plan_stripped_of_its_configuration_is_not_judged_laxer() {
-    // Without `configuration` the dependencies declared there leave the
-    // blast radius: a real teardown's score fell from 60 to 10 with no
-    // word of why. Absent or null, the section's loss is now a finding.
+fn a_plan_whose_configuration_is_lost_is_never_judged_laxer() {
+    // Without the configuration the blast radius has only the prior
+    // state's edges: in new-dependency the web and worker are reached from
+    // the replaced image through a container the plan creates, which only
+    // the configuration names. However the section is lost (absent, null,
+    // a list, a module given as a list), a plan that destroys gets a
+    // critical plan-incomplete finding: the verdict cannot be laxer, while
+    // a teardown whose configuration was dropped passed in both profiles
+    // (ministack, a real plan: score 60 to 10, exit 0).
     let plan: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(crate::common::root().join(scenario("db-deleted"))).unwrap(),
+        &std::fs::read_to_string(crate::common::root().join(scenario("new-dependency"))).unwrap(),
     )
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let score_of = |plan: &serde_json::Value, name: &str| {
+    let check = |plan: &serde_json::Value, name: &str, author: &str| {
         let path = crate::common::write(dir.path(), name, plan.to_string());
         let output = run(&[
             "check",
             "--author",
-            "human",
+            author,
             "--format",
             "agent",
             path.to_str().unwrap(),
         ]);
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        assert_eq!(output.status.code(), Some(3), "{name}: {stdout}");
         let score: u32 = stdout
             .split("score=")
             .nth(1)
             .and_then(|rest| rest.split_whitespace().next())
             .and_then(|score| score.parse().ok())
             .unwrap_or_else(|| panic!("{name}: no score in {stdout}"));
-        (score, stdout)
+        (output.status.code(), score, stdout)
     };
-    let (original, _) = score_of(&plan, "original.json");
-    let mut absent = plan.clone();
-    absent.as_object_mut().unwrap().remove("configuration");
-    let mut null = plan.clone();
-    null["configuration"] = serde_json::Value::Null;
-    for (name, edited) in [("absent.json", &absent), ("null.json", &null)] {
-        let (score, stdout) = score_of(edited, name);
-        assert!(score >= original, "{name}: {score} < {original}: {stdout}");
-        assert!(stdout.contains("rule=plan-incomplete"), "{name}: {stdout}");
+    let configuration = &plan["configuration"];
+    let mut module_calls_listed = configuration.clone();
+    module_calls_listed["root_module"]["module_calls"] = serde_json::json!([]);
+    let mut resource_listed = configuration.clone();
+    resource_listed["root_module"]["resources"][1] = serde_json::json!([]);
+    let losses = [
+        ("absent", None),
+        ("null", Some(serde_json::Value::Null)),
+        ("a list", Some(serde_json::json!([]))),
+        (
+            "root module a list",
+            Some(serde_json::json!({"root_module": []})),
+        ),
+        ("module calls a list", Some(module_calls_listed)),
+        ("a resource a list", Some(resource_listed)),
+    ];
+    for author in ["human", "agent"] {
+        let (code, original, stdout) = check(&plan, "original.json", author);
+        assert_eq!(code, Some(3), "{author}: {stdout}");
+        assert!(stdout.contains("rule=environment-teardown"), "{stdout}");
+        for (loss, section) in &losses {
+            let mut edited = plan.clone();
+            let object = edited.as_object_mut().unwrap();
+            match section {
+                Some(section) => object.insert("configuration".into(), section.clone()),
+                None => object.remove("configuration"),
+            };
+            let (code, score, stdout) = check(&edited, "edited.json", author);
+            assert_eq!(code, Some(3), "{loss}, {author}: {stdout}");
+            assert!(
+                score >= original,
+                "{loss}, {author}: {score} < {original}: {stdout}"
+            );
+            assert!(
+                stdout.contains("severity=critical rule=plan-incomplete"),
+                "{loss}, {author}: {stdout}"
+            );
+        }
     }
 }
 

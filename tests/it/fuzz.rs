@@ -69,7 +69,12 @@ struct Run {
     elapsed: Duration,
 }
 
-fn run_file(path: &std::path::Path, state: &std::path::Path) -> Run {
+/// The authors a case is checked as: each profile has its own thresholds,
+/// and a lost section that the agent profile still failed passed in the
+/// human one (a teardown whose configuration was dropped).
+const AUTHORS: [&str; 2] = ["human", "agent"];
+
+fn run_file(path: &std::path::Path, state: &std::path::Path, author: &str) -> Run {
     let started = Instant::now();
     let output = Command::new("timeout")
         .args(["-s", "KILL", HANG_SECONDS])
@@ -78,7 +83,7 @@ fn run_file(path: &std::path::Path, state: &std::path::Path) -> Run {
             std::env::var_os("BLASTWALL_FUZZ_BIN")
                 .unwrap_or_else(|| env!("CARGO_BIN_EXE_blastwall").into()),
         )
-        .args(["check", "--format", "json"])
+        .args(["check", "--format", "json", "--author", author])
         .arg(path)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -183,6 +188,9 @@ fn check_case(
     None
 }
 
+/// A seed's verdict (none when refused) and whether a section was unreadable.
+type Baseline = (Option<Outcome>, bool);
+
 struct Stats {
     cases: usize,
     refused: usize,
@@ -206,7 +214,7 @@ fn fuzz_here(budget: Duration, max_cases: usize, with_corpus: bool, run_seed: u6
     let work = tempfile::tempdir().expect("temp dir");
     let state = work.path().join("state");
     let failures_dir = crate::common::root().join("target/fuzz-failures");
-    let mut baselines: Vec<Option<(Option<Outcome>, bool)>> = vec![None; seeds.len()];
+    let mut baselines: Vec<[Option<Baseline>; 2]> = vec![[None; 2]; seeds.len()];
     let others: Vec<&[u8]> = seeds.iter().map(|(_, bytes)| bytes.as_slice()).collect();
     let mut rng = Rng::new(run_seed);
     let started = Instant::now();
@@ -218,20 +226,23 @@ fn fuzz_here(budget: Duration, max_cases: usize, with_corpus: bool, run_seed: u6
     while stats.cases < max_cases && started.elapsed() < budget {
         let index = rng.below(seeds.len());
         let (label, seed) = &seeds[index];
-        let (baseline, baseline_unreadable) = *baselines[index].get_or_insert_with(|| {
-            let path = work.path().join("seed.json");
-            std::fs::write(&path, seed).expect("write seed");
-            let run = run_file(&path, &state);
-            if run.code == Some(1) {
-                (None, false)
-            } else {
-                (verdict(&run), has_unreadable_section(&run))
-            }
-        });
+        let author_index = rng.below(AUTHORS.len());
+        let author = AUTHORS[author_index];
+        let (baseline, baseline_unreadable) =
+            *baselines[index][author_index].get_or_insert_with(|| {
+                let path = work.path().join("seed.json");
+                std::fs::write(&path, seed).expect("write seed");
+                let run = run_file(&path, &state, author);
+                if run.code == Some(1) {
+                    (None, false)
+                } else {
+                    (verdict(&run), has_unreadable_section(&run))
+                }
+            });
         let mutant = mutate::mutate(seed, &others, &mut rng);
         let path = work.path().join("case.json");
         std::fs::write(&path, &mutant.bytes).expect("write case");
-        let run = run_file(&path, &state);
+        let run = run_file(&path, &state, author);
         stats.cases += 1;
         if stats.cases.is_multiple_of(500) {
             eprintln!(
@@ -251,7 +262,7 @@ fn fuzz_here(budget: Duration, max_cases: usize, with_corpus: bool, run_seed: u6
             let name = format!("case-{run_seed}-{}", stats.cases);
             std::fs::write(failures_dir.join(format!("{name}.json")), &mutant.bytes).ok();
             let note = format!(
-                "{name}: {problem}\n  seed {label}\n  mutations {:?}\n  took {:?}\n  stderr: {}\n",
+                "{name}: {problem}\n  seed {label}, --author {author}\n  mutations {:?}\n  took {:?}\n  stderr: {}\n",
                 mutant.what,
                 run.elapsed,
                 String::from_utf8_lossy(&run.stderr)
@@ -327,15 +338,19 @@ fn in_process(cases: usize, run_seed: u64) -> Vec<String> {
     use blastwall::input::Source;
     use std::panic::{AssertUnwindSafe, catch_unwind};
 
-    let options = blastwall::CheckOptions::builtin().expect("built-in rules");
+    let builtin = || blastwall::CheckOptions::builtin().expect("built-in rules");
+    let profiles = [
+        builtin().with_profile("human").expect("the human profile"),
+        builtin(),
+    ];
     let seeds = seeds(false);
     let others: Vec<&[u8]> = seeds.iter().map(|(_, bytes)| bytes.as_slice()).collect();
     let work = tempfile::tempdir().expect("temp dir");
     let path = work.path().join("case.json");
-    let check = |bytes: &[u8]| {
+    let check = |bytes: &[u8], options: &blastwall::CheckOptions| {
         std::fs::write(&path, bytes).expect("write case");
         catch_unwind(AssertUnwindSafe(|| {
-            blastwall::check(&[Source::Path(path.clone())], &options)
+            blastwall::check(&[Source::Path(path.clone())], options)
         }))
     };
     let unreadable = |report: &blastwall::report::Report| {
@@ -348,11 +363,16 @@ fn in_process(cases: usize, run_seed: u64) -> Vec<String> {
             })
         })
     };
-    let baselines: Vec<Option<(blastwall::policy::Verdict, bool)>> = seeds
+    let baselines: Vec<Vec<Option<(blastwall::policy::Verdict, bool)>>> = seeds
         .iter()
-        .map(|(_, seed)| match check(seed) {
-            Ok(Ok(report)) => Some((report.decision.verdict, unreadable(&report))),
-            _ => None,
+        .map(|(_, seed)| {
+            profiles
+                .iter()
+                .map(|options| match check(seed, options) {
+                    Ok(Ok(report)) => Some((report.decision.verdict, unreadable(&report))),
+                    _ => None,
+                })
+                .collect()
         })
         .collect();
     let mut rng = Rng::new(run_seed);
@@ -361,8 +381,9 @@ fn in_process(cases: usize, run_seed: u64) -> Vec<String> {
     for case in 0..cases {
         let index = rng.below(seeds.len());
         let (label, seed) = &seeds[index];
+        let profile = rng.below(profiles.len());
         let mutant = mutate::mutate(seed, &others, &mut rng);
-        let problem = match check(&mutant.bytes) {
+        let problem = match check(&mutant.bytes, &profiles[profile]) {
             Err(_) => Some("panic".to_owned()),
             Ok(Err(error)) => {
                 refused += 1;
@@ -383,7 +404,7 @@ fn in_process(cases: usize, run_seed: u64) -> Vec<String> {
                     None
                 }
             }
-            Ok(Ok(report)) => match baselines[index] {
+            Ok(Ok(report)) => match baselines[index][profile] {
                 Some((baseline, baseline_unreadable))
                     if report.decision.verdict < baseline
                         && (!baseline_unreadable || unreadable(&report))
@@ -400,7 +421,7 @@ fn in_process(cases: usize, run_seed: u64) -> Vec<String> {
         };
         if let Some(problem) = problem {
             failures.push(format!(
-                "case {case}: {problem}\n  seed {label}\n  mutations {:?}",
+                "case {case}: {problem}\n  seed {label}, profile {profile}\n  mutations {:?}",
                 mutant.what
             ));
         }

@@ -15,11 +15,13 @@ const DOWNTIME: &str = "testdata/rules/replace-downtime/fires/plan.json";
 /// destroyed (30 % > 20 %): written by [`share_plan`], not a file.
 const SHARE: &str = "<share>";
 
-/// 10 `terraform_data` in state, 3 deleted: no rule fires, only the agent
-/// profile's share-of-state threshold (and no teardown: 30 % < 50 %).
+/// 10 `terraform_data` in state, 3 deleted (their blocks removed from the
+/// configuration): no rule fires, only the agent profile's share-of-state
+/// threshold (and no teardown: 30 % < 50 %).
 fn share_plan() -> String {
     let mut changes = Vec::new();
     let mut state = Vec::new();
+    let mut blocks = Vec::new();
     for index in 0..10 {
         let (action, after) = if index < 3 {
             ("delete", "null".to_owned())
@@ -28,11 +30,15 @@ fn share_plan() -> String {
         };
         changes.push(format!(r#"{{"address":"terraform_data.r{index}","mode":"managed","type":"terraform_data","name":"r{index}","change":{{"actions":["{action}"],"before":{{"id":"id-{index}"}},"after":{after}}}}}"#));
         state.push(format!(r#"{{"address":"terraform_data.r{index}","mode":"managed","type":"terraform_data","name":"r{index}","values":{{"id":"id-{index}"}}}}"#));
+        if index >= 3 {
+            blocks.push(format!(r#"{{"address":"terraform_data.r{index}","mode":"managed","type":"terraform_data","name":"r{index}"}}"#));
+        }
     }
     crate::common::with_planned_values(&format!(
-        r#"{{"format_version":"1.2","terraform_version":"1.11.4","resource_changes":[{}],"prior_state":{{"format_version":"1.0","values":{{"root_module":{{"resources":[{}]}}}}}}}}"#,
+        r#"{{"format_version":"1.2","terraform_version":"1.11.4","resource_changes":[{}],"prior_state":{{"format_version":"1.0","values":{{"root_module":{{"resources":[{}]}}}}}},"configuration":{{"root_module":{{"resources":[{}]}}}}}}"#,
         changes.join(","),
-        state.join(",")
+        state.join(","),
+        blocks.join(",")
     ))
 }
 /// A low finding: the agent profile warns.

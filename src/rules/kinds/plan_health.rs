@@ -18,7 +18,7 @@ pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
                 _ => PLAN_ADDRESS.to_owned(),
             };
             let mut draft = Draft::new(address, issue.describe());
-            if !issue.hides_changes() {
+            if !issue.can_hide_risk() {
                 draft.at_most = Some(Severity::Medium);
             }
             draft
