@@ -109,6 +109,7 @@ fn sections_agree(document: &Document<'_>) -> Result<(), Invalid> {
     forgotten_resources_are_not_configured(document)?;
     moved_objects_are_declared(document, &current)?;
     created_objects_are_declared(document)?;
+    created_objects_are_new(document, &current)?;
     reasons_agree_with_configuration_and_state(document)?;
     changed_objects_are_in_the_prior_state(document, &current)?;
     deposed_destroys_name_deposed_objects(document)?;
@@ -528,6 +529,81 @@ fn created_objects_are_declared(document: &Document<'_>) -> Result<(), Invalid> 
             quoted(&block)
         ),
     })
+}
+
+/// Terraform plans a `create` only for an object that does not exist: an
+/// existing one is updated, replaced or left alone. Objects the plan
+/// creates are not disrupted (they do not exist yet), so an update of a
+/// disrupted object relabelled `create`, with `before` null, left the
+/// blast radius: a teardown that failed passed. No corpus plan creates an
+/// object its prior state holds. In the 0.12-era format, whose state
+/// addresses are relative to their module and carry no instance key, only
+/// creates without an instance key are compared, with the module prefixed.
+fn created_objects_are_new(
+    document: &Document<'_>,
+    current: &CurrentAddresses<'_>,
+) -> Result<(), Invalid> {
+    let (Some(changes), Some(prior)) = (
+        document.resource_changes.as_deref(),
+        document.prior_values(),
+    ) else {
+        return Ok(());
+    };
+    let mut creates = changes.iter().enumerate().filter(|(_, change)| {
+        change.change.actions == Actions::Create && change.deposed.is_none() && !change.is_data()
+    });
+    let Some(first) = creates.next() else {
+        return Ok(());
+    };
+    let loose = document.is_zero_twelve_format();
+    let zero_twelve = if loose {
+        zero_twelve_addresses(&prior.root_module)
+    } else {
+        HashSet::default()
+    };
+    let exists = |address: &str| {
+        if loose {
+            !address.contains('[') && zero_twelve.contains(address)
+        } else {
+            current.prior().contains(address)
+        }
+    };
+    let Some((index, change)) = std::iter::once(first)
+        .chain(creates)
+        .find(|(_, change)| exists(&change.address))
+    else {
+        return Ok(());
+    };
+    Err(Invalid {
+        json_path: format!("resource_changes[{index}].change.actions"),
+        problem: format!(
+            "a create of {}, an object the prior state already holds: Terraform creates only objects that do not exist, and updates, replaces or keeps the others (the plan is inconsistent)",
+            quoted(&change.address)
+        ),
+    })
+}
+
+/// The current managed objects of a 0.12-era state, their module-relative
+/// addresses prefixed with their module's.
+fn zero_twelve_addresses(root: &StateModule<'_>) -> HashSet<String> {
+    let mut addresses = HashSet::default();
+    let mut pending = vec![root];
+    while let Some(module) = pending.pop() {
+        for resource in &module.resources {
+            if resource.deposed_key.is_some() || resource.is_data() {
+                continue;
+            }
+            let address = match module.address.as_deref() {
+                Some(prefix) if !resource.address.starts_with("module.") => {
+                    format!("{prefix}.{}", resource.address)
+                }
+                _ => resource.address.to_string(),
+            };
+            addresses.insert(address);
+        }
+        pending.extend(module.child_modules.iter());
+    }
+    addresses
 }
 
 /// Terraform moves an object (`previous_address`) only to an address the
@@ -2294,6 +2370,31 @@ mod tests {
         );
         // As Terraform writes it: the refreshed prior state no longer has it.
         check(&plan("a.db", "a.other")).unwrap();
+    }
+
+    #[test]
+    fn a_create_of_an_object_the_prior_state_holds_is_refused() {
+        let plan = |format: &str, address: &str, state: &str| {
+            format!(
+                r#"{{"format_version":"{format}","resource_changes":[{{"address":"{address}","type":"a","name":"web","change":{{"actions":["create"],"before":null,"after":{{}}}}}}],"prior_state":{{"values":{{"root_module":{state}}}}},"planned_values":{{"root_module":{state}}}}}"#
+            )
+        };
+        let root = r#"{"resources":[{"address":"a.web","type":"a","name":"web","values":{}}]}"#;
+        let invalid = check(&plan("1.2", "a.web", root)).unwrap_err();
+        assert_eq!(invalid.json_path, "resource_changes[0].change.actions");
+        assert!(
+            invalid
+                .problem
+                .contains("a create of `a.web`, an object the prior state already holds"),
+            "{invalid:?}"
+        );
+        check(&plan("1.2", "a.web[1]", root)).unwrap();
+        // 0.12-era: module-relative state addresses, compared with the
+        // module prefixed; instance keys are not in the state to compare.
+        let module = r#"{"child_modules":[{"address":"module.m","resources":[{"address":"a.web","type":"a","name":"web","values":{}}]}]}"#;
+        check(&plan("0.1", "module.m.a.web", module)).unwrap_err();
+        check(&plan("0.1", "a.web", module)).unwrap();
+        check(&plan("0.1", "module.m.a.web[1]", module)).unwrap();
     }
 
     #[test]
