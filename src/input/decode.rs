@@ -94,11 +94,23 @@ fn sniff(bytes: &[u8]) -> Encoding {
         [0xEF, 0xBB, 0xBF, ..] => Encoding::Utf8Bom,
         [0xFF, 0xFE, ..] => Encoding::Utf16Le,
         [0xFE, 0xFF, ..] => Encoding::Utf16Be,
-        // `{` or whitespace followed by a zero byte: UTF-16 that lost its BOM.
-        [first, 0, ..] if first.is_ascii() && *first != 0 => Encoding::Utf16Le,
-        [0, second, ..] if second.is_ascii() && *second != 0 => Encoding::Utf16Be,
+        // `{` or whitespace followed by a zero byte, twice: UTF-16 that lost
+        // its BOM. Once only, it is UTF-8 with a NUL in it, which the JSON
+        // reader refuses as such (it was reported as UTF-16 of odd length).
+        [first, 0, second, 0, ..] if is_ascii_unit(*first) && is_ascii_unit(*second) => {
+            Encoding::Utf16Le
+        }
+        [0, first, 0, second, ..] if is_ascii_unit(*first) && is_ascii_unit(*second) => {
+            Encoding::Utf16Be
+        }
+        [first, 0] if is_ascii_unit(*first) => Encoding::Utf16Le,
+        [0, first] if is_ascii_unit(*first) => Encoding::Utf16Be,
         _ => Encoding::Utf8,
     }
+}
+
+fn is_ascii_unit(byte: u8) -> bool {
+    byte.is_ascii() && byte != 0
 }
 
 fn decode_utf16(bytes: &[u8], encoding: Encoding) -> Result<String, String> {
@@ -213,6 +225,14 @@ mod tests {
         );
         let big: Vec<u8> = "{}".encode_utf16().flat_map(u16::to_be_bytes).collect();
         assert_eq!(decode(big).unwrap(), ("{}".to_owned(), Encoding::Utf16Be));
+    }
+
+    #[test]
+    fn one_zero_byte_after_the_brace_is_not_utf16() {
+        assert_eq!(sniff(b"{\0\"format_version\":\"1.2\"}"), Encoding::Utf8);
+        assert_eq!(sniff(b"\0{\"a\":1}"), Encoding::Utf8);
+        assert_eq!(sniff(b"{\0}\0"), Encoding::Utf16Le);
+        assert_eq!(sniff(b"\0{\0}"), Encoding::Utf16Be);
     }
 
     #[test]

@@ -97,6 +97,21 @@ impl HealthIssue {
         }
     }
 
+    /// Advice for a dependency gap, where the rule's general fix (plan
+    /// without `-target`) does not fit.
+    pub fn fix(&self) -> Option<&'static str> {
+        match self {
+            Self::PriorStateMissing { .. }
+            | Self::ConfigurationMissing(_)
+            | Self::UnreadableSection { .. } => Some(
+                "Check the plan exactly as `terraform show -json plan.out` writes it (or pass the binary plan file): Terraform writes `configuration` and `prior_state` in every plan, so a trimmed, converted or edited plan cannot be judged. If a newer Terraform wrote a shape this version cannot read, update blastwall, or have a person approve this exact plan.",
+            ),
+            Self::Errored | Self::Incomplete | Self::Deferred(_) | Self::UnknownReason { .. } => {
+                None
+            }
+        }
+    }
+
     /// Whether the issue can hide what the plan does: changes left out of
     /// it, or (a dependency gap in a plan that destroys) what the destroys
     /// disrupt. Such a plan cannot be judged safe, so the finding keeps its

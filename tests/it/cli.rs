@@ -844,6 +844,13 @@ fn a_plan_whose_configuration_is_lost_is_never_judged_laxer() {
                 stdout.contains("severity=critical rule=plan-incomplete"),
                 "{loss}, {author}: {stdout}"
             );
+            // Not the rule's general advice (plan without `-target`).
+            assert!(
+                stdout.contains(
+                    "fix: Check the plan exactly as `terraform show -json plan.out` writes it"
+                ),
+                "{loss}, {author}: {stdout}"
+            );
         }
     }
 }

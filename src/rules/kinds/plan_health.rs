@@ -18,6 +18,7 @@ pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
                 _ => PLAN_ADDRESS.to_owned(),
             };
             let mut draft = Draft::new(address, issue.describe());
+            draft.fix = issue.fix().map(str::to_owned);
             if !issue.can_hide_risk() {
                 draft.at_most = Some(Severity::Medium);
             }
