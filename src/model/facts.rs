@@ -79,7 +79,11 @@ impl HealthIssue {
             ),
             Self::PriorStateMissing { changed, destroyed } => format!(
                 "the plan changes {changed} existing object(s) but has no `prior_state`, which Terraform writes whenever the state holds objects: the plan was trimmed or edited, so what `before` says (a final snapshot, a protection, what an update removes) cannot be confirmed and dependencies recorded only in the state are missing{}",
-                unknown_disruption(*destroyed)
+                if *destroyed > 0 {
+                    unknown_disruption(*destroyed)
+                } else {
+                    "; the plan cannot be judged safe".to_owned()
+                }
             ),
             Self::ConfigurationMissing(count) => format!(
                 "the plan destroys {count} resource(s) but has no `configuration`, which Terraform writes in every plan: dependencies declared only there are missing, so the destroys may disrupt more than the blast radius shows, and the plan cannot be judged safe"
@@ -120,9 +124,13 @@ impl HealthIssue {
     pub fn can_hide_risk(&self) -> bool {
         match self {
             Self::Errored | Self::Incomplete | Self::Deferred(_) => true,
-            Self::ConfigurationMissing(destroyed)
-            | Self::PriorStateMissing { destroyed, .. }
-            | Self::UnreadableSection { destroyed, .. } => *destroyed > 0,
+            // Without a prior state nothing the plan says about existing
+            // objects can be confirmed: a replace relabelled a create, its
+            // `before` nulled, left nothing destroyed to count.
+            Self::PriorStateMissing { .. } => true,
+            Self::ConfigurationMissing(destroyed) | Self::UnreadableSection { destroyed, .. } => {
+                *destroyed > 0
+            }
             Self::UnknownReason { .. } => false,
         }
     }

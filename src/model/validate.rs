@@ -110,6 +110,8 @@ fn sections_agree(document: &Document<'_>) -> Result<(), Invalid> {
     moved_objects_are_declared(document, &current)?;
     created_objects_are_declared(document)?;
     created_objects_are_new(document, &current)?;
+    tainted_objects_are_not_kept(document)?;
+    applyable_plans_change_something(document)?;
     reasons_agree_with_configuration_and_state(document)?;
     changed_objects_are_in_the_prior_state(document, &current)?;
     deposed_destroys_name_deposed_objects(document)?;
@@ -606,6 +608,72 @@ fn zero_twelve_addresses(root: &StateModule<'_>) -> HashSet<String> {
     addresses
 }
 
+/// Terraform marks a plan `applyable` only when applying it would change
+/// something: a resource, the state (drift, in a refresh-only plan) or an
+/// output. Every change cut out of a teardown left `applyable: true` with
+/// nothing to apply, and read as a refresh-only plan without drift (exit 3
+/// to 0). No corpus plan is applyable with nothing to apply.
+fn applyable_plans_change_something(document: &Document<'_>) -> Result<(), Invalid> {
+    let nothing_listed = document
+        .resource_changes
+        .as_deref()
+        .is_none_or(<[_]>::is_empty)
+        && document.resource_drift.is_empty()
+        && document
+            .output_changes
+            .values()
+            .all(|output| output.actions == Actions::NoOp);
+    if document.applyable == Some(true) && nothing_listed {
+        return Err(Invalid {
+            json_path: "applyable".to_owned(),
+            problem: "the plan is `applyable` but lists no change, no drift and no output change: Terraform marks a plan applyable only when applying it changes something, so its changes were cut out (the plan is inconsistent)".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Terraform replaces a tainted object (or destroys it): it never keeps
+/// one in place. A tainted replace relabelled an update, its reason
+/// dropped, passed (exit 3 to 0). Not checked in 0.12-era plans, whose
+/// state addresses are relative to their module.
+fn tainted_objects_are_not_kept(document: &Document<'_>) -> Result<(), Invalid> {
+    let (Some(changes), Some(prior)) = (
+        document.resource_changes.as_deref(),
+        document.prior_values(),
+    ) else {
+        return Ok(());
+    };
+    if document.is_zero_twelve_format() {
+        return Ok(());
+    }
+    // Tainted objects are rare: only they are collected.
+    let tainted: HashSet<&str> = prior
+        .root_module
+        .all_resources()
+        .filter(|resource| resource.tainted && resource.deposed_key.is_none())
+        .map(|resource| &*resource.address)
+        .collect();
+    if tainted.is_empty() {
+        return Ok(());
+    }
+    let kept = changes.iter().enumerate().find(|(_, change)| {
+        matches!(change.change.actions, Actions::Update | Actions::NoOp)
+            && change.deposed.is_none()
+            && tainted.contains(&*change.address)
+    });
+    match kept {
+        Some((index, change)) => Err(Invalid {
+            json_path: format!("resource_changes[{index}].change.actions"),
+            problem: format!(
+                "{} is kept in place ({}) while the prior state marks it tainted: Terraform replaces a tainted object (the plan is inconsistent)",
+                quoted(&change.address),
+                change.change.actions.label()
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Terraform moves an object (`previous_address`) only to an address the
 /// configuration declares, and keeps it in `planned_values`: moved to an
 /// undeclared address, the object is destroyed (a delete that names its
@@ -894,6 +962,24 @@ fn refresh_only_keeps_all_or_nothing(
     let planned = current.planned();
     if planned.is_empty() {
         return Ok(());
+    }
+    // Terraform lists a change (a no-op included) for every managed
+    // resource it plans; a refresh-only plan keeps none. All changes cut
+    // out of a plan that keeps everything read as no changes (no corpus
+    // plan plans a managed resource without listing changes).
+    if let Some(kept) = document.planned_values.as_ref().and_then(|values| {
+        values
+            .root_module
+            .all_resources()
+            .find(|resource| !resource.is_data() && resource.deposed_key.is_none())
+    }) {
+        return Err(Invalid {
+            json_path: "resource_changes".to_owned(),
+            problem: format!(
+                "{} is in planned_values, and the plan lists no changes: Terraform lists a change (a no-op included) for every resource it plans, and a refresh-only plan keeps none in planned_values (the plan is inconsistent)",
+                quoted(&kept.address)
+            ),
+        });
     }
     let left_out = document
         .prior_values()
@@ -1282,6 +1368,19 @@ fn change_address(path: At<'_>, change: &ResourceChange<'_>) -> Result<(), Inval
 /// objects. Rules
 /// skip a value they cannot read, so any other shape, or an update
 /// without its values, would make the verdict laxer instead of refusing.
+/// A payload's `id` when it is known (not null), as a JSON value.
+fn id_of(payload: Option<&serde_json::value::RawValue>) -> Option<serde_json::Value> {
+    #[derive(serde::Deserialize)]
+    struct WithId<'a> {
+        #[serde(borrow, default)]
+        id: Option<&'a serde_json::value::RawValue>,
+    }
+    let payload = serde_json::from_str::<WithId<'_>>(payload?.get()).ok()?;
+    serde_json::from_str::<serde_json::Value>(payload.id?.get())
+        .ok()
+        .filter(|id| !id.is_null())
+}
+
 fn change_values(path: At<'_>, change: &ResourceChange<'_>) -> Result<(), Invalid> {
     let values = &change.change;
     let fields = [
@@ -1320,6 +1419,28 @@ fn change_values(path: At<'_>, change: &ResourceChange<'_>) -> Result<(), Invali
                 });
             }
         }
+    }
+    // A delete destroys the object `before` holds: Terraform writes it from
+    // the prior state (all 53 deletes in the corpus have one). Nulled, the
+    // data-store and refactor rules had nothing to judge (score 60 to 30).
+    if values.actions == Actions::Delete && values.before.is_none() && !change.is_data() {
+        return Err(Invalid {
+            json_path: format!("{path}.change.before"),
+            problem: "a delete without `before`: Terraform writes the object it destroys there (the plan is inconsistent)".to_owned(),
+        });
+    }
+    // An in-place update keeps its object, and so its `id`: a known id that
+    // changes is a new object, a replace relabelled. (An id unknown after
+    // an update is not proof: providers built on the plugin framework
+    // write that for a computed id without `UseStateForUnknown`.)
+    if values.actions == Actions::Update
+        && let (Some(before), Some(after)) = (id_of(values.before), id_of(values.after))
+        && before != after
+    {
+        return Err(Invalid {
+            json_path: format!("{path}.change.after.id"),
+            problem: "an update whose known `id` changes: only a new object gets a new id, so the object is destroyed and created again, which Terraform writes as a replace (the plan is inconsistent)".to_owned(),
+        });
     }
     // A managed object with a `before` and no `after` is going away: an
     // agent that relabels its delete as a no-op would otherwise pass.
@@ -1680,6 +1801,31 @@ fn module_steps(
     }
 }
 
+/// `module.NAME.` any number of times, then `TYPE.NAME` or
+/// `data.TYPE.NAME`, each part made of letters, digits, `_` and `-`: a
+/// configuration address without instance keys. Checked byte by byte, as
+/// every state resource of a large plan has some.
+fn is_block_address(address: &str) -> bool {
+    let is_part = |part: &str| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-')
+    };
+    let mut parts = address.split('.').peekable();
+    while parts.peek() == Some(&"module") {
+        parts.next();
+        if !parts.next().is_some_and(is_part) {
+            return false;
+        }
+    }
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some("data"), Some(resource_type), Some(name), None)
+        | (Some(resource_type), Some(name), None, None) => is_part(resource_type) && is_part(name),
+        _ => false,
+    }
+}
+
 fn resource_in_module(
     path: At<'_>,
     resource: &StateResource<'_>,
@@ -1709,6 +1855,24 @@ fn resource_in_module(
                 "{} is not inside its module {}: the plan is inconsistent",
                 quoted(&resource.address),
                 quoted(module_address.unwrap_or_default())
+            ),
+        });
+    }
+    // Terraform records a dependency as a block's configuration address,
+    // never an instance's: a garbled entry lost its edge with only a gap
+    // noted (a real blast radius shrank from 9 to 6). All 4,099 entries in
+    // the corpus are block addresses.
+    if let Some((index, dependency)) = resource
+        .depends_on
+        .iter()
+        .enumerate()
+        .find(|(_, dependency)| !is_block_address(dependency))
+    {
+        return Err(Invalid {
+            json_path: format!("{path}.depends_on[{index}]"),
+            problem: format!(
+                "{} is not a resource block's address: Terraform records dependencies as configuration addresses (the plan is inconsistent)",
+                quoted(dependency)
             ),
         });
     }
@@ -1772,13 +1936,13 @@ mod tests {
             ),
         ] {
             let text = changes(&format!(
-                r#"{{"address":"aws_s3_bucket.b[0]",{entry},"change":{{"actions":["delete"]}}}}"#
+                r#"{{"address":"aws_s3_bucket.b[0]",{entry},"change":{{"actions":["delete"],"before":{{}}}}}}"#
             ));
             let invalid = check(&text).unwrap_err();
             assert_eq!(invalid.json_path, format!("resource_changes[0].{field}"));
         }
         let fine = changes(
-            r#"{"address":"module.m[\"a\"].aws_s3_bucket.b[\"k\"]","module_address":"module.m[\"a\"]","mode":"managed","type":"aws_s3_bucket","name":"b","index":"k","change":{"actions":["delete"]}}"#,
+            r#"{"address":"module.m[\"a\"].aws_s3_bucket.b[\"k\"]","module_address":"module.m[\"a\"]","mode":"managed","type":"aws_s3_bucket","name":"b","index":"k","change":{"actions":["delete"],"before":{}}}"#,
         );
         check(&fine).unwrap();
     }
@@ -1911,8 +2075,7 @@ mod tests {
     #[test]
     fn a_repeated_address_is_refused_unless_deposed() {
         let entry = r#"{"address":"a.b","type":"a","change":{"actions":["no-op"]}}"#;
-        let deposed =
-            r#"{"address":"a.b","type":"a","deposed":"00aa","change":{"actions":["delete"]}}"#;
+        let deposed = r#"{"address":"a.b","type":"a","deposed":"00aa","change":{"actions":["delete"],"before":{}}}"#;
         let current = r#"{"address":"a.b","mode":"managed","type":"a","name":"b","values":{}}"#;
         let kept_deposed = r#"{"address":"a.b","mode":"managed","type":"a","name":"b","deposed_key":"00aa","values":{}}"#;
         check(&format!(
@@ -2370,6 +2533,81 @@ mod tests {
         );
         // As Terraform writes it: the refreshed prior state no longer has it.
         check(&plan("a.db", "a.other")).unwrap();
+    }
+
+    #[test]
+    fn edits_found_by_the_hostile_sweep_are_refused() {
+        let state = |resource: &str| {
+            format!(r#""prior_state":{{"values":{{"root_module":{{"resources":[{resource}]}}}}}}"#)
+        };
+        let object = r#"{"address":"a.web","type":"a","name":"web","values":{"id":"i-1"}}"#;
+        let planned = format!(r#""planned_values":{{"root_module":{{"resources":[{object}]}}}}"#);
+        let plan = |change: &str, extra: &str| {
+            format!(
+                r#"{{"format_version":"1.2","resource_changes":[{change}],{planned},{}{extra}}}"#,
+                state(object)
+            )
+        };
+        let update = |after_id: &str| {
+            format!(
+                r#"{{"address":"a.web","type":"a","name":"web","change":{{"actions":["update"],"before":{{"id":"i-1","n":1}},"after":{{"id":{after_id},"n":2}}}}}}"#
+            )
+        };
+        // A replace relabelled an update: the known id changes.
+        let invalid = check(&plan(&update(r#""i-2""#), "")).unwrap_err();
+        assert_eq!(invalid.json_path, "resource_changes[0].change.after.id");
+        check(&plan(&update(r#""i-1""#), "")).unwrap();
+        // Unknown after an update (plugin-framework providers): not proof.
+        check(&plan(&update("null"), "")).unwrap();
+        // A tainted object kept in place.
+        let tainted = object.replace(r#""values""#, r#""tainted":true,"values""#);
+        let text = format!(
+            r#"{{"format_version":"1.2","resource_changes":[{}],{planned},{}}}"#,
+            update(r#""i-1""#),
+            state(&tainted)
+        );
+        let invalid = check(&text).unwrap_err();
+        assert!(invalid.problem.contains("marks it tainted"), "{invalid:?}");
+        // A delete without the object it destroys.
+        let delete = r#"{"address":"a.old","type":"a","name":"old","change":{"actions":["delete"],"before":null,"after":null}}"#;
+        let invalid = check(&changes(delete)).unwrap_err();
+        assert_eq!(invalid.json_path, "resource_changes[0].change.before");
+        // Every change cut out of a plan that keeps its objects planned.
+        let text = format!(
+            r#"{{"format_version":"1.2","resource_changes":[],{planned},{}}}"#,
+            state(object)
+        );
+        let invalid = check(&text).unwrap_err();
+        assert!(
+            invalid
+                .problem
+                .contains("is in planned_values, and the plan lists no changes")
+        );
+        // Applyable with nothing to apply; a refresh-only plan with drift is.
+        let bare =
+            r#"{"format_version":"1.2","applyable":true,"planned_values":{"root_module":{}}}"#;
+        assert_eq!(check(bare).unwrap_err().json_path, "applyable");
+        let drift = r#"{"format_version":"1.2","applyable":true,"planned_values":{"root_module":{}},"resource_drift":[{"address":"a.web","type":"a","name":"web","change":{"actions":["update"],"before":{},"after":{}}}]}"#;
+        check(drift).unwrap();
+        // A dependency that is not a block's address.
+        for dependency in ["!!a.b", "a.b[0]", r#"module.m[\"k\"].a.b"#, "a", "a.b.c"] {
+            let with = object.replace(
+                r#""values""#,
+                &format!(r#""depends_on":["a.ok","{dependency}"],"values""#),
+            );
+            let text = format!(
+                r#"{{"format_version":"1.2","resource_changes":[],{}}}"#,
+                state(&with)
+            );
+            let invalid = check(&text).unwrap_err();
+            assert_eq!(
+                invalid.json_path, "prior_state.values.root_module.resources[0].depends_on[1]",
+                "{dependency}"
+            );
+        }
+        for dependency in ["a.b", "data.a.b", "module.m.module.n.a-b.c_d"] {
+            assert!(is_block_address(dependency), "{dependency}");
+        }
     }
 
     #[test]

@@ -43,6 +43,21 @@ mod tests {
     }
 
     #[test]
+    fn a_plan_without_prior_state_keeps_full_severity_even_without_destroys() {
+        // A replace relabelled a create, its `before` nulled, left nothing
+        // destroyed; without a prior state nothing else can be confirmed.
+        let found = drafts(
+            "plan-health",
+            "",
+            r#"{"format_version":"1.2","resource_changes":[{"address":"a.b","type":"a","name":"b","change":{"actions":["update"],"before":{},"after":{}}}]}"#,
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].at_most, None);
+        assert!(found[0].message.contains("cannot be judged safe"));
+        assert!(found[0].fix.as_deref().unwrap().contains("terraform show -json"));
+    }
+
+    #[test]
     fn complete_plan_is_quiet() {
         assert!(
             drafts(
