@@ -460,12 +460,21 @@ fn inconsistent_block(root: &ConfigModule<'_>) -> Option<Unreadable> {
     let mut pending = vec![(String::from("configuration.root_module"), root)];
     while let Some((path, module)) = pending.pop() {
         for (index, resource) in module.resources.iter().enumerate() {
-            let key = resource_key(
-                resource.mode.as_deref(),
-                &resource.resource_type,
-                &resource.name,
-            );
-            if resource.address != key {
+            // Compared in place: a large configuration has a block per resource.
+            let resource_part = match resource.mode.as_deref() {
+                Some("data") => resource.address.strip_prefix("data."),
+                _ => Some(resource.address.as_str()),
+            };
+            let agrees = resource_part
+                .and_then(|rest| rest.strip_prefix(resource.resource_type.as_str()))
+                .and_then(|rest| rest.strip_prefix('.'))
+                == Some(resource.name.as_str());
+            if !agrees {
+                let key = resource_key(
+                    resource.mode.as_deref(),
+                    &resource.resource_type,
+                    &resource.name,
+                );
                 let json_path = format!("{path}.resources[{index}].address");
                 return Some(Unreadable {
                     json_path: escape::bounded_path(&json_path, escape::MAX_PATH_CHARS)

@@ -112,6 +112,7 @@ fn sections_agree(document: &Document<'_>) -> Result<(), Invalid> {
     created_objects_are_new(document, &current)?;
     tainted_objects_are_not_kept(document)?;
     applyable_plans_change_something(document)?;
+    forgets_need_terraform_1_7(document)?;
     reasons_agree_with_configuration_and_state(document)?;
     changed_objects_are_in_the_prior_state(document, &current)?;
     deposed_destroys_name_deposed_objects(document)?;
@@ -606,6 +607,44 @@ fn zero_twelve_addresses(root: &StateModule<'_>) -> HashSet<String> {
         pending.extend(module.child_modules.iter());
     }
     addresses
+}
+
+/// `forget` (a `removed` block with `destroy = false`) came with Terraform
+/// 1.7: a plan an older version wrote that forgets was a delete relabelled
+/// (a real delete in a 1.5 plan went exit 3 to 0). Unknown versions, and
+/// plans without one, are not judged here.
+fn forgets_need_terraform_1_7(document: &Document<'_>) -> Result<(), Invalid> {
+    let Some(version) = document.terraform_version.as_deref() else {
+        return Ok(());
+    };
+    let mut numbers = version.split(['.', '-']).map(str::parse::<u32>);
+    let older = match (numbers.next(), numbers.next()) {
+        (Some(Ok(major)), Some(Ok(minor))) => (major, minor) < (1, 7),
+        _ => false,
+    };
+    if !older {
+        return Ok(());
+    }
+    let forget = document
+        .resource_changes
+        .iter()
+        .flatten()
+        .position(|change| {
+            matches!(
+                change.change.actions,
+                Actions::Forget | Actions::CreateThenForget
+            )
+        });
+    match forget {
+        Some(index) => Err(Invalid {
+            json_path: format!("resource_changes[{index}].change.actions"),
+            problem: format!(
+                "a forget in a plan Terraform {} wrote: Terraform forgets resources (a `removed` block with `destroy = false`) from 1.7 on (the plan is inconsistent)",
+                quoted(version)
+            ),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Terraform marks a plan `applyable` only when applying it would change
@@ -2607,6 +2646,19 @@ mod tests {
         }
         for dependency in ["a.b", "data.a.b", "module.m.module.n.a-b.c_d"] {
             assert!(is_block_address(dependency), "{dependency}");
+        }
+        // A forget before Terraform 1.7, which brought it.
+        let forget = r#"{"address":"a.old","type":"a","name":"old","change":{"actions":["forget"],"before":{},"after":null}}"#;
+        for (version, refused) in [
+            ("1.5.7", true),
+            ("0.15.0-dev", true),
+            ("1.7.0", false),
+            ("1.11.4", false),
+        ] {
+            let text = format!(
+                r#"{{"format_version":"1.2","terraform_version":"{version}","resource_changes":[{forget}],"configuration":{{"root_module":{{}}}}}}"#
+            );
+            assert_eq!(check(&text).is_err(), refused, "{version}");
         }
     }
 
