@@ -113,6 +113,7 @@ fn sections_agree(document: &Document<'_>) -> Result<(), Invalid> {
     tainted_objects_are_not_kept(document)?;
     applyable_plans_change_something(document)?;
     forgets_need_terraform_1_7(document)?;
+    configured_deletes_give_a_reason(document)?;
     reasons_agree_with_configuration_and_state(document)?;
     changed_objects_are_in_the_prior_state(document, &current)?;
     deposed_destroys_name_deposed_objects(document)?;
@@ -609,6 +610,80 @@ fn zero_twelve_addresses(root: &StateModule<'_>) -> HashSet<String> {
     addresses
 }
 
+/// Outside a `-destroy` plan, Terraform deletes an instance whose block is
+/// still configured only for a reason it writes (`delete_because_count_index`,
+/// `…_each_key`, `…_no_module`, `…_wrong_repetition`…); a `-destroy` plan
+/// keeps nothing. The reason dropped from such a delete silenced the rules
+/// that read it (warn to pass). Checked in complete plans of Terraform 1.3
+/// or later that keep or create managed objects and whose configuration
+/// was read; the corpus's deletes without a reason beside kept objects are
+/// all in hand-made plans without a configuration.
+fn configured_deletes_give_a_reason(document: &Document<'_>) -> Result<(), Invalid> {
+    let (Some(changes), Some(configuration)) = (
+        document.resource_changes.as_deref(),
+        document.configuration.as_ref(),
+    ) else {
+        return Ok(());
+    };
+    if document.errored == Some(true)
+        || document.complete == Some(false)
+        || !terraform_at_least(document, (1, 3))
+    {
+        return Ok(());
+    }
+    let unexplained = |change: &ResourceChange<'_>| {
+        change.change.actions == Actions::Delete
+            && change.action_reason.is_none()
+            && change.deposed.is_none()
+            && !change.is_data()
+    };
+    let keeps_objects = changes.iter().any(|change| {
+        !change.is_data()
+            && matches!(
+                change.change.actions,
+                Actions::NoOp
+                    | Actions::Update
+                    | Actions::Create
+                    | Actions::DeleteThenCreate
+                    | Actions::CreateThenDelete
+            )
+    });
+    if !keeps_objects || !changes.iter().any(unexplained) {
+        return Ok(());
+    }
+    let declared = declared_blocks(configuration);
+    let found = changes.iter().enumerate().find_map(|(index, change)| {
+        if !unexplained(change) {
+            return None;
+        }
+        let block = change.address.parse::<Address>().ok()?.config_address();
+        declared.contains(&block).then_some((index, change, block))
+    });
+    match found {
+        Some((index, change, block)) => Err(Invalid {
+            json_path: format!("resource_changes[{index}].action_reason"),
+            problem: format!(
+                "a delete of {} without an `action_reason` while its block {} is configured and the plan keeps other objects: Terraform says why it deletes a configured instance, and deletes without one only in a `-destroy` plan, which keeps nothing (the plan is inconsistent)",
+                quoted(&change.address),
+                quoted(&block)
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Whether the plan says Terraform `minimum` or later wrote it.
+fn terraform_at_least(document: &Document<'_>, minimum: (u32, u32)) -> bool {
+    let Some(version) = document.terraform_version.as_deref() else {
+        return false;
+    };
+    let mut numbers = version.split(['.', '-']).map(str::parse::<u32>);
+    match (numbers.next(), numbers.next()) {
+        (Some(Ok(major)), Some(Ok(minor))) => (major, minor) >= minimum,
+        _ => false,
+    }
+}
+
 /// `forget` (a `removed` block with `destroy = false`) came with Terraform
 /// 1.7: a plan an older version wrote that forgets was a delete relabelled
 /// (a real delete in a 1.5 plan went exit 3 to 0). Unknown versions, and
@@ -617,12 +692,12 @@ fn forgets_need_terraform_1_7(document: &Document<'_>) -> Result<(), Invalid> {
     let Some(version) = document.terraform_version.as_deref() else {
         return Ok(());
     };
-    let mut numbers = version.split(['.', '-']).map(str::parse::<u32>);
-    let older = match (numbers.next(), numbers.next()) {
-        (Some(Ok(major)), Some(Ok(minor))) => (major, minor) < (1, 7),
-        _ => false,
-    };
-    if !older {
+    // An unreadable version is not judged older.
+    let readable = version
+        .split(['.', '-'])
+        .take(2)
+        .all(|number| number.parse::<u32>().is_ok());
+    if !readable || terraform_at_least(document, (1, 7)) {
         return Ok(());
     }
     let forget = document
@@ -2647,6 +2722,28 @@ mod tests {
         for dependency in ["a.b", "data.a.b", "module.m.module.n.a-b.c_d"] {
             assert!(is_block_address(dependency), "{dependency}");
         }
+        // A configured instance deleted without a reason beside kept objects.
+        let kept = r#"{"address":"a.web","type":"a","name":"web","change":{"actions":["no-op"],"before":{"id":"i-1"},"after":{"id":"i-1"}}}"#;
+        let deleted = r#"{"address":"a.web2[1]","type":"a","name":"web2","change":{"actions":["delete"],"before":{},"after":null}}"#;
+        let configured = r#"{"root_module":{"resources":[{"address":"a.web","type":"a","name":"web"},{"address":"a.web2","type":"a","name":"web2"}]}}"#;
+        let text = |version: &str, changes: &str, reason: &str| {
+            format!(
+                r#"{{"format_version":"1.2","terraform_version":"{version}","resource_changes":[{}],"configuration":{configured}}}"#,
+                changes.replace(r#""name":"web2","#, &format!(r#""name":"web2",{reason}"#))
+            )
+        };
+        let both = format!("{kept},{deleted}");
+        let invalid = check(&text("1.11.4", &both, "")).unwrap_err();
+        assert_eq!(invalid.json_path, "resource_changes[1].action_reason");
+        check(&text(
+            "1.11.4",
+            &both,
+            r#""action_reason":"delete_because_count_index","#,
+        ))
+        .unwrap();
+        // A `-destroy` plan keeps nothing; older versions wrote no reasons.
+        check(&text("1.11.4", deleted, "")).unwrap();
+        check(&text("1.2.9", &both, "")).unwrap();
         // A forget before Terraform 1.7, which brought it.
         let forget = r#"{"address":"a.old","type":"a","name":"old","change":{"actions":["forget"],"before":{},"after":null}}"#;
         for (version, refused) in [
