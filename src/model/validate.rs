@@ -482,6 +482,25 @@ fn declared_blocks(configuration: &Configuration<'_>) -> HashSet<String> {
     declared
 }
 
+/// The first change `selected` picks whose resource block is among the
+/// `declared` blocks (`in_configuration`) or not, with that block. An
+/// address that does not parse was refused by the shape checks.
+fn first_by_block<'c, 'a>(
+    changes: &'c [ResourceChange<'a>],
+    declared: &HashSet<String>,
+    in_configuration: bool,
+    selected: impl Fn(&ResourceChange<'_>) -> bool,
+) -> Option<(usize, &'c ResourceChange<'a>, String)> {
+    changes
+        .iter()
+        .enumerate()
+        .filter(|(_, change)| selected(change))
+        .find_map(|(index, change)| {
+            let block = change.address.parse::<Address>().ok()?.config_address();
+            (declared.contains(&block) == in_configuration).then_some((index, change, block))
+        })
+}
+
 /// Terraform plans an object (a create, or a replace's new object) only for
 /// a block the configuration declares. A created object whose block a
 /// configuration that was read leaves out was cut out of it, and with it
@@ -511,17 +530,7 @@ fn created_objects_are_declared(document: &Document<'_>) -> Result<(), Invalid> 
         return Ok(());
     }
     let declared = declared_blocks(configuration);
-    // An address that does not parse was refused by the shape checks.
-    let undeclared = |change: &ResourceChange<'_>| {
-        let block = change.address.parse::<Address>().ok()?.config_address();
-        (!declared.contains(&block)).then_some(block)
-    };
-    let Some((index, change, block)) = changes
-        .iter()
-        .enumerate()
-        .filter(|(_, change)| creates(change))
-        .find_map(|(index, change)| Some((index, change, undeclared(change)?)))
-    else {
+    let Some((index, change, block)) = first_by_block(changes, &declared, false, creates) else {
         return Ok(());
     };
     Err(Invalid {
@@ -652,14 +661,7 @@ fn configured_deletes_give_a_reason(document: &Document<'_>) -> Result<(), Inval
         return Ok(());
     }
     let declared = declared_blocks(configuration);
-    let found = changes.iter().enumerate().find_map(|(index, change)| {
-        if !unexplained(change) {
-            return None;
-        }
-        let block = change.address.parse::<Address>().ok()?.config_address();
-        declared.contains(&block).then_some((index, change, block))
-    });
-    match found {
+    match first_by_block(changes, &declared, true, unexplained) {
         Some((index, change, block)) => Err(Invalid {
             json_path: format!("resource_changes[{index}].action_reason"),
             problem: format!(
