@@ -550,8 +550,9 @@ fn created_objects_are_declared(document: &Document<'_>) -> Result<(), Invalid> 
 /// disrupted object relabelled `create`, with `before` null, left the
 /// blast radius: a teardown that failed passed. No corpus plan creates an
 /// object its prior state holds. In the 0.12-era format, whose state
-/// addresses are relative to their module and carry no instance key, only
-/// creates without an instance key are compared, with the module prefixed.
+/// addresses are relative to their module and carry no instance key, they
+/// are compared with the module prefixed: a keyed create matches only a
+/// modern plan relabelled `0.1`, whose state addresses keep their keys.
 fn created_objects_are_new(
     document: &Document<'_>,
     current: &CurrentAddresses<'_>,
@@ -576,7 +577,7 @@ fn created_objects_are_new(
     };
     let exists = |address: &str| {
         if loose {
-            !address.contains('[') && zero_twelve.contains(address)
+            zero_twelve.contains(address)
         } else {
             current.prior().contains(address)
         }
@@ -599,11 +600,21 @@ fn created_objects_are_new(
 /// The current managed objects of a 0.12-era state, their module-relative
 /// addresses prefixed with their module's.
 fn zero_twelve_addresses(root: &StateModule<'_>) -> HashSet<String> {
+    prefixed_addresses(root, |_| true)
+}
+
+/// The addresses of a state's current managed objects that `keep` picks,
+/// prefixed with their module's where they are relative to it (the
+/// 0.12-era format); absolute ones stay as they are.
+fn prefixed_addresses(
+    root: &StateModule<'_>,
+    keep: impl Fn(&StateResource<'_>) -> bool,
+) -> HashSet<String> {
     let mut addresses = HashSet::default();
     let mut pending = vec![root];
     while let Some(module) = pending.pop() {
         for resource in &module.resources {
-            if resource.deposed_key.is_some() || resource.is_data() {
+            if resource.deposed_key.is_some() || resource.is_data() || !keep(resource) {
                 continue;
             }
             let address = match module.address.as_deref() {
@@ -750,8 +761,8 @@ fn applyable_plans_change_something(document: &Document<'_>) -> Result<(), Inval
 
 /// Terraform replaces a tainted object (or destroys it): it never keeps
 /// one in place. A tainted replace relabelled an update, its reason
-/// dropped, passed (exit 3 to 0). Not checked in 0.12-era plans, whose
-/// state addresses are relative to their module.
+/// dropped, passed (exit 3 to 0). In every format: 0.12-era state
+/// addresses, relative to their module, get its prefix.
 fn tainted_objects_are_not_kept(document: &Document<'_>) -> Result<(), Invalid> {
     let (Some(changes), Some(prior)) = (
         document.resource_changes.as_deref(),
@@ -759,16 +770,8 @@ fn tainted_objects_are_not_kept(document: &Document<'_>) -> Result<(), Invalid> 
     ) else {
         return Ok(());
     };
-    if document.is_zero_twelve_format() {
-        return Ok(());
-    }
     // Tainted objects are rare: only they are collected.
-    let tainted: HashSet<&str> = prior
-        .root_module
-        .all_resources()
-        .filter(|resource| resource.tainted && resource.deposed_key.is_none())
-        .map(|resource| &*resource.address)
-        .collect();
+    let tainted = prefixed_addresses(&prior.root_module, |resource| resource.tainted);
     if tainted.is_empty() {
         return Ok(());
     }
@@ -1072,7 +1075,7 @@ fn refresh_only_keeps_all_or_nothing(
     document: &Document<'_>,
     current: &CurrentAddresses<'_>,
 ) -> Result<(), Invalid> {
-    if document.planned_values.is_none() || document.is_zero_twelve_format() {
+    if document.planned_values.is_none() {
         return Ok(());
     }
     let planned = current.planned();
@@ -1080,9 +1083,10 @@ fn refresh_only_keeps_all_or_nothing(
         return Ok(());
     }
     // Terraform lists a change (a no-op included) for every managed
-    // resource it plans; a refresh-only plan keeps none. All changes cut
-    // out of a plan that keeps everything read as no changes (no corpus
-    // plan plans a managed resource without listing changes).
+    // resource it plans, in every format; a refresh-only plan keeps none.
+    // All changes cut out of a plan that keeps everything read as no
+    // changes (no corpus plan plans a managed resource without listing
+    // changes).
     if let Some(kept) = document.planned_values.as_ref().and_then(|values| {
         values
             .root_module
@@ -1096,6 +1100,10 @@ fn refresh_only_keeps_all_or_nothing(
                 quoted(&kept.address)
             ),
         });
+    }
+    // 0.12-era state addresses are relative to their module: not compared.
+    if document.is_zero_twelve_format() {
+        return Ok(());
     }
     let left_out = document
         .prior_values()
@@ -2684,6 +2692,9 @@ mod tests {
         );
         let invalid = check(&text).unwrap_err();
         assert!(invalid.problem.contains("marks it tainted"), "{invalid:?}");
+        // Relabelled `0.1`, the 0.12-era format, too.
+        let invalid = check(&text.replace(r#""1.2""#, r#""0.1""#)).unwrap_err();
+        assert!(invalid.problem.contains("marks it tainted"), "{invalid:?}");
         // A delete without the object it destroys.
         let delete = r#"{"address":"a.old","type":"a","name":"old","change":{"actions":["delete"],"before":null,"after":null}}"#;
         let invalid = check(&changes(delete)).unwrap_err();
@@ -2693,12 +2704,15 @@ mod tests {
             r#"{{"format_version":"1.2","resource_changes":[],{planned},{}}}"#,
             state(object)
         );
-        let invalid = check(&text).unwrap_err();
-        assert!(
-            invalid
-                .problem
-                .contains("is in planned_values, and the plan lists no changes")
-        );
+        for text in [text.clone(), text.replace(r#""1.2""#, r#""0.1""#)] {
+            let invalid = check(&text).unwrap_err();
+            assert!(
+                invalid
+                    .problem
+                    .contains("is in planned_values, and the plan lists no changes"),
+                "{invalid:?}"
+            );
+        }
         // Applyable with nothing to apply; a refresh-only plan with drift is.
         let bare =
             r#"{"format_version":"1.2","applyable":true,"planned_values":{"root_module":{}}}"#;
@@ -2784,6 +2798,9 @@ mod tests {
         check(&plan("0.1", "module.m.a.web", module)).unwrap_err();
         check(&plan("0.1", "a.web", module)).unwrap();
         check(&plan("0.1", "module.m.a.web[1]", module)).unwrap();
+        // A modern plan relabelled `0.1` keeps its keyed state addresses.
+        let keyed = r#"{"resources":[{"address":"a.web[0]","type":"a","name":"web","index":0,"values":{}}]}"#;
+        check(&plan("0.1", "a.web[0]", keyed)).unwrap_err();
     }
 
     #[test]
