@@ -1926,8 +1926,9 @@ fn module_steps(
 }
 
 /// `module.NAME.` any number of times, then `TYPE.NAME` or
-/// `data.TYPE.NAME`, each part made of letters, digits, `_` and `-`: a
-/// configuration address without instance keys. Checked byte by byte, as
+/// `data.TYPE.NAME` (or nothing, for a whole module), each part made of
+/// letters, digits, `_` and `-`: a configuration address without
+/// instance keys. Checked byte by byte, as
 /// every state resource of a large plan has some.
 fn is_block_address(address: &str) -> bool {
     let is_part = |part: &str| {
@@ -1937,15 +1938,19 @@ fn is_block_address(address: &str) -> bool {
                 .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-')
     };
     let mut parts = address.split('.').peekable();
+    let mut modules = 0;
     while parts.peek() == Some(&"module") {
         parts.next();
         if !parts.next().is_some_and(is_part) {
             return false;
         }
+        modules += 1;
     }
     match (parts.next(), parts.next(), parts.next(), parts.next()) {
         (Some("data"), Some(resource_type), Some(name), None)
         | (Some(resource_type), Some(name), None, None) => is_part(resource_type) && is_part(name),
+        // A whole module (`depends_on = [module.vpc]` in older states).
+        (None, ..) => modules > 0,
         _ => false,
     }
 }
@@ -2720,7 +2725,15 @@ mod tests {
         let drift = r#"{"format_version":"1.2","applyable":true,"planned_values":{"root_module":{}},"resource_drift":[{"address":"a.web","type":"a","name":"web","change":{"actions":["update"],"before":{},"after":{}}}]}"#;
         check(drift).unwrap();
         // A dependency that is not a block's address.
-        for dependency in ["!!a.b", "a.b[0]", r#"module.m[\"k\"].a.b"#, "a", "a.b.c"] {
+        for dependency in [
+            "!!a.b",
+            "a.b[0]",
+            r#"module.m[\"k\"].a.b"#,
+            "a",
+            "a.b.c",
+            "module",
+            "",
+        ] {
             let with = object.replace(
                 r#""values""#,
                 &format!(r#""depends_on":["a.ok","{dependency}"],"values""#),
@@ -2735,7 +2748,7 @@ mod tests {
                 "{dependency}"
             );
         }
-        for dependency in ["a.b", "data.a.b", "module.m.module.n.a-b.c_d"] {
+        for dependency in ["a.b", "data.a.b", "module.m.module.n.a-b.c_d", "module.m"] {
             assert!(is_block_address(dependency), "{dependency}");
         }
         // A configured instance deleted without a reason beside kept objects.
