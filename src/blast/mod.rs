@@ -456,9 +456,9 @@ pub fn compute(
         // data source, it explains a chain but is not a member. Counted,
         // an image replaced beside the two containers created on it read
         // as 3 of 6 resources in state torn down (ministack).
-        let created = changed.get(member_node.address) == Some(&Actions::Create);
+        let created = || changed.get(member_node.address) == Some(&Actions::Create);
         match role {
-            Role::Disrupted if member_node.is_data || created => continue,
+            Role::Disrupted if member_node.is_data || created() => continue,
             Role::Disrupted => radius.disrupted.push(Arc::clone(&address)),
             _ => radius.destroyed.push(Arc::clone(&address)),
         }

@@ -106,15 +106,15 @@ fn sections_agree(document: &Document<'_>) -> Result<(), Invalid> {
     drifted_away_objects_left_the_prior_state(document, &current)?;
     every_state_resource_accounted_for(document, &current)?;
     kept_objects_are_planned(document, &current)?;
-    forgotten_resources_are_not_configured(document)?;
+    forgotten_resources_are_not_configured(document, &current)?;
     moved_objects_are_declared(document, &current)?;
-    created_objects_are_declared(document)?;
+    created_objects_are_declared(document, &current)?;
     created_objects_are_new(document, &current)?;
     tainted_objects_are_not_kept(document)?;
     applyable_plans_change_something(document)?;
     forgets_need_terraform_1_7(document)?;
-    configured_deletes_give_a_reason(document)?;
-    reasons_agree_with_configuration_and_state(document)?;
+    deletes_give_a_reason(document, &current)?;
+    reasons_agree_with_configuration_and_state(document, &current)?;
     changed_objects_are_in_the_prior_state(document, &current)?;
     deposed_destroys_name_deposed_objects(document)?;
     data_sources_are_not_destroyed(document)?;
@@ -131,8 +131,10 @@ fn sections_agree(document: &Document<'_>) -> Result<(), Invalid> {
 struct CurrentAddresses<'d> {
     prior_values: Option<&'d Values<'d>>,
     planned_values: Option<&'d Values<'d>>,
+    configuration: Option<&'d Configuration<'d>>,
     prior: OnceLock<HashSet<&'d str>>,
     planned: OnceLock<HashSet<&'d str>>,
+    declared: OnceLock<HashSet<String>>,
 }
 
 impl<'d> CurrentAddresses<'d> {
@@ -140,9 +142,18 @@ impl<'d> CurrentAddresses<'d> {
         Self {
             prior_values: document.prior_values(),
             planned_values: document.planned_values.as_ref(),
+            configuration: document.configuration.as_ref(),
             prior: OnceLock::new(),
             planned: OnceLock::new(),
+            declared: OnceLock::new(),
         }
+    }
+
+    /// The blocks a configuration that was read declares (see
+    /// [`declared_blocks`]); `None` without one. Six checks look blocks up.
+    fn declared(&self) -> Option<&HashSet<String>> {
+        let configuration = self.configuration?;
+        Some(self.declared.get_or_init(|| declared_blocks(configuration)))
     }
 
     fn prior(&self) -> &HashSet<&'d str> {
@@ -215,7 +226,10 @@ fn prior_state_lists_each_object_once(
 /// an object the prior state marks tainted (4 of 4). Relabelling a
 /// count-index delete as a removed block silenced `index-shift`. A plan
 /// without a readable configuration, or a 0.12-era one, is not compared.
-fn reasons_agree_with_configuration_and_state(document: &Document<'_>) -> Result<(), Invalid> {
+fn reasons_agree_with_configuration_and_state(
+    document: &Document<'_>,
+    current: &CurrentAddresses<'_>,
+) -> Result<(), Invalid> {
     let Some(changes) = &document.resource_changes else {
         return Ok(());
     };
@@ -231,9 +245,8 @@ fn reasons_agree_with_configuration_and_state(document: &Document<'_>) -> Result
     let json_path = |index: usize| format!("resource_changes[{index}].action_reason");
     let mut removed_blocks = with_reason("delete_because_no_resource_config").peekable();
     if removed_blocks.peek().is_some()
-        && let Some(configuration) = &document.configuration
+        && let Some(configured) = current.declared()
     {
-        let configured = declared_blocks(configuration);
         for (index, change) in removed_blocks {
             let Ok(address) = change.address.parse::<Address>() else {
                 continue;
@@ -424,7 +437,10 @@ fn data_sources_are_not_destroyed(document: &Document<'_>) -> Result<(), Invalid
 /// writes the configuration in every plan, so a forget in a plan whose
 /// configuration is missing or unreadable cannot be checked and is refused
 /// too (dropping the section would otherwise switch this check off).
-fn forgotten_resources_are_not_configured(document: &Document<'_>) -> Result<(), Invalid> {
+fn forgotten_resources_are_not_configured(
+    document: &Document<'_>,
+    current: &CurrentAddresses<'_>,
+) -> Result<(), Invalid> {
     let Some(changes) = &document.resource_changes else {
         return Ok(());
     };
@@ -436,7 +452,7 @@ fn forgotten_resources_are_not_configured(document: &Document<'_>) -> Result<(),
         return Ok(());
     };
     let json_path = |index: usize| format!("resource_changes[{index}].change.actions");
-    let Some(configuration) = &document.configuration else {
+    let Some(configured) = current.declared() else {
         return Err(Invalid {
             json_path: json_path(first),
             problem: format!(
@@ -445,7 +461,6 @@ fn forgotten_resources_are_not_configured(document: &Document<'_>) -> Result<(),
             ),
         });
     };
-    let configured = declared_blocks(configuration);
     for (index, change) in std::iter::once((first, first_forget)).chain(forgets) {
         let Ok(address) = change.address.parse::<Address>() else {
             continue;
@@ -482,25 +497,6 @@ fn declared_blocks(configuration: &Configuration<'_>) -> HashSet<String> {
     declared
 }
 
-/// The first change `selected` picks whose resource block is among the
-/// `declared` blocks (`in_configuration`) or not, with that block. An
-/// address that does not parse was refused by the shape checks.
-fn first_by_block<'c, 'a>(
-    changes: &'c [ResourceChange<'a>],
-    declared: &HashSet<String>,
-    in_configuration: bool,
-    selected: impl Fn(&ResourceChange<'_>) -> bool,
-) -> Option<(usize, &'c ResourceChange<'a>, String)> {
-    changes
-        .iter()
-        .enumerate()
-        .filter(|(_, change)| selected(change))
-        .find_map(|(index, change)| {
-            let block = change.address.parse::<Address>().ok()?.config_address();
-            (declared.contains(&block) == in_configuration).then_some((index, change, block))
-        })
-}
-
 /// Terraform plans an object (a create, or a replace's new object) only for
 /// a block the configuration declares. A created object whose block a
 /// configuration that was read leaves out was cut out of it, and with it
@@ -510,11 +506,13 @@ fn first_by_block<'c, 'a>(
 /// three hand-made create-only plans of the corpus (snyk's among them)
 /// list creates their configuration lacks. A missing or unreadable
 /// configuration is a finding of its own (`plan-incomplete`).
-fn created_objects_are_declared(document: &Document<'_>) -> Result<(), Invalid> {
-    let (Some(changes), Some(configuration)) = (
-        document.resource_changes.as_deref(),
-        document.configuration.as_ref(),
-    ) else {
+fn created_objects_are_declared(
+    document: &Document<'_>,
+    current: &CurrentAddresses<'_>,
+) -> Result<(), Invalid> {
+    let (Some(changes), Some(declared)) =
+        (document.resource_changes.as_deref(), current.declared())
+    else {
         return Ok(());
     };
     let creates = |change: &ResourceChange<'_>| {
@@ -529,8 +527,16 @@ fn created_objects_are_declared(document: &Document<'_>) -> Result<(), Invalid> 
     if !changes.iter().any(creates) || !changes.iter().any(destroys) {
         return Ok(());
     }
-    let declared = declared_blocks(configuration);
-    let Some((index, change, block)) = first_by_block(changes, &declared, false, creates) else {
+    // An address that does not parse was refused by the shape checks.
+    let undeclared = changes
+        .iter()
+        .enumerate()
+        .filter(|(_, change)| creates(change))
+        .find_map(|(index, change)| {
+            let block = change.address.parse::<Address>().ok()?.config_address();
+            (!declared.contains(&block)).then_some((index, change, block))
+        });
+    let Some((index, change, block)) = undeclared else {
         return Ok(());
     };
     Err(Invalid {
@@ -571,7 +577,7 @@ fn created_objects_are_new(
     };
     let loose = document.is_zero_twelve_format();
     let zero_twelve = if loose {
-        zero_twelve_addresses(&prior.root_module)
+        prefixed_addresses(&prior.root_module, |_| true)
     } else {
         HashSet::default()
     };
@@ -595,12 +601,6 @@ fn created_objects_are_new(
             quoted(&change.address)
         ),
     })
-}
-
-/// The current managed objects of a 0.12-era state, their module-relative
-/// addresses prefixed with their module's.
-fn zero_twelve_addresses(root: &StateModule<'_>) -> HashSet<String> {
-    prefixed_addresses(root, |_| true)
 }
 
 /// The addresses of a state's current managed objects that `keep` picks,
@@ -630,33 +630,29 @@ fn prefixed_addresses(
     addresses
 }
 
-/// Outside a `-destroy` plan, Terraform deletes an instance whose block is
-/// still configured only for a reason it writes (`delete_because_count_index`,
-/// `…_each_key`, `…_no_module`, `…_wrong_repetition`…); a `-destroy` plan
-/// keeps nothing. The reason dropped from such a delete silenced the rules
-/// that read it (warn to pass). Checked in complete plans of Terraform 1.3
-/// or later that keep or create managed objects and whose configuration
-/// was read; the corpus's deletes without a reason beside kept objects are
-/// all in hand-made plans without a configuration.
-fn configured_deletes_give_a_reason(document: &Document<'_>) -> Result<(), Invalid> {
-    let (Some(changes), Some(configuration)) = (
-        document.resource_changes.as_deref(),
-        document.configuration.as_ref(),
-    ) else {
+/// Outside a `-destroy` plan, Terraform says why it deletes an instance
+/// (`delete_because_no_resource_config`, `…_count_index`, `…_each_key`,
+/// `…_no_module`, `…_wrong_repetition`…); a `-destroy` plan keeps
+/// nothing. The reason dropped from such a delete silenced the rules that
+/// read it (warn to pass), whether or not its block was also taken out of
+/// the configuration. Checked in complete plans of Terraform 1.3 or later
+/// that keep or create managed objects and whose configuration was read;
+/// the corpus's deletes without a reason beside kept objects are all in
+/// hand-made plans without a configuration.
+fn deletes_give_a_reason(
+    document: &Document<'_>,
+    current: &CurrentAddresses<'_>,
+) -> Result<(), Invalid> {
+    let Some(changes) = document.resource_changes.as_deref() else {
         return Ok(());
     };
-    if document.errored == Some(true)
+    if current.declared().is_none()
+        || document.errored == Some(true)
         || document.complete == Some(false)
-        || !terraform_at_least(document, (1, 3))
+        || terraform_version(document).is_none_or(|version| version < (1, 3))
     {
         return Ok(());
     }
-    let unexplained = |change: &ResourceChange<'_>| {
-        change.change.actions == Actions::Delete
-            && change.action_reason.is_none()
-            && change.deposed.is_none()
-            && !change.is_data()
-    };
     let keeps_objects = changes.iter().any(|change| {
         !change.is_data()
             && matches!(
@@ -668,32 +664,38 @@ fn configured_deletes_give_a_reason(document: &Document<'_>) -> Result<(), Inval
                     | Actions::CreateThenDelete
             )
     });
-    if !keeps_objects || !changes.iter().any(unexplained) {
+    if !keeps_objects {
         return Ok(());
     }
-    let declared = declared_blocks(configuration);
-    match first_by_block(changes, &declared, true, unexplained) {
-        Some((index, change, block)) => Err(Invalid {
+    let unexplained = changes.iter().enumerate().find(|(_, change)| {
+        change.change.actions == Actions::Delete
+            && change.action_reason.is_none()
+            && change.deposed.is_none()
+            && !change.is_data()
+    });
+    match unexplained {
+        Some((index, change)) => Err(Invalid {
             json_path: format!("resource_changes[{index}].action_reason"),
             problem: format!(
-                "a delete of {} without an `action_reason` while its block {} is configured and the plan keeps other objects: Terraform says why it deletes a configured instance, and deletes without one only in a `-destroy` plan, which keeps nothing (the plan is inconsistent)",
-                quoted(&change.address),
-                quoted(&block)
+                "a delete of {} without an `action_reason` in a plan that keeps other objects: Terraform says why it deletes an instance, and deletes without one only in a `-destroy` plan, which keeps nothing (the plan is inconsistent)",
+                quoted(&change.address)
             ),
         }),
         None => Ok(()),
     }
 }
 
-/// Whether the plan says Terraform `minimum` or later wrote it.
-fn terraform_at_least(document: &Document<'_>, minimum: (u32, u32)) -> bool {
-    let Some(version) = document.terraform_version.as_deref() else {
-        return false;
-    };
-    let mut numbers = version.split(['.', '-']).map(str::parse::<u32>);
+/// The Terraform version that wrote the plan, as (major, minor), when it
+/// says one that reads as such.
+fn terraform_version(document: &Document<'_>) -> Option<(u32, u32)> {
+    let mut numbers = document
+        .terraform_version
+        .as_deref()?
+        .split(['.', '-'])
+        .map(str::parse::<u32>);
     match (numbers.next(), numbers.next()) {
-        (Some(Ok(major)), Some(Ok(minor))) => (major, minor) >= minimum,
-        _ => false,
+        (Some(Ok(major)), Some(Ok(minor))) => Some((major, minor)),
+        _ => None,
     }
 }
 
@@ -702,15 +704,11 @@ fn terraform_at_least(document: &Document<'_>, minimum: (u32, u32)) -> bool {
 /// (a real delete in a 1.5 plan went exit 3 to 0). Unknown versions, and
 /// plans without one, are not judged here.
 fn forgets_need_terraform_1_7(document: &Document<'_>) -> Result<(), Invalid> {
+    // An unreadable version is not judged older.
     let Some(version) = document.terraform_version.as_deref() else {
         return Ok(());
     };
-    // An unreadable version is not judged older.
-    let readable = version
-        .split(['.', '-'])
-        .take(2)
-        .all(|number| number.parse::<u32>().is_ok());
-    if !readable || terraform_at_least(document, (1, 7)) {
+    if terraform_version(document).is_none_or(|version| version >= (1, 7)) {
         return Ok(());
     }
     let forget = document
@@ -826,7 +824,7 @@ fn moved_objects_are_declared(
             quoted(change.previous_address.as_deref().unwrap_or_default())
         )
     };
-    let Some(configuration) = &document.configuration else {
+    let Some(declared) = current.declared() else {
         return Err(Invalid {
             json_path: json_path(first),
             problem: format!(
@@ -836,7 +834,6 @@ fn moved_objects_are_declared(
             ),
         });
     };
-    let declared = declared_blocks(configuration);
     let planned = document.planned_values.is_some().then(|| current.planned());
     for (index, change) in std::iter::once((first, first_move)).chain(moves) {
         let Ok(address) = change.address.parse::<Address>() else {
@@ -1236,7 +1233,7 @@ fn kept_objects_are_planned(
         // graph gap, and refusing every plan with a no-op for it would
         // refuse what the lenient reader exists to analyse.
         || {
-            let declared = declared_blocks(document.configuration.as_ref()?);
+            let declared = current.declared()?;
             let blocks: rustc_hash::FxHashMap<_, &str> = changes
                 .par_iter()
                 .filter(|change| is_kept(change) && !change.change.is_import())
@@ -2770,6 +2767,12 @@ mod tests {
             r#""action_reason":"delete_because_count_index","#,
         ))
         .unwrap();
+        // Its block taken out of the configuration as well: still no reason.
+        let unconfigured = text("1.11.4", &both, "")
+            .replace(r#",{"address":"a.web2","type":"a","name":"web2"}"#, "");
+        assert!(!unconfigured.contains(r#"{"address":"a.web2","type""#));
+        let invalid = check(&unconfigured).unwrap_err();
+        assert_eq!(invalid.json_path, "resource_changes[1].action_reason");
         // A `-destroy` plan keeps nothing; older versions wrote no reasons.
         check(&text("1.11.4", deleted, "")).unwrap();
         check(&text("1.2.9", &both, "")).unwrap();
@@ -2853,7 +2856,16 @@ mod tests {
             check(&plan(actions, "a.web", declared)).unwrap();
             check(&plan(actions, r#"module.m[\"k\"].a.web[0]"#, in_module)).unwrap();
             // The root block does not answer for a module's instance.
-            check(&plan(actions, "module.m.a.web", declared)).unwrap_err();
+            let invalid = check(&plan(actions, "module.m.a.web", declared)).unwrap_err();
+            assert!(
+                invalid
+                    .problem
+                    .contains("`a.web` is not in the configuration")
+                    || invalid
+                        .problem
+                        .contains("`module.m.a.web` is not in the configuration"),
+                "{invalid:?}"
+            );
             // Without a configuration that was read, plan-incomplete says so.
             check(&plan(actions, "a.web", "")).unwrap();
         }

@@ -673,10 +673,7 @@ fn a_snapshot_written_into_before_alone_does_not_hide_the_data_loss() {
     // The agent edits only the delete's `before` to claim a final snapshot;
     // the prior state it starts from still takes none. Under the human
     // profile the edited plan passed with a warning before.
-    let plan: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(crate::common::root().join(scenario("db-deleted"))).unwrap(),
-    )
-    .unwrap();
+    let plan = scenario_plan("db-deleted");
     let mut edited = plan.clone();
     let changes = edited["resource_changes"].as_array_mut().unwrap();
     let delete = changes
@@ -686,17 +683,8 @@ fn a_snapshot_written_into_before_alone_does_not_hide_the_data_loss() {
     delete["change"]["before"]["skip_final_snapshot"] = serde_json::json!(false);
     delete["change"]["before"]["final_snapshot_identifier"] = serde_json::json!("orders-final");
     let dir = tempfile::tempdir().unwrap();
-    let check = |plan: &serde_json::Value, name: &str| {
-        let path = crate::common::write(dir.path(), name, plan.to_string());
-        run(&[
-            "check",
-            "--author",
-            "human",
-            "--format",
-            "agent",
-            path.to_str().unwrap(),
-        ])
-    };
+    let check =
+        |plan: &serde_json::Value, name: &str| check_edited(dir.path(), name, plan, "human");
     let original = check(&plan, "original.json");
     let output = check(&edited, "edited.json");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -783,21 +771,10 @@ fn a_plan_whose_configuration_is_lost_is_never_judged_laxer() {
     // critical plan-incomplete finding: the verdict cannot be laxer, while
     // a teardown whose configuration was dropped passed in both profiles
     // (ministack, a real plan: score 60 to 10, exit 0).
-    let plan: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(crate::common::root().join(scenario("new-dependency"))).unwrap(),
-    )
-    .unwrap();
+    let plan = scenario_plan("new-dependency");
     let dir = tempfile::tempdir().unwrap();
     let check = |plan: &serde_json::Value, name: &str, author: &str| {
-        let path = crate::common::write(dir.path(), name, plan.to_string());
-        let output = run(&[
-            "check",
-            "--author",
-            author,
-            "--format",
-            "agent",
-            path.to_str().unwrap(),
-        ]);
+        let output = check_edited(dir.path(), name, plan, author);
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
         let score: u32 = stdout
             .split("score=")
@@ -861,10 +838,7 @@ fn a_database_rewritten_as_a_deposed_object_still_loses_its_data() {
     // alike: consistent, so not refused, but the only copy of the data
     // still goes. The finding was lost (score 40 to 0) while the data-loss
     // threshold fired.
-    let mut plan: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(crate::common::root().join(scenario("db-deleted"))).unwrap(),
-    )
-    .unwrap();
+    let mut plan = scenario_plan("db-deleted");
     for change in plan["resource_changes"].as_array_mut().unwrap() {
         if change["address"] == "aws_db_instance.orders" {
             change["deposed"] = "0000abcd".into();
@@ -879,15 +853,7 @@ fn a_database_rewritten_as_a_deposed_object_still_loses_its_data() {
         }
     }
     let dir = tempfile::tempdir().unwrap();
-    let path = crate::common::write(dir.path(), "deposed.json", plan.to_string());
-    let output = run(&[
-        "check",
-        "--author",
-        "human",
-        "--format",
-        "agent",
-        path.to_str().unwrap(),
-    ]);
+    let output = check_edited(dir.path(), "deposed.json", &plan, "human");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(3), "{stdout}");
     assert!(
@@ -895,4 +861,28 @@ fn a_database_rewritten_as_a_deposed_object_still_loses_its_data() {
         "{stdout}"
     );
     assert!(stdout.contains("score=40"), "{stdout}");
+}
+
+/// A scenario's plan, parsed, for a test to edit.
+fn scenario_plan(name: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(crate::common::root().join(scenario(name))).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// `check --author AUTHOR --format agent` on `plan`, written as `dir/name`.
+fn check_edited(
+    dir: &std::path::Path,
+    name: &str,
+    plan: &serde_json::Value,
+    author: &str,
+) -> std::process::Output {
+    let path = crate::common::write(dir, name, plan.to_string());
+    run(&[
+        "check",
+        "--author",
+        author,
+        "--format",
+        "agent",
+        path.to_str().unwrap(),
+    ])
 }

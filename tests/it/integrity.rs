@@ -28,7 +28,12 @@ fn share_plan() -> String {
         } else {
             ("no-op", format!(r#"{{"id":"id-{index}"}}"#))
         };
-        changes.push(format!(r#"{{"address":"terraform_data.r{index}","mode":"managed","type":"terraform_data","name":"r{index}","change":{{"actions":["{action}"],"before":{{"id":"id-{index}"}},"after":{after}}}}}"#));
+        let reason = if index < 3 {
+            r#""action_reason":"delete_because_no_resource_config","#
+        } else {
+            ""
+        };
+        changes.push(format!(r#"{{"address":"terraform_data.r{index}","mode":"managed","type":"terraform_data","name":"r{index}",{reason}"change":{{"actions":["{action}"],"before":{{"id":"id-{index}"}},"after":{after}}}}}"#));
         state.push(format!(r#"{{"address":"terraform_data.r{index}","mode":"managed","type":"terraform_data","name":"r{index}","values":{{"id":"id-{index}"}}}}"#));
         if index >= 3 {
             blocks.push(format!(r#"{{"address":"terraform_data.r{index}","mode":"managed","type":"terraform_data","name":"r{index}"}}"#));
