@@ -764,13 +764,13 @@ fn a_snapshot_written_into_before_alone_does_not_hide_the_data_loss() {
 #[test]
 fn a_plan_whose_configuration_is_lost_is_never_judged_laxer() {
     // Without the configuration the blast radius has only the prior
-    // state's edges: in new-dependency the web and worker are reached from
-    // the replaced image through a container the plan creates, which only
-    // the configuration names. However the section is lost (absent, null,
-    // a list, a module given as a list), a plan that destroys gets a
-    // critical plan-incomplete finding: the verdict cannot be laxer, while
-    // a teardown whose configuration was dropped passed in both profiles
-    // (ministack, a real plan: score 60 to 10, exit 0).
+    // state's edges, and the edges through objects the plan creates are
+    // named only there. However the section is lost (absent, null, a list,
+    // a module given as a list), a plan that destroys gets a critical
+    // plan-incomplete finding, so the verdict cannot be laxer: ministack, a
+    // real plan, passed for a person once its configuration was dropped
+    // (score 60 to 20, exit 0). Here the refreshed state still names the
+    // image for the web and worker, so the finding itself is what is shown.
     let plan = scenario_plan("new-dependency");
     let dir = tempfile::tempdir().unwrap();
     let check = |plan: &serde_json::Value, name: &str, author: &str| {
