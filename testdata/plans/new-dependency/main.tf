@@ -1,8 +1,8 @@
 # AFTER: the image is replaced (triggers_replace v1 -> v2) and a new
 # container is built on it, which the existing web and worker now use. The
-# container does not exist yet, so it is not disrupted itself, and the
-# state has no record of it: only the configuration's references lead from
-# the image, through the container, to the web and worker it disrupts.
+# container does not exist yet, so it is not disrupted itself; the chain
+# from the image through it is in the configuration's references (the
+# refreshed state's depends_on of web and worker names both directly).
 
 resource "terraform_data" "image" {
   triggers_replace = "v2"
