@@ -77,7 +77,7 @@ pub fn for_each_plan(
                 }
                 parsed = Err(failure);
             }
-            let document = match parsed {
+            let mut document = match parsed {
                 Ok(document) => document,
                 Err(failure) => {
                     errors.push(input::json_error(
@@ -100,6 +100,14 @@ pub fn for_each_plan(
             match recognised {
                 Ok(()) => {
                     found += 1;
+                    // Validation was the last reader of planned_values;
+                    // the analysis that follows is the check's peak.
+                    let text = &loaded.text[range.clone()];
+                    if let Some((planned, section)) = document.let_go_of_planned_values(text) {
+                        drop_nested(planned, document.deepest);
+                        let in_text = range.start + section.start..range.start + section.end;
+                        input::pages::give_back(&loaded.text, in_text);
+                    }
                     visit(&label, &document);
                 }
                 // A log is skipped whole, so nothing after it may be a plan.
@@ -171,16 +179,23 @@ fn free_in_background(texts: Vec<input::LoadedText>) {
 /// analysis had finished. (A `Drop` that flattens the modules instead would
 /// keep the text borrowed across `resplit` for the borrow checker.)
 fn release(document: model::Document<'_>) {
+    let deepest = document.deepest;
+    drop_nested(document, deepest);
+}
+
+/// Drops `value`, parsed from a document nesting `deepest` levels deep, on
+/// a stack deep enough for it.
+fn drop_nested<T>(value: T, deepest: usize) {
     /// Stack a drop takes per level of JSON nesting, with room to spare
     /// (an unoptimised build's frames are the larger).
     const STACK_PER_LEVEL: usize = 1024;
     const SHALLOW: usize = 1000;
-    if document.deepest < SHALLOW {
-        drop(document);
+    if deepest < SHALLOW {
+        drop(value);
         return;
     }
-    let stack = document.deepest.saturating_mul(STACK_PER_LEVEL) + (1 << 20);
-    stacker::grow(stack, move || drop(document));
+    let stack = deepest.saturating_mul(STACK_PER_LEVEL) + (1 << 20);
+    stacker::grow(stack, move || drop(value));
 }
 
 /// Reads, analyses and judges every plan named by `sources`. Any input that

@@ -364,6 +364,12 @@ impl<'p> Builder<'p> {
                 resource_type: &resource.resource_type,
                 is_data: resource.is_data(),
             })
+            // What is left of planned_values once the check let it go.
+            .chain(plan.planned_only.iter().map(|listing| Node {
+                address: &listing.address,
+                resource_type: &listing.resource_type,
+                is_data: listing.is_data,
+            }))
             .chain(plan.resource_changes.iter().flatten().map(|change| Node {
                 address: &change.address,
                 resource_type: &change.resource_type,

@@ -8,6 +8,7 @@ mod decode;
 pub mod error;
 pub mod excerpt;
 mod file;
+pub mod pages;
 pub mod split;
 
 use std::ops::Range;

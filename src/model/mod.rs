@@ -7,6 +7,7 @@ pub mod data_files;
 pub mod facts;
 mod keys;
 pub mod plan;
+pub mod planned_only;
 pub mod prior_objects;
 pub mod retention;
 pub mod validate;

@@ -46,6 +46,10 @@ pub struct Document<'a> {
     /// Auxiliary sections that could not be read, and why.
     #[serde(skip)]
     pub unreadable: Vec<Unreadable>,
+    /// What the graph still needs of `planned_values` once it is let go
+    /// (see [`Document::let_go_of_planned_values`]).
+    #[serde(skip)]
+    pub planned_only: Vec<super::planned_only::PlannedOnly>,
     /// The deepest nesting of objects and arrays in the document.
     #[serde(skip)]
     pub deepest: usize,

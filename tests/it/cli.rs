@@ -762,6 +762,53 @@ fn a_snapshot_written_into_before_alone_does_not_hide_the_data_loss() {
 }
 
 #[test]
+fn a_listing_only_planned_values_has_still_carries_the_chain_after_the_section_is_let_go() {
+    // The check lets planned_values (and its text) go after validation,
+    // keeping the listings no other section has as graph nodes. Here the
+    // container's only listing is there, and web and worker reach the
+    // replaced image only through it (their state edges are gone).
+    let mut plan = scenario_plan("new-dependency");
+    plan["resource_changes"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|change| change["address"] != "terraform_data.container");
+    for resource in plan["prior_state"]["values"]["root_module"]["resources"]
+        .as_array_mut()
+        .unwrap()
+    {
+        resource.as_object_mut().unwrap().remove("depends_on");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "plan.json", plan.to_string());
+    let output = run(&["check", "--format", "json", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(3), "{output:?}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let blast = &report["blast_radius"];
+    assert_eq!(
+        blast["disrupted"],
+        serde_json::json!([
+            "terraform_data.container",
+            "terraform_data.web",
+            "terraform_data.worker"
+        ])
+    );
+    let web = blast["roots"][0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|member| member["address"] == "terraform_data.web")
+        .unwrap();
+    assert_eq!(
+        web["path"],
+        serde_json::json!([
+            "terraform_data.image",
+            "terraform_data.container",
+            "terraform_data.web"
+        ])
+    );
+}
+
+#[test]
 fn a_plan_whose_configuration_is_lost_is_never_judged_laxer() {
     // Without the configuration the blast radius has only the prior
     // state's edges, and the edges through objects the plan creates are

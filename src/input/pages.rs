@@ -1,0 +1,67 @@
+//! Giving back the memory of plan text the check will not read again.
+
+use std::ops::Range;
+
+/// Returns the whole pages inside `text[range]` to the system, which gives
+/// the process fresh zeroed pages if they are ever touched again. The text
+/// stays valid UTF-8 (zero bytes are), but its content in `range` is gone:
+/// nothing may read it afterwards, and no reference to it may be alive.
+///
+/// The pages must belong to `text` alone: a plan text is one large heap
+/// allocation (jemalloc gives anything over a few pages whole pages of its
+/// own), and only pages entirely inside `range` are given back. Elsewhere
+/// than Linux this does nothing.
+// `&String`, not `&str`: the pages are found from the allocation's raw
+// pointer, without a reference to the bytes being given back.
+#[allow(clippy::ptr_arg)]
+pub fn give_back(text: &String, range: Range<usize>) {
+    if range.start >= range.end || range.end > text.len() {
+        return;
+    }
+    give_back_pages(text.as_ptr() as usize + range.start, range.len());
+}
+
+#[cfg(target_os = "linux")]
+fn give_back_pages(start: usize, length: usize) {
+    // SAFETY: sysconf only reads a constant of the system.
+    let page = match usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }) {
+        Ok(page) if page.is_power_of_two() => page,
+        _ => return,
+    };
+    let first = start.next_multiple_of(page);
+    let end = (start + length) / page * page;
+    if end <= first {
+        return;
+    }
+    // SAFETY: [first, end) is whole pages of one live allocation (the
+    // caller's text), which no reference reads again; MADV_DONTNEED on
+    // private anonymous memory only replaces those pages with zeroed ones.
+    // A failure leaves the pages as they were, which is only a lost saving.
+    unsafe {
+        libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_DONTNEED);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn give_back_pages(_: usize, _: usize) {}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pages_inside_the_range_read_as_zeros_and_the_rest_is_untouched() {
+        let length = 64 << 10;
+        let text: String = "x".repeat(length);
+        give_back(&text, 5000..length - 5000);
+        let bytes = text.as_bytes();
+        let zeros = bytes.iter().filter(|&&byte| byte == 0).count();
+        // At least the whole 4 KiB pages between 5000 and length - 5000.
+        assert!(zeros >= length - 2 * 8192 - 2 * 4096, "{zeros}");
+        assert!(bytes[..5000].iter().all(|&byte| byte == b'x'));
+        assert!(bytes[length - 5000..].iter().all(|&byte| byte == b'x'));
+        // Nothing outside the text, and nothing for an empty range.
+        give_back(&text, length..length + 10);
+        give_back(&text, 10..10);
+    }
+}
