@@ -31,7 +31,7 @@ export SANDBOX_SH
 TESTDATA="$ROOT/testdata"
 PLANS="$TESTDATA/plans"
 INVALID="$TESTDATA/invalid"
-ALL_SCENARIOS=(no-changes db-deleted replace-cascade module-keys prior-state teardown errored targeted refresh-only forget moved new-dependency)
+ALL_SCENARIOS=(no-changes db-deleted replace-cascade module-keys prior-state teardown errored targeted refresh-only forget moved new-dependency refresh-only-dependency)
 EXPECTED_TF_VERSION="${EXPECTED_TF_VERSION:-1.11.4}"
 
 log() { printf '[regen %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -176,6 +176,12 @@ scenario_new-dependency() {
   prepare new-dependency
   switch_to_after new-dependency
   plan new-dependency 0
+}
+
+scenario_refresh-only-dependency() {
+  prepare refresh-only-dependency
+  switch_to_after refresh-only-dependency
+  plan refresh-only-dependency 0 -refresh-only
 }
 
 scenario_refresh-only() {

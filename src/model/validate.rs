@@ -734,10 +734,13 @@ fn forgets_need_terraform_1_7(document: &Document<'_>) -> Result<(), Invalid> {
 }
 
 /// Terraform marks a plan `applyable` only when applying it would change
-/// something: a resource, the state (drift, in a refresh-only plan) or an
-/// output. Every change cut out of a teardown left `applyable: true` with
-/// nothing to apply, and read as a refresh-only plan without drift (exit 3
-/// to 0). No corpus plan is applyable with nothing to apply.
+/// something: a resource, an output, or the state itself. A refresh-only
+/// plan whose refresh changed the state in a way drift does not report
+/// (Terraform 1.11: a dependency the configuration added) is applyable with
+/// no change, no drift and no output change listed, and so looks exactly
+/// like a teardown with every change cut out (class B in
+/// docs/security.md): such a plan is accepted. Without a prior state
+/// there is nothing a refresh could have changed, and nothing to apply.
 fn applyable_plans_change_something(document: &Document<'_>) -> Result<(), Invalid> {
     let nothing_listed = document
         .resource_changes
@@ -748,10 +751,10 @@ fn applyable_plans_change_something(document: &Document<'_>) -> Result<(), Inval
             .output_changes
             .values()
             .all(|output| output.actions == Actions::NoOp);
-    if document.applyable == Some(true) && nothing_listed {
+    if document.applyable == Some(true) && nothing_listed && document.prior_state.is_none() {
         return Err(Invalid {
             json_path: "applyable".to_owned(),
-            problem: "the plan is `applyable` but lists no change, no drift and no output change: Terraform marks a plan applyable only when applying it changes something, so its changes were cut out (the plan is inconsistent)".to_owned(),
+            problem: "the plan is `applyable` but lists no change, no drift, no output change and no prior state a refresh could have changed: Terraform marks a plan applyable only when applying it changes something, so its changes were cut out (the plan is inconsistent)".to_owned(),
         });
     }
     Ok(())
@@ -2721,6 +2724,13 @@ mod tests {
         assert_eq!(check(bare).unwrap_err().json_path, "applyable");
         let drift = r#"{"format_version":"1.2","applyable":true,"planned_values":{"root_module":{}},"resource_drift":[{"address":"a.web","type":"a","name":"web","change":{"actions":["update"],"before":{},"after":{}}}]}"#;
         check(drift).unwrap();
+        // A refresh-only plan whose refresh changed only the state (here
+        // dependencies; Terraform 1.11 wrote it so) is applyable too.
+        let refreshed = format!(
+            r#"{{"format_version":"1.2","applyable":true,"planned_values":{{"root_module":{{}}}},{}}}"#,
+            state(object)
+        );
+        check(&refreshed).unwrap();
         // A dependency that is not a block's address.
         for dependency in [
             "!!a.b",
