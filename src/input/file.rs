@@ -26,6 +26,14 @@ pub fn read(path: &Path) -> io::Result<Vec<u8>> {
     let positioned_reads = cfg!(any(unix, windows));
     if !positioned_reads || !metadata.is_file() || metadata.len() < PARALLEL_FROM {
         let mut bytes = Vec::new();
+        // The size is a hint (the file may change): read_to_end still reads
+        // to the end, and grows the buffer if it must.
+        if metadata.is_file()
+            && metadata.len() < PARALLEL_FROM
+            && bytes.try_reserve_exact(metadata.len() as usize).is_ok()
+        {
+            super::pages::prefer_huge_pages(&mut bytes);
+        }
         file.read_to_end(&mut bytes)?;
         return Ok(bytes);
     }
@@ -36,6 +44,7 @@ pub fn read(path: &Path) -> io::Result<Vec<u8>> {
         ));
     };
     let mut bytes = vec![0_u8; length];
+    super::pages::prefer_huge_pages(&mut bytes);
     let pieces_read = bytes
         .par_chunks_mut(PIECE)
         .enumerate()
@@ -91,6 +100,7 @@ fn read_stream_in_pieces(mut stream: impl Read, piece: usize) -> io::Result<Vec<
     bytes
         .try_reserve_exact(length)
         .map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
+    super::pages::prefer_huge_pages(&mut bytes);
     for piece in pieces {
         bytes.extend_from_slice(&piece);
     }

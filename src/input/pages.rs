@@ -45,6 +45,34 @@ fn give_back_pages(start: usize, length: usize) {
 #[cfg(not(target_os = "linux"))]
 fn give_back_pages(_: usize, _: usize) {}
 
+/// Asks for transparent huge pages (2 MiB) under `buffer`'s capacity,
+/// before it is first written: a plan read into fresh memory took one page fault per
+/// 4 KiB (14,000 for the 56 MB plan, a tenth of its check's time in the
+/// kernel). Systems whose huge pages are off (or `always`) are unaffected;
+/// elsewhere than Linux this does nothing.
+pub fn prefer_huge_pages(buffer: &mut Vec<u8>) {
+    prefer_huge_pages_at(buffer.as_mut_ptr() as usize, buffer.capacity());
+}
+
+#[cfg(target_os = "linux")]
+fn prefer_huge_pages_at(start: usize, length: usize) {
+    const HUGE_PAGE: usize = 2 << 20;
+    let first = start.next_multiple_of(HUGE_PAGE);
+    let end = (start + length) / HUGE_PAGE * HUGE_PAGE;
+    if end <= first {
+        return;
+    }
+    // SAFETY: [first, end) lies inside the caller's allocation; MADV_HUGEPAGE
+    // only changes how the kernel backs it, never its content. A failure
+    // (huge pages not built into the kernel) changes nothing.
+    unsafe {
+        libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn prefer_huge_pages_at(_: usize, _: usize) {}
+
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
