@@ -9,6 +9,7 @@ pub mod payload;
 
 use std::path::Path;
 
+use rayon::prelude::*;
 use serde::Deserialize;
 
 pub use crate::model::classes::{self, Classes};
@@ -64,17 +65,29 @@ impl RuleSet {
     }
 
     fn from_files<'f>(
-        files: impl Iterator<Item = (&'f str, &'f str)> + Clone,
+        files: impl Iterator<Item = (&'f str, &'f str)> + Clone + Send,
     ) -> Result<Self, RuleError> {
-        let classes = Classes::load(
-            files
-                .clone()
-                .filter(|(path, _)| path.contains("classes") || path.contains("retention/")),
-        )?;
-        let mut rules = Vec::new();
-        for (path, text) in files.filter(|(path, _)| is_rule_file(path)) {
-            rules.push(parse_rule(path, text)?);
-        }
+        let rule_files: Vec<(&str, &str)> = files
+            .clone()
+            .filter(|(path, _)| is_rule_file(path))
+            .collect();
+        let (classes, rules) =
+            rayon::join(
+                || {
+                    Classes::load(files.filter(|(path, _)| {
+                        path.contains("classes") || path.contains("retention/")
+                    }))
+                },
+                || {
+                    rule_files
+                        .par_iter()
+                        .map(|&(path, text)| parse_rule(path, text))
+                        .collect::<Vec<_>>()
+                },
+            );
+        // The first problem in file order, classes first, as when read in turn.
+        let classes = classes?;
+        let rules = rules.into_iter().collect::<Result<Vec<_>, _>>()?;
         let mut set = RuleSet { rules, classes };
         set.check_unique_ids()?;
         set.rules.sort_by(|a, b| a.id.cmp(&b.id));
