@@ -100,8 +100,8 @@ pub fn for_each_plan(
             match recognised {
                 Ok(()) => {
                     found += 1;
-                    // Validation was the last reader of planned_values;
-                    // the analysis that follows is the check's peak.
+                    // Validation was the last reader of planned_values: what
+                    // the analysis holds beside the text is less by it.
                     let text = &loaded.text[range.clone()];
                     if let Some((planned, section)) = document.let_go_of_planned_values(text) {
                         drop_nested(planned, document.deepest);

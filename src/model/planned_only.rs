@@ -6,7 +6,7 @@
 //! validation only the graph reads it, and only for the listings no other
 //! section has (a node per address). Those are kept, owned; the rest of the
 //! section, and the text it was parsed from, can go before the analysis
-//! builds its graph, the check's peak.
+//! builds its graph (where a check peaked until they did).
 
 use std::ops::Range;
 
