@@ -309,10 +309,6 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
         .iter()
         .map(|plan| plan.blast.destroyed.len() + plan.blast.disrupted.len())
         .sum();
-    let in_state: usize = uncovered
-        .iter()
-        .map(|plan| plan.summary.resources_in_state)
-        .sum();
     let data_loss: usize = uncovered
         .iter()
         .map(|plan| plan.blast.data_loss.len())
@@ -331,14 +327,34 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
     // Share of state: measured as environment-teardown measures it (see
     // `share_of_state_exceeds::share`); that rule fires at 50% for anyone,
     // this profile limit is the stricter one for agents. A share of a tiny
-    // (or unknown) state is no teardown.
-    if let Some(limit) = thresholds.max_share_of_state.filter(|limit| {
-        in_state > 0 && radius >= MIN_SHARE_COUNT && share(radius, in_state) > *limit
-    }) {
+    // (or unknown) state is no teardown. Each plan has its own state: over
+    // all plans together, one unrelated plan of a large state diluted a
+    // teardown of 3 resources in 10 to 3 in 2,010, and the check passed.
+    let worst_share = plans
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| !covered.contains(index))
+        .map(|(index, plan)| {
+            let radius = plan.blast.destroyed.len() + plan.blast.disrupted.len();
+            (index, radius, plan.summary.resources_in_state)
+        })
+        .filter(|&(_, radius, in_state)| in_state > 0 && radius >= MIN_SHARE_COUNT)
+        .max_by(|a, b| share(a.1, a.2).total_cmp(&share(b.1, b.2)));
+    if let Some((limit, (index, radius, in_state))) = thresholds
+        .max_share_of_state
+        .zip(worst_share)
+        .filter(|(limit, (_, radius, in_state))| share(*radius, *in_state) > *limit)
+    {
         let allowed = ((limit * in_state as f64).floor() as usize).max(MIN_SHARE_COUNT - 1);
+        // By number: a plan's label is a path, and limits are not escaped.
+        let which = if plans.len() > 1 {
+            format!(" in plan {} of {}", index + 1, plans.len())
+        } else {
+            String::new()
+        };
         limit_fail.push((
             format!(
-            "share of state destroyed or disrupted {:.0}% > {:.0}% ({radius} of {in_state} resources)",
+            "share of state destroyed or disrupted {:.0}% > {:.0}% ({radius} of {in_state} resources{which})",
             radius as f64 * 100.0 / in_state as f64,
             limit * 100.0
         ),

@@ -22,7 +22,7 @@ pub const THRESHOLD_RULES: &[ThresholdRule] = &[
     ThresholdRule {
         id: "threshold/max-share-of-state",
         summary: "A larger share of the state destroyed or disrupted than the profile allows",
-        what: "The profile's `max_share_of_state`: destroyed plus disrupted over the resources in state (from 3 resources).",
+        what: "The profile's `max_share_of_state`: destroyed plus disrupted over the resources in state (from 3 resources), for each plan and its own state; the plan with the largest share decides.",
         fix: "Split the change so each plan touches a smaller share of the state, or have a person approve this exact plan.",
     },
     ThresholdRule {

@@ -19,23 +19,28 @@ const SHARE: &str = "<share>";
 /// configuration): no rule fires, only the agent profile's share-of-state
 /// threshold (and no teardown: 30 % < 50 %).
 fn share_plan() -> String {
+    state_plan(10, 3)
+}
+
+/// `count` `terraform_data` in state, the first `deleted` of them deleted.
+fn state_plan(count: usize, deleted: usize) -> String {
     let mut changes = Vec::new();
     let mut state = Vec::new();
     let mut blocks = Vec::new();
-    for index in 0..10 {
-        let (action, after) = if index < 3 {
+    for index in 0..count {
+        let (action, after) = if index < deleted {
             ("delete", "null".to_owned())
         } else {
             ("no-op", format!(r#"{{"id":"id-{index}"}}"#))
         };
-        let reason = if index < 3 {
+        let reason = if index < deleted {
             r#""action_reason":"delete_because_no_resource_config","#
         } else {
             ""
         };
         changes.push(format!(r#"{{"address":"terraform_data.r{index}","mode":"managed","type":"terraform_data","name":"r{index}",{reason}"change":{{"actions":["{action}"],"before":{{"id":"id-{index}"}},"after":{after}}}}}"#));
         state.push(format!(r#"{{"address":"terraform_data.r{index}","mode":"managed","type":"terraform_data","name":"r{index}","values":{{"id":"id-{index}"}}}}"#));
-        if index >= 3 {
+        if index >= deleted {
             blocks.push(format!(r#"{{"address":"terraform_data.r{index}","mode":"managed","type":"terraform_data","name":"r{index}"}}"#));
         }
     }
@@ -229,6 +234,24 @@ fn fail_on_laxer_than_the_profile_is_refused_and_stricter_settings_apply() {
     let raised = repo(LOW, Some("[severity]\ndrift-revert = \"high\"\n"));
     let output = agent_check(raised.path(), &[]);
     assert_eq!(output.status.code(), Some(3), "{}", transcript(&output));
+}
+
+#[test]
+fn an_unrelated_plan_of_a_large_state_does_not_dilute_the_share_of_state() {
+    // Each plan has its own state. Summed over both, 3 of 10 destroyed
+    // beside 2,000 kept read as 3 of 2,010, and the teardown passed.
+    let dir = repo(SHARE, None);
+    std::fs::write(dir.path().join("kept.json"), state_plan(2000, 0)).unwrap();
+    let output = agent_check(dir.path(), &["kept.json", "--format", "human"]);
+    assert_blocked_and_named(
+        &output,
+        &["share of state destroyed or disrupted 30% > 20% (3 of 10 resources in plan 1 of 2)"],
+    );
+    let alone = agent_check(dir.path(), &["--format", "human"]);
+    assert_blocked_and_named(
+        &alone,
+        &["share of state destroyed or disrupted 30% > 20% (3 of 10 resources)"],
+    );
 }
 
 #[test]
