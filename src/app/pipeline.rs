@@ -1,6 +1,8 @@
 //! The pipeline as one function: sources → texts → plans → analysis →
 //! decision → `Report`. Every command that judges a plan calls it.
 
+use std::collections::HashSet;
+
 use crate::analysis;
 use crate::app::error::RunError;
 use crate::app::options::CheckOptions;
@@ -27,6 +29,11 @@ pub fn for_each_plan(
         mut errors,
     } = input::load(sources, terraform_bin);
     let mut found = 0;
+    let text_count = texts.len();
+    // The plans seen, by their text: the same plan given twice (a binary
+    // plan beside its `show -json` output in one directory) counted every
+    // destroy twice, and failed a plan that passes alone.
+    let mut seen: HashSet<blake3::Hash> = HashSet::new();
     'texts: for loaded in &mut texts {
         let mut next = 0;
         while let Some(range) = loaded.documents.get(next).cloned() {
@@ -98,6 +105,15 @@ pub fn for_each_plan(
             };
             let is_log = matches!(recognised, Err(InputError::PlanLog { .. }));
             match recognised {
+                Ok(())
+                    if (text_count > 1 || loaded.documents.len() > 1)
+                        && !seen.insert(blake3::hash(loaded.text[range.clone()].as_bytes())) =>
+                {
+                    skipped.push(input::Skipped {
+                        input: label,
+                        reason: "the same plan, byte for byte, as an input checked before it: counted once".to_owned(),
+                    });
+                }
                 Ok(()) => {
                     found += 1;
                     // Validation was the last reader of planned_values: what

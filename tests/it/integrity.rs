@@ -255,6 +255,31 @@ fn an_unrelated_plan_of_a_large_state_does_not_dilute_the_share_of_state() {
 }
 
 #[test]
+fn the_same_plan_given_twice_is_judged_once() {
+    // A binary plan beside its `show -json` output in one directory is
+    // the same plan twice: 3 deletes of 10 counted as 6 of 20 crossed the
+    // agent's blast radius (6 > 5), which the plan alone does not.
+    let dir = repo(SHARE, None);
+    std::fs::write(dir.path().join("copy.json"), share_plan()).unwrap();
+    let twice = agent_check(dir.path(), &["copy.json", "--format", "json"]);
+    let alone = agent_check(dir.path(), &["--format", "json"]);
+    let report =
+        |output: &Output| -> serde_json::Value { serde_json::from_slice(&output.stdout).unwrap() };
+    let (twice_report, alone_report) = (report(&twice), report(&alone));
+    for key in ["verdict", "score", "reasons", "blast_radius"] {
+        assert_eq!(twice_report[key], alone_report[key], "{key}");
+    }
+    assert_eq!(twice_report["plans"].as_array().unwrap().len(), 1);
+    assert_eq!(twice_report["skipped"][0]["input"], "copy.json");
+    assert!(
+        twice_report["skipped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("counted once")
+    );
+}
+
+#[test]
 fn a_threshold_lowered_in_the_repository_is_not_applied_to_an_agent() {
     let dir = repo(SHARE, Some("[profiles.agent]\nmax_share_of_state = 1.0\n"));
     assert_blocked_and_named(
