@@ -452,6 +452,8 @@ jq --arg a "$payload" --arg k "$key" '(.resource_changes[] | select(.address == 
     testdata/plans/db-deleted/plan.json >"$ws/plans/inj.json"
 evil_name=$'inj-\n::error title=pwned4::file ##[add-mask]pwned5.json'
 cp "$ws/plans/inj.json" "$ws/plans/$evil_name"
+# One more byte: the same plan twice, byte for byte, is checked once.
+printf '\n' >>"$ws/plans/$evil_name"
 cat >"$tmp/echo-action.yml" <<'EOF'
 name: echo
 description: prints untrusted text as it is (the runner's self-test)
