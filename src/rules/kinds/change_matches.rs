@@ -19,6 +19,11 @@ pub struct Params {
     /// create in this plan (a for_each key renamed, not one removed).
     #[serde(default)]
     pub churn_only: Vec<String>,
+    /// Reasons that count only as a shift: when another instance of the
+    /// same resource is updated or replaced in this plan (an element taken
+    /// from the middle of a `count` list), not a count cut from its end.
+    #[serde(default)]
+    pub shift_only: Vec<String>,
     /// The finding's message; `{address}`, `{action}` and `{reason}` are filled in.
     pub message: String,
 }
@@ -27,6 +32,7 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     // Built on first need, once: looking through every create for each
     // churn-reason delete was quadratic (a for_each rename of 50k keys).
     let created = std::cell::OnceCell::new();
+    let changed_in_place = std::cell::OnceCell::new();
     managed(context)
         .filter(|change| {
             params.actions.is_empty()
@@ -56,6 +62,20 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
                 || resource_of(&change.address).is_some_and(|resource| {
                     created
                         .get_or_init(|| created_resources(context))
+                        .contains(&resource)
+                })
+        })
+        .filter(|change| {
+            let shift_reason = change.action_reason.as_ref().is_some_and(|reason| {
+                params
+                    .shift_only
+                    .iter()
+                    .any(|shift| shift == reason.as_str())
+            });
+            !shift_reason
+                || resource_of(&change.address).is_some_and(|resource| {
+                    changed_in_place
+                        .get_or_init(|| updated_or_replaced_resources(context))
                         .contains(&resource)
                 })
         })
@@ -90,6 +110,17 @@ fn created_resources(context: &RuleInput<'_, '_>) -> rustc_hash::FxHashSet<Strin
         .collect()
 }
 
+/// Every resource with an instance updated or replaced in this plan.
+fn updated_or_replaced_resources(context: &RuleInput<'_, '_>) -> rustc_hash::FxHashSet<String> {
+    managed(context)
+        .filter(|change| {
+            let actions = change.change.actions;
+            actions == crate::model::Actions::Update || actions.is_replace()
+        })
+        .filter_map(|change| resource_of(&change.address))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::drafts;
@@ -111,6 +142,20 @@ mod tests {
             found[0].message,
             "terraform_data.w[2]: its count index is now out of range"
         );
+    }
+
+    #[test]
+    fn a_count_cut_from_its_end_is_no_shift() {
+        let params = "[params]\nreasons = [\"delete_because_count_index\"]\nshift_only = [\"delete_because_count_index\"]\nmessage = \"{address}\"";
+        assert!(drafts("change-matches", params, PLAN).is_empty());
+        // Another instance updated: the indices shifted.
+        let shifted = PLAN.replace(
+            r#"{"address":"terraform_data.t","#,
+            r#"{"address":"terraform_data.w[0]","type":"terraform_data","name":"w","change":{"actions":["update"],"before":{},"after":{}}},{"address":"terraform_data.t","#,
+        );
+        let found = drafts("change-matches", params, &shifted);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].address, "terraform_data.w[2]");
     }
 
     #[test]
