@@ -1,9 +1,11 @@
 //! `change-matches`: a change with given actions, action reasons or import
 //! flag (count/for_each churn, tainted, -replace, forget, import).
 
+use rustc_hash::FxHashSet;
 use serde::Deserialize;
 
 use super::{ActionName, RuleInput, managed};
+use crate::model::{Actions, ResourceChange};
 use crate::rules::Draft;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -33,6 +35,10 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     // churn-reason delete was quadratic (a for_each rename of 50k keys).
     let created = std::cell::OnceCell::new();
     let changed_in_place = std::cell::OnceCell::new();
+    // A conditional reason counts only when the change's resource is in the set.
+    let resource_in = |change: &ResourceChange<'_>, set: &FxHashSet<String>| {
+        resource_of(&change.address).is_some_and(|resource| set.contains(&resource))
+    };
     managed(context)
         .filter(|change| {
             params.actions.is_empty()
@@ -41,43 +47,25 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
                     .iter()
                     .any(|name| name.matches(change.change.actions))
         })
-        .filter(|change| {
-            params.reasons.is_empty()
-                || change.action_reason.as_ref().is_some_and(|reason| {
-                    params
-                        .reasons
-                        .iter()
-                        .any(|wanted| wanted == reason.as_str())
-                })
-        })
+        .filter(|change| params.reasons.is_empty() || has_reason(change, &params.reasons))
         .filter(|change| !params.importing || change.change.is_import())
         .filter(|change| {
-            let churn_reason = change.action_reason.as_ref().is_some_and(|reason| {
-                params
-                    .churn_only
-                    .iter()
-                    .any(|churn| churn == reason.as_str())
-            });
-            !churn_reason
-                || resource_of(&change.address).is_some_and(|resource| {
-                    created
-                        .get_or_init(|| created_resources(context))
-                        .contains(&resource)
-                })
+            !has_reason(change, &params.churn_only)
+                || resource_in(
+                    change,
+                    created.get_or_init(|| resources_where(context, |actions| actions == Actions::Create)),
+                )
         })
         .filter(|change| {
-            let shift_reason = change.action_reason.as_ref().is_some_and(|reason| {
-                params
-                    .shift_only
-                    .iter()
-                    .any(|shift| shift == reason.as_str())
-            });
-            !shift_reason
-                || resource_of(&change.address).is_some_and(|resource| {
-                    changed_in_place
-                        .get_or_init(|| updated_or_replaced_resources(context))
-                        .contains(&resource)
-                })
+            !has_reason(change, &params.shift_only)
+                || resource_in(
+                    change,
+                    changed_in_place.get_or_init(|| {
+                        resources_where(context, |actions| {
+                            actions == Actions::Update || actions.is_replace()
+                        })
+                    }),
+                )
         })
         .map(|change| {
             let reason = change
@@ -102,21 +90,21 @@ fn resource_of(address: &str) -> Option<String> {
         .map(|parsed| parsed.resource_address())
 }
 
-/// Every resource that gets a create in this plan.
-fn created_resources(context: &RuleInput<'_, '_>) -> rustc_hash::FxHashSet<String> {
-    managed(context)
-        .filter(|change| matches!(change.change.actions, crate::model::Actions::Create))
-        .filter_map(|change| resource_of(&change.address))
-        .collect()
+/// Whether the change's `action_reason` is one of `reasons`.
+fn has_reason(change: &ResourceChange<'_>, reasons: &[String]) -> bool {
+    change
+        .action_reason
+        .as_ref()
+        .is_some_and(|reason| reasons.iter().any(|wanted| wanted == reason.as_str()))
 }
 
-/// Every resource with an instance updated or replaced in this plan.
-fn updated_or_replaced_resources(context: &RuleInput<'_, '_>) -> rustc_hash::FxHashSet<String> {
+/// Every resource with an instance whose actions are `wanted` in this plan.
+fn resources_where(
+    context: &RuleInput<'_, '_>,
+    wanted: impl Fn(Actions) -> bool,
+) -> FxHashSet<String> {
     managed(context)
-        .filter(|change| {
-            let actions = change.change.actions;
-            actions == crate::model::Actions::Update || actions.is_replace()
-        })
+        .filter(|change| wanted(change.change.actions))
         .filter_map(|change| resource_of(&change.address))
         .collect()
 }
