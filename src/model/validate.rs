@@ -6,7 +6,7 @@
 //! reader keeps decides whether a delete is seen.
 
 use rayon::prelude::*;
-use rustc_hash::FxHashSet as HashSet;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
@@ -115,6 +115,7 @@ fn sections_agree(document: &Document<'_>) -> Result<(), Invalid> {
     forgets_need_terraform_1_7(document)?;
     deletes_give_a_reason(document, &current)?;
     reasons_agree_with_configuration_and_state(document, &current)?;
+    instance_key_reasons_agree_with_blocks(document, &current)?;
     changed_objects_are_in_the_prior_state(document, &current)?;
     deposed_destroys_name_deposed_objects(document)?;
     data_sources_are_not_destroyed(document)?;
@@ -284,6 +285,130 @@ fn reasons_agree_with_configuration_and_state(
                 problem: format!(
                     "{} is replaced with `replace_because_tainted` while the prior state does not mark it tainted (the plan is inconsistent)",
                     quoted(&change.address)
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// How a resource block repeats, as a readable configuration declares it.
+struct Repetition {
+    count: bool,
+    for_each: bool,
+    /// `count = N` written as a constant.
+    constant_count: Option<i64>,
+}
+
+/// The repetition of every block a configuration declares, by its address
+/// in the configuration (`module.a.type.name`).
+fn block_repetitions(configuration: &Configuration<'_>) -> HashMap<String, Repetition> {
+    let mut blocks = HashMap::default();
+    let mut pending = vec![(String::new(), &configuration.root_module)];
+    while let Some((prefix, module)) = pending.pop() {
+        for resource in &module.resources {
+            let constant_count = resource
+                .count_expression
+                .and_then(|raw| serde_json::from_str::<serde_json::Value>(raw.get()).ok())
+                .and_then(|expression| expression.get("constant_value")?.as_i64());
+            blocks.insert(
+                format!("{prefix}{}", resource.address),
+                Repetition {
+                    count: resource.count_expression.is_some(),
+                    for_each: resource.for_each_expression.is_some(),
+                    constant_count,
+                },
+            );
+        }
+        for (name, call) in &module.module_calls {
+            pending.push((format!("{prefix}module.{name}."), &call.module));
+        }
+    }
+    blocks
+}
+
+/// Terraform names why an instance of a block that is still configured
+/// goes from its key and the block's `count` or `for_each`
+/// (`internal/terraform/node_resource_plan_orphan.go`): an integer key out
+/// of `count`'s range is `delete_because_count_index`, a string key no
+/// longer in `for_each` is `delete_because_each_key`, and a key of the
+/// wrong kind for the block is `delete_because_wrong_repetition`. A reason
+/// the block contradicts was written by hand, and it decides what the
+/// analysis makes of the delete: `count` → `for_each` relabelled as a
+/// count index read as a shifted list and halved the score. Blocks the
+/// configuration does not declare, and 0.12-era plans, are not compared.
+fn instance_key_reasons_agree_with_blocks(
+    document: &Document<'_>,
+    current: &CurrentAddresses<'_>,
+) -> Result<(), Invalid> {
+    const BY_KEY: [&str; 3] = [
+        "delete_because_count_index",
+        "delete_because_each_key",
+        "delete_because_wrong_repetition",
+    ];
+    let (Some(changes), Some(configuration)) =
+        (&document.resource_changes, &document.configuration)
+    else {
+        return Ok(());
+    };
+    if current.declared().is_none() || document.is_zero_twelve_format() {
+        return Ok(());
+    }
+    let mut by_key = changes
+        .iter()
+        .enumerate()
+        .filter_map(|(index, change)| {
+            let reason = change.action_reason.as_ref()?.as_str();
+            (change.deposed.is_none() && BY_KEY.contains(&reason))
+                .then_some((index, change, reason))
+        })
+        .peekable();
+    if by_key.peek().is_none() {
+        return Ok(());
+    }
+    let blocks = block_repetitions(configuration);
+    for (index, change, reason) in by_key {
+        let Ok(address) = change.address.parse::<Address>() else {
+            continue;
+        };
+        let block = address.config_address();
+        let Some(repetition) = blocks.get(&block) else {
+            continue;
+        };
+        // Terraform leaves `count_expression` or `for_each_expression` out
+        // when it cannot write the expression without evaluating it
+        // (`for_each = toset([...])`): only one that is written says how
+        // the block repeats.
+        let disagreement = match (reason, &address.key) {
+            ("delete_because_count_index", Some(InstanceKey::Int(key))) => {
+                if repetition.for_each {
+                    Some("its block uses `for_each`")
+                } else if repetition.constant_count.is_some_and(|count| *key < count) {
+                    Some("its index is within its block's constant `count`")
+                } else {
+                    None
+                }
+            }
+            ("delete_because_each_key", _) => repetition.count.then_some("its block uses `count`"),
+            ("delete_because_wrong_repetition", Some(InstanceKey::Int(_))) if repetition.count => {
+                Some("its block uses `count`, which an integer key is right for")
+            }
+            ("delete_because_wrong_repetition", Some(InstanceKey::Str(_)))
+                if repetition.for_each =>
+            {
+                Some("its block uses `for_each`, which a string key is right for")
+            }
+            // A key of the wrong kind for the reason is refused before
+            // (`reason_fits`); a key Terraform gives no block is left to it.
+            _ => None,
+        };
+        if let Some(disagreement) = disagreement {
+            return Err(Invalid {
+                json_path: format!("resource_changes[{index}].action_reason"),
+                problem: format!(
+                    "{} is deleted with `{reason}`, but {disagreement} (block {} in the configuration): Terraform names the reason from the key and the block (the plan is inconsistent)",
+                    quoted(&change.address),
+                    quoted(&block)
                 ),
             });
         }
@@ -2568,6 +2693,80 @@ mod tests {
     }
 
     #[test]
+    fn a_key_reason_the_block_contradicts_is_refused() {
+        let plan = |address: &str, reason: &str, block: &str| {
+            format!(
+                r#"{{"format_version":"1.2","resource_changes":[{{"address":"{address}","type":"a","name":"svc","action_reason":"{reason}","change":{{"actions":["delete"],"before":{{}},"after":null}}}}],"configuration":{{"root_module":{{"resources":[{{"address":"a.svc","type":"a","name":"svc"{block}}}]}}}}}}"#
+            )
+        };
+        let count = r#","count_expression":{"references":["var.n"]}"#;
+        let count_of_two = r#","count_expression":{"constant_value":2}"#;
+        let for_each = r#","for_each_expression":{"references":["var.m"]}"#;
+        for (address, reason, block, expected) in [
+            // `count` → `for_each`, relabelled as a count index (a shifted list).
+            (
+                "a.svc[1]",
+                "delete_because_count_index",
+                for_each,
+                "uses `for_each`",
+            ),
+            (
+                "a.svc[1]",
+                "delete_because_count_index",
+                count_of_two,
+                "within its block's constant `count`",
+            ),
+            (
+                r#"a.svc[\"k\"]"#,
+                "delete_because_each_key",
+                count,
+                "uses `count`",
+            ),
+            (
+                "a.svc[1]",
+                "delete_because_wrong_repetition",
+                count,
+                "uses `count`",
+            ),
+            (
+                r#"a.svc[\"k\"]"#,
+                "delete_because_wrong_repetition",
+                for_each,
+                "uses `for_each`",
+            ),
+        ] {
+            let invalid = check(&plan(address, reason, block)).unwrap_err();
+            assert_eq!(invalid.json_path, "resource_changes[0].action_reason");
+            assert!(
+                invalid.problem.contains(expected),
+                "{reason} on {address}: {invalid:?}"
+            );
+        }
+        // As Terraform writes them, an expression it could not write
+        // (`for_each = toset([...])`) left out; a block the configuration
+        // does not declare is not compared.
+        for (address, reason, block) in [
+            ("a.svc[1]", "delete_because_count_index", count),
+            ("a.svc[2]", "delete_because_count_index", count_of_two),
+            ("a.svc[1]", "delete_because_count_index", ""),
+            (r#"a.svc[\"k\"]"#, "delete_because_each_key", for_each),
+            (r#"a.svc[\"k\"]"#, "delete_because_each_key", ""),
+            ("a.svc[1]", "delete_because_wrong_repetition", for_each),
+            (r#"a.svc[\"k\"]"#, "delete_because_wrong_repetition", count),
+            ("a.svc", "delete_because_wrong_repetition", count),
+            ("a.svc", "delete_because_wrong_repetition", ""),
+            ("a.svc[0]", "delete_because_wrong_repetition", ""),
+        ] {
+            check(&plan(address, reason, block)).unwrap();
+        }
+        check(
+            &plan("a.svc[1]", "delete_because_count_index", for_each)
+                .replace(r#""address":"a.svc","#, r#""address":"a.other","#),
+        )
+        .unwrap();
+    }
+
+    #[test]
     fn a_forget_of_a_resource_still_configured_is_refused() {
         let plan = |forgotten: &str, configuration: &str| {
             let name = if forgotten.ends_with("other") {
@@ -2761,7 +2960,7 @@ mod tests {
         // A configured instance deleted without a reason beside kept objects.
         let kept = r#"{"address":"a.web","type":"a","name":"web","change":{"actions":["no-op"],"before":{"id":"i-1"},"after":{"id":"i-1"}}}"#;
         let deleted = r#"{"address":"a.web2[1]","type":"a","name":"web2","change":{"actions":["delete"],"before":{},"after":null}}"#;
-        let configured = r#"{"root_module":{"resources":[{"address":"a.web","type":"a","name":"web"},{"address":"a.web2","type":"a","name":"web2"}]}}"#;
+        let configured = r#"{"root_module":{"resources":[{"address":"a.web","type":"a","name":"web"},{"address":"a.web2","type":"a","name":"web2","count_expression":{"constant_value":1}}]}}"#;
         let text = |version: &str, changes: &str, reason: &str| {
             format!(
                 r#"{{"format_version":"1.2","terraform_version":"{version}","resource_changes":[{}],"configuration":{configured}}}"#,
@@ -2779,7 +2978,10 @@ mod tests {
         .unwrap();
         // Its block taken out of the configuration as well: still no reason.
         let unconfigured = text("1.11.4", &both, "")
-            .replace(r#",{"address":"a.web2","type":"a","name":"web2"}"#, "");
+            .replace(
+                r#",{"address":"a.web2","type":"a","name":"web2","count_expression":{"constant_value":1}}"#,
+                "",
+            );
         assert!(!unconfigured.contains(r#"{"address":"a.web2","type""#));
         let invalid = check(&unconfigured).unwrap_err();
         assert_eq!(invalid.json_path, "resource_changes[1].action_reason");

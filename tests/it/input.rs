@@ -582,6 +582,26 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
         vec!["is in the prior state but neither in planned_values nor in resource_changes"],
     ));
     cases.push((
+        "count-to-for-each-relabelled-count-index",
+        {
+            // A real `count` → `for_each` migration: read as a count cut
+            // from a list, the deletes scored as a shifted index.
+            let path = root().join("testdata/accuracy/ssm-count-to-foreach/plan.json");
+            let mut plan: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            for change in plan["resource_changes"].as_array_mut().unwrap() {
+                if change["action_reason"] == "delete_because_wrong_repetition" {
+                    change["action_reason"] = "delete_because_count_index".into();
+                }
+            }
+            plan.to_string()
+        },
+        vec![
+            "is deleted with `delete_because_count_index`, but its block uses `for_each`",
+            ".action_reason)",
+        ],
+    ));
+    cases.push((
         "closed-early-behind-log-level",
         format!("{}}}\n[INFO] {}", &plan[..cut], &plan[cut + 4..]),
         vec!["unexpected data after the end of the JSON document"],
