@@ -1,11 +1,14 @@
 //! `change-matches`: a change with given actions, action reasons or import
 //! flag (count/for_each churn, tainted, -replace, forget, import).
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde_json::Value;
 use serde::Deserialize;
 
 use super::{ActionName, RuleInput, managed};
+use crate::model::address::InstanceKey;
 use crate::model::{Actions, ResourceChange};
+use crate::rules::payload;
 use crate::rules::Draft;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -22,8 +25,9 @@ pub struct Params {
     #[serde(default)]
     pub churn_only: Vec<String>,
     /// Reasons that count only as a shift: when another instance of the
-    /// same resource is updated or replaced in this plan (an element taken
-    /// from the middle of a `count` list), not a count cut from its end.
+    /// same resource is updated or replaced in this plan to values a
+    /// higher index held (an element taken from the middle of a `count`
+    /// list), not a count cut from its end (see [`shifted_resources`]).
     #[serde(default)]
     pub shift_only: Vec<String>,
     /// The finding's message; `{address}`, `{action}` and `{reason}` are filled in.
@@ -34,7 +38,7 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     // Built on first need, once: looking through every create for each
     // churn-reason delete was quadratic (a for_each rename of 50k keys).
     let created = std::cell::OnceCell::new();
-    let changed_in_place = std::cell::OnceCell::new();
+    let shifted = std::cell::OnceCell::new();
     // A conditional reason counts only when the change's resource is in the set.
     let resource_in = |change: &ResourceChange<'_>, set: &FxHashSet<String>| {
         resource_of(&change.address).is_some_and(|resource| set.contains(&resource))
@@ -60,11 +64,7 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
             !has_reason(change, &params.shift_only)
                 || resource_in(
                     change,
-                    changed_in_place.get_or_init(|| {
-                        resources_where(context, |actions| {
-                            actions == Actions::Update || actions.is_replace()
-                        })
-                    }),
+                    shifted.get_or_init(|| shifted_resources(context, &params.shift_only)),
                 )
         })
         .map(|change| {
@@ -88,6 +88,120 @@ fn resource_of(address: &str) -> Option<String> {
         .parse::<crate::model::Address>()
         .ok()
         .map(|parsed| parsed.resource_address())
+}
+
+/// The resources whose instances shifted down a `count` list: an instance
+/// (with a reason in `reasons` among its resource's changes) updated or
+/// replaced to a value that a higher index held before, in its `before`
+/// or its prior-state object (so an edit to `before` alone hides nothing).
+/// A count cut from its end, beside an unrelated update of a kept instance
+/// (a new image for every instance, scaled in at once), moved no value
+/// and is no shift. An update or replace whose known values do not change
+/// cannot be told apart, and counts as a shift.
+fn shifted_resources(context: &RuleInput<'_, '_>, reasons: &[String]) -> FxHashSet<String> {
+    let cut: FxHashSet<String> = managed(context)
+        .filter(|change| has_reason(change, reasons))
+        .filter_map(|change| resource_of(&change.address))
+        .collect();
+    if cut.is_empty() {
+        return cut;
+    }
+    // Per resource: each value a leaf held before, with the highest index
+    // that held it; and the instances updated or replaced in place.
+    let mut held: FxHashMap<String, FxHashMap<(String, String), i64>> = FxHashMap::default();
+    let mut hold = |resource: &str, index: i64, before: Option<Value>| {
+        let Some(before) = before else { return };
+        let leaves = held.entry(resource.to_owned()).or_default();
+        for leaf in known_leaves(&before) {
+            let highest = leaves.entry(leaf).or_insert(index);
+            *highest = (*highest).max(index);
+        }
+    };
+    let prior = context
+        .plan
+        .prior_values()
+        .into_iter()
+        .flat_map(|values| values.root_module.all_resources())
+        .filter(|object| object.deposed_key.is_none());
+    for object in prior {
+        if let Some((resource, index)) = count_instance(&object.address)
+            && cut.contains(&resource)
+        {
+            hold(&resource, index, payload::parse(object.values));
+        }
+    }
+    let mut moved: Vec<(String, i64, &ResourceChange<'_>)> = Vec::new();
+    for change in managed(context).filter(|change| change.deposed.is_none()) {
+        let Some((resource, index)) = count_instance(&change.address) else {
+            continue;
+        };
+        if !cut.contains(&resource) {
+            continue;
+        }
+        hold(&resource, index, payload::parse(change.change.before));
+        let actions = change.change.actions;
+        if actions == Actions::Update || actions.is_replace() {
+            moved.push((resource, index, change));
+        }
+    }
+    let mut shifted = FxHashSet::default();
+    for (resource, index, change) in moved {
+        if shifted.contains(&resource) {
+            continue;
+        }
+        let before: FxHashSet<(String, String)> = payload::parse(change.change.before)
+            .map(|before| known_leaves(&before).collect())
+            .unwrap_or_default();
+        let mut changed = payload::parse(change.change.after)
+            .map(|after| known_leaves(&after).collect::<Vec<_>>())
+            .unwrap_or_default();
+        changed.retain(|leaf| !before.contains(leaf));
+        let slid_down = changed.is_empty()
+            || changed.iter().any(|leaf| {
+                held.get(&resource)
+                    .and_then(|leaves| leaves.get(leaf))
+                    .is_some_and(|highest| *highest > index)
+            });
+        if slid_down {
+            shifted.insert(resource);
+        }
+    }
+    shifted
+}
+
+/// A `count` instance's resource and index.
+fn count_instance(address: &str) -> Option<(String, i64)> {
+    let parsed = address.parse::<crate::model::Address>().ok()?;
+    match parsed.key {
+        Some(InstanceKey::Int(index)) => Some((parsed.resource_address(), index)),
+        _ => None,
+    }
+}
+
+/// Every leaf of a payload that holds a value, as (path, value as JSON).
+/// Null and empty leaves are left out: Terraform writes an unknown value
+/// as null, and providers write "" and null for the same nothing.
+fn known_leaves(value: &Value) -> impl Iterator<Item = (String, String)> + '_ {
+    let mut pending = vec![(String::new(), value)];
+    std::iter::from_fn(move || {
+        while let Some((path, value)) = pending.pop() {
+            match value {
+                Value::Object(map) => pending.extend(
+                    map.iter()
+                        .map(|(key, value)| (format!("{path}.{key}"), value)),
+                ),
+                Value::Array(items) => pending.extend(
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(position, value)| (format!("{path}[{position}]"), value)),
+                ),
+                _ if payload::is_empty(value) => {}
+                _ => return Some((path, value.to_string())),
+            }
+        }
+        None
+    })
 }
 
 /// Whether the change's `action_reason` is one of `reasons`.
@@ -144,6 +258,61 @@ mod tests {
         let found = drafts("change-matches", params, &shifted);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].address, "terraform_data.w[2]");
+    }
+
+    /// `terraform_data.w`, `count` 3 → 2: `w[2]` deleted, `w[0]` and `w[1]`
+    /// changed from `before` to `after`; `w[2]` held `last` before (and
+    /// `prior` in the prior state).
+    fn count_cut(updates: [(&str, &str); 2], last: &str, prior: &str) -> String {
+        let mut changes = Vec::new();
+        let mut objects = Vec::new();
+        for (index, (before, after)) in updates.iter().enumerate() {
+            changes.push(format!(r#"{{"address":"terraform_data.w[{index}]","type":"terraform_data","name":"w","index":{index},"change":{{"actions":["update"],"before":{before},"after":{after}}}}}"#));
+            objects.push(format!(r#"{{"address":"terraform_data.w[{index}]","type":"terraform_data","name":"w","index":{index},"values":{before}}}"#));
+        }
+        changes.push(format!(r#"{{"address":"terraform_data.w[2]","type":"terraform_data","name":"w","index":2,"action_reason":"delete_because_count_index","change":{{"actions":["delete"],"before":{last},"after":null}}}}"#));
+        objects.push(format!(r#"{{"address":"terraform_data.w[2]","type":"terraform_data","name":"w","index":2,"values":{prior}}}"#));
+        format!(
+            r#"{{"format_version":"1.2","resource_changes":[{}],"prior_state":{{"values":{{"root_module":{{"resources":[{}]}}}}}}}}"#,
+            changes.join(","),
+            objects.join(",")
+        )
+    }
+
+    #[test]
+    fn a_count_cut_beside_an_update_that_moves_no_value_is_no_shift() {
+        let params = "[params]\nreasons = [\"delete_because_count_index\"]\nshift_only = [\"delete_because_count_index\"]\nmessage = \"{address}\"";
+        let shifts = |plan: &str| !drafts("change-matches", params, plan).is_empty();
+        // A new image for every instance, scaled in at once.
+        let image = |name: &str| {
+            (
+                format!(r#"{{"name":"{name}","image":"v1"}}"#),
+                format!(r#"{{"name":"{name}","image":"v2"}}"#),
+            )
+        };
+        let (a, a2) = image("a");
+        let (b, b2) = image("b");
+        let c = r#"{"name":"c","image":"v1"}"#;
+        assert!(!shifts(&count_cut([(&a, &a2), (&b, &b2)], c, c)));
+        // "b" taken from the middle of ["a", "b", "c"]: w[1] becomes "c".
+        let b_to_c = r#"{"name":"c","image":"v1"}"#;
+        assert!(shifts(&count_cut([(&a, &a), (&b, b_to_c)], c, c)));
+        // The same, under a nested attribute changed for all at once.
+        let tags = |name: &str, env: &str| format!(r#"{{"tags":{{"Name":"{name}","env":"{env}"}}}}"#);
+        assert!(shifts(&count_cut(
+            [
+                (&tags("a", "old"), &tags("a", "new")),
+                (&tags("b", "old"), &tags("c", "new"))
+            ],
+            &tags("c", "old"),
+            &tags("c", "old"),
+        )));
+        // `before` of the deleted instance edited alone: the prior state
+        // still holds the value that moved.
+        let edited = r#"{"name":"zzz","image":"v1"}"#;
+        assert!(shifts(&count_cut([(&a, &a), (&b, b_to_c)], edited, c)));
+        // An update whose known values do not change: no telling.
+        assert!(shifts(&count_cut([(&a, &a), (&b, &b)], c, c)));
     }
 
     #[test]
