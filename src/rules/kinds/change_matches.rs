@@ -103,20 +103,61 @@ fn shifted_resources(context: &RuleInput<'_, '_>, reasons: &[String]) -> FxHashS
         .filter(|change| has_reason(change, reasons))
         .filter_map(|change| resource_of(&change.address))
         .collect();
+    let mut shifted = FxHashSet::default();
     if cut.is_empty() {
-        return cut;
+        return shifted;
     }
-    // Per resource: each value a leaf held before, with the highest index
-    // that held it; and the instances updated or replaced in place.
-    let mut held: FxHashMap<String, FxHashMap<(String, String), i64>> = FxHashMap::default();
-    let mut hold = |resource: &str, index: i64, before: Option<Value>| {
+    let instances = || {
+        managed(context)
+            .filter(|change| change.deposed.is_none())
+            .filter_map(|change| Some((count_instance(&change.address)?, change)))
+            .filter(|((resource, _), _)| cut.contains(resource))
+    };
+    // The values each updated or replaced instance took, with the lowest
+    // index that took each: only these are looked for below, so memory
+    // follows what changed, not every value of every instance.
+    let mut taken: FxHashMap<(String, Leaf), i64> = FxHashMap::default();
+    for ((resource, index), change) in instances() {
+        let actions = change.change.actions;
+        if !(actions == Actions::Update || actions.is_replace()) || shifted.contains(&resource) {
+            continue;
+        }
+        let before: FxHashSet<Leaf> = payload::parse(change.change.before)
+            .map(|before| known_leaves(&before).collect())
+            .unwrap_or_default();
+        let mut changed = payload::parse(change.change.after)
+            .map(|after| known_leaves(&after).collect::<Vec<_>>())
+            .unwrap_or_default();
+        changed.retain(|leaf| !before.contains(leaf));
+        if changed.is_empty() {
+            shifted.insert(resource);
+            continue;
+        }
+        for leaf in changed {
+            let lowest = taken.entry((resource.clone(), leaf)).or_insert(index);
+            *lowest = (*lowest).min(index);
+        }
+    }
+    if taken.is_empty() {
+        return shifted;
+    }
+    let mut held = |resource: String, index: i64, before: Option<Value>| {
+        if shifted.contains(&resource) {
+            return;
+        }
         let Some(before) = before else { return };
-        let leaves = held.entry(resource.to_owned()).or_default();
+        let mut key = (resource, Leaf::default());
         for leaf in known_leaves(&before) {
-            let highest = leaves.entry(leaf).or_insert(index);
-            *highest = (*highest).max(index);
+            key.1 = leaf;
+            if taken.get(&key).is_some_and(|lowest| *lowest < index) {
+                shifted.insert(key.0);
+                return;
+            }
         }
     };
+    for ((resource, index), change) in instances() {
+        held(resource, index, payload::parse(change.change.before));
+    }
     let prior = context
         .plan
         .prior_values()
@@ -127,47 +168,14 @@ fn shifted_resources(context: &RuleInput<'_, '_>, reasons: &[String]) -> FxHashS
         if let Some((resource, index)) = count_instance(&object.address)
             && cut.contains(&resource)
         {
-            hold(&resource, index, payload::parse(object.values));
-        }
-    }
-    let mut moved: Vec<(String, i64, &ResourceChange<'_>)> = Vec::new();
-    for change in managed(context).filter(|change| change.deposed.is_none()) {
-        let Some((resource, index)) = count_instance(&change.address) else {
-            continue;
-        };
-        if !cut.contains(&resource) {
-            continue;
-        }
-        hold(&resource, index, payload::parse(change.change.before));
-        let actions = change.change.actions;
-        if actions == Actions::Update || actions.is_replace() {
-            moved.push((resource, index, change));
-        }
-    }
-    let mut shifted = FxHashSet::default();
-    for (resource, index, change) in moved {
-        if shifted.contains(&resource) {
-            continue;
-        }
-        let before: FxHashSet<(String, String)> = payload::parse(change.change.before)
-            .map(|before| known_leaves(&before).collect())
-            .unwrap_or_default();
-        let mut changed = payload::parse(change.change.after)
-            .map(|after| known_leaves(&after).collect::<Vec<_>>())
-            .unwrap_or_default();
-        changed.retain(|leaf| !before.contains(leaf));
-        let slid_down = changed.is_empty()
-            || changed.iter().any(|leaf| {
-                held.get(&resource)
-                    .and_then(|leaves| leaves.get(leaf))
-                    .is_some_and(|highest| *highest > index)
-            });
-        if slid_down {
-            shifted.insert(resource);
+            held(resource, index, payload::parse(object.values));
         }
     }
     shifted
 }
+
+/// A leaf of a payload: its path and its value as JSON.
+type Leaf = (String, String);
 
 /// A `count` instance's resource and index.
 fn count_instance(address: &str) -> Option<(String, i64)> {
@@ -181,7 +189,7 @@ fn count_instance(address: &str) -> Option<(String, i64)> {
 /// Every leaf of a payload that holds a value, as (path, value as JSON).
 /// Null and empty leaves are left out: Terraform writes an unknown value
 /// as null, and providers write "" and null for the same nothing.
-fn known_leaves(value: &Value) -> impl Iterator<Item = (String, String)> + '_ {
+fn known_leaves(value: &Value) -> impl Iterator<Item = Leaf> + '_ {
     let mut pending = vec![(String::new(), value)];
     std::iter::from_fn(move || {
         while let Some((path, value)) = pending.pop() {
