@@ -30,6 +30,9 @@ impl EdgeSources {
     pub const CONFIG: Self = Self(2);
     /// An attribute value equal to the other instance's identity.
     pub const VALUE: Self = Self(4);
+    /// A configuration reference to the instance with the dependent's own
+    /// key (`aws_x.y[count.index]`); shown as `config`.
+    pub const KEYED: Self = Self(8);
 
     pub fn contains(self, other: Self) -> bool {
         self.0 & other.0 == other.0
@@ -474,16 +477,54 @@ impl<'p> Builder<'p> {
         })
     }
 
+    /// The instances of configuration resource `target` that `dependent`
+    /// can depend on, by key, when their keys are exactly the keys of the
+    /// instances of `dependent`'s own resource in its module instance
+    /// (`siblings` lists that resource's instances everywhere): `count = var.n`
+    /// on both, one list of keys. An expression that reads another key
+    /// (`aws_x.y[count.index + 1]`) needs a different number of instances
+    /// to be valid, and is left with every instance.
+    fn paired_instances(
+        &self,
+        dependent: NodeIndex,
+        siblings: &[NodeIndex],
+        target: usize,
+    ) -> Option<HashMap<&InstanceKey, NodeIndex>> {
+        let module = self.placements[dependent.index()].as_ref()?.module;
+        let mut own_keys: HashSet<&InstanceKey> = HashSet::default();
+        for sibling in siblings {
+            let placement = self.placements[sibling.index()].as_ref()?;
+            if placement.module == module {
+                own_keys.insert(placement.key.as_ref()?);
+            }
+        }
+        let mut by_key: HashMap<&InstanceKey, NodeIndex> = HashMap::default();
+        for candidate in self.instances_of(dependent, target, None) {
+            let placement = self.placements[candidate.index()].as_ref()?;
+            if placement.module != module
+                || by_key.insert(placement.key.as_ref()?, candidate).is_some()
+            {
+                return None;
+            }
+        }
+        let pairs =
+            by_key.len() == own_keys.len() && by_key.keys().all(|key| own_keys.contains(key));
+        pairs.then_some(by_key)
+    }
+
     /// State `depends_on` and configuration references name resources, not
     /// instances, so `aws_lb_target_group_attachment.this[1]` appears to
     /// depend on every `aws_instance.this[*]`. When values show which
-    /// instance each one really uses (`target_id` = that instance's id), and
-    /// they do for every dependent instance, keep only those edges.
+    /// instance each one really uses (`target_id` = that instance's id), or
+    /// the configuration does (`aws_instance.this[count.index]`, see
+    /// [`Builder::paired_instances`]), and they do for every dependent
+    /// instance, keep only those edges: a count cut by one in three paired
+    /// lists otherwise disrupted every instance, and failed as a teardown.
     fn prefer_exact_instances(&self, edges: &mut EdgeSet) {
-        if !edges
-            .iter()
-            .any(|(_, sources)| sources.contains(EdgeSources::VALUE))
-        {
+        let confirmed = |sources: &EdgeSources| {
+            sources.contains(EdgeSources::VALUE) || sources.contains(EdgeSources::KEYED)
+        };
+        if !edges.iter().any(|(_, sources)| confirmed(sources)) {
             return;
         }
         // Each node's resource (its address without the instance key): its
@@ -506,10 +547,10 @@ impl<'p> Builder<'p> {
             (Some(from), Some(to)) if from != to => Some((from, to)),
             _ => None,
         };
-        // Only resource pairs with a value edge can be narrowed; value edges are few.
+        // Only resource pairs with a confirmed edge can be narrowed; they are few.
         let candidates: HashSet<(Resource, Resource)> = edges
             .iter()
-            .filter(|(_, sources)| sources.contains(EdgeSources::VALUE))
+            .filter(|(_, sources)| confirmed(sources))
             .filter_map(|(pair, _)| resources(*pair))
             .collect();
         // (dependency resource, dependent resource) → its instance edges.
@@ -538,7 +579,7 @@ impl<'p> Builder<'p> {
             }
             let by_value: HashSet<NodeIndex> = edges
                 .iter()
-                .filter(|(_, sources)| sources.contains(EdgeSources::VALUE))
+                .filter(|(_, sources)| confirmed(sources))
                 .map(|((_, dependent), _)| *dependent)
                 .collect();
             let dependents: HashSet<NodeIndex> =
@@ -547,7 +588,7 @@ impl<'p> Builder<'p> {
                 narrowed.extend(
                     edges
                         .iter()
-                        .filter(|(_, sources)| !sources.contains(EdgeSources::VALUE))
+                        .filter(|(_, sources)| !confirmed(sources))
                         .map(|(pair, _)| *pair),
                 );
             }
@@ -685,9 +726,45 @@ impl<'p> Builder<'p> {
                         })
                         .collect()
                 };
+                let keyed: HashSet<usize> = entry
+                    .keyed
+                    .iter()
+                    .filter_map(|target| {
+                        self.config_id(&references::config_address(
+                            &target.module,
+                            &target.resource,
+                        ))
+                    })
+                    .collect();
+                // (module instance of the dependent, target) → the target's
+                // instances by key, when they pair one to one with the
+                // dependent resource's instances there.
+                let mut paired: HashMap<(u32, usize), Option<HashMap<&InstanceKey, NodeIndex>>> =
+                    HashMap::default();
                 let mut edges = Vec::new();
                 for &dependent in dependents {
                     for (target, key) in &targets {
+                        if key.is_none() && keyed.contains(target) {
+                            let same_key =
+                                self.placements[dependent.index()]
+                                    .as_ref()
+                                    .and_then(|placement| {
+                                        let pairs = paired
+                                            .entry((placement.module, *target))
+                                            .or_insert_with(|| {
+                                                self.paired_instances(
+                                                    dependent, dependents, *target,
+                                                )
+                                            });
+                                        pairs.as_ref()?.get(placement.key.as_ref()?).copied()
+                                    });
+                            if let Some(dependency) = same_key {
+                                let sources =
+                                    EdgeSources(EdgeSources::CONFIG.0 | EdgeSources::KEYED.0);
+                                edges.extend(edge(dependency, dependent, sources));
+                                continue;
+                            }
+                        }
                         edges.extend(self.instances_of(dependent, *target, *key).filter_map(
                             |dependency| edge(dependency, dependent, EdgeSources::CONFIG),
                         ));
@@ -899,6 +976,66 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    /// `web` with `webs` instances and `eip` with `eips`, each `eip[i]`
+    /// configured with `input_references` and recorded in state as
+    /// depending on `web` (a resource-level `depends_on`, as Terraform
+    /// writes it); `extra` is added to `eip`'s block.
+    fn paired_lists(webs: usize, eips: usize, input_references: &str, extra: &str) -> String {
+        let object = |name: &str, index: usize, depends_on: &str| {
+            format!(
+                r#"{{"address":"terraform_data.{name}[{index}]","mode":"managed","type":"terraform_data","name":"{name}","index":{index},"values":{{"id":"{name}-{index}"}}{depends_on}}}"#
+            )
+        };
+        let objects: Vec<String> = (0..webs)
+            .map(|index| object("web", index, ""))
+            .chain(
+                (0..eips)
+                    .map(|index| object("eip", index, r#","depends_on":["terraform_data.web"]"#)),
+            )
+            .collect();
+        format!(
+            r#"{{"format_version":"1.2","resource_changes":[],"prior_state":{{"values":{{"root_module":{{"resources":[{}]}}}}}},"configuration":{{"root_module":{{"resources":[{{"address":"terraform_data.web","mode":"managed","type":"terraform_data","name":"web","count_expression":{{"references":["var.n"]}}}},{{"address":"terraform_data.eip","mode":"managed","type":"terraform_data","name":"eip","count_expression":{{"references":["var.n"]}},"expressions":{{"input":{{"references":[{input_references}]}}}}{extra}}}]}}}}}}"#,
+            objects.join(",")
+        )
+    }
+
+    #[test]
+    fn a_reference_by_the_instance_s_own_key_pairs_two_lists_of_one_count() {
+        let by_index = r#""terraform_data.web","count.index""#;
+        let pairs = |edges: &[(String, String)]| {
+            edges
+                .iter()
+                .all(|(from, to)| from.replace("web", "eip") == *to)
+        };
+        let edges = edges_of(&paired_lists(3, 3, by_index, ""));
+        assert_eq!(edges.len(), 3, "{edges:?}");
+        assert!(pairs(&edges), "{edges:?}");
+        // Another number of instances: `web[count.index + 1]` reads so too.
+        let edges = edges_of(&paired_lists(4, 3, by_index, ""));
+        assert_eq!(edges.len(), 12, "{edges:?}");
+        // The whole resource read as well, or waited for: every instance.
+        let whole = r#""terraform_data.web","count.index","terraform_data.web[0]""#;
+        assert_eq!(edges_of(&paired_lists(3, 3, whole, "")).len(), 9);
+        let waited = r#","depends_on":["terraform_data.web"]"#;
+        assert_eq!(edges_of(&paired_lists(3, 3, by_index, waited)).len(), 9);
+        let elsewhere =
+            r#""terraform_data.web"]},"tags":{"references":["terraform_data.web","count.index""#;
+        assert_eq!(edges_of(&paired_lists(3, 3, elsewhere, "")).len(), 9);
+        // Without the instance's own key in the expression.
+        assert_eq!(
+            edges_of(&paired_lists(3, 3, r#""terraform_data.web""#, "")).len(),
+            9
+        );
+        // `count = length(terraform_data.web)` decides how many, not which.
+        let counted = paired_lists(3, 3, by_index, "").replace(
+            r#""name":"eip","count_expression":{"references":["var.n"]}"#,
+            r#""name":"eip","count_expression":{"references":["terraform_data.web"]}"#,
+        );
+        assert!(counted.contains(r#""count_expression":{"references":["terraform_data.web"]}"#));
+        let edges = edges_of(&counted);
+        assert!(edges.len() == 3 && pairs(&edges), "{edges:?}");
     }
 
     #[test]

@@ -37,6 +37,11 @@ pub struct ConfigDependencies {
     pub module: Vec<String>,
     pub resource: String,
     pub targets: BTreeSet<Target>,
+    /// Targets among `targets` named only beside the instance's own key
+    /// (`aws_x.y[count.index]`, `aws_x.y[each.key]`): the JSON gives the
+    /// reference without its key, yet each instance uses the one with its
+    /// own key (see `graph::Builder::config_edges`).
+    pub keyed: BTreeSet<Target>,
 }
 
 /// Bounds following `var` → module argument → `module.x.out` chains, which
@@ -87,16 +92,22 @@ pub fn dependencies(
             {
                 collect_references(raw, &mut references);
             }
+            let depends_on = references.len();
             references.extend(resource.depends_on.iter().cloned());
             let mut targets = inherited[scope].clone();
             for text in &references {
                 resolver.resolve(path, text, &from, &mut targets, &mut unresolved, 0);
             }
             targets.retain(|target| !(target.module == *path && target.resource == resource_name));
+            let keyed = resource
+                .expressions
+                .map(|raw| keyed_targets(raw, &references[depends_on..], path, &targets))
+                .unwrap_or_default();
             let dependencies = ConfigDependencies {
                 module: path.clone(),
                 resource: resource_name,
                 targets,
+                keyed,
             };
             (dependencies, unresolved)
         })
@@ -288,6 +299,87 @@ fn collect_argument_references(expressions: &RawValue, argument: &str, out: &mut
 
 /// Every string inside every `references` array below `raw`, at any depth
 /// (nested blocks hold their own expressions); constants are not entered.
+/// The resources among `targets` that `expressions` names only in
+/// expressions that also read the instance's own key (`count.index`,
+/// `each.key`), and never elsewhere (another expression, `depends_on`, an
+/// enclosing module call). Terraform writes `aws_x.y[count.index].id` as
+/// the references `aws_x.y` and `count.index`. A `count` or `for_each`
+/// that reads the resource (`count = length(aws_x.y)`) decides which
+/// instances exist, and the plan lists those it adds or deletes: it does
+/// not make every instance depend on every other.
+fn keyed_targets(
+    expressions: &RawValue,
+    other_references: &[String],
+    module: &[String],
+    targets: &BTreeSet<Target>,
+) -> BTreeSet<Target> {
+    let mut keyed: BTreeSet<String> = BTreeSet::new();
+    let mut elsewhere: BTreeSet<String> = other_references
+        .iter()
+        .filter_map(|text| match traversal::parse(text) {
+            Some(Reference::Resource { resource, .. }) => Some(resource),
+            _ => None,
+        })
+        .collect();
+    let Ok(expressions) = serde_json::from_str::<serde_json::Value>(expressions.get()) else {
+        return BTreeSet::new();
+    };
+    let mut pending = vec![&expressions];
+    while let Some(value) = pending.pop() {
+        match value {
+            serde_json::Value::Object(members) => {
+                for (key, member) in members {
+                    match (key.as_str(), member) {
+                        ("constant_value", _) => {}
+                        ("references", serde_json::Value::Array(texts)) => {
+                            let texts: Vec<&str> =
+                                texts.iter().filter_map(serde_json::Value::as_str).collect();
+                            let own_key = texts
+                                .iter()
+                                .any(|text| matches!(*text, "count.index" | "each.key"));
+                            for text in texts {
+                                match traversal::parse(text) {
+                                    Some(Reference::Resource {
+                                        resource,
+                                        key: None,
+                                    }) if own_key => {
+                                        keyed.insert(resource);
+                                    }
+                                    Some(Reference::Resource { resource, .. }) => {
+                                        elsewhere.insert(resource);
+                                    }
+                                    _ => {}
+                                }
+                            }
+                        }
+                        _ => pending.push(member),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => pending.extend(items),
+            _ => {}
+        }
+    }
+    // Named elsewhere too: by a reference this walk does not see through
+    // (a variable, a module output), or through every instance.
+    let named_otherwise = |resource: &String| {
+        elsewhere.contains(resource)
+            || targets
+                .iter()
+                .any(|target| target.resource == *resource && target.module != module)
+    };
+    keyed
+        .into_iter()
+        .filter(|resource| !named_otherwise(resource))
+        .map(|resource| Target {
+            module: module.to_vec(),
+            resource,
+            key: None,
+        })
+        .filter(|target| targets.contains(target))
+        .collect()
+}
+
 pub fn collect_references(raw: &RawValue, out: &mut Vec<String>) {
     super::strings::walk(raw, &|key, _| key == "constant_value", &mut |key, value| {
         if key == Some("references") {
