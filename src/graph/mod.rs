@@ -125,7 +125,7 @@ impl<'p> ResourceGraph<'p> {
         // sorted and merged once; value edges need them to decide direction.
         let (state, config) =
             rayon::join(|| builder.state_edges(plan), || builder.config_edges(plan));
-        let ((mut state, state_gaps), (config, config_gaps)) = (state, config);
+        let ((mut state, state_gaps), (config, config_gaps, direct)) = (state, config);
         builder
             .gaps
             .extend(state_gaps.into_iter().chain(config_gaps));
@@ -135,6 +135,7 @@ impl<'p> ResourceGraph<'p> {
         let value = builder.value_edges(plan, &edges);
         edges.extend(value);
         builder.prefer_exact_instances(&mut edges);
+        builder.drop_transitive_state_edges(&mut edges, &direct);
         let Builder {
             nodes, mut gaps, ..
         } = builder;
@@ -229,6 +230,10 @@ struct EdgeSet {
 
 /// (dependency, dependent) and where the edge was learnt.
 type Edge = ((NodeIndex, NodeIndex), EdgeSources);
+
+/// Configuration resource id → the configuration resource ids it names
+/// (see [`Builder::direct_targets`]).
+type DirectTargets = HashMap<usize, HashSet<usize>>;
 
 impl EdgeSet {
     fn extend(&mut self, mut more: Vec<Edge>) {
@@ -671,11 +676,16 @@ impl<'p> Builder<'p> {
         (edges, gaps)
     }
 
-    fn config_edges(&self, plan: &Plan<'_>) -> (Vec<Edge>, Vec<Gap>) {
+    fn config_edges(&self, plan: &Plan<'_>) -> (Vec<Edge>, Vec<Gap>, DirectTargets) {
         let Some(configuration) = &plan.configuration else {
-            return (Vec::new(), vec![Gap::NoConfiguration]);
+            return (
+                Vec::new(),
+                vec![Gap::NoConfiguration],
+                DirectTargets::default(),
+            );
         };
         let (dependencies, unresolved) = references::dependencies(configuration);
+        let direct = self.direct_targets(&dependencies, &unresolved);
         let mut gaps = Vec::new();
         if !unresolved.is_empty() {
             // Terraform records in state `depends_on` every dependency,
@@ -773,7 +783,76 @@ impl<'p> Builder<'p> {
                 edges
             })
             .collect();
-        (edges, gaps)
+        (edges, gaps, direct)
+    }
+
+    /// For each configuration resource whose references all resolved, the
+    /// configuration resources it names itself (through variables and
+    /// module outputs, not through other resources).
+    fn direct_targets(
+        &self,
+        dependencies: &[references::ConfigDependencies],
+        unresolved: &[Unresolved],
+    ) -> DirectTargets {
+        let with_gaps: HashSet<&str> = unresolved.iter().map(|gap| gap.from.as_str()).collect();
+        dependencies
+            .iter()
+            .filter_map(|entry| {
+                let address = references::config_address(&entry.module, &entry.resource);
+                if with_gaps.contains(address.as_str()) {
+                    return None;
+                }
+                let targets = entry
+                    .targets
+                    .iter()
+                    .filter_map(|target| {
+                        self.config_id(&references::config_address(
+                            &target.module,
+                            &target.resource,
+                        ))
+                    })
+                    .collect();
+                Some((self.config_id(&address)?, targets))
+            })
+            .collect()
+    }
+
+    /// Terraform records in state `depends_on` what a resource depends on
+    /// through other resources too (`dns` → `eip` → `web` lists `web` for
+    /// every `dns[i]`), per resource, so `dns[0]` seemed to depend on every
+    /// `web[*]`, past the instance-exact edges that lead from `web[0]`
+    /// through `eip[0]`. A state edge from an instance of a repeated
+    /// resource that the dependent's configuration does not name itself
+    /// (and whose references all resolved) is such a record: the path
+    /// through the resources it does name carries the dependency.
+    fn drop_transitive_state_edges(&self, edges: &mut EdgeSet, direct: &DirectTargets) {
+        if direct.is_empty() {
+            return;
+        }
+        let transitive = |&((dependency, dependent), sources): &Edge| {
+            if sources != EdgeSources::STATE {
+                return false;
+            }
+            let (Some(from), Some(to)) = (
+                self.placements[dependency.index()].as_ref(),
+                self.placements[dependent.index()].as_ref(),
+            ) else {
+                return false;
+            };
+            from.key.is_some()
+                && direct
+                    .get(&(to.config as usize))
+                    .is_some_and(|named| !named.contains(&(from.config as usize)))
+        };
+        if edges.sorted.par_iter().any(transitive) {
+            let kept: Vec<Edge> = edges
+                .sorted
+                .par_iter()
+                .filter(|edge| !transitive(edge))
+                .copied()
+                .collect();
+            edges.sorted = kept;
+        }
     }
 
     /// Edges from values, given the state and configuration `edges`.
@@ -1036,6 +1115,68 @@ mod tests {
         assert!(counted.contains(r#""count_expression":{"references":["terraform_data.web"]}"#));
         let edges = edges_of(&counted);
         assert!(edges.len() == 3 && pairs(&edges), "{edges:?}");
+    }
+
+    /// `web[i]` ← `eip[i]` ← `dns[i]` by `[count.index]`, three of each,
+    /// with state recording `dns` as depending on both (as Terraform does);
+    /// `dns_references` are `dns`'s own.
+    fn chained_lists(dns_references: &str) -> String {
+        let object = |name: &str, index: usize, depends_on: &str| {
+            format!(
+                r#"{{"address":"terraform_data.{name}[{index}]","mode":"managed","type":"terraform_data","name":"{name}","index":{index},"values":{{"id":"{name}-{index}"}},"depends_on":[{depends_on}]}}"#
+            )
+        };
+        let objects: Vec<String> = (0..3)
+            .flat_map(|index| {
+                [
+                    object("web", index, ""),
+                    object("eip", index, r#""terraform_data.web""#),
+                    object("dns", index, r#""terraform_data.eip","terraform_data.web""#),
+                ]
+            })
+            .collect();
+        let block = |name: &str, references: &str| {
+            format!(
+                r#"{{"address":"terraform_data.{name}","mode":"managed","type":"terraform_data","name":"{name}","count_expression":{{"references":["var.n"]}},"expressions":{{"input":{{"references":[{references}]}}}}}}"#
+            )
+        };
+        format!(
+            r#"{{"format_version":"1.2","resource_changes":[],"prior_state":{{"values":{{"root_module":{{"resources":[{}]}}}}}},"configuration":{{"root_module":{{"resources":[{},{},{}]}}}}}}"#,
+            objects.join(","),
+            block("web", r#""count.index""#),
+            block("eip", r#""terraform_data.web","count.index""#),
+            block("dns", dns_references)
+        )
+    }
+
+    #[test]
+    fn what_state_records_through_other_resources_follows_them() {
+        let edges = edges_of(&chained_lists(r#""terraform_data.eip","count.index""#));
+        let expected: Vec<(String, String)> = (0..3)
+            .flat_map(|index| {
+                [
+                    (
+                        format!("terraform_data.eip[{index}]"),
+                        format!("terraform_data.dns[{index}]"),
+                    ),
+                    (
+                        format!("terraform_data.web[{index}]"),
+                        format!("terraform_data.eip[{index}]"),
+                    ),
+                ]
+            })
+            .collect();
+        let mut sorted = edges.clone();
+        sorted.sort();
+        let mut expected_sorted = expected;
+        expected_sorted.sort();
+        assert_eq!(sorted, expected_sorted);
+        // A reference that does not resolve (a local) may hide a direct
+        // use of `web`: what state records stays.
+        let through_local = edges_of(&chained_lists(
+            r#""terraform_data.eip","count.index","local.web_names""#,
+        ));
+        assert_eq!(through_local.len(), 6 + 9, "{through_local:?}");
     }
 
     #[test]

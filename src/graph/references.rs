@@ -321,7 +321,12 @@ fn keyed_targets(
             _ => None,
         })
         .collect();
-    let Ok(expressions) = serde_json::from_str::<serde_json::Value>(expressions.get()) else {
+    // Most blocks read neither: their text says so without a parse.
+    let text = expressions.get();
+    if !text.contains("count.index") && !text.contains("each.key") {
+        return BTreeSet::new();
+    }
+    let Ok(expressions) = serde_json::from_str::<serde_json::Value>(text) else {
         return BTreeSet::new();
     };
     let mut pending = vec![&expressions];
