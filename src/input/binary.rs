@@ -42,8 +42,12 @@ pub fn find_binary(explicit: Option<&Path>) -> Option<PathBuf> {
         .ok()
 }
 
-/// Runs `BIN show -json PLAN` in the plan's directory (where `.terraform/`
-/// with the providers lives) and returns its stdout.
+/// Runs `BIN show -json PLAN` in the Terraform working directory the plan
+/// belongs to (where `.terraform/` with the providers lives) and returns
+/// its stdout. That is the plan's own directory when it holds a working
+/// directory, and otherwise the current one: CI writes the plan elsewhere
+/// (`-out=$RUNNER_TEMP/tfplan`) and checks it from the working directory.
+/// When the first fails, the other is tried; the first's error is reported.
 pub fn show_json(
     input: &str,
     plan: &Path,
@@ -53,15 +57,71 @@ pub fn show_json(
         input: input.to_owned(),
     })?;
     let plan = std::path::absolute(plan).map_err(|source| InputError::io(input, source))?;
-    let directory = plan
+    let plan_directory = plan
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    let command_text = format!("{} show -json {}", binary.display(), plan.display());
-    let output = Command::new(&binary)
+    let current = std::env::current_dir().ok();
+    let mut directories = vec![plan_directory.clone()];
+    if let Some(current) = current.filter(|current| !same_directory(current, &plan_directory)) {
+        if is_working_directory(&plan_directory) {
+            directories.push(current);
+        } else {
+            directories.insert(0, current);
+        }
+    }
+    let mut first_failure = None;
+    for directory in &directories {
+        match show_json_in(input, &binary, &plan, directory) {
+            Ok(json) => return Ok(json),
+            Err(failure) => {
+                first_failure.get_or_insert(failure);
+            }
+        }
+    }
+    Err(first_failure.unwrap_or_else(|| InputError::NoTerraform {
+        input: input.to_owned(),
+    }))
+}
+
+/// Whether `directory` holds a Terraform working directory: an initialised
+/// one, or a configuration.
+fn is_working_directory(directory: &Path) -> bool {
+    if directory.join(".terraform").is_dir() || directory.join(".terraform.lock.hcl").is_file() {
+        return true;
+    }
+    std::fs::read_dir(directory).is_ok_and(|entries| {
+        entries.flatten().any(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            name.ends_with(".tf") || name.ends_with(".tf.json") || name.ends_with(".tofu")
+        })
+    })
+}
+
+fn same_directory(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+fn show_json_in(
+    input: &str,
+    binary: &Path,
+    plan: &Path,
+    directory: &Path,
+) -> Result<Vec<u8>, InputError> {
+    let command_text = format!(
+        "{} show -json {} (in {})",
+        binary.display(),
+        plan.display(),
+        directory.display()
+    );
+    let output = Command::new(binary)
         .args(["show", "-json", "-no-color"])
-        .arg(&plan)
-        .current_dir(&directory)
+        .arg(plan)
+        .current_dir(directory)
         .env("TF_IN_AUTOMATION", "1")
         .output()
         .map_err(|error| InputError::ShowFailed {

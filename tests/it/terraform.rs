@@ -89,3 +89,71 @@ fn binary_plan_is_converted_with_terraform_show() {
         transcript(&output)
     );
 }
+
+/// A binary plan saved outside the working directory (`terraform plan
+/// -out=$RUNNER_TEMP/tfplan`, as CI does) and checked from it is converted
+/// there, where the providers' schemas are; one saved inside its working
+/// directory is converted in it, wherever the check runs. The converter
+/// here, like `terraform show` for a plan with providers, works only in an
+/// initialised directory.
+#[cfg(unix)]
+#[test]
+fn binary_plan_is_converted_in_its_working_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let plan_json =
+        std::fs::read_to_string(crate::common::root().join("testdata/plans/db-deleted/plan.json"))
+            .unwrap();
+    let tools = tempfile::tempdir().unwrap();
+    std::fs::write(tools.path().join("plan.json"), plan_json).unwrap();
+    let converter = tools.path().join("terraform");
+    std::fs::write(
+        &converter,
+        format!(
+            "#!/bin/sh\n[ -d .terraform ] || {{ echo 'Error: Failed to load plugin schemas' >&2; exit 1; }}\ncat '{}'\n",
+            tools.path().join("plan.json").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&converter, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let working = tempfile::tempdir().unwrap();
+    std::fs::create_dir(working.path().join(".terraform")).unwrap();
+    let zip = b"PK\x03\x04tfplan and the rest of a plan archive".to_vec();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(elsewhere.path().join("tfplan"), &zip).unwrap();
+    std::fs::write(working.path().join("plan.out"), &zip).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    for (from, plan) in [
+        (working.path(), elsewhere.path().join("tfplan")),
+        (outside.path(), working.path().join("plan.out")),
+    ] {
+        let output = blastwall()
+            .current_dir(from)
+            .arg("check")
+            .arg("--terraform-bin")
+            .arg(&converter)
+            .arg(&plan)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(3), "{}", transcript(&output));
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("aws_db_instance.orders"),
+            "{}",
+            transcript(&output)
+        );
+    }
+    // Neither directory initialised: the converter's own error, no verdict.
+    let output = blastwall()
+        .current_dir(outside.path())
+        .arg("check")
+        .arg("--terraform-bin")
+        .arg(&converter)
+        .arg(elsewhere.path().join("tfplan"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert!(
+        crate::common::flat(&output.stderr).contains("Failed to load plugin schemas"),
+        "{}",
+        transcript(&output)
+    );
+}
