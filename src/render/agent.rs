@@ -62,7 +62,12 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     // A limit crossed is no finding, and has no fix line of its own: a
     // plan failing only on its share of state said "fix the findings" and
     // listed none.
-    for fix in report.decision.fixes.iter().filter(|fix| fix.rule.is_none()) {
+    for fix in report
+        .decision
+        .fixes
+        .iter()
+        .filter(|fix| fix.rule.is_none())
+    {
         writeln!(out, "fix -- {}", first_sentence(&fix.text))?;
     }
     for note in &report.decision.notes {

@@ -93,6 +93,27 @@ impl<'a> Text<'a> {
     fn new(text: impl Into<std::borrow::Cow<'a, str>>) -> Self {
         Self { text: text.into() }
     }
+
+    /// A message holding text from the plan. SARIF reads `[text](target)`
+    /// in a message as an embedded link (§3.11.6), so a `for_each` key
+    /// `[docs](https://evil.example)` rendered as one in code scanning:
+    /// literal brackets are escaped, as the format asks.
+    fn with_plan_text(text: impl Into<std::borrow::Cow<'a, str>>) -> Self {
+        let text = text.into();
+        if !text.contains(['[', ']']) {
+            return Self { text };
+        }
+        let mut escaped = String::with_capacity(text.len() + 8);
+        for character in text.chars() {
+            if matches!(character, '[' | ']') {
+                escaped.push('\\');
+            }
+            escaped.push(character);
+        }
+        Self {
+            text: escaped.into(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -257,7 +278,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 rule_id: &finding.rule,
                 rule_index: rule_index.get(finding.rule.as_str()).copied(),
                 level: level(finding.severity),
-                message: Text::new(message(finding)),
+                message: Text::with_plan_text(message(finding)),
                 locations: [location(report.places(), index, &finding.address, None)],
                 partial_fingerprints: BTreeMap::from([(FINGERPRINT, fingerprint(finding))]),
                 code_flows: blast.flows(report.places(), index, &finding.address),
@@ -321,7 +342,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 rule_id: THRESHOLD_RULES[index].id,
                 rule_index: Some(threshold_base + index),
                 level: level(severity),
-                message: Text::new(text.as_str()),
+                message: Text::with_plan_text(text.as_str()),
                 locations: [location(report.places(), 0, PLAN_ADDRESS, None)],
                 partial_fingerprints: BTreeMap::from([(FINGERPRINT, digest)]),
                 code_flows: Vec::new(),
@@ -498,14 +519,14 @@ fn invocation(report: &Report) -> Invocation {
         .iter()
         .map(|warning| Notification {
             level: "warning",
-            message: Text::new(format!(
+            message: Text::with_plan_text(format!(
                 "{}: {} ({})",
                 warning.input, warning.message, warning.help
             )),
         })
         .chain(report.skipped.iter().map(|skipped| Notification {
             level: "note",
-            message: Text::new(format!("{} skipped: {}", skipped.input, skipped.reason)),
+            message: Text::with_plan_text(format!("{} skipped: {}", skipped.input, skipped.reason)),
         }))
         .collect();
     Invocation {
@@ -517,7 +538,7 @@ fn invocation(report: &Report) -> Invocation {
             .iter()
             .map(|note| Notification {
                 level: "warning",
-                message: Text::new(note.clone()),
+                message: Text::with_plan_text(note.clone()),
             })
             .collect(),
     }
@@ -547,7 +568,7 @@ fn location<'a>(
         } else {
             Vec::new()
         },
-        message: message.map(Text::new),
+        message: message.map(Text::with_plan_text),
     }
 }
 

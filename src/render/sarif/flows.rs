@@ -51,13 +51,13 @@ impl<'p> BlastIndex<'p> {
                 .map(|member| self.thread_flow(places, plan, root, member))
                 .collect();
             return vec![CodeFlow {
-                message: Text::new(summary),
+                message: Text::with_plan_text(summary),
                 thread_flows,
             }];
         }
         if let Some((root, member)) = self.members.get(address) {
             return vec![CodeFlow {
-                message: Text::new(format!(
+                message: Text::with_plan_text(format!(
                     "how {} is reached from {}",
                     member.address, root.address
                 )),
@@ -111,7 +111,7 @@ impl<'p> BlastIndex<'p> {
             })
             .collect();
         ThreadFlow {
-            message: Text::new(format!("{}: {}", member.address, member.role.label())),
+            message: Text::with_plan_text(format!("{}: {}", member.address, member.role.label())),
             locations,
         }
     }
