@@ -355,6 +355,23 @@ mod tests {
     }
 
     #[test]
+    fn a_table_deleted_with_point_in_time_recovery_on_keeps_a_system_backup() {
+        let table = |enabled: bool| {
+            format!(
+                r#"{{"deletion_protection_enabled":false,"point_in_time_recovery":[{{"enabled":{enabled},"recovery_period_in_days":35}}]}}"#
+            )
+        };
+        assert!(matches!(
+            judge("aws_dynamodb_table", &table(true)),
+            Retention::Kept(says) if says.contains("system backup")
+        ));
+        assert!(matches!(
+            judge("aws_dynamodb_table", &table(false)),
+            Retention::Lost(_)
+        ));
+    }
+
+    #[test]
     fn secret_recovery_window_decides_and_is_quoted() {
         assert!(matches!(
             judge(
