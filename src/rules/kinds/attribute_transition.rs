@@ -242,6 +242,33 @@ meaning = "less time to undo"
     }
 
     #[test]
+    fn the_builtin_rule_sees_retention_cut_on_secrets_volumes_and_file_systems() {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let rule = rules
+            .rules
+            .iter()
+            .find(|rule| rule.id == "protection-disabled")
+            .unwrap();
+        let fires = |resource_type: &str, before: &str, after: &str| {
+            let plan = plan(resource_type, before, after);
+            !super::super::testing::drafts_with(&rule.kind, &plan, &Default::default()).is_empty()
+        };
+        let window = |days: u32| format!(r#"{{"recovery_window_in_days":{days}}}"#);
+        assert!(fires("aws_secretsmanager_secret", &window(30), &window(0)));
+        assert!(!fires("aws_secretsmanager_secret", &window(7), &window(30)));
+        assert!(fires(
+            "aws_ebs_volume",
+            r#"{"final_snapshot":true}"#,
+            r#"{"final_snapshot":false}"#
+        ));
+        assert!(fires(
+            "aws_fsx_lustre_file_system",
+            r#"{"skip_final_backup":false}"#,
+            r#"{"skip_final_backup":true}"#
+        ));
+    }
+
+    #[test]
     fn protection_switched_on_is_quiet() {
         assert!(
             drafts(
