@@ -122,6 +122,14 @@ fn shifted_resources(context: &RuleInput<'_, '_>, reasons: &[String]) -> FxHashS
         if !(actions == Actions::Update || actions.is_replace()) || shifted.contains(&resource) {
             continue;
         }
+        // Replaced because it was tainted or asked for: no value moved.
+        if actions.is_replace()
+            && change.action_reason.as_ref().is_some_and(|reason| {
+                matches!(reason.as_str(), "replace_because_tainted" | "replace_by_request")
+            })
+        {
+            continue;
+        }
         let before: FxHashSet<Leaf> = payload::parse(change.change.before)
             .map(|before| known_leaves(&before).collect())
             .unwrap_or_default();
@@ -321,6 +329,13 @@ mod tests {
         assert!(shifts(&count_cut([(&a, &a), (&b, b_to_c)], edited, c)));
         // An update whose known values do not change: no telling.
         assert!(shifts(&count_cut([(&a, &a), (&b, &b)], c, c)));
+        // A kept instance replaced because it was tainted moved no value.
+        let tainted = count_cut([(&a, &a), (&b, &b)], c, c).replacen(
+            r#""change":{"actions":["update"]"#,
+            r#""action_reason":"replace_because_tainted","change":{"actions":["delete","create"]"#,
+            2,
+        );
+        assert!(!shifts(&tainted));
     }
 
     #[test]
