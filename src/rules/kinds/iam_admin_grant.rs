@@ -104,10 +104,10 @@ fn grants(params: &Params, object: &Value) -> Vec<(String, String)> {
             else {
                 continue;
             };
-            if allows_everything(&document) {
+            if let Some((action, resource)) = allows_everything(&document) {
                 found.push((
                     path,
-                    "a policy statement allowing Action \"*\" on Resource \"*\"".to_owned(),
+                    format!("a policy statement allowing Action \"{action}\" on Resource \"{resource}\""),
                 ));
             }
         }
@@ -123,24 +123,49 @@ fn strings(value: &Value) -> Vec<&str> {
     }
 }
 
-fn allows_everything(document: &Value) -> bool {
+/// The first statement that allows administrator access: every action
+/// (`*`, `*:*`) or every IAM action (`iam:*`, which grants the rest by
+/// writing a policy), on every resource (`*`, or an ARN pattern that names
+/// no service: `arn:*`, `arn:aws:*`). Returns its action and resource.
+fn allows_everything(document: &Value) -> Option<(String, String)> {
     let statements = match document.get("Statement") {
         Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
         Some(single @ Value::Object(_)) => vec![single],
-        _ => return false,
+        _ => return None,
     };
-    statements.iter().any(|statement| {
+    statements.iter().find_map(|statement| {
         let allow = statement
             .get("Effect")
             .and_then(Value::as_str)
             .is_none_or(|effect| effect == "Allow");
-        let wildcard = |key: &str| {
+        let first = |key: &str, wanted: fn(&str) -> bool| {
             statement
                 .get(key)
-                .is_some_and(|value| strings(value).contains(&"*"))
+                .and_then(|value| strings(value).into_iter().find(|text| wanted(text)))
+                .map(str::to_owned)
         };
-        allow && wildcard("Action") && wildcard("Resource")
+        let action = first("Action", is_admin_action)?;
+        let resource = first("Resource", is_every_resource)?;
+        allow.then_some((action, resource))
     })
+}
+
+fn is_admin_action(action: &str) -> bool {
+    matches!(action.to_ascii_lowercase().as_str(), "*" | "*:*" | "iam:*")
+}
+
+fn is_every_resource(resource: &str) -> bool {
+    if resource == "*" {
+        return true;
+    }
+    let Some(rest) = resource.strip_prefix("arn:") else {
+        return false;
+    };
+    let parts: Vec<&str> = rest.split(':').collect();
+    parts.last() == Some(&"*")
+        && parts
+            .iter()
+            .all(|part| matches!(*part, "*" | "" | "aws" | "aws-cn" | "aws-us-gov"))
 }
 
 #[cfg(test)]
@@ -206,5 +231,43 @@ policy_document_attributes = ["policy", "inline_policy[*].policy"]
     fn scoped_policy_is_quiet() {
         let policy = r#"{"policy":"{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"s3:GetObject\"],\"Resource\":\"arn:aws:s3:::b/*\"}]}"}"#;
         assert!(drafts("iam-admin-grant", PARAMS, &plan("aws_iam_policy", policy)).is_empty());
+    }
+
+    #[test]
+    fn every_spelling_of_administrator_access_fires() {
+        let policy = |action: &str, resource: &str| {
+            plan(
+                "aws_iam_policy",
+                &format!(
+                    r#"{{"policy":"{{\"Statement\":[{{\"Effect\":\"Allow\",\"Action\":{action},\"Resource\":{resource}}}]}}"}}"#
+                ),
+            )
+        };
+        let fires = |action: &str, resource: &str| {
+            drafts("iam-admin-grant", PARAMS, &policy(action, resource))
+                .first()
+                .map(|draft| draft.message.clone())
+        };
+        for (action, resource) in [
+            (r#"\"iam:*\""#, r#"\"*\""#),
+            (r#"[\"*\"]"#, r#"[\"arn:*\"]"#),
+            (r#"\"*:*\""#, r#"\"arn:aws:*\""#),
+            (r#"[\"s3:GetObject\",\"IAM:*\"]"#, r#"\"arn:aws:*:*:*:*\""#),
+        ] {
+            let message = fires(action, resource);
+            assert!(
+                message
+                    .as_deref()
+                    .is_some_and(|message| message.contains("a policy statement allowing Action")),
+                "{action} on {resource}: {message:?}"
+            );
+        }
+        for (action, resource) in [
+            (r#"\"s3:*\""#, r#"\"*\""#),
+            (r#"\"iam:*\""#, r#"\"arn:aws:iam::123456789012:role/app\""#),
+            (r#"\"*\""#, r#"\"arn:aws:s3:::*\""#),
+        ] {
+            assert_eq!(fires(action, resource), None, "{action} on {resource}");
+        }
     }
 }
