@@ -444,6 +444,14 @@ impl<'p> Builder<'p> {
     }
 
     /// The id of a configuration address, when a node has it.
+    /// The id of the configuration resource `target` names.
+    fn target_id(&self, target: &references::Target) -> Option<usize> {
+        self.config_id(&references::config_address(
+            &target.module,
+            &target.resource,
+        ))
+    }
+
     fn config_id(&self, config_address: &str) -> Option<usize> {
         self.config_addresses.get_index_of(config_address)
     }
@@ -729,22 +737,13 @@ impl<'p> Builder<'p> {
                     entry
                         .targets
                         .iter()
-                        .filter_map(|target| {
-                            let address =
-                                references::config_address(&target.module, &target.resource);
-                            Some((self.config_id(&address)?, target.key.as_ref()))
-                        })
+                        .filter_map(|target| Some((self.target_id(target)?, target.key.as_ref())))
                         .collect()
                 };
                 let keyed: HashSet<usize> = entry
                     .keyed
                     .iter()
-                    .filter_map(|target| {
-                        self.config_id(&references::config_address(
-                            &target.module,
-                            &target.resource,
-                        ))
-                    })
+                    .filter_map(|target| self.target_id(target))
                     .collect();
                 // (module instance of the dependent, target) → the target's
                 // instances by key, when they pair one to one with the
@@ -805,12 +804,7 @@ impl<'p> Builder<'p> {
                 let targets = entry
                     .targets
                     .iter()
-                    .filter_map(|target| {
-                        self.config_id(&references::config_address(
-                            &target.module,
-                            &target.resource,
-                        ))
-                    })
+                    .filter_map(|target| self.target_id(target))
                     .collect();
                 Some((self.config_id(&address)?, targets))
             })
