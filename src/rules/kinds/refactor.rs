@@ -53,69 +53,93 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
         rustc_hash::FxHashMap<String, Vec<usize>>,
     > = rustc_hash::FxHashMap::default();
     let mut used = vec![false; deleted.len()];
-    let mut drafts = Vec::new();
-    for create in created {
-        let Some(candidates) = by_kind.get(&kind_of(create)) else {
-            continue;
-        };
-        let Some(after) = payload::parse(create.change.after) else {
-            continue;
-        };
-        let unknown = payload::parse(create.change.after_unknown);
-        // Only deletes that agree on every attribute compared can match:
-        // look up the attribute with the fewest such deletes instead of
-        // comparing with every delete of the type (thousands by thousands
-        // in a large plan, and most attributes, an AMI or an instance
-        // class, are shared by all). Lists and maps count too: when every
-        // scalar is shared, a map of tags is what tells objects apart (with
-        // scalars alone a 300k plan made 8.3 M comparisons). One lookup per
-        // attribute of the create, and each index is built once per (type,
-        // attribute): linear in the payloads. Candidates keep their order,
-        // so the pairs chosen are the same.
-        let kind = kind_of(create);
-        let keys: Vec<(&str, String)> = compared(&after, unknown.as_ref(), &params.ignore)
-            .map(|(key, value)| (key, value_key(value)))
-            .collect();
-        for (key, _) in &keys {
-            first_values
-                .entry((kind, (*key).to_owned()))
-                .or_insert_with(|| index_by_value(candidates, key));
-        }
-        let mut narrowed: Option<&[usize]> = None;
-        for (key, value) in &keys {
-            let bucket = first_values
-                .get(&(kind, (*key).to_owned()))
-                .and_then(|index| index.get(value))
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            if narrowed.is_none_or(|best| bucket.len() < best.len()) {
-                narrowed = Some(bucket);
-            }
-        }
-        let all: Vec<usize> = (0..candidates.len()).collect();
-        let positions = narrowed.unwrap_or(&all);
-        for (index, before) in positions.iter().map(|&position| &candidates[position]) {
-            if used[*index] || !same_object(before, &after, unknown.as_ref(), &params.ignore) {
+    let mut matched = vec![false; created.len()];
+    let mut drafts: Vec<(usize, Draft)> = Vec::new();
+    // Objects keep their names through most refactors (a block moved into a
+    // module): pairs of one name are made first, so a same-named create is
+    // not left over because a differently named one with equal values came
+    // first in the plan (`y` → `module.m.x[1]` suggested beside
+    // `module.m.y`).
+    let deleted_names: rustc_hash::FxHashSet<(Identity<'_>, Option<&str>)> = deleted
+        .iter()
+        .map(|delete| (kind_of(delete), delete.name.as_deref()))
+        .collect();
+    for same_name_only in [true, false] {
+        for (create_index, create) in created.iter().enumerate() {
+            if matched[create_index]
+                || (same_name_only
+                    && !deleted_names.contains(&(kind_of(create), create.name.as_deref())))
+            {
                 continue;
             }
-            used[*index] = true;
-            let delete = deleted[*index];
-            let mut draft = Draft::new(
-                delete.address.clone(),
-                format!(
-                    "{} is destroyed and {} is created with the same values: this looks like a refactor (rename, module move or count/for_each change) that a `moved` block turns into a no-op",
+            let Some(candidates) = by_kind.get(&kind_of(create)) else {
+                continue;
+            };
+            let Some(after) = payload::parse(create.change.after) else {
+                continue;
+            };
+            let unknown = payload::parse(create.change.after_unknown);
+            // Only deletes that agree on every attribute compared can match:
+            // look up the attribute with the fewest such deletes instead of
+            // comparing with every delete of the type (thousands by thousands
+            // in a large plan, and most attributes, an AMI or an instance
+            // class, are shared by all). Lists and maps count too: when every
+            // scalar is shared, a map of tags is what tells objects apart (with
+            // scalars alone a 300k plan made 8.3 M comparisons). One lookup per
+            // attribute of the create, and each index is built once per (type,
+            // attribute): linear in the payloads. Candidates keep their order,
+            // so the pairs chosen are the same.
+            let kind = kind_of(create);
+            let keys: Vec<(&str, String)> = compared(&after, unknown.as_ref(), &params.ignore)
+                .map(|(key, value)| (key, value_key(value)))
+                .collect();
+            for (key, _) in &keys {
+                first_values
+                    .entry((kind, (*key).to_owned()))
+                    .or_insert_with(|| index_by_value(candidates, key));
+            }
+            let mut narrowed: Option<&[usize]> = None;
+            for (key, value) in &keys {
+                let bucket = first_values
+                    .get(&(kind, (*key).to_owned()))
+                    .and_then(|index| index.get(value))
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                if narrowed.is_none_or(|best| bucket.len() < best.len()) {
+                    narrowed = Some(bucket);
+                }
+            }
+            let all: Vec<usize> = (0..candidates.len()).collect();
+            let positions = narrowed.unwrap_or(&all);
+            for (index, before) in positions.iter().map(|&position| &candidates[position]) {
+                let delete = deleted[*index];
+                if used[*index]
+                    || (same_name_only && delete.name != create.name)
+                    || !same_object(before, &after, unknown.as_ref(), &params.ignore)
+                {
+                    continue;
+                }
+                used[*index] = true;
+                matched[create_index] = true;
+                let mut draft = Draft::new(
+                    delete.address.clone(),
+                    format!(
+                        "{} is destroyed and {} is created with the same values: this looks like a refactor (rename, module move or count/for_each change) that a `moved` block turns into a no-op",
+                        delete.address, create.address
+                    ),
+                );
+                draft.suggestion = Some(format!(
+                    "moved {{\n  from = {}\n  to   = {}\n}}",
                     delete.address, create.address
-                ),
-            );
-            draft.suggestion = Some(format!(
-                "moved {{\n  from = {}\n  to   = {}\n}}",
-                delete.address, create.address
-            ));
-            drafts.push(draft);
-            break;
+                ));
+                drafts.push((create_index, draft));
+                break;
+            }
         }
     }
-    drafts
+    // In the order of the creates, as one pass made them.
+    drafts.sort_by_key(|(create_index, _)| *create_index);
+    drafts.into_iter().map(|(_, draft)| draft).collect()
 }
 
 fn kind_of<'a>(change: &'a crate::model::ResourceChange<'_>) -> Identity<'a> {
@@ -239,6 +263,21 @@ mod tests {
         assert_eq!(
             found[0].suggestion.as_deref(),
             Some("moved {\n  from = terraform_data.old\n  to   = module.app.terraform_data.new\n}")
+        );
+    }
+
+    #[test]
+    fn a_create_of_the_same_name_is_paired_first() {
+        // `old` moved into the module as `module.app.terraform_data.old`,
+        // beside a new `module.app.terraform_data.new` listed before it
+        // with equal values.
+        let same_name = r#"{"address":"module.app.terraform_data.old","type":"terraform_data","name":"old","provider_name":"terraform.io/builtin/terraform","change":{"actions":["create"],"before":null,"after":{"input":"x","triggers_replace":null},"after_unknown":{"id":true,"output":true}}}"#;
+        let text = plan("\"x\"").replace("}]}", &format!("}},{same_name}]}}"));
+        let found = drafts("refactor", "[params]\nignore = []", &text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0].suggestion.as_deref(),
+            Some("moved {\n  from = terraform_data.old\n  to   = module.app.terraform_data.old\n}")
         );
     }
 
