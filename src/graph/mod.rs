@@ -231,9 +231,9 @@ struct EdgeSet {
 /// (dependency, dependent) and where the edge was learnt.
 type Edge = ((NodeIndex, NodeIndex), EdgeSources);
 
-/// Configuration resource id → the configuration resource ids it names
-/// (see [`Builder::direct_targets`]).
-type DirectTargets = HashMap<usize, HashSet<usize>>;
+/// Configuration resource id → the configuration resource ids it names,
+/// and whether all its references resolved (see [`Builder::direct_targets`]).
+type DirectTargets = HashMap<usize, (HashSet<usize>, bool)>;
 
 impl EdgeSet {
     fn extend(&mut self, mut more: Vec<Edge>) {
@@ -354,6 +354,33 @@ impl Instances {
     fn of_config(&self, config: usize) -> &[NodeIndex] {
         &self.nodes[self.starts[config] as usize..self.starts[config + 1] as usize]
     }
+}
+
+/// Whether configuration resource `to` is named, directly or through the
+/// resources named in turn, by what `from` names (not by `from` itself).
+/// What a resource with an unresolved reference names still counts: the
+/// path it gives is real, whatever else it hides.
+fn reaches(direct: &DirectTargets, from: usize, to: usize) -> bool {
+    let mut seen: HashSet<usize> = HashSet::default();
+    let mut pending: Vec<usize> = direct
+        .get(&from)
+        .into_iter()
+        .flat_map(|(named, _)| named.iter().copied())
+        .filter(|named| *named != to)
+        .collect();
+    while let Some(config) = pending.pop() {
+        if !seen.insert(config) {
+            continue;
+        }
+        let Some((named, _)) = direct.get(&config) else {
+            continue;
+        };
+        if named.contains(&to) {
+            return true;
+        }
+        pending.extend(named.iter().copied());
+    }
+    false
 }
 
 /// An edge from `dependency` to `dependent`, unless they are one node.
@@ -785,9 +812,9 @@ impl<'p> Builder<'p> {
         (edges, gaps, direct)
     }
 
-    /// For each configuration resource whose references all resolved, the
-    /// configuration resources it names itself (through variables and
-    /// module outputs, not through other resources).
+    /// For each configuration resource, the configuration resources it
+    /// names itself (through variables and module outputs, not through
+    /// other resources), and whether all its references resolved.
     fn direct_targets(
         &self,
         dependencies: &[references::ConfigDependencies],
@@ -798,15 +825,13 @@ impl<'p> Builder<'p> {
             .iter()
             .filter_map(|entry| {
                 let address = references::config_address(&entry.module, &entry.resource);
-                if with_gaps.contains(address.as_str()) {
-                    return None;
-                }
+                let resolved = !with_gaps.contains(address.as_str());
                 let targets = entry
                     .targets
                     .iter()
                     .filter_map(|target| self.target_id(target))
                     .collect();
-                Some((self.config_id(&address)?, targets))
+                Some((self.config_id(&address)?, (targets, resolved)))
             })
             .collect()
     }
@@ -823,30 +848,45 @@ impl<'p> Builder<'p> {
         if direct.is_empty() {
             return;
         }
-        let transitive = |&((dependency, dependent), sources): &Edge| {
+        // (dependency's configuration resource, dependent's) of the state
+        // edges from a repeated resource the dependent does not name.
+        let unnamed = |&((dependency, dependent), sources): &Edge| {
             if sources != EdgeSources::STATE {
-                return false;
+                return None;
             }
             let (Some(from), Some(to)) = (
                 self.placements[dependency.index()].as_ref(),
                 self.placements[dependent.index()].as_ref(),
             ) else {
-                return false;
+                return None;
             };
-            from.key.is_some()
-                && direct
-                    .get(&(to.config as usize))
-                    .is_some_and(|named| !named.contains(&(from.config as usize)))
+            let pair = (from.config as usize, to.config as usize);
+            let unnamed = direct
+                .get(&pair.1)
+                .is_some_and(|(named, resolved)| *resolved && !named.contains(&pair.0));
+            (from.key.is_some() && unnamed).then_some(pair)
         };
-        if edges.sorted.par_iter().any(transitive) {
-            let kept: Vec<Edge> = edges
-                .sorted
-                .par_iter()
-                .filter(|edge| !transitive(edge))
-                .copied()
-                .collect();
-            edges.sorted = kept;
+        let pairs: HashSet<(usize, usize)> = edges.sorted.par_iter().filter_map(unnamed).collect();
+        if pairs.is_empty() {
+            return;
         }
+        // Only a record the configuration explains by a path through the
+        // resources the dependent names: one whose references were cut
+        // out of the configuration keeps what the state says.
+        let through_others: HashSet<(usize, usize)> = pairs
+            .into_iter()
+            .filter(|&(dependency, dependent)| reaches(direct, dependent, dependency))
+            .collect();
+        if through_others.is_empty() {
+            return;
+        }
+        let kept: Vec<Edge> = edges
+            .sorted
+            .par_iter()
+            .filter(|edge| unnamed(edge).is_none_or(|pair| !through_others.contains(&pair)))
+            .copied()
+            .collect();
+        edges.sorted = kept;
     }
 
     /// Edges from values, given the state and configuration `edges`.
@@ -1171,6 +1211,10 @@ mod tests {
             r#""terraform_data.eip","count.index","local.web_names""#,
         ));
         assert_eq!(through_local.len(), 6 + 9, "{through_local:?}");
+        // `dns`'s references cut out of the configuration: no path there
+        // explains what state records, so it stays.
+        let stripped = edges_of(&chained_lists(r#""count.index""#));
+        assert_eq!(stripped.len(), 3 + 9 + 9, "{stripped:?}");
     }
 
     #[test]
