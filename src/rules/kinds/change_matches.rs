@@ -107,19 +107,20 @@ fn shifted_resources(context: &RuleInput<'_, '_>, reasons: &[String]) -> FxHashS
     if cut.is_empty() {
         return shifted;
     }
-    let instances = || {
-        managed(context)
-            .filter(|change| change.deposed.is_none())
-            .filter_map(|change| Some((count_instance(&change.address)?, change)))
-            .filter(|((resource, _), _)| cut.contains(resource))
-    };
+    // Each address parsed once: both passes below walk these instances.
+    let instances: Vec<((String, i64), &ResourceChange<'_>)> = managed(context)
+        .filter(|change| change.deposed.is_none())
+        .filter_map(|change| Some((count_instance(&change.address)?, change)))
+        .filter(|((resource, _), _)| cut.contains(resource))
+        .collect();
     // The values each updated or replaced instance took, with the lowest
     // index that took each: only these are looked for below, so memory
     // follows what changed, not every value of every instance.
     let mut taken: FxHashMap<(String, Leaf), i64> = FxHashMap::default();
-    for ((resource, index), change) in instances() {
+    for ((resource, index), change) in &instances {
+        let index = *index;
         let actions = change.change.actions;
-        if !(actions == Actions::Update || actions.is_replace()) || shifted.contains(&resource) {
+        if !(actions == Actions::Update || actions.is_replace()) || shifted.contains(resource) {
             continue;
         }
         // Replaced because it was tainted or asked for: no value moved.
@@ -138,7 +139,7 @@ fn shifted_resources(context: &RuleInput<'_, '_>, reasons: &[String]) -> FxHashS
             .unwrap_or_default();
         changed.retain(|leaf| !before.contains(leaf));
         if changed.is_empty() {
-            shifted.insert(resource);
+            shifted.insert(resource.clone());
             continue;
         }
         for leaf in changed {
@@ -163,8 +164,8 @@ fn shifted_resources(context: &RuleInput<'_, '_>, reasons: &[String]) -> FxHashS
             }
         }
     };
-    for ((resource, index), change) in instances() {
-        held(resource, index, payload::parse(change.change.before));
+    for ((resource, index), change) in &instances {
+        held(resource.clone(), *index, payload::parse(change.change.before));
     }
     let prior = context
         .plan
