@@ -116,6 +116,7 @@ fn sections_agree(document: &Document<'_>) -> Result<(), Invalid> {
     deletes_give_a_reason(document, &current)?;
     reasons_agree_with_configuration_and_state(document, &current)?;
     instance_key_reasons_agree_with_blocks(document, &current)?;
+    key_reasons_agree_with_kept_instances(document)?;
     changed_objects_are_in_the_prior_state(document, &current)?;
     deposed_destroys_name_deposed_objects(document)?;
     data_sources_are_not_destroyed(document)?;
@@ -409,6 +410,83 @@ fn instance_key_reasons_agree_with_blocks(
                     "{} is deleted with `{reason}`, but {disagreement} (block {} in the configuration): Terraform names the reason from the key and the block (the plan is inconsistent)",
                     quoted(&change.address),
                     quoted(&block)
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The instances of a resource that remain after the apply have the keys
+/// of its block's repetition, the same repetition Terraform read the
+/// reason from: a `count` block's are numbers, a `for_each` block's are
+/// strings. A count-index delete beside kept or created string-keyed
+/// instances of the same resource (a `count` → `for_each` migration
+/// relabelled, and the block's `for_each_expression` cut out of the
+/// configuration as well) is refused without the configuration's word.
+fn key_reasons_agree_with_kept_instances(document: &Document<'_>) -> Result<(), Invalid> {
+    let Some(changes) = &document.resource_changes else {
+        return Ok(());
+    };
+    fn key_reason<'c>(change: &'c ResourceChange<'_>) -> Option<&'c str> {
+        let reason = change.action_reason.as_ref()?.as_str();
+        matches!(
+            reason,
+            "delete_because_count_index" | "delete_because_each_key"
+        )
+        .then_some(reason)
+    }
+    /// An instance key's kind: none, a number, a string.
+    fn kind(key: Option<&InstanceKey>) -> usize {
+        match key {
+            None => 0,
+            Some(InstanceKey::Int(_)) => 1,
+            Some(InstanceKey::Str(_)) => 2,
+        }
+    }
+    let mut keyed_deletes = changes
+        .iter()
+        .enumerate()
+        .filter(|(_, change)| change.deposed.is_none())
+        .filter_map(|(index, change)| Some((index, change, key_reason(change)?)))
+        .peekable();
+    if keyed_deletes.peek().is_none() {
+        return Ok(());
+    }
+    // Resource (address without its key) → an instance that remains, by
+    // the kind of its key.
+    let mut kept: HashMap<String, [Option<&str>; 3]> = HashMap::default();
+    for change in changes.iter().filter(|change| {
+        change.deposed.is_none()
+            && !matches!(change.change.actions, Actions::Delete | Actions::Forget)
+    }) {
+        if let Ok(address) = change.address.parse::<Address>() {
+            let slot = &mut kept.entry(address.resource_address()).or_default()
+                [kind(address.key.as_ref())];
+            slot.get_or_insert(&change.address);
+        }
+    }
+    for (index, change, reason) in keyed_deletes {
+        let Ok(address) = change.address.parse::<Address>() else {
+            continue;
+        };
+        let wanted = if reason == "delete_because_count_index" {
+            1
+        } else {
+            2
+        };
+        let other = kept.get(&address.resource_address()).and_then(|kinds| {
+            (0..3)
+                .filter(|kind| *kind != wanted)
+                .find_map(|kind| kinds[kind])
+        });
+        if let Some(other) = other {
+            return Err(Invalid {
+                json_path: format!("resource_changes[{index}].action_reason"),
+                problem: format!(
+                    "{} is deleted with `{reason}`, but {} of the same resource remains with a key of another kind: Terraform names the reason from the key kind its block repeats with (the plan is inconsistent)",
+                    quoted(&change.address),
+                    quoted(other)
                 ),
             });
         }
@@ -2762,6 +2840,35 @@ mod tests {
         check(
             &plan("a.svc[1]", "delete_because_count_index", for_each)
                 .replace(r#""address":"a.svc","#, r#""address":"a.other","#),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_key_reason_the_kept_instances_contradict_is_refused() {
+        // No configuration: the instances the plan keeps or creates say how
+        // the block repeats.
+        let plan = |reason: &str, kept: &str| {
+            format!(
+                r#"{{"format_version":"1.2","resource_changes":[{{"address":"a.svc[1]","type":"a","name":"svc","action_reason":"{reason}","change":{{"actions":["delete"],"before":{{}},"after":null}}}},{{"address":"{kept}","type":"a","name":"svc","change":{{"actions":["create"],"before":null,"after":{{}}}}}}]}}"#
+            )
+        };
+        let invalid = check(&plan("delete_because_count_index", r#"a.svc[\"k\"]"#)).unwrap_err();
+        assert_eq!(invalid.json_path, "resource_changes[0].action_reason");
+        assert!(
+            invalid
+                .problem
+                .contains("remains with a key of another kind"),
+            "{invalid:?}"
+        );
+        check(&plan("delete_because_count_index", "a.svc[0]")).unwrap();
+        check(&plan("delete_because_wrong_repetition", r#"a.svc[\"k\"]"#)).unwrap();
+        // Another resource's keys say nothing about this one.
+        check(
+            &plan("delete_because_count_index", r#"a.other[\"k\"]"#).replace(
+                r#""name":"svc","change":{"actions":["create"]"#,
+                r#""name":"other","change":{"actions":["create"]"#,
+            ),
         )
         .unwrap();
     }
