@@ -154,6 +154,16 @@ pub fn for_each_plan(
             }
         }
     }
+    // After the last read of every text: a file written meanwhile was not
+    // what was judged.
+    errors.extend(
+        texts
+            .iter()
+            .filter(|loaded| !loaded.text.unchanged())
+            .map(|loaded| InputError::ChangedWhileChecked {
+                input: loaded.label.clone(),
+            }),
+    );
     free_in_background(texts);
     if !errors.is_empty() {
         return Err(InputErrors { errors }.into());

@@ -20,19 +20,83 @@ impl Encoding {
     }
 }
 
-pub fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), String> {
+/// A decoded plan text: a string of its own, or UTF-8 validated in place
+/// in a leased map of the file (see `lease`).
+#[derive(Debug)]
+pub enum PlanText {
+    Owned(String),
+    #[cfg(target_os = "linux")]
+    Mapped(MappedText),
+}
+
+/// A leased map whose bytes from `start` on were validated as UTF-8.
+#[derive(Debug)]
+#[cfg(target_os = "linux")]
+pub struct MappedText {
+    map: super::lease::LeasedMap,
+    start: usize,
+}
+
+impl std::ops::Deref for PlanText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            Self::Owned(text) => text,
+            #[cfg(target_os = "linux")]
+            // SAFETY: `MappedText` is built only by `decode`, after
+            // `map.bytes()[start..]` was validated as UTF-8, and the lease
+            // keeps those bytes as they were (see `lease`).
+            Self::Mapped(mapped) => unsafe {
+                std::str::from_utf8_unchecked(&mapped.map.bytes()[mapped.start..])
+            },
+        }
+    }
+}
+
+impl PlanText {
+    /// Where the text starts in memory, to find the pages under a part of
+    /// it without a reference to that part (see `pages::give_back`).
+    pub fn start_address(&self) -> usize {
+        match self {
+            Self::Owned(text) => text.as_ptr() as usize,
+            #[cfg(target_os = "linux")]
+            Self::Mapped(mapped) => mapped.map.bytes().as_ptr() as usize + mapped.start,
+        }
+    }
+
+    /// Whether the text is still what the input held when it was read: a
+    /// mapped file's lease was never broken. A string of its own is a copy
+    /// and cannot change.
+    pub fn unchanged(&self) -> bool {
+        match self {
+            Self::Owned(_) => true,
+            #[cfg(target_os = "linux")]
+            Self::Mapped(mapped) => mapped.map.unbroken(),
+        }
+    }
+}
+
+pub fn decode(bytes: super::file::PlanBytes) -> Result<(PlanText, Encoding), String> {
     let encoding = sniff(&bytes);
-    let text = match encoding {
-        Encoding::Utf8 => utf8_text(bytes).map_err(|error| {
-            format!("invalid UTF-8 at byte {}", error.utf8_error().valid_up_to())
-        })?,
-        Encoding::Utf8Bom => String::from_utf8(bytes[3..].to_vec()).map_err(|error| {
-            format!(
-                "invalid UTF-8 at byte {}",
-                error.utf8_error().valid_up_to() + 3
-            )
-        })?,
-        Encoding::Utf16Le | Encoding::Utf16Be => decode_utf16(&bytes, encoding)?,
+    let invalid_utf8 = |at: usize| format!("invalid UTF-8 at byte {at}");
+    let text = match (encoding, bytes) {
+        #[cfg(target_os = "linux")]
+        (Encoding::Utf8 | Encoding::Utf8Bom, super::file::PlanBytes::Leased(map)) => {
+            let start = if encoding == Encoding::Utf8Bom { 3 } else { 0 };
+            valid_utf8(&map.bytes()[start..]).map_err(|at| invalid_utf8(at + start))?;
+            PlanText::Mapped(MappedText { map, start })
+        }
+        (Encoding::Utf8, super::file::PlanBytes::Read(bytes)) => PlanText::Owned(
+            utf8_text(bytes).map_err(|error| invalid_utf8(error.utf8_error().valid_up_to()))?,
+        ),
+        (Encoding::Utf8Bom, bytes) => PlanText::Owned(
+            String::from_utf8(bytes[3..].to_vec())
+                .map_err(|error| invalid_utf8(error.utf8_error().valid_up_to() + 3))?,
+        ),
+        (Encoding::Utf16Le | Encoding::Utf16Be, bytes) => {
+            PlanText::Owned(decode_utf16(&bytes, encoding)?)
+        }
     };
     Ok((text, encoding))
 }
@@ -46,23 +110,33 @@ const PIECE: usize = 2 << 20;
 /// one core it took 7 ms of a 56 MB plan's check and 44 ms of a 575 MB
 /// one, alone, between the read and the parse.
 fn utf8_text(bytes: Vec<u8>) -> Result<String, std::string::FromUtf8Error> {
-    use rayon::prelude::*;
-    if bytes.len() < PARALLEL_FROM {
+    if valid_utf8(&bytes).is_err() {
         return String::from_utf8(bytes);
     }
-    let starts = piece_starts(&bytes, PIECE);
-    let all_valid = starts
-        .par_windows(2)
-        .all(|piece| std::str::from_utf8(&bytes[piece[0]..piece[1]]).is_ok());
-    if !all_valid {
-        // Validated again on one core, for the error's exact position.
-        return String::from_utf8(bytes);
-    }
-    // SAFETY: `starts` runs from 0 to `bytes.len()` (see `piece_starts`),
-    // so the pieces checked above cover `bytes` end to end, and every one
-    // of them is valid UTF-8. A concatenation of valid UTF-8 texts is
-    // valid UTF-8, wherever the pieces were cut.
+    // SAFETY: just validated as UTF-8.
     Ok(unsafe { String::from_utf8_unchecked(bytes) })
+}
+
+/// `Err(valid_up_to)` when `bytes` are not UTF-8, validated in pieces on
+/// every core when they are many.
+fn valid_utf8(bytes: &[u8]) -> Result<(), usize> {
+    use rayon::prelude::*;
+    if bytes.len() >= PARALLEL_FROM {
+        let starts = piece_starts(bytes, PIECE);
+        // The pieces cover `bytes` end to end (see `piece_starts`), and a
+        // concatenation of valid UTF-8 texts is valid UTF-8, wherever the
+        // pieces were cut.
+        if starts
+            .par_windows(2)
+            .all(|piece| std::str::from_utf8(&bytes[piece[0]..piece[1]]).is_ok())
+        {
+            return Ok(());
+        }
+    }
+    // Small, or invalid: validated again on one core, for the exact position.
+    std::str::from_utf8(bytes)
+        .map(|_| ())
+        .map_err(|error| error.valid_up_to())
 }
 
 /// Where each piece of about `piece` bytes starts, then `bytes.len()`:
@@ -178,16 +252,25 @@ mod tests {
     fn a_large_text_decodes_and_its_invalid_byte_is_named() {
         let mut bytes = "é€😀x".repeat((super::PARALLEL_FROM / 10) + 1).into_bytes();
         let expected = String::from_utf8(bytes.clone()).unwrap();
-        assert_eq!(super::decode(bytes.clone()).unwrap().0, expected);
+        assert_eq!(decode(bytes.clone()).unwrap().0, expected);
         let at = bytes.len() - 5;
         bytes[at] = 0xFF;
         assert_eq!(
-            super::decode(bytes).unwrap_err(),
+            decode(bytes).unwrap_err(),
             format!("invalid UTF-8 at byte {at}")
         );
     }
 
     use super::*;
+
+    /// What a text read into memory decodes to.
+    fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), String> {
+        let (text, encoding) = super::decode(crate::input::file::PlanBytes::Read(bytes))?;
+        let PlanText::Owned(text) = text else {
+            panic!("a text read into memory decodes to a string of its own");
+        };
+        Ok((text, encoding))
+    }
 
     fn utf16le_with_bom(text: &str) -> Vec<u8> {
         let mut bytes = vec![0xFF, 0xFE];

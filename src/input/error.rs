@@ -168,6 +168,17 @@ pub enum InputError {
         )
     )]
     NoPlans { input: String, skipped: String },
+
+    #[error(
+        "{input}: the file was opened for writing while it was checked; no verdict is given on bytes that may have changed"
+    )]
+    #[diagnostic(
+        code(blastwall::input::changed),
+        help(
+            "check the plan again once nothing writes it (after `terraform show -json` has finished writing it)"
+        )
+    )]
+    ChangedWhileChecked { input: String },
 }
 
 /// A JSON text that is broken or does not match the plan format, located by

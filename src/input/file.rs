@@ -1,12 +1,11 @@
-//! Reading a plan file into memory, in parallel when it is large; reading
-//! a stream (stdin) without doubling its memory.
+//! Getting a plan file's bytes: mapped under a read lease when it is large
+//! and the system grants one (see `lease`), otherwise read into memory, in
+//! parallel when it is large; reading a stream (stdin) without doubling its
+//! memory.
 //!
 //! Reading 575 MB with one `read` costs more in page faults on the fresh
 //! buffer than in copying: split into pieces read with `pread` on every
-//! core, the faults are taken on every core too. A memory map would avoid
-//! the copy, but a file changed by another process while it is mapped is
-//! undefined behaviour for the `&str` parsed from it, and an agent that
-//! wants its plan through could arrange exactly that.
+//! core, the faults are taken on every core too.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -19,10 +18,48 @@ const PARALLEL_FROM: u64 = 32 << 20;
 /// The piece each task reads.
 const PIECE: usize = 8 << 20;
 
-/// The whole content of the file at `path`, as `std::fs::read` returns it.
-pub fn read(path: &Path) -> io::Result<Vec<u8>> {
-    let mut file = File::open(path)?;
+/// A file's whole content: in memory of its own, or the file mapped.
+#[derive(Debug)]
+pub enum PlanBytes {
+    Read(Vec<u8>),
+    #[cfg(target_os = "linux")]
+    Leased(super::lease::LeasedMap),
+}
+
+impl std::ops::Deref for PlanBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Self::Read(bytes) => bytes,
+            #[cfg(target_os = "linux")]
+            Self::Leased(map) => map.bytes(),
+        }
+    }
+}
+
+/// The whole content of the file at `path`: mapped when it is large and
+/// leased (see `lease`), otherwise as `std::fs::read` returns it.
+pub fn read(path: &Path) -> io::Result<PlanBytes> {
+    let file = File::open(path)?;
     let metadata = file.metadata()?;
+    #[cfg(target_os = "linux")]
+    let file = if metadata.is_file() && metadata.len() >= PARALLEL_FROM {
+        match super::lease::LeasedMap::map(file) {
+            Ok(map) => return Ok(PlanBytes::Leased(map)),
+            Err(file) => file,
+        }
+    } else {
+        file
+    };
+    read_into_memory(file, &metadata, path).map(PlanBytes::Read)
+}
+
+fn read_into_memory(
+    mut file: File,
+    metadata: &std::fs::Metadata,
+    path: &Path,
+) -> io::Result<Vec<u8>> {
     let positioned_reads = cfg!(any(unix, windows));
     if !positioned_reads || !metadata.is_file() || metadata.len() < PARALLEL_FROM {
         let mut bytes = Vec::new();
@@ -149,9 +186,9 @@ mod tests {
         let length = PARALLEL_FROM as usize + PIECE / 3 + 7;
         let content: Vec<u8> = (0..length).map(|index| (index % 251) as u8).collect();
         std::fs::write(&path, &content).unwrap();
-        assert_eq!(read(&path).unwrap(), content);
+        assert_eq!(&*read(&path).unwrap(), content);
         std::fs::write(&path, b"small").unwrap();
-        assert_eq!(read(&path).unwrap(), b"small");
+        assert_eq!(&*read(&path).unwrap(), b"small");
     }
 
     /// A pipe hands over a few bytes at a time, never a whole piece.

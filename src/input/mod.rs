@@ -8,6 +8,8 @@ mod decode;
 pub mod error;
 pub mod excerpt;
 mod file;
+#[cfg(target_os = "linux")]
+mod lease;
 pub mod pages;
 pub mod split;
 
@@ -18,7 +20,7 @@ use crate::input::error::InputError;
 use crate::model::{Document, JsonFailure};
 use crate::util::escape;
 
-pub use decode::Encoding;
+pub use decode::{Encoding, PlanText};
 pub use split::Noise;
 
 /// One thing named on the command line.
@@ -43,7 +45,7 @@ impl Source {
 pub struct LoadedText {
     /// How the input is named in reports: the path as given, or `<stdin>`.
     pub label: String,
-    pub text: String,
+    pub text: PlanText,
     pub documents: Vec<Range<usize>>,
     /// Found by walking a directory: other JSON there is skipped, not refused.
     pub from_directory: bool,
@@ -82,7 +84,14 @@ pub fn load(sources: &[Source], terraform_bin: Option<&Path>) -> Loaded {
     for source in sources {
         match source {
             Source::Stdin => match file::read_stream(std::io::stdin().lock()) {
-                Ok(bytes) => load_bytes("<stdin>", None, bytes, false, terraform_bin, &mut loaded),
+                Ok(bytes) => load_bytes(
+                    "<stdin>",
+                    None,
+                    file::PlanBytes::Read(bytes),
+                    false,
+                    terraform_bin,
+                    &mut loaded,
+                ),
                 Err(error) => loaded.errors.push(InputError::io("<stdin>", error)),
             },
             Source::Path(path) if path.is_dir() => load_directory(path, terraform_bin, &mut loaded),
@@ -169,7 +178,7 @@ fn load_directory(root: &Path, terraform_bin: Option<&Path>, loaded: &mut Loaded
 fn load_bytes(
     label: &str,
     path: Option<&Path>,
-    bytes: Vec<u8>,
+    bytes: file::PlanBytes,
     from_directory: bool,
     terraform_bin: Option<&Path>,
     loaded: &mut Loaded,
@@ -241,13 +250,13 @@ pub fn skip_reason(error: &InputError) -> Option<String> {
 fn read_text(
     label: &str,
     path: Option<&Path>,
-    bytes: Vec<u8>,
+    bytes: file::PlanBytes,
     from_directory: bool,
     terraform_bin: Option<&Path>,
     warnings: &mut Vec<InputWarning>,
 ) -> Result<Option<LoadedText>, InputError> {
     let bytes = if binary::is_zip(&bytes) {
-        convert_binary_plan(label, path, &bytes, terraform_bin)?
+        file::PlanBytes::Read(convert_binary_plan(label, path, &bytes, terraform_bin)?)
     } else {
         bytes
     };
@@ -256,7 +265,7 @@ fn read_text(
             input: label.to_owned(),
         });
     }
-    let (mut text, encoding) = decode::decode(bytes).map_err(|detail| InputError::Encoding {
+    let (text, encoding) = decode::decode(bytes).map_err(|detail| InputError::Encoding {
         input: label.to_owned(),
         detail,
     })?;
@@ -293,7 +302,7 @@ fn read_text(
             };
             return Err(json_error(label, &stripped, 0, &failure));
         }
-        text = stripped;
+        let text = PlanText::Owned(stripped);
         warnings.push(InputWarning {
             input: label.to_owned(),
             message: "ANSI colour codes were removed from the input".to_owned(),
@@ -319,7 +328,7 @@ fn holds_escape_byte(bytes: &[u8]) -> bool {
 /// strictly inside a JSON document was a raw ESC in it.
 fn finish_text(
     label: &str,
-    text: String,
+    text: PlanText,
     from_directory: bool,
     warnings: &mut Vec<InputWarning>,
     removed: &[usize],

@@ -3,19 +3,17 @@
 
 use std::ops::Range;
 
-/// Returns the whole pages inside `text[range]` to the system, which gives
-/// the process fresh zeroed pages if they are ever touched again. The text
-/// stays valid UTF-8 (zero bytes are), but its content in `range` is gone:
-/// nothing may read it afterwards, and no reference to it may be alive.
+/// Returns the whole pages inside `text[range]` to the system. A text read
+/// into memory gets fresh zeroed pages if they are ever touched again, a
+/// mapped file its own bytes again; either way it stays valid UTF-8 (zero
+/// bytes are), but nothing may read `range` afterwards, and no reference
+/// to it may be alive.
 ///
 /// The pages must belong to `text` alone: a plan text is one large heap
 /// allocation (jemalloc gives anything over a few pages whole pages of its
-/// own), and only pages entirely inside `range` are given back. Elsewhere
-/// than Linux this does nothing.
-// `&String`, not `&str`: the pages are found from the allocation's raw
-// pointer, without a reference to the bytes being given back.
-#[allow(clippy::ptr_arg)]
-pub fn give_back(text: &String, range: Range<usize>) {
+/// own) or a map of its own, and only pages entirely inside `range` are
+/// given back. Elsewhere than Linux this does nothing.
+pub fn give_back(text: &super::PlanText, range: Range<usize>) {
     if range.start >= range.end || range.end > text.len() {
         return;
     }
@@ -23,7 +21,7 @@ pub fn give_back(text: &String, range: Range<usize>) {
     // SAFETY: sysconf only reads a constant of the system.
     if let Ok(page) = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }) {
         advise_whole_pages(
-            text.as_ptr() as usize + range.start,
+            text.start_address() + range.start,
             range.len(),
             page,
             libc::MADV_DONTNEED,
@@ -77,7 +75,7 @@ mod tests {
     #[test]
     fn the_pages_inside_the_range_read_as_zeros_and_the_rest_is_untouched() {
         let length = 64 << 10;
-        let text: String = "x".repeat(length);
+        let text = crate::input::PlanText::Owned("x".repeat(length));
         give_back(&text, 5000..length - 5000);
         let bytes = text.as_bytes();
         let zeros = bytes.iter().filter(|&&byte| byte == 0).count();

@@ -951,3 +951,102 @@ fn padding_a_payload_with_deep_nesting_does_not_switch_a_rule_off() {
     );
     assert!(stderr.contains("levels deep"), "{stderr}");
 }
+
+/// A plan over the size from which a file is mapped (32 MiB): `db-deleted`
+/// with a variable holding `padding` bytes of text, which no rule reads.
+fn large_plan(padding: usize) -> String {
+    let text = std::fs::read_to_string(root().join(crate::common::scenario("db-deleted"))).unwrap();
+    let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
+    plan["variables"]["padding"] = serde_json::json!({ "value": "x".repeat(padding) });
+    serde_json::to_string(&plan).unwrap()
+}
+
+/// A large file is mapped, not read (where the system grants a lease): the
+/// verdict and report are those of the same plan piped in and read.
+#[test]
+fn a_large_plan_file_is_judged_as_the_same_plan_piped_in() {
+    let directory = tempfile::tempdir().unwrap();
+    let plan = large_plan(40 << 20);
+    let path = crate::common::write(directory.path(), "plan.json", &plan);
+    let from_file = run(&["check", "--format", "json", path.to_str().unwrap()]);
+    let piped = crate::common::blastwall()
+        .args(["check", "--format", "json", "-"])
+        .write_stdin(plan)
+        .output()
+        .unwrap();
+    assert_eq!(
+        from_file.status.code(),
+        Some(3),
+        "{}",
+        transcript(&from_file)
+    );
+    assert_eq!(piped.status.code(), from_file.status.code());
+    let report = |output: &std::process::Output| {
+        let mut report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        report["plans"][0]["path"] = serde_json::Value::Null;
+        report
+    };
+    assert_eq!(report(&from_file), report(&piped));
+}
+
+/// Whether `/proc/locks` shows a lease on the file with inode `inode`.
+#[cfg(target_os = "linux")]
+fn leased(inode: u64) -> bool {
+    std::fs::read_to_string("/proc/locks").is_ok_and(|locks| {
+        locks
+            .lines()
+            .any(|line| line.contains("LEASE") && line.contains(&format!(":{inode} ")))
+    })
+}
+
+/// An agent that rewrites its plan while the check reads it gets no
+/// verdict: the writer waits for the check, and the check, seeing that a
+/// writer asked, refuses the input instead of judging bytes that changed.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_plan_file_opened_for_writing_during_the_check_gets_no_verdict() {
+    use std::io::Write;
+    use std::os::unix::fs::MetadataExt;
+    let directory = tempfile::tempdir().unwrap();
+    let path = crate::common::write(directory.path(), "plan.json", large_plan(200 << 20));
+    let inode = std::fs::metadata(&path).unwrap().ino();
+    let check = std::process::Command::new(assert_cmd::cargo::cargo_bin("blastwall"))
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .env("XDG_STATE_HOME", crate::common::test_state_home())
+        .args(["check", path.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let waited = std::time::Instant::now();
+    while !leased(inode) {
+        if waited.elapsed() > std::time::Duration::from_secs(10) {
+            // No lease on this filesystem (or the check ended first): the
+            // file was read, and a writer never had to wait.
+            let output = check.wait_with_output().unwrap();
+            assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+            eprintln!("no lease was seen on {}: not checked here", path.display());
+            return;
+        }
+        std::thread::yield_now();
+    }
+    // Blocks until the check lets go of the file.
+    let mut writer = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    writer.write_all(b" ").unwrap();
+    let output = check.wait_with_output().unwrap();
+    let stderr = crate::common::flat(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert!(
+        stderr.contains("the file was opened for writing while it was checked"),
+        "{stderr}"
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "no report: {}",
+        transcript(&output)
+    );
+}
