@@ -104,10 +104,11 @@ pub fn analyse_with(
     }
     changes.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
     summary.resources_in_state = resources_in_state(plan, resource_changes);
+    // Terraform marks every errored plan `complete: false` as well: one
+    // cause, one finding (two read as the same line to an agent).
     if plan.errored == Some(true) {
         health.push(HealthIssue::Errored);
-    }
-    if plan.complete == Some(false) {
+    } else if plan.complete == Some(false) {
         health.push(HealthIssue::Incomplete);
     }
     // A dependency gap (a section missing or unreadable) hides what the

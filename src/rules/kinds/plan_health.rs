@@ -33,13 +33,21 @@ mod tests {
 
     #[test]
     fn errored_and_incomplete_plans_fire() {
+        // Terraform marks an errored plan incomplete too: one finding says so.
         let found = drafts(
             "plan-health",
             "",
             r#"{"format_version":"1.2","errored":true,"complete":false,"resource_changes":[]}"#,
         );
-        assert_eq!(found.len(), 2);
+        assert_eq!(found.len(), 1);
         assert!(found[0].message.contains("errored"));
+        let found = drafts(
+            "plan-health",
+            "",
+            r#"{"format_version":"1.2","complete":false,"resource_changes":[]}"#,
+        );
+        assert_eq!(found.len(), 1);
+        assert!(found[0].message.contains("incomplete"));
     }
 
     #[test]
