@@ -470,7 +470,6 @@ impl<'p> Builder<'p> {
         self.nodes = listed;
     }
 
-    /// The id of a configuration address, when a node has it.
     /// The id of the configuration resource `target` names.
     fn target_id(&self, target: &references::Target) -> Option<usize> {
         self.config_id(&references::config_address(
@@ -479,6 +478,7 @@ impl<'p> Builder<'p> {
         ))
     }
 
+    /// The id of a configuration address, when a node has it.
     fn config_id(&self, config_address: &str) -> Option<usize> {
         self.config_addresses.get_index_of(config_address)
     }
@@ -795,8 +795,8 @@ impl<'p> Builder<'p> {
                                         pairs.as_ref()?.get(placement.key.as_ref()?).copied()
                                     });
                             if let Some(dependency) = same_key {
-                                let sources =
-                                    EdgeSources(EdgeSources::CONFIG.0 | EdgeSources::KEYED.0);
+                                let mut sources = EdgeSources::CONFIG;
+                                sources.insert(EdgeSources::KEYED);
                                 edges.extend(edge(dependency, dependent, sources));
                                 continue;
                             }

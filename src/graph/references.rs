@@ -297,8 +297,6 @@ fn collect_argument_references(expressions: &RawValue, argument: &str, out: &mut
     }
 }
 
-/// Every string inside every `references` array below `raw`, at any depth
-/// (nested blocks hold their own expressions); constants are not entered.
 /// The resources among `targets` that `expressions` names only in
 /// expressions that also read the instance's own key (`count.index`,
 /// `each.key`), and never elsewhere (another expression, `depends_on`, an
@@ -313,6 +311,11 @@ fn keyed_targets(
     module: &[String],
     targets: &BTreeSet<Target>,
 ) -> BTreeSet<Target> {
+    // Most blocks read neither: their text says so without a parse.
+    let text = expressions.get();
+    if !text.contains("count.index") && !text.contains("each.key") {
+        return BTreeSet::new();
+    }
     let mut keyed: BTreeSet<String> = BTreeSet::new();
     let mut elsewhere: BTreeSet<String> = other_references
         .iter()
@@ -321,11 +324,6 @@ fn keyed_targets(
             _ => None,
         })
         .collect();
-    // Most blocks read neither: their text says so without a parse.
-    let text = expressions.get();
-    if !text.contains("count.index") && !text.contains("each.key") {
-        return BTreeSet::new();
-    }
     let Ok(expressions) = serde_json::from_str::<serde_json::Value>(text) else {
         return BTreeSet::new();
     };
@@ -385,6 +383,8 @@ fn keyed_targets(
         .collect()
 }
 
+/// Every string inside every `references` array below `raw`, at any depth
+/// (nested blocks hold their own expressions); constants are not entered.
 pub fn collect_references(raw: &RawValue, out: &mut Vec<String>) {
     super::strings::walk(raw, &|key, _| key == "constant_value", &mut |key, value| {
         if key == Some("references") {
