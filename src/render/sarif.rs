@@ -97,15 +97,17 @@ impl<'a> Text<'a> {
     /// A message holding text from the plan. SARIF reads `[text](target)`
     /// in a message as an embedded link (§3.11.6), so a `for_each` key
     /// `[docs](https://evil.example)` rendered as one in code scanning:
-    /// literal brackets are escaped, as the format asks.
+    /// literal brackets are escaped, as the format asks, and so are
+    /// literal backslashes (`\\`), or a key `\[docs\](…)` would turn the
+    /// escapes into escaped backslashes and leave the link.
     fn with_plan_text(text: impl Into<std::borrow::Cow<'a, str>>) -> Self {
         let text = text.into();
-        if !text.contains(['[', ']']) {
+        if !text.contains(['[', ']', '\\']) {
             return Self { text };
         }
         let mut escaped = String::with_capacity(text.len() + 8);
         for character in text.chars() {
-            if matches!(character, '[' | ']') {
+            if matches!(character, '[' | ']' | '\\') {
                 escaped.push('\\');
             }
             escaped.push(character);
@@ -594,4 +596,40 @@ fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     escaped.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Text;
+
+    /// Read as SARIF reads a message: a backslash escapes the character
+    /// after it; an unescaped `[` would open an embedded link.
+    fn opens_a_link(message: &str) -> bool {
+        let mut characters = message.chars();
+        while let Some(character) = characters.next() {
+            match character {
+                '\\' => {
+                    characters.next();
+                }
+                '[' => return true,
+                _ => {}
+            }
+        }
+        false
+    }
+
+    #[test]
+    fn plan_text_never_opens_a_link() {
+        for key in [
+            "[docs](https://evil.example)",
+            r"\[docs\](https://evil.example)",
+            r"\\[docs](https://evil.example)",
+            r"C:\path\[x]",
+        ] {
+            let message = Text::with_plan_text(format!("aws_s3_bucket.b[\"{key}\"]")).text;
+            assert!(!opens_a_link(&message), "{key} -> {message}");
+        }
+        assert_eq!(Text::with_plan_text("no brackets").text, "no brackets");
+        assert_eq!(Text::with_plan_text(r"a\b[0]").text, r"a\\b\[0\]");
+    }
 }
