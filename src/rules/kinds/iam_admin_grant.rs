@@ -154,6 +154,11 @@ fn is_admin_action(action: &str) -> bool {
     matches!(action.to_ascii_lowercase().as_str(), "*" | "*:*" | "iam:*")
 }
 
+/// A resource pattern through which an administrator action reaches
+/// everything: every resource (`*`, or an ARN pattern that names no
+/// service: `arn:*`, `arn:aws:*`), or every IAM resource of an account
+/// (`arn:aws:iam::123456789012:*`), where a policy granting the rest can be
+/// written.
 fn is_every_resource(resource: &str) -> bool {
     if resource == "*" {
         return true;
@@ -162,10 +167,19 @@ fn is_every_resource(resource: &str) -> bool {
         return false;
     };
     let parts: Vec<&str> = rest.split(':').collect();
-    parts.last() == Some(&"*")
-        && parts
-            .iter()
-            .all(|part| matches!(*part, "*" | "" | "aws" | "aws-cn" | "aws-us-gov"))
+    let any = |part: &str| matches!(part, "*" | "" | "aws" | "aws-cn" | "aws-us-gov");
+    if parts.last() != Some(&"*") {
+        return false;
+    }
+    let every_iam_resource = matches!(
+        parts.as_slice(),
+        [partition, service, region, account, "*"]
+            if any(partition)
+                && service.eq_ignore_ascii_case("iam")
+                && matches!(*region, "" | "*")
+                && (*account == "*" || account.bytes().all(|byte| byte.is_ascii_digit()))
+    );
+    every_iam_resource || parts.iter().all(|part| any(part))
 }
 
 #[cfg(test)]
@@ -253,6 +267,9 @@ policy_document_attributes = ["policy", "inline_policy[*].policy"]
             (r#"[\"*\"]"#, r#"[\"arn:*\"]"#),
             (r#"\"*:*\""#, r#"\"arn:aws:*\""#),
             (r#"[\"s3:GetObject\",\"IAM:*\"]"#, r#"\"arn:aws:*:*:*:*\""#),
+            // Every IAM resource: a policy granting the rest can be written.
+            (r#"\"iam:*\""#, r#"\"arn:aws:iam::123456789012:*\""#),
+            (r#"\"*\""#, r#"[\"arn:aws:iam::*:*\"]"#),
         ] {
             let message = fires(action, resource);
             assert!(
@@ -266,6 +283,8 @@ policy_document_attributes = ["policy", "inline_policy[*].policy"]
             (r#"\"s3:*\""#, r#"\"*\""#),
             (r#"\"iam:*\""#, r#"\"arn:aws:iam::123456789012:role/app\""#),
             (r#"\"*\""#, r#"\"arn:aws:s3:::*\""#),
+            (r#"\"iam:*\""#, r#"\"arn:aws:iam::123456789012:role/*\""#),
+            (r#"\"s3:*\""#, r#"\"arn:aws:iam::123456789012:*\""#),
         ] {
             assert_eq!(fires(action, resource), None, "{action} on {resource}");
         }
