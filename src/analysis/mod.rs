@@ -69,108 +69,42 @@ pub fn analyse_with(
     targets: &Targets,
     inspect: impl FnOnce(&RuleInput<'_, '_>),
 ) -> PlanAnalysis {
-    crate::util::progress::phase("listing the changes");
     let resource_changes: &[ResourceChange<'_>] =
         plan.resource_changes.as_deref().unwrap_or_default();
-    let mut summary = Summary::default();
-    let mut changes = Vec::new();
-    let mut health = Vec::new();
-    for change in resource_changes {
-        count(&mut summary, change);
-        if let Some(ActionReason::Unknown(reason)) = &change.action_reason {
-            health.push(HealthIssue::UnknownReason {
-                address: change.address.to_string(),
-                reason: reason.clone(),
-            });
-        }
-        if change.change.actions != Actions::NoOp || change.is_moved() || change.change.is_import()
-        {
-            changes.push(ChangeEntry {
-                address: change.address.to_string(),
-                resource_type: change.resource_type.to_string(),
-                actions: change.change.actions,
-                reason: change.action_reason.clone(),
-                class: rules.classes.class_of(&change.resource_type).to_owned(),
-                is_data_source: change.is_data(),
-                previous_address: change
-                    .previous_address
-                    .as_deref()
-                    .filter(|_| change.is_moved())
-                    .map(str::to_owned),
-                deposed: change.deposed.as_deref().map(str::to_owned),
-                importing: change.change.is_import(),
-            });
-        }
-    }
-    changes.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
-    summary.resources_in_state = resources_in_state(plan, resource_changes);
-    // Terraform marks every errored plan `complete: false` as well: one
-    // cause, one finding (two read as the same line to an agent).
-    if plan.errored == Some(true) {
-        health.push(HealthIssue::Errored);
-    } else if plan.complete == Some(false) {
-        health.push(HealthIssue::Incomplete);
-    }
-    // A dependency gap (a section missing or unreadable) hides what the
-    // plan's destroys disrupt: the destroys are counted for each.
-    let destroyed = resource_changes
-        .iter()
-        .filter(|change| !change.is_data() && change.change.actions.destroys())
-        .count();
-    let changed_existing = resource_changes
-        .iter()
-        .filter(|change| change.changes_existing_object())
-        .count();
-    if changed_existing > 0 && plan.prior_values().is_none() {
-        health.push(HealthIssue::PriorStateMissing {
-            changed: changed_existing,
-            destroyed,
-        });
-    }
-    if !plan.deferred_changes.is_empty() {
-        health.push(HealthIssue::Deferred(plan.deferred_changes.len()));
-    }
-    // Without the configuration, what a destroy disrupts comes from the
-    // prior state alone: dropping the section took a real teardown's two
-    // disrupted resources out of the blast radius (score 60 to 10).
-    if destroyed > 0 && plan.configuration_raw.is_none() {
-        health.push(HealthIssue::ConfigurationMissing(destroyed));
-    }
-    health.extend(
-        plan.unreadable
-            .iter()
-            .map(|section| HealthIssue::UnreadableSection {
-                json_path: section.json_path.clone(),
-                problem: section.problem.clone(),
-                destroyed,
-            }),
-    );
     // The fingerprint, the drift and the sensitive values do not need the
     // graph: they run beside it (the graph's own work is split further).
     // The prior objects are looked up beside the graph, which the blast
     // radius then needs with them; the rules then run on every core.
-    let ((fingerprint, drift, sensitive_values), (graph, prior_objects, blast)) = rayon::join(
-        || {
-            (
-                fingerprint(resource_changes),
-                reported_drift(plan),
-                sensitive_variable_values(plan),
-            )
-        },
-        || {
-            crate::util::progress::phase("building the dependency graph");
-            let (graph, prior_objects) = rayon::join(
-                || ResourceGraph::build(plan),
-                || {
-                    PriorObjects::of(plan, |change| {
-                        rules.classes.is_data_bearing(&change.resource_type)
-                    })
-                },
-            );
-            let blast = blast_radius(&graph, &prior_objects, resource_changes, rules);
-            (graph, prior_objects, blast)
-        },
-    );
+    // The listing joins them: on one core it held up the graph's start.
+    let ((listing, fingerprint, drift, sensitive_values), (graph, prior_objects, blast)) =
+        rayon::join(
+            || {
+                (
+                    Listing::of(plan, resource_changes, rules),
+                    fingerprint(resource_changes),
+                    reported_drift(plan),
+                    sensitive_variable_values(plan),
+                )
+            },
+            || {
+                crate::util::progress::phase("building the dependency graph");
+                let (graph, prior_objects) = rayon::join(
+                    || ResourceGraph::build(plan),
+                    || {
+                        PriorObjects::of(plan, |change| {
+                            rules.classes.is_data_bearing(&change.resource_type)
+                        })
+                    },
+                );
+                let blast = blast_radius(&graph, &prior_objects, resource_changes, rules);
+                (graph, prior_objects, blast)
+            },
+        );
+    let Listing {
+        summary,
+        changes,
+        health,
+    } = listing;
     let context = RuleInput {
         prior_objects: &prior_objects,
         plan,
@@ -198,6 +132,99 @@ pub fn analyse_with(
         summary,
         changes,
         health,
+    }
+}
+
+/// What the report lists before any graph: the counts, every change that is
+/// not a no-op (in address order), and the plan's health.
+struct Listing {
+    summary: Summary,
+    changes: Vec<ChangeEntry>,
+    health: Vec<HealthIssue>,
+}
+
+impl Listing {
+    fn of(plan: &Plan<'_>, resource_changes: &[ResourceChange<'_>], rules: &RuleSet) -> Self {
+        let mut summary = Summary::default();
+        let mut changes = Vec::new();
+        let mut health = Vec::new();
+        for change in resource_changes {
+            count(&mut summary, change);
+            if let Some(ActionReason::Unknown(reason)) = &change.action_reason {
+                health.push(HealthIssue::UnknownReason {
+                    address: change.address.to_string(),
+                    reason: reason.clone(),
+                });
+            }
+            if change.change.actions != Actions::NoOp
+                || change.is_moved()
+                || change.change.is_import()
+            {
+                changes.push(ChangeEntry {
+                    address: change.address.to_string(),
+                    resource_type: change.resource_type.to_string(),
+                    actions: change.change.actions,
+                    reason: change.action_reason.clone(),
+                    class: rules.classes.class_of(&change.resource_type).to_owned(),
+                    is_data_source: change.is_data(),
+                    previous_address: change
+                        .previous_address
+                        .as_deref()
+                        .filter(|_| change.is_moved())
+                        .map(str::to_owned),
+                    deposed: change.deposed.as_deref().map(str::to_owned),
+                    importing: change.change.is_import(),
+                });
+            }
+        }
+        changes.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
+        summary.resources_in_state = resources_in_state(plan, resource_changes);
+        // Terraform marks every errored plan `complete: false` as well: one
+        // cause, one finding (two read as the same line to an agent).
+        if plan.errored == Some(true) {
+            health.push(HealthIssue::Errored);
+        } else if plan.complete == Some(false) {
+            health.push(HealthIssue::Incomplete);
+        }
+        // A dependency gap (a section missing or unreadable) hides what the
+        // plan's destroys disrupt: the destroys are counted for each.
+        let destroyed = resource_changes
+            .iter()
+            .filter(|change| !change.is_data() && change.change.actions.destroys())
+            .count();
+        let changed_existing = resource_changes
+            .iter()
+            .filter(|change| change.changes_existing_object())
+            .count();
+        if changed_existing > 0 && plan.prior_values().is_none() {
+            health.push(HealthIssue::PriorStateMissing {
+                changed: changed_existing,
+                destroyed,
+            });
+        }
+        if !plan.deferred_changes.is_empty() {
+            health.push(HealthIssue::Deferred(plan.deferred_changes.len()));
+        }
+        // Without the configuration, what a destroy disrupts comes from the
+        // prior state alone: dropping the section took a real teardown's two
+        // disrupted resources out of the blast radius (score 60 to 10).
+        if destroyed > 0 && plan.configuration_raw.is_none() {
+            health.push(HealthIssue::ConfigurationMissing(destroyed));
+        }
+        health.extend(
+            plan.unreadable
+                .iter()
+                .map(|section| HealthIssue::UnreadableSection {
+                    json_path: section.json_path.clone(),
+                    problem: section.problem.clone(),
+                    destroyed,
+                }),
+        );
+        Self {
+            summary,
+            changes,
+            health,
+        }
     }
 }
 
