@@ -77,28 +77,61 @@ impl PlanText {
     }
 }
 
-pub fn decode(bytes: super::file::PlanBytes) -> Result<(PlanText, Encoding), String> {
+/// A decoded text, and whether it holds an ESC byte (a colour code's
+/// first): found in the same pass that validates UTF-8, while each piece
+/// is in cache, instead of a second pass over the whole text.
+pub struct Decoded {
+    pub text: PlanText,
+    pub encoding: Encoding,
+    pub holds_escape: bool,
+}
+
+pub fn decode(bytes: super::file::PlanBytes) -> Result<Decoded, String> {
     let encoding = sniff(&bytes);
     let invalid_utf8 = |at: usize| format!("invalid UTF-8 at byte {at}");
-    let text = match (encoding, bytes) {
+    let (text, holds_escape) = match (encoding, bytes) {
         #[cfg(target_os = "linux")]
         (Encoding::Utf8 | Encoding::Utf8Bom, super::file::PlanBytes::Leased(map)) => {
             let start = if encoding == Encoding::Utf8Bom { 3 } else { 0 };
-            valid_utf8(&map.bytes()[start..]).map_err(|at| invalid_utf8(at + start))?;
-            PlanText::Mapped(MappedText { map, start })
+            let holds_escape =
+                valid_utf8(&map.bytes()[start..]).map_err(|at| invalid_utf8(at + start))?;
+            (PlanText::Mapped(MappedText { map, start }), holds_escape)
         }
-        (Encoding::Utf8, super::file::PlanBytes::Read(bytes)) => PlanText::Owned(
-            utf8_text(bytes).map_err(|error| invalid_utf8(error.utf8_error().valid_up_to()))?,
-        ),
-        (Encoding::Utf8Bom, bytes) => PlanText::Owned(
-            String::from_utf8(bytes[3..].to_vec())
-                .map_err(|error| invalid_utf8(error.utf8_error().valid_up_to() + 3))?,
-        ),
+        (Encoding::Utf8, super::file::PlanBytes::Read(bytes)) => {
+            let (text, holds_escape) =
+                utf8_text(bytes).map_err(|error| invalid_utf8(error.utf8_error().valid_up_to()))?;
+            (PlanText::Owned(text), holds_escape)
+        }
+        (Encoding::Utf8Bom, bytes) => {
+            let text = String::from_utf8(bytes[3..].to_vec())
+                .map_err(|error| invalid_utf8(error.utf8_error().valid_up_to() + 3))?;
+            let holds_escape = holds_escape_byte(text.as_bytes());
+            (PlanText::Owned(text), holds_escape)
+        }
         (Encoding::Utf16Le | Encoding::Utf16Be, bytes) => {
-            PlanText::Owned(decode_utf16(&bytes, encoding)?)
+            let text = decode_utf16(&bytes, encoding)?;
+            let holds_escape = holds_escape_byte(text.as_bytes());
+            (PlanText::Owned(text), holds_escape)
         }
     };
-    Ok((text, encoding))
+    Ok(Decoded {
+        text,
+        encoding,
+        holds_escape,
+    })
+}
+
+/// The byte every ANSI colour code starts with.
+const ESC: u8 = 0x1b;
+
+/// Whether `bytes` hold an ESC, searched with `memchr`'s vector search on
+/// every core (`str::contains` took 46 ms of a 575 MB plan's check on one
+/// core, before the parse could start).
+fn holds_escape_byte(bytes: &[u8]) -> bool {
+    use rayon::prelude::*;
+    bytes
+        .par_chunks(PIECE)
+        .any(|piece| memchr::memchr(ESC, piece).is_some())
 }
 
 /// Texts at least this long are validated in pieces on every core.
@@ -108,34 +141,42 @@ const PIECE: usize = 2 << 20;
 
 /// `String::from_utf8`, validated on every core when the text is large: on
 /// one core it took 7 ms of a 56 MB plan's check and 44 ms of a 575 MB
-/// one, alone, between the read and the parse.
-fn utf8_text(bytes: Vec<u8>) -> Result<String, std::string::FromUtf8Error> {
-    if valid_utf8(&bytes).is_err() {
-        return String::from_utf8(bytes);
-    }
+/// one, alone, between the read and the parse. Also whether it holds an
+/// ESC (see [`valid_utf8`]).
+fn utf8_text(bytes: Vec<u8>) -> Result<(String, bool), std::string::FromUtf8Error> {
+    let Ok(holds_escape) = valid_utf8(&bytes) else {
+        return String::from_utf8(bytes).map(|text| (text, false));
+    };
     // SAFETY: just validated as UTF-8.
-    Ok(unsafe { String::from_utf8_unchecked(bytes) })
+    Ok((unsafe { String::from_utf8_unchecked(bytes) }, holds_escape))
 }
 
 /// `Err(valid_up_to)` when `bytes` are not UTF-8, validated in pieces on
-/// every core when they are many.
-fn valid_utf8(bytes: &[u8]) -> Result<(), usize> {
+/// every core when large; otherwise whether they hold an ESC, looked for
+/// in each piece right after it is validated.
+fn valid_utf8(bytes: &[u8]) -> Result<bool, usize> {
     use rayon::prelude::*;
     if bytes.len() >= PARALLEL_FROM {
         let starts = piece_starts(bytes, PIECE);
         // The pieces cover `bytes` end to end (see `piece_starts`), and a
         // concatenation of valid UTF-8 texts is valid UTF-8, wherever the
-        // pieces were cut.
-        if starts
+        // pieces were cut. `None`: a piece is not UTF-8.
+        let holds_escape = starts
             .par_windows(2)
-            .all(|piece| std::str::from_utf8(&bytes[piece[0]..piece[1]]).is_ok())
-        {
-            return Ok(());
+            .map(|piece| {
+                let piece = &bytes[piece[0]..piece[1]];
+                std::str::from_utf8(piece)
+                    .ok()
+                    .map(|_| memchr::memchr(ESC, piece).is_some())
+            })
+            .try_reduce(|| false, |one, other| Some(one || other));
+        if let Some(holds_escape) = holds_escape {
+            return Ok(holds_escape);
         }
     }
     // Small, or invalid: validated again on one core, for the exact position.
     std::str::from_utf8(bytes)
-        .map(|_| ())
+        .map(|_| memchr::memchr(ESC, bytes).is_some())
         .map_err(|error| error.valid_up_to())
 }
 
@@ -265,11 +306,37 @@ mod tests {
 
     /// What a text read into memory decodes to.
     fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), String> {
-        let (text, encoding) = super::decode(crate::input::file::PlanBytes::Read(bytes))?;
+        let Decoded { text, encoding, .. } =
+            super::decode(crate::input::file::PlanBytes::Read(bytes))?;
         let PlanText::Owned(text) = text else {
             panic!("a text read into memory decodes to a string of its own");
         };
         Ok((text, encoding))
+    }
+
+    /// Whether the decoded text was found to hold an ESC.
+    fn holds_escape(bytes: Vec<u8>) -> bool {
+        super::decode(crate::input::file::PlanBytes::Read(bytes))
+            .unwrap()
+            .holds_escape
+    }
+
+    #[test]
+    fn an_escape_byte_is_found_in_any_piece_of_a_large_text_and_in_any_encoding() {
+        let large = PARALLEL_FROM + 3 * PIECE + 17;
+        assert!(!holds_escape(vec![b' '; large]));
+        for at in [0, PIECE - 1, PIECE + 5, large / 2, large - 1] {
+            let mut bytes = vec![b' '; large];
+            bytes[at] = ESC;
+            assert!(holds_escape(bytes), "ESC at {at} of {large}");
+        }
+        assert!(holds_escape(b"{\"a\":\"\x1b[31m\"}".to_vec()));
+        assert!(!holds_escape(b"{\"a\":1}".to_vec()));
+        let mut with_bom = vec![0xEF, 0xBB, 0xBF];
+        with_bom.extend_from_slice(b"\x1b[0m{}");
+        assert!(holds_escape(with_bom));
+        assert!(holds_escape(utf16le_with_bom("\u{1b}[0m{}")));
+        assert!(!holds_escape(utf16le_with_bom("{}")));
     }
 
     fn utf16le_with_bom(text: &str) -> Vec<u8> {

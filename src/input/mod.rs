@@ -265,7 +265,11 @@ fn read_text(
             input: label.to_owned(),
         });
     }
-    let (text, encoding) = decode::decode(bytes).map_err(|detail| InputError::Encoding {
+    let decode::Decoded {
+        text,
+        encoding,
+        holds_escape,
+    } = decode::decode(bytes).map_err(|detail| InputError::Encoding {
         input: label.to_owned(),
         detail,
     })?;
@@ -284,7 +288,7 @@ fn read_text(
     }
     // Colour codes around the document are removed; one inside it is
     // refused as the JSON parser would (see `ansi`).
-    if holds_escape_byte(text.as_bytes()) {
+    if holds_escape {
         let ansi::Stripped {
             text: stripped,
             removed,
@@ -311,17 +315,6 @@ fn read_text(
         return finish_text(label, text, from_directory, warnings, &removed);
     }
     finish_text(label, text, from_directory, warnings, &[])
-}
-
-/// Whether `bytes` hold an ESC (a colour code's first byte). Searched with
-/// `memchr`'s vector search on every core: `str::contains` took 46 ms of a
-/// 575 MB plan's check on one core, before the parse could start.
-fn holds_escape_byte(bytes: &[u8]) -> bool {
-    use rayon::prelude::*;
-    const PIECE: usize = 4 << 20;
-    bytes
-        .par_chunks(PIECE)
-        .any(|piece| memchr::memchr(0x1b, piece).is_some())
 }
 
 /// `removed`: offsets in `text` where colour codes were taken out; one
