@@ -1701,12 +1701,6 @@ fn change_address(path: At<'_>, change: &ResourceChange<'_>) -> Result<(), Inval
     )
 }
 
-/// A change's values have the shapes Terraform writes: `before` and
-/// `after` objects (or null where there is no object), the unknown and
-/// sensitive masks and `importing` objects or booleans, and an update both
-/// objects. Rules
-/// skip a value they cannot read, so any other shape, or an update
-/// without its values, would make the verdict laxer instead of refusing.
 /// A payload's `id` when it is known (not null), as a JSON value.
 fn id_of(payload: Option<&serde_json::value::RawValue>) -> Option<serde_json::Value> {
     #[derive(serde::Deserialize)]
@@ -1720,6 +1714,12 @@ fn id_of(payload: Option<&serde_json::value::RawValue>) -> Option<serde_json::Va
         .filter(|id| !id.is_null())
 }
 
+/// A change's values have the shapes Terraform writes: `before` and
+/// `after` objects (or null where there is no object), the unknown and
+/// sensitive masks and `importing` objects or booleans, and an update both
+/// objects. Rules skip a value they cannot read, so any other shape, or an
+/// update without its values, would make the verdict laxer instead of
+/// refusing.
 fn change_values(path: At<'_>, change: &ResourceChange<'_>) -> Result<(), Invalid> {
     let values = &change.change;
     let fields = [
