@@ -71,7 +71,6 @@ pub fn identity_attributes(resource_type: &str) -> impl Iterator<Item = &'static
     )
 }
 
-/// Identity value → the nodes (by index) whose identity it is.
 /// The values of `values` that identify its resource (its id, ARN, …):
 /// what other resources name when they depend on it.
 pub fn identities<'t>(resource_type: &str, values: &'t RawValue) -> Vec<Cow<'t, str>> {
@@ -81,6 +80,7 @@ pub fn identities<'t>(resource_type: &str, values: &'t RawValue) -> Vec<Cow<'t, 
     found
 }
 
+/// Identity value → the nodes (by index) whose identity it is.
 #[derive(Default)]
 pub struct IdentityIndex<'t> {
     owners: HashMap<Cow<'t, str>, Owners>,
@@ -187,7 +187,6 @@ impl<'t> IdentityIndex<'t> {
     }
 }
 
-/// String values of the named top-level keys of a JSON object.
 /// The string values of `keys` at the top level of `values`, in `keys`
 /// order (the last one wins when a key repeats, as in a map). One pass that
 /// skips every other value without building it: this runs on every payload.
