@@ -93,8 +93,8 @@ pub fn decode(bytes: super::file::PlanBytes) -> Result<Decoded, String> {
         #[cfg(target_os = "linux")]
         (Encoding::Utf8 | Encoding::Utf8Bom, super::file::PlanBytes::Leased(map)) => {
             let start = if encoding == Encoding::Utf8Bom { 3 } else { 0 };
-            let holds_escape =
-                valid_utf8(&map.bytes()[start..]).map_err(|at| invalid_utf8(at + start))?;
+            let holds_escape = valid_utf8_holds_escape(&map.bytes()[start..])
+                .map_err(|at| invalid_utf8(at + start))?;
             (PlanText::Mapped(MappedText { map, start }), holds_escape)
         }
         (Encoding::Utf8, super::file::PlanBytes::Read(bytes)) => {
@@ -142,9 +142,9 @@ const PIECE: usize = 2 << 20;
 /// `String::from_utf8`, validated on every core when the text is large: on
 /// one core it took 7 ms of a 56 MB plan's check and 44 ms of a 575 MB
 /// one, alone, between the read and the parse. Also whether it holds an
-/// ESC (see [`valid_utf8`]).
+/// ESC (see [`valid_utf8_holds_escape`]).
 fn utf8_text(bytes: Vec<u8>) -> Result<(String, bool), std::string::FromUtf8Error> {
-    let Ok(holds_escape) = valid_utf8(&bytes) else {
+    let Ok(holds_escape) = valid_utf8_holds_escape(&bytes) else {
         return String::from_utf8(bytes).map(|text| (text, false));
     };
     // SAFETY: just validated as UTF-8.
@@ -154,7 +154,7 @@ fn utf8_text(bytes: Vec<u8>) -> Result<(String, bool), std::string::FromUtf8Erro
 /// `Err(valid_up_to)` when `bytes` are not UTF-8, validated in pieces on
 /// every core when large; otherwise whether they hold an ESC, looked for
 /// in each piece right after it is validated.
-fn valid_utf8(bytes: &[u8]) -> Result<bool, usize> {
+fn valid_utf8_holds_escape(bytes: &[u8]) -> Result<bool, usize> {
     use rayon::prelude::*;
     if bytes.len() >= PARALLEL_FROM {
         let starts = piece_starts(bytes, PIECE);
