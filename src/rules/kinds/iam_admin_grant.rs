@@ -4,6 +4,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
+use wildmatch::WildMatch;
 
 use super::{RuleInput, writing};
 use crate::rules::{Draft, Evidence, payload};
@@ -107,7 +108,9 @@ fn grants(params: &Params, object: &Value) -> Vec<(String, String)> {
             if let Some((action, resource)) = allows_everything(&document) {
                 found.push((
                     path,
-                    format!("a policy statement allowing Action \"{action}\" on Resource \"{resource}\""),
+                    format!(
+                        "a policy statement allowing Action \"{action}\" on Resource \"{resource}\""
+                    ),
                 ));
             }
         }
@@ -150,36 +153,79 @@ fn allows_everything(document: &Value) -> Option<(String, String)> {
     })
 }
 
+/// An action pattern that grants every IAM action (`*`, `*:*`, `iam:*`,
+/// and any other spelling IAM's `*` and `?` wildcards allow: `i?m:*`,
+/// `*am:*`, `i*`). IAM matches actions without regard to case.
 fn is_admin_action(action: &str) -> bool {
-    matches!(action.to_ascii_lowercase().as_str(), "*" | "*:*" | "iam:*")
+    covers_every_continuation(action, &["iam:"], false)
 }
 
 /// A resource pattern through which an administrator action reaches
 /// everything: every resource (`*`, or an ARN pattern that names no
-/// service: `arn:*`, `arn:aws:*`), or every IAM resource of an account
-/// (`arn:aws:iam::123456789012:*`), where a policy granting the rest can be
-/// written.
+/// service: `arn:*`, `arn:aws:*`, `arn:*:*:*:*:*`), or every IAM resource
+/// of an account (`arn:aws:iam::123456789012:*`, `arn:aws:iam::*`), where a
+/// policy granting the rest can be written. IAM's `*` and `?` wildcards
+/// count wherever they stand (`arn:aws:i?m::*`).
 fn is_every_resource(resource: &str) -> bool {
-    if resource == "*" {
+    let every_arn = PARTITIONS.map(|partition| format!("arn:{partition}:"));
+    if covers_every_continuation(resource, &every_arn, true) {
         return true;
     }
     let Some(rest) = resource.strip_prefix("arn:") else {
         return false;
     };
     let parts: Vec<&str> = rest.split(':').collect();
-    let any = |part: &str| matches!(part, "*" | "" | "aws" | "aws-cn" | "aws-us-gov");
-    if parts.last() != Some(&"*") {
-        return false;
+    // Each IAM resource of the account the pattern names (its wildcards
+    // filled in): `arn:aws:iam::123456789012:` followed by anything.
+    let account = parts.get(3).map_or(String::new(), |account| {
+        account.replace('*', "").replace('?', "0")
+    });
+    let every_iam_resource = PARTITIONS.map(|partition| format!("arn:{partition}:iam::{account}:"));
+    if covers_every_continuation(resource, &every_iam_resource, true) {
+        return true;
     }
-    let every_iam_resource = matches!(
-        parts.as_slice(),
-        [partition, service, region, account, "*"]
-            if any(partition)
-                && service.eq_ignore_ascii_case("iam")
-                && matches!(*region, "" | "*")
-                && (*account == "*" || account.bytes().all(|byte| byte.is_ascii_digit()))
-    );
-    every_iam_resource || parts.iter().all(|part| any(part))
+    // `arn:*:*:*:*:*`: every part a wildcard or a partition, the last `*`.
+    let a_partition = |part: &str| {
+        part.bytes().all(|byte| byte == b'*')
+            || PARTITIONS
+                .iter()
+                .any(|partition| WildMatch::new(part).matches(partition))
+    };
+    parts
+        .last()
+        .is_some_and(|last| !last.is_empty() && last.bytes().all(|byte| byte == b'*'))
+        && parts.iter().all(|part| a_partition(part))
+}
+
+/// The partitions an ARN can name.
+const PARTITIONS: [&str; 3] = ["aws", "aws-cn", "aws-us-gov"];
+
+/// Whether `pattern` matches every text that starts with one of `prefixes`:
+/// it ends in `*`, and what comes before that `*` matches the start of a
+/// prefix (the `*` then takes the rest of the prefix and whatever follows).
+/// Sound, not complete: `*:?*` matches every action but is not found.
+fn covers_every_continuation(
+    pattern: &str,
+    prefixes: &[impl AsRef<str>],
+    case_sensitive: bool,
+) -> bool {
+    let Some(head) = pattern.strip_suffix('*') else {
+        return false;
+    };
+    let head = head.trim_end_matches('*');
+    let head = if case_sensitive {
+        WildMatch::new(head)
+    } else {
+        WildMatch::new_case_insensitive(head)
+    };
+    prefixes.iter().any(|prefix| {
+        let prefix = prefix.as_ref();
+        prefix
+            .char_indices()
+            .map(|(end, _)| end)
+            .chain([prefix.len()])
+            .any(|end| head.matches(&prefix[..end]))
+    })
 }
 
 #[cfg(test)]
@@ -270,6 +316,14 @@ policy_document_attributes = ["policy", "inline_policy[*].policy"]
             // Every IAM resource: a policy granting the rest can be written.
             (r#"\"iam:*\""#, r#"\"arn:aws:iam::123456789012:*\""#),
             (r#"\"*\""#, r#"[\"arn:aws:iam::*:*\"]"#),
+            // IAM's own wildcards spell the same grants another way.
+            (r#"\"i?m:*\""#, r#"\"*\""#),
+            (r#"\"*am:**\""#, r#"\"**\""#),
+            (r#"\"I*\""#, r#"\"?*\""#),
+            (r#"\"iam:*\""#, r#"\"arn:aws:i?m::*\""#),
+            (r#"\"iam:*\""#, r#"\"arn:aws:iam::12345678901?:*\""#),
+            (r#"\"iam:*\""#, r#"\"arn:*:*:*:*:**\""#),
+            (r#"\"iam:*\""#, r#"\"arn:aws-*:*\""#),
         ] {
             let message = fires(action, resource);
             assert!(
@@ -285,6 +339,14 @@ policy_document_attributes = ["policy", "inline_policy[*].policy"]
             (r#"\"*\""#, r#"\"arn:aws:s3:::*\""#),
             (r#"\"iam:*\""#, r#"\"arn:aws:iam::123456789012:role/*\""#),
             (r#"\"s3:*\""#, r#"\"arn:aws:iam::123456789012:*\""#),
+            (r#"\"iam:Get*\""#, r#"\"*\""#),
+            (r#"\"s?:*\""#, r#"\"*\""#),
+            (r#"\"i?m:*\""#, r#"\"arn:aws:s?:::*\""#),
+            (r#"\"*\""#, r#"\"arn:aws:iam::123456789012:ro?e/*\""#),
+            (
+                r#"\"iam:*\""#,
+                r#"\"arn:aws:iam:us-east-1:123456789012:*\""#,
+            ),
         ] {
             assert_eq!(fires(action, resource), None, "{action} on {resource}");
         }
