@@ -54,7 +54,9 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
             .iter()
             .filter(|transition| type_matches(&transition.types, &change.resource_type))
             .collect();
-        let paths = transitions.iter().map(|transition| transition.path.as_str());
+        let paths = transitions
+            .iter()
+            .map(|transition| transition.path.as_str());
         if transitions.is_empty() || !payload::may_hold(change.change.after, paths) {
             continue;
         }
@@ -97,9 +99,8 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
                     // object: an agent that copies the new value into
                     // `before` alone hides the switch. The prior state
                     // still shows it, and then the plan was edited.
-                    let prior = prior.get_or_init(|| {
-                        payload::parse(context.prior_objects.if_edited(change))
-                    });
+                    let prior = prior
+                        .get_or_init(|| payload::parse(context.prior_objects.if_edited(change)));
                     let from_prior = prior
                         .as_ref()
                         .and_then(|prior| payload::lookup(prior, &path).into_iter().next())
@@ -129,13 +130,13 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
                         " (so says the prior state; the change's `before` says otherwise, so the plan was edited)",
                     );
                 }
-                drafts.push(Draft::new(change.address.clone(), message).with_evidence(
-                    Evidence {
+                drafts.push(
+                    Draft::new(change.address.clone(), message).with_evidence(Evidence {
                         path: path.clone(),
                         before: old.map(show),
                         after: Some(show(new)),
-                    },
-                ));
+                    }),
+                );
             }
         }
     }

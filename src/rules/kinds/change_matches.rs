@@ -2,14 +2,14 @@
 //! flag (count/for_each churn, tainted, -replace, forget, import).
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use serde_json::Value;
 use serde::Deserialize;
+use serde_json::Value;
 
 use super::{ActionName, RuleInput, managed};
 use crate::model::address::InstanceKey;
 use crate::model::{Actions, ResourceChange};
-use crate::rules::payload;
 use crate::rules::Draft;
+use crate::rules::payload;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -57,7 +57,9 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
             !has_reason(change, &params.churn_only)
                 || resource_in(
                     change,
-                    created.get_or_init(|| resources_where(context, |actions| actions == Actions::Create)),
+                    created.get_or_init(|| {
+                        resources_where(context, |actions| actions == Actions::Create)
+                    }),
                 )
         })
         .filter(|change| {
@@ -126,7 +128,10 @@ fn shifted_resources(context: &RuleInput<'_, '_>, reasons: &[String]) -> FxHashS
         // Replaced because it was tainted or asked for: no value moved.
         if actions.is_replace()
             && change.action_reason.as_ref().is_some_and(|reason| {
-                matches!(reason.as_str(), "replace_because_tainted" | "replace_by_request")
+                matches!(
+                    reason.as_str(),
+                    "replace_because_tainted" | "replace_by_request"
+                )
             })
         {
             continue;
@@ -165,7 +170,11 @@ fn shifted_resources(context: &RuleInput<'_, '_>, reasons: &[String]) -> FxHashS
         }
     };
     for ((resource, index), change) in &instances {
-        held(resource.clone(), *index, payload::parse(change.change.before));
+        held(
+            resource.clone(),
+            *index,
+            payload::parse(change.change.before),
+        );
     }
     let prior = context
         .plan
@@ -315,7 +324,8 @@ mod tests {
         let b_to_c = r#"{"name":"c","image":"v1"}"#;
         assert!(shifts(&count_cut([(&a, &a), (&b, b_to_c)], c, c)));
         // The same, under a nested attribute changed for all at once.
-        let tags = |name: &str, env: &str| format!(r#"{{"tags":{{"Name":"{name}","env":"{env}"}}}}"#);
+        let tags =
+            |name: &str, env: &str| format!(r#"{{"tags":{{"Name":"{name}","env":"{env}"}}}}"#);
         assert!(shifts(&count_cut(
             [
                 (&tags("a", "old"), &tags("a", "new")),

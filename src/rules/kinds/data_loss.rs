@@ -120,7 +120,9 @@ mod tests {
         let found = drafts("data-loss", "", &format!("{without_prior_state}}}"));
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
-            found[0].message.contains("no prior-state object to confirm it"),
+            found[0]
+                .message
+                .contains("no prior-state object to confirm it"),
             "{}",
             found[0].message
         );

@@ -142,7 +142,13 @@ fn removals(
             if old_items.len() == new_items.len() {
                 for (index, (old_item, new_item)) in old_items.iter().zip(new_items).enumerate() {
                     let item_mask = mask.and_then(|mask| mask.get(index));
-                    removals(&format!("{path}[{index}]"), old_item, new_item, item_mask, out);
+                    removals(
+                        &format!("{path}[{index}]"),
+                        old_item,
+                        new_item,
+                        item_mask,
+                        out,
+                    );
                 }
             } else {
                 // A list's length is known even where some of its entries'
@@ -243,7 +249,8 @@ mod tests {
 
     #[test]
     fn values_known_only_after_apply_are_not_judged_removed() {
-        let before = r#"{"ingress":[{"from_port":22}],"environment":[{"variables":{"A":"1","B":"2"}}]}"#;
+        let before =
+            r#"{"ingress":[{"from_port":22}],"environment":[{"variables":{"A":"1","B":"2"}}]}"#;
         // As Terraform writes unknowns: null in `after`, `true` in the mask.
         let after = r#"{"ingress":null,"environment":[{"variables":{"A":"1","B":null}}]}"#;
         let unknown = r#"{"ingress":true,"environment":[{"variables":{"B":true}}]}"#;
@@ -267,7 +274,10 @@ mod tests {
         );
         assert_eq!(found.len(), 1, "{found:?}");
         let message = &found[0].message;
-        assert!(message.contains("`environment[0].variables.C`"), "{message}");
+        assert!(
+            message.contains("`environment[0].variables.C`"),
+            "{message}"
+        );
         assert!(!message.contains("variables.B"), "{message}");
         assert!(message.contains("1 of 2 entries at `ingress`"), "{message}");
     }

@@ -62,7 +62,13 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].at_most, None);
         assert!(found[0].message.contains("cannot be judged safe"));
-        assert!(found[0].fix.as_deref().unwrap().contains("terraform show -json"));
+        assert!(
+            found[0]
+                .fix
+                .as_deref()
+                .unwrap()
+                .contains("terraform show -json")
+        );
     }
 
     #[test]

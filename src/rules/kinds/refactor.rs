@@ -297,7 +297,10 @@ mod tests {
             )
         };
         let reordered = with_old_input(r#"{"a":[1,{"x":3,"y":2}],"b":1}"#);
-        assert_eq!(drafts("refactor", "[params]\nignore = []", &reordered).len(), 1);
+        assert_eq!(
+            drafts("refactor", "[params]\nignore = []", &reordered).len(),
+            1
+        );
         let swapped = with_old_input(r#"{"a":[{"x":3,"y":2},1],"b":1}"#);
         assert!(drafts("refactor", "[params]\nignore = []", &swapped).is_empty());
     }

@@ -196,7 +196,12 @@ mod tests {
         };
         assert!(drafts_with(&crate::rules::RuleKind::WrongTarget, PLAN, &targets).is_empty());
         assert!(
-            drafts_with(&crate::rules::RuleKind::WrongTarget, PLAN, &Targets::default()).is_empty()
+            drafts_with(
+                &crate::rules::RuleKind::WrongTarget,
+                PLAN,
+                &Targets::default()
+            )
+            .is_empty()
         );
     }
 }
