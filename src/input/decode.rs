@@ -89,23 +89,18 @@ pub struct Decoded {
 pub fn decode(bytes: super::file::PlanBytes) -> Result<Decoded, String> {
     let encoding = sniff(&bytes);
     let invalid_utf8 = |at: usize| format!("invalid UTF-8 at byte {at}");
+    // Where UTF-8 text starts: after its byte-order mark.
+    let start = if encoding == Encoding::Utf8Bom { 3 } else { 0 };
     let (text, holds_escape) = match (encoding, bytes) {
         #[cfg(target_os = "linux")]
         (Encoding::Utf8 | Encoding::Utf8Bom, super::file::PlanBytes::Leased(map)) => {
-            let start = if encoding == Encoding::Utf8Bom { 3 } else { 0 };
             let holds_escape = valid_utf8_holds_escape(&map.bytes()[start..])
                 .map_err(|at| invalid_utf8(at + start))?;
             (PlanText::Mapped(MappedText { map, start }), holds_escape)
         }
-        (Encoding::Utf8, super::file::PlanBytes::Read(bytes)) => {
-            let (text, holds_escape) =
-                utf8_text(bytes).map_err(|error| invalid_utf8(error.utf8_error().valid_up_to()))?;
-            (PlanText::Owned(text), holds_escape)
-        }
-        (Encoding::Utf8Bom, bytes) => {
-            let text = String::from_utf8(bytes[3..].to_vec())
-                .map_err(|error| invalid_utf8(error.utf8_error().valid_up_to() + 3))?;
-            let holds_escape = holds_escape_byte(text.as_bytes());
+        (Encoding::Utf8 | Encoding::Utf8Bom, super::file::PlanBytes::Read(mut bytes)) => {
+            bytes.drain(..start);
+            let (text, holds_escape) = utf8_text(bytes).map_err(|at| invalid_utf8(at + start))?;
             (PlanText::Owned(text), holds_escape)
         }
         (Encoding::Utf16Le | Encoding::Utf16Be, bytes) => {
@@ -142,11 +137,9 @@ const PIECE: usize = 2 << 20;
 /// `String::from_utf8`, validated on every core when the text is large: on
 /// one core it took 7 ms of a 56 MB plan's check and 44 ms of a 575 MB
 /// one, alone, between the read and the parse. Also whether it holds an
-/// ESC (see [`valid_utf8_holds_escape`]).
-fn utf8_text(bytes: Vec<u8>) -> Result<(String, bool), std::string::FromUtf8Error> {
-    let Ok(holds_escape) = valid_utf8_holds_escape(&bytes) else {
-        return String::from_utf8(bytes).map(|text| (text, false));
-    };
+/// ESC; `Err(valid_up_to)` as [`valid_utf8_holds_escape`].
+fn utf8_text(bytes: Vec<u8>) -> Result<(String, bool), usize> {
+    let holds_escape = valid_utf8_holds_escape(&bytes)?;
     // SAFETY: just validated as UTF-8.
     Ok((unsafe { String::from_utf8_unchecked(bytes) }, holds_escape))
 }
@@ -398,5 +391,12 @@ mod tests {
             decode(b"{\"a\":\xC3}".to_vec()).unwrap_err(),
             "invalid UTF-8 at byte 5"
         );
+        // Counted in the file, byte-order mark included.
+        assert_eq!(
+            decode(b"\xEF\xBB\xBF{\"a\":\xC3}".to_vec()).unwrap_err(),
+            "invalid UTF-8 at byte 8"
+        );
+        let (text, encoding) = decode(b"\xEF\xBB\xBF{}".to_vec()).unwrap();
+        assert_eq!((text.as_str(), encoding), ("{}", Encoding::Utf8Bom));
     }
 }
