@@ -20,6 +20,15 @@ use crate::report::{self, Report};
 pub fn for_each_plan(
     sources: &[Source],
     terraform_bin: Option<&std::path::Path>,
+    visit: impl FnMut(&str, &model::Plan<'_>),
+) -> Result<(Vec<input::InputWarning>, Vec<input::Skipped>), RunError> {
+    for_each_loaded_plan(sources, input::load(sources, terraform_bin), visit)
+}
+
+/// [`for_each_plan`] on `loaded`, what [`input::load`] read from `sources`.
+pub fn for_each_loaded_plan(
+    sources: &[Source],
+    loaded: Loaded,
     mut visit: impl FnMut(&str, &model::Plan<'_>),
 ) -> Result<(Vec<input::InputWarning>, Vec<input::Skipped>), RunError> {
     let Loaded {
@@ -27,7 +36,7 @@ pub fn for_each_plan(
         mut warnings,
         mut skipped,
         mut errors,
-    } = input::load(sources, terraform_bin);
+    } = loaded;
     let mut found = 0;
     let text_count = texts.len();
     // The plans seen, by their text: the same plan given twice (a binary
@@ -231,6 +240,18 @@ pub fn check(sources: &[Source], options: &CheckOptions) -> Result<Report, RunEr
     check_labelled(sources, options, &|label| label.to_owned())
 }
 
+/// [`check`] on inputs already read (`check` reads them while its options
+/// are resolved: the built-in rules are 200 KB of TOML to parse).
+pub fn check_loaded(
+    sources: &[Source],
+    loaded: Loaded,
+    options: &CheckOptions,
+) -> Result<Report, RunError> {
+    judge(options, &|label| label.to_owned(), |visit| {
+        for_each_loaded_plan(sources, loaded, visit)
+    })
+}
+
 /// [`check`], each plan named by `label_of` its input's label (the MCP
 /// server names a plan given inline "inline plan", not its temporary file).
 pub fn check_labelled(
@@ -238,16 +259,28 @@ pub fn check_labelled(
     options: &CheckOptions,
     label_of: &dyn Fn(&str) -> String,
 ) -> Result<Report, RunError> {
+    judge(options, label_of, |visit| {
+        for_each_plan(sources, options.terraform_bin.as_deref(), visit)
+    })
+}
+
+/// The report on every plan `read` hands to its visitor.
+fn judge(
+    options: &CheckOptions,
+    label_of: &dyn Fn(&str) -> String,
+    read: impl FnOnce(
+        &mut dyn FnMut(&str, &model::Plan<'_>),
+    ) -> Result<(Vec<input::InputWarning>, Vec<input::Skipped>), RunError>,
+) -> Result<Report, RunError> {
     let mut plans = Vec::new();
-    let (warnings, skipped) =
-        for_each_plan(sources, options.terraform_bin.as_deref(), |label, plan| {
-            plans.push(analysis::analyse(
-                &label_of(label),
-                plan,
-                &options.rules,
-                &options.targets,
-            ));
-        })?;
+    let (warnings, skipped) = read(&mut |label, plan| {
+        plans.push(analysis::analyse(
+            &label_of(label),
+            plan,
+            &options.rules,
+            &options.targets,
+        ));
+    })?;
     let policy = policy::Policy {
         profile: &options.profile,
         severity: &options.config.severity,

@@ -164,6 +164,28 @@ fn config_errors_point_at_their_lines_all_at_once() {
     assert!(stderr.contains("blastwall.toml:2:1"), "{stderr}");
 }
 
+/// The options and the plans are read side by side; a bad configuration is
+/// still what a run with a bad plan reports, as when they were read in turn.
+#[test]
+fn a_config_error_wins_over_a_plan_that_cannot_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("blastwall.toml");
+    std::fs::write(&config, "threshold = 3\n").unwrap();
+    let plan = dir.path().join("broken.json");
+    std::fs::write(&plan, "{\"format_version\": ").unwrap();
+    let output = blastwall()
+        .arg("check")
+        .arg(&plan)
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unknown key `threshold`"), "{stderr}");
+    assert!(!stderr.contains("broken.json"), "{stderr}");
+}
+
 #[test]
 fn ignores_accept_findings_and_stale_or_expired_ones_are_noted() {
     let dir = tempfile::tempdir().unwrap();
