@@ -108,28 +108,40 @@ pub fn lookup<'v>(value: &'v Value, path: &str) -> Vec<(String, &'v Value)> {
     found
 }
 
-/// True when the mask (`before_sensitive`/`after_sensitive`) marks `path`
-/// or any of its parents sensitive.
+/// True when the mask (`before_sensitive`/`after_sensitive`) marks `path`,
+/// any of its parents, or any part of it: a map whose one element came
+/// from a sensitive variable is marked `{"tags":{"owner":true}}`, and the
+/// map shown whole would show that element.
 pub fn is_sensitive(mask: Option<&Value>, path: &str) -> bool {
     let Some(mut current) = mask else {
         return false;
     };
-    if current == &Value::Bool(true) {
-        return true;
-    }
     for step in steps(path) {
+        if current == &Value::Bool(true) {
+            return true;
+        }
         let next = match step {
             Step::Key(key) => current.get(key),
             Step::Index(index) => current.get(index),
-            Step::Each => None,
+            // Any element: sensitive when any element is.
+            Step::Each => return marks_any(current),
         };
         match next {
-            Some(Value::Bool(true)) => return true,
             Some(child) => current = child,
             None => return false,
         }
     }
-    false
+    marks_any(current)
+}
+
+/// Whether a mask marks anything in it sensitive.
+fn marks_any(mask: &Value) -> bool {
+    match mask {
+        Value::Bool(marked) => *marked,
+        Value::Array(items) => items.iter().any(marks_any),
+        Value::Object(members) => members.values().any(marks_any),
+        _ => false,
+    }
 }
 
 /// Equal, treating null, "", [] and {} as the same: providers normalise one
@@ -282,6 +294,19 @@ mod tests {
         ));
         assert!(!is_sensitive(Some(&mask), "function_name"));
         assert!(is_sensitive(Some(&json!(true)), "anything"));
+    }
+
+    #[test]
+    fn a_value_with_a_sensitive_part_is_sensitive_whole() {
+        let mask = json!({"tags": {"owner": true, "Name": false}, "name": false});
+        assert!(is_sensitive(Some(&mask), "tags"));
+        assert!(is_sensitive(Some(&mask), "tags.owner"));
+        assert!(!is_sensitive(Some(&mask), "tags.Name"));
+        assert!(!is_sensitive(Some(&mask), "name"));
+        let rules = json!({"rules": [{"token": false}, {"token": true}]});
+        assert!(is_sensitive(Some(&rules), "rules"));
+        assert!(is_sensitive(Some(&rules), "rules[*].token"));
+        assert!(!is_sensitive(Some(&rules), "rules[0].token"));
     }
 
     #[test]

@@ -47,7 +47,15 @@ pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
         ) else {
             continue;
         };
-        let mask = payload::parse(change.change.after_sensitive);
+        // Shown values come from the drift and from the change: a mark in
+        // any of their masks hides the value.
+        let masks = [
+            drift.change.before_sensitive,
+            drift.change.after_sensitive,
+            change.change.before_sensitive,
+            change.change.after_sensitive,
+        ]
+        .map(payload::parse);
         let mut reverted = Vec::new();
         let null = serde_json::Value::Null;
         for (key, now) in outside {
@@ -79,7 +87,9 @@ pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
             ),
         );
         for key in reverted {
-            let sensitive = payload::is_sensitive(mask.as_ref(), &key);
+            let sensitive = masks
+                .iter()
+                .any(|mask| payload::is_sensitive(mask.as_ref(), &key));
             let show = |value: Option<&serde_json::Value>| {
                 value.map(|value| payload::shown(value, &key, sensitive, context.sensitive_values))
             };
@@ -116,5 +126,29 @@ mod tests {
     #[test]
     fn adopting_the_out_of_band_change_is_quiet() {
         assert!(drafts("drift-revert", "", &plan("team-c")).is_empty());
+    }
+
+    /// Terraform marks a map element from a sensitive variable inside the
+    /// map (`{"tags":{"owner":true}}`), in the drift's masks as in the
+    /// change's: the map shown whole would show it.
+    #[test]
+    fn a_map_with_a_sensitive_element_is_not_shown() {
+        for (section, mask) in [
+            ("resource_drift", "after_sensitive"),
+            ("resource_drift", "before_sensitive"),
+            ("resource_changes", "after_sensitive"),
+            ("resource_changes", "before_sensitive"),
+        ] {
+            let mut plan: serde_json::Value = serde_json::from_str(&plan("team-a")).unwrap();
+            plan[section][0]["change"][mask] = serde_json::json!({"tags": {"owner": true}});
+            let found = drafts("drift-revert", "", &plan.to_string());
+            assert_eq!(found.len(), 1, "{section} {mask}");
+            let evidence = format!("{:?}", found[0].evidence);
+            assert!(!evidence.contains("team-"), "{section} {mask}: {evidence}");
+            assert!(
+                evidence.contains("(sensitive)"),
+                "{section} {mask}: {evidence}"
+            );
+        }
     }
 }
