@@ -292,8 +292,11 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
                 .accepted_why(*index, &finding.rule, &finding.address)
                 .is_none()
         })
-        .map(|(_, finding)| finding.points)
-        .sum::<u32>()
+        // Saturating: a rule file may give up to u32::MAX points, and a
+        // wrapped sum turned a failing score into 0 (2^32 - 30 points).
+        .fold(0_u32, |score, (_, finding)| {
+            score.saturating_add(finding.points)
+        })
         .min(100);
 
     // Thresholds on the plan as a whole; an approval of the exact plan covers them.

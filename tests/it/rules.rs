@@ -308,3 +308,46 @@ fn a_rule_directory_named_by_the_config_and_a_flag_is_loaded_once() {
         .unwrap();
     assert!(String::from_utf8_lossy(&listed.stdout).contains("mine "));
 }
+
+/// An agent may add rules (they only add findings), and a rule may give up
+/// to u32::MAX points: the score saturates at its cap instead of wrapping,
+/// which turned two plans failing on their score (30 points) into a pass.
+#[test]
+fn points_from_an_added_rule_never_wrap_the_score_around() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("note.toml"),
+        format!(
+            "id = \"team-note\"\nkind = \"change-matches\"\nseverity = \"info\"\npoints = {}\nsummary = \"s\"\n[params]\nactions = [\"delete\"]\nmessage = \"{{address}} is deleted\"\n[docs]\nwhat = \"w\"\nwhy = \"w\"\nexample = \"e\"\nfix = \"f\"\n",
+            u32::MAX - 29
+        ),
+    )
+    .unwrap();
+    let plans = [
+        "testdata/accuracy/refresh-only-deleted-oob/plan.json",
+        "testdata/accuracy/count-middle-element-removed/plan.json",
+    ];
+    let verdict = |extra_rules: bool| {
+        let mut command = crate::common::blastwall();
+        command
+            .env("CLAUDECODE", "1")
+            .args(["check", "--format", "json"]);
+        command.args(plans);
+        if extra_rules {
+            command.arg("--rules").arg(dir.path());
+        }
+        let output = command.output().unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        (
+            output.status.code(),
+            report["verdict"].as_str().map(str::to_owned),
+            report["score"].as_u64(),
+        )
+    };
+    let (code, verdict_alone, _) = verdict(false);
+    assert_eq!(code, Some(3), "{verdict_alone:?}");
+    let (code, verdict_with_note, score) = verdict(true);
+    assert_eq!(code, Some(3), "{verdict_with_note:?}");
+    assert_eq!(verdict_with_note.as_deref(), Some("fail"));
+    assert_eq!(score, Some(100));
+}
