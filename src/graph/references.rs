@@ -44,9 +44,21 @@ pub struct ConfigDependencies {
     pub keyed: BTreeSet<Target>,
 }
 
-/// Bounds following `var` → module argument → `module.x.out` chains, which
-/// cannot loop in valid configuration but could in a hand-made file.
+/// Bounds following `var` → module argument → `module.x.out` chains (the
+/// stack), which cannot loop in valid configuration but could in a
+/// hand-made file.
 const MAX_RESOLUTION_DEPTH: usize = 256;
+
+/// Where one resolution has been: the (module, reference) pairs it has
+/// followed, and how deep it is. A hand-made cycle whose argument names two
+/// references (`module.a.out` → `var.v` → `module.a.out`, `module.a`)
+/// branched twice a level, 2^256 paths under the depth bound, and the
+/// check never ended: each pair is followed once.
+#[derive(Default)]
+struct Trail {
+    followed: HashSet<(Vec<String>, String)>,
+    depth: usize,
+}
 
 pub fn dependencies(
     configuration: &Configuration<'_>,
@@ -96,7 +108,14 @@ pub fn dependencies(
             references.extend(resource.depends_on.iter().cloned());
             let mut targets = inherited[scope].clone();
             for text in &references {
-                resolver.resolve(path, text, &from, &mut targets, &mut unresolved, 0);
+                resolver.resolve(
+                    path,
+                    text,
+                    &from,
+                    &mut targets,
+                    &mut unresolved,
+                    &mut Trail::default(),
+                );
             }
             targets.retain(|target| !(target.module == *path && target.resource == resource_name));
             let keyed = resource
@@ -205,7 +224,14 @@ impl Resolver<'_, '_, '_> {
             }
             references.extend(call.depends_on.iter().cloned());
             for text in &references {
-                self.resolve(parent, text, &from, &mut targets, unresolved, 0);
+                self.resolve(
+                    parent,
+                    text,
+                    &from,
+                    &mut targets,
+                    unresolved,
+                    &mut Trail::default(),
+                );
             }
         }
         targets
@@ -218,9 +244,9 @@ impl Resolver<'_, '_, '_> {
         from: &str,
         targets: &mut BTreeSet<Target>,
         unresolved: &mut BTreeSet<Unresolved>,
-        depth: usize,
+        trail: &mut Trail,
     ) {
-        if depth > MAX_RESOLUTION_DEPTH {
+        if trail.depth > MAX_RESOLUTION_DEPTH {
             return;
         }
         let mut gap = || {
@@ -255,9 +281,13 @@ impl Resolver<'_, '_, '_> {
                 if let Some(expressions) = call.expressions {
                     collect_argument_references(expressions, &name, &mut references);
                 }
-                for inner in &references {
-                    self.resolve(parent, inner, from, targets, unresolved, depth + 1);
+                trail.depth += 1;
+                for inner in references {
+                    if trail.followed.insert((parent.to_vec(), inner.clone())) {
+                        self.resolve(parent, &inner, from, targets, unresolved, trail);
+                    }
                 }
+                trail.depth -= 1;
             }
             Some(Reference::ModuleOutput { call, output }) => {
                 let mut child = scope.to_vec();
@@ -278,9 +308,13 @@ impl Resolver<'_, '_, '_> {
                         collect_references(expression, &mut references);
                     }
                     references.extend(output.depends_on.iter().cloned());
-                    for inner in &references {
-                        self.resolve(&child, inner, from, targets, unresolved, depth + 1);
+                    trail.depth += 1;
+                    for inner in references {
+                        if trail.followed.insert((child.clone(), inner.clone())) {
+                            self.resolve(&child, &inner, from, targets, unresolved, trail);
+                        }
                     }
+                    trail.depth -= 1;
                 }
             }
         }

@@ -347,3 +347,57 @@ fn a_long_chain_keeps_one_parent_per_member_and_prints_bounded_paths() {
         output.stdout.len()
     );
 }
+
+/// Module arguments and outputs that feed each other cannot come from
+/// Terraform (it refuses the cycle), but a hand-made plan had one branch
+/// twice a level and the check never ended. Each is checked in seconds,
+/// and the delete still fails the plan.
+#[test]
+fn module_argument_and_output_cycles_end() {
+    let text = std::fs::read_to_string(root().join("testdata/plans/db-deleted/plan.json")).unwrap();
+    let module = |argument: &[&str]| {
+        serde_json::json!({
+            "source": "./m",
+            "expressions": {"v": {"references": argument}},
+            "module": {
+                "outputs": {"out": {"expression": {"references": ["var.v"]}}},
+                "variables": {"v": {}}
+            }
+        })
+    };
+    let cycles = [
+        serde_json::json!({"a": module(&["module.a.out", "module.a"])}),
+        serde_json::json!({
+            "a": module(&["module.b.out", "module.b"]),
+            "b": module(&["module.a.out", "module.a"])
+        }),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (index, module_calls) in cycles.into_iter().enumerate() {
+        let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let root_module = &mut plan["configuration"]["root_module"];
+        root_module["module_calls"] = module_calls;
+        for resource in root_module["resources"].as_array_mut().unwrap() {
+            if let Some(expressions) = resource["expressions"].as_object_mut() {
+                expressions.insert(
+                    "description".to_owned(),
+                    serde_json::json!({"references": ["module.a.out", "module.a"]}),
+                );
+            }
+        }
+        let path = dir.path().join(format!("cycle-{index}.json"));
+        std::fs::write(&path, plan.to_string()).unwrap();
+        let output = crate::common::blastwall()
+            .args(["check", "--format", "json"])
+            .arg(&path)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "cycle {index}: {}",
+            crate::common::transcript(&output)
+        );
+    }
+}
