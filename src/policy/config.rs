@@ -196,6 +196,20 @@ impl WorkingTree {
         if let Some(root) = self.roots.iter().find(|root| canonical.starts_with(root)) {
             return Some(format!("it is inside the working tree {}", root.display()));
         }
+        // The working directory is the agent's to choose: run from outside
+        // its repository (`cd /usr`, the plan on stdin), a file it wrote
+        // there counted as trusted. Any repository is a place an agent may
+        // work in.
+        if let Some(repository) = canonical
+            .ancestors()
+            .skip(1)
+            .find(|ancestor| ancestor.join(".git").exists())
+        {
+            return Some(format!(
+                "it is inside the git repository {}, where an agent may work",
+                repository.display()
+            ));
+        }
         let temporary = TEMPORARY
             .iter()
             .map(PathBuf::from)
@@ -437,9 +451,18 @@ trusted = [".blastwall/approvals"]
         assert!(spans[1].contains("account"), "{spans:?}");
     }
 
+    /// Under the user's cache: outside every repository (this one holds
+    /// the build) and every temporary directory.
+    fn outside_any_repository() -> tempfile::TempDir {
+        let home = PathBuf::from(std::env::var_os("HOME").expect("HOME is set"));
+        let base = home.join(".cache").join("blastwall-tests");
+        std::fs::create_dir_all(&base).unwrap();
+        tempfile::tempdir_in(&base).unwrap()
+    }
+
     #[test]
     fn the_working_tree_is_the_repository_and_temporary_directories_are_untrusted() {
-        let outside = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).unwrap();
+        let outside = outside_any_repository();
         let repo = outside.path().join("repo");
         std::fs::create_dir_all(repo.join(".git")).unwrap();
         std::fs::create_dir_all(repo.join("infra")).unwrap();
@@ -462,6 +485,15 @@ trusted = [".blastwall/approvals"]
             tree.why_untrusted(&outside.path().join("user.toml"))
                 .is_some()
         );
+        // Run from outside it, a repository is still where an agent works.
+        let elsewhere = outside_any_repository();
+        let tree = WorkingTree::around(elsewhere.path(), &[]);
+        let in_repository = tree.why_untrusted(&repo.join("blastwall.toml")).unwrap();
+        assert!(
+            in_repository.contains("inside the git repository"),
+            "{in_repository}"
+        );
+        assert_eq!(tree.why_untrusted(&outside.path().join("user.toml")), None);
     }
 
     #[test]

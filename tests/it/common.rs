@@ -21,6 +21,26 @@ pub fn blastwall() -> Command {
     command
 }
 
+/// A directory outside every git repository and temporary directory, under
+/// the user's cache: where a person's own configuration and approvals live.
+/// A file an agent may have written (in a repository, `/tmp`) only tightens
+/// an agent's run, and the build directory is inside this repository, so a
+/// test of what a trusted file loosens needs one.
+pub fn outside_any_repository() -> tempfile::TempDir {
+    let home = PathBuf::from(std::env::var_os("HOME").expect("HOME is set"));
+    let base = home.join(".cache").join("blastwall-tests");
+    std::fs::create_dir_all(&base).unwrap();
+    let dir = tempfile::tempdir_in(&base).unwrap();
+    assert!(
+        dir.path()
+            .ancestors()
+            .all(|ancestor| !ancestor.join(".git").exists()),
+        "{} is inside a git repository: a trusted file cannot be made there",
+        base.display()
+    );
+    dir
+}
+
 /// A state directory for the audit log, one per test process.
 pub fn test_state_home() -> PathBuf {
     std::env::temp_dir().join(format!("blastwall-it-state-{}", std::process::id()))

@@ -25,7 +25,7 @@ impl Setup {
             env: environment(),
             // Outside the temporary directories: approvals under a temporary
             // HOME are not trusted for an agent.
-            home: tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap(),
+            home: crate::common::outside_any_repository(),
         }
     }
 

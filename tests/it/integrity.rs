@@ -74,7 +74,7 @@ fn repo(plan: &str, config: Option<&str>) -> tempfile::TempDir {
 /// A user configuration directory outside every working tree and outside
 /// the temporary directories: `$XDG_CONFIG_HOME` for the run.
 fn user_config(config: Option<&str>) -> tempfile::TempDir {
-    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let dir = crate::common::outside_any_repository();
     std::fs::create_dir(dir.path().join("blastwall")).unwrap();
     if let Some(config) = config {
         std::fs::write(dir.path().join("blastwall/blastwall.toml"), config).unwrap();
@@ -482,6 +482,41 @@ fn a_configuration_in_a_temporary_directory_or_named_by_xdg_inside_the_tree_is_n
     assert_blocked_and_named(&output, &["inside the working tree"]);
 }
 
+/// An agent chooses its working directory: run from outside its
+/// repository, with the plan on stdin, a configuration it wrote in the
+/// repository (named by `--config` or by `XDG_CONFIG_HOME`) was trusted.
+/// The workspace is outside the temporary directories here, as a real one is.
+#[test]
+fn a_configuration_in_a_repository_is_not_trusted_from_outside_it() {
+    let base = crate::common::outside_any_repository();
+    let workspace = base.path().join("workspace");
+    std::fs::create_dir_all(workspace.join(".git")).unwrap();
+    std::fs::create_dir_all(workspace.join("xdg/blastwall")).unwrap();
+    let loose = "[profiles.agent]\nmax_share_of_state = 1.0\n";
+    std::fs::write(workspace.join("loose.toml"), loose).unwrap();
+    std::fs::write(workspace.join("xdg/blastwall/blastwall.toml"), loose).unwrap();
+    let elsewhere = base.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let named = blastwall()
+        .current_dir(&elsewhere)
+        .env("CLAUDECODE", "1")
+        .args(["check", "-", "--format", "human", "--config"])
+        .arg(workspace.join("loose.toml"))
+        .write_stdin(share_plan())
+        .output()
+        .unwrap();
+    assert_blocked_and_named(&named, &["inside the git repository"]);
+    let by_xdg = blastwall()
+        .current_dir(&elsewhere)
+        .env("CLAUDECODE", "1")
+        .env("XDG_CONFIG_HOME", workspace.join("xdg"))
+        .args(["check", "-", "--format", "human"])
+        .write_stdin(share_plan())
+        .output()
+        .unwrap();
+    assert_blocked_and_named(&by_xdg, &["inside the git repository"]);
+}
+
 #[test]
 fn loosening_from_the_users_configuration_is_honoured() {
     // For an agent's run: the person put it outside the working tree.
@@ -496,7 +531,7 @@ fn loosening_from_the_users_configuration_is_honoured() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
     // ~/.config/blastwall/blastwall.toml when XDG_CONFIG_HOME is unset.
-    let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let home = crate::common::outside_any_repository();
     std::fs::create_dir_all(home.path().join(".config/blastwall")).unwrap();
     std::fs::write(
         home.path().join(".config/blastwall/blastwall.toml"),

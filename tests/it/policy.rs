@@ -321,7 +321,7 @@ fn approvals_cover_exactly_one_plan_and_never_from_an_agent_flag() {
 
     // …but honours them from a path the user's configuration trusts,
     // outside the working tree.
-    let user = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let user = crate::common::outside_any_repository();
     std::fs::create_dir_all(user.path().join("blastwall")).unwrap();
     let kept = approval_of_db_deleted(user.path());
     std::fs::write(
