@@ -1946,6 +1946,16 @@ fn consistent(
     {
         return Err(disagree("type", quoted(resource_type)));
     }
+    if !is_provider_type(&parsed.resource_type) {
+        return Err(Invalid {
+            json_path: format!("{path}.address"),
+            problem: format!(
+                "{} names the resource type {}, which no provider defines: provider types are lowercase ASCII letters, digits and `_`, and one spelled otherwise (upper case, a look-alike letter) would escape every rule about the real type",
+                quoted(address),
+                quoted(&parsed.resource_type)
+            ),
+        });
+    }
     if let Some(name) = parts.name
         && name != parsed.name
     {
@@ -1984,6 +1994,14 @@ fn consistent(
         }
     }
     Ok(())
+}
+
+/// A resource type as providers spell them: a lowercase ASCII letter, then
+/// lowercase letters, digits and `_` (`aws_db_instance`, `terraform_data`).
+fn is_provider_type(resource_type: &str) -> bool {
+    let mut bytes = resource_type.bytes();
+    bytes.next().is_some_and(|first| first.is_ascii_lowercase())
+        && bytes.all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_')
 }
 
 /// `planned_values` and `prior_state.values`: every module's address and
@@ -2245,6 +2263,36 @@ mod tests {
 
     fn changes(entries: &str) -> String {
         format!(r#"{{"format_version":"1.2","resource_changes":[{entries}]}}"#)
+    }
+
+    #[test]
+    fn resource_types_no_provider_defines_are_refused() {
+        for bad in [
+            "AWS_DB_INSTANCE",
+            "Aws_db_instance",
+            "aws_db_instanc\u{0435}",
+            "aws-db",
+            "_aws",
+        ] {
+            let text = changes(&format!(
+                r#"{{"address":"{bad}.db","mode":"managed","type":"{bad}","name":"db","change":{{"actions":["delete"],"before":{{}}}},"action_reason":"delete_because_no_resource_config"}}"#
+            ));
+            let invalid = check(&text).expect_err(bad);
+            assert_eq!(invalid.json_path, "resource_changes[0].address", "{bad}");
+            assert!(
+                invalid.problem.contains("no provider defines"),
+                "{bad}: {}",
+                invalid.problem
+            );
+        }
+        for good in [
+            "aws_db_instance",
+            "terraform_data",
+            "null_resource",
+            "aws_s3_bucket_v2",
+        ] {
+            assert!(is_provider_type(good), "{good}");
+        }
     }
 
     #[test]
