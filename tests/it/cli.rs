@@ -326,6 +326,65 @@ fn directory_skips_non_plans_and_terraform_caches() {
     assert!(!stdout.contains("modules.json"), "{stdout}");
 }
 
+/// `terraform plan -out tfplan` then `terraform show -json tfplan > tfplan`
+/// (or `> prod.log`): a plan is found by its content, not only by a `.json`
+/// name. A no-op `plan.json` beside a destroying `tfplan` passed, with
+/// nothing said of the other file. A raw state there is listed as skipped.
+#[test]
+fn in_a_directory_a_json_plan_under_any_name_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        crate::common::root().join(scenario("no-changes")),
+        dir.path().join("plan.json"),
+    )
+    .unwrap();
+    for name in ["tfplan", "prod.log"] {
+        let plans = tempfile::tempdir().unwrap();
+        std::fs::copy(dir.path().join("plan.json"), plans.path().join("plan.json")).unwrap();
+        std::fs::copy(
+            crate::common::root().join("testdata/plans/db-deleted/plan.json"),
+            plans.path().join(name),
+        )
+        .unwrap();
+        write(
+            plans.path(),
+            "terraform.tfstate",
+            "{\"version\":4,\"terraform_version\":\"1.11.0\",\"serial\":1,\"lineage\":\"x\",\"outputs\":{},\"resources\":[]}",
+        );
+        write(
+            plans.path(),
+            "main.tf",
+            "resource \"terraform_data\" \"x\" {}\n",
+        );
+        let output = blastwall()
+            .args(["check", "--format", "json"])
+            .arg(plans.path())
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{name}: {}",
+            transcript(&output)
+        );
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let checked: Vec<&str> = report["plans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|plan| plan["path"].as_str())
+            .collect();
+        assert_eq!(checked.len(), 2, "{name}: {checked:?}");
+        assert!(
+            checked.iter().any(|path| path.ends_with(name)),
+            "{name}: {checked:?}"
+        );
+        let skipped = report["skipped"].to_string();
+        assert!(skipped.contains("terraform.tfstate"), "{name}: {skipped}");
+        assert!(!skipped.contains("main.tf"), "{name}: {skipped}");
+    }
+}
+
 #[test]
 fn in_a_directory_a_plan_dressed_as_something_else_is_refused_not_skipped() {
     // An agent that wants a plan through can make it look like a state, a
