@@ -1950,7 +1950,7 @@ fn consistent(
         return Err(Invalid {
             json_path: format!("{path}.address"),
             problem: format!(
-                "{} names the resource type {}, which no provider defines: provider types are lowercase ASCII letters, digits and `_`, and one spelled otherwise (upper case, a look-alike letter) would escape every rule about the real type",
+                "{} names the resource type {}, which no provider defines: provider types are lowercase ASCII letters, digits, `_` and `-`, and one spelled otherwise (upper case, a look-alike letter) would escape every rule about the real type",
                 quoted(address),
                 quoted(&parsed.resource_type)
             ),
@@ -1997,11 +1997,15 @@ fn consistent(
 }
 
 /// A resource type as providers spell them: a lowercase ASCII letter, then
-/// lowercase letters, digits and `_` (`aws_db_instance`, `terraform_data`).
+/// lowercase letters, digits, `_` and `-` (`aws_db_instance`,
+/// `terraform_data`; a provider named `st-alicloud` has
+/// `st-alicloud_ram_policy`).
 fn is_provider_type(resource_type: &str) -> bool {
     let mut bytes = resource_type.bytes();
     bytes.next().is_some_and(|first| first.is_ascii_lowercase())
-        && bytes.all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_')
+        && bytes.all(|byte| {
+            byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_' || byte == b'-'
+        })
 }
 
 /// `planned_values` and `prior_state.values`: every module's address and
@@ -2271,7 +2275,6 @@ mod tests {
             "AWS_DB_INSTANCE",
             "Aws_db_instance",
             "aws_db_instanc\u{0435}",
-            "aws-db",
             "_aws",
         ] {
             let text = changes(&format!(
@@ -2290,6 +2293,7 @@ mod tests {
             "terraform_data",
             "null_resource",
             "aws_s3_bucket_v2",
+            "st-alicloud_ram_policy",
         ] {
             assert!(is_provider_type(good), "{good}");
         }

@@ -20,6 +20,7 @@ pub struct Thresholds {
     /// Destroyed plus disrupted resources, all plans together.
     pub max_blast_radius: Option<usize>,
     /// Destroyed resources over resources in state, 0..1.
+    #[serde(default, deserialize_with = "finite")]
     pub max_share_of_state: Option<f64>,
     /// Destroyed data-bearing resources whose data is lost.
     pub max_data_loss: Option<usize>,
@@ -54,12 +55,29 @@ fn stricter<T: PartialOrd + Copy>(a: Option<T>, b: Option<T>) -> Option<T> {
     }
 }
 
-/// Whether `candidate` allows more than `floor` (no limit where the floor has one).
+/// Whether `candidate` allows more than `floor` (no limit where the floor
+/// has one). A candidate that does not compare (NaN) is laxer: `share >
+/// NaN` is never true, so such a limit never failed anything.
 fn laxer<T: PartialOrd + Copy>(candidate: Option<T>, floor: Option<T>) -> bool {
+    use std::cmp::Ordering;
     match (candidate, floor) {
         (_, None) => false,
         (None, Some(_)) => true,
-        (Some(candidate), Some(floor)) => candidate > floor,
+        (Some(candidate), Some(floor)) => !matches!(
+            candidate.partial_cmp(&floor),
+            Some(Ordering::Less | Ordering::Equal)
+        ),
+    }
+}
+
+/// A share limit that is a number: `nan` let every share pass (no share
+/// is greater than it), and an untrusted file's `nan` was not seen as laxer.
+fn finite<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
+    match Option::<f64>::deserialize(deserializer)? {
+        Some(value) if !value.is_finite() => Err(de::Error::custom(format!(
+            "`{value}` is not a share: write a number such as 0.2 (20 %)"
+        ))),
+        other => Ok(other),
     }
 }
 

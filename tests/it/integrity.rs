@@ -517,6 +517,31 @@ fn a_configuration_in_a_repository_is_not_trusted_from_outside_it() {
     assert_blocked_and_named(&by_xdg, &["inside the git repository"]);
 }
 
+/// `nan` compares with nothing: no share is greater than it, and an
+/// untrusted file's `nan` did not read as laxer either, so it switched the
+/// share limit off (exit 0). It is no number, and refused as such.
+#[test]
+fn a_share_limit_that_is_not_a_number_is_refused() {
+    for value in ["nan", "+nan", "-nan", "inf"] {
+        let dir = repo(
+            SHARE,
+            Some(&format!("[profiles.agent]\nmax_share_of_state = {value}\n")),
+        );
+        let output = agent_check(dir.path(), &[]);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{value}: {}",
+            transcript(&output)
+        );
+        assert!(
+            flat(&output.stderr).contains("is not a share"),
+            "{value}: {}",
+            transcript(&output)
+        );
+    }
+}
+
 #[test]
 fn loosening_from_the_users_configuration_is_honoured() {
     // For an agent's run: the person put it outside the working tree.
