@@ -246,15 +246,17 @@ impl Resolver<'_, '_, '_> {
         unresolved: &mut BTreeSet<Unresolved>,
         trail: &mut Trail,
     ) {
-        if trail.depth > MAX_RESOLUTION_DEPTH {
-            return;
-        }
         let mut gap = || {
             unresolved.insert(Unresolved {
                 from: from.to_owned(),
                 reference: text.to_owned(),
             });
         };
+        // Past the bound the chain is not followed: a gap, never silence
+        // (129 modules passing a value through dropped six dependents).
+        if trail.depth > MAX_RESOLUTION_DEPTH {
+            return gap();
+        }
         match traversal::parse(text) {
             None => gap(),
             Some(Reference::Builtin) => {}
@@ -485,6 +487,56 @@ mod tests {
                 from: "module.net.aws_subnet.s".into(),
                 reference: "local.tags".into()
             }]
+        );
+    }
+
+    /// A value passed through more modules than the resolution follows is
+    /// a gap, never silence: past 128 chained modules the dependents of
+    /// the first resource were dropped without a word.
+    #[test]
+    fn a_chain_past_the_depth_bound_is_a_gap() {
+        let calls: Vec<String> = (0..200)
+            .map(|index| {
+                let argument = if index == 0 {
+                    r#"["aws_vpc.main.id","aws_vpc.main"]"#.to_owned()
+                } else {
+                    format!(r#"["module.m{}.o","module.m{}"]"#, index - 1, index - 1)
+                };
+                format!(
+                    r#""m{index}":{{"source":"./m","expressions":{{"v":{{"references":{argument}}}}},"module":{{"outputs":{{"o":{{"expression":{{"references":["var.v"]}}}}}},"variables":{{"v":{{}}}}}}}}"#
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"root_module":{{"resources":[
+              {{"address":"aws_vpc.main","type":"aws_vpc","name":"main","mode":"managed"}},
+              {{"address":"aws_ssm_parameter.near","type":"aws_ssm_parameter","name":"near","mode":"managed",
+               "expressions":{{"value":{{"references":["module.m9"]}}}}}},
+              {{"address":"aws_ssm_parameter.far","type":"aws_ssm_parameter","name":"far","mode":"managed",
+               "expressions":{{"value":{{"references":["module.m199"]}}}}}}],
+              "module_calls":{{{}}}}}}}"#,
+            calls.join(",")
+        );
+        let configuration: Configuration<'_> = serde_json::from_str(&text).unwrap();
+        let (dependencies, unresolved) = dependencies(&configuration);
+        let targets_of = |address: &str| {
+            dependencies
+                .iter()
+                .find(|entry| config_address(&entry.module, &entry.resource) == address)
+                .map(|entry| entry.targets.len())
+        };
+        assert_eq!(targets_of("aws_ssm_parameter.near"), Some(1));
+        assert!(
+            unresolved
+                .iter()
+                .any(|gap| gap.from == "aws_ssm_parameter.far"),
+            "{unresolved:?}"
+        );
+        assert!(
+            !unresolved
+                .iter()
+                .any(|gap| gap.from == "aws_ssm_parameter.near"),
+            "{unresolved:?}"
         );
     }
 }
