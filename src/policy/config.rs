@@ -203,7 +203,7 @@ impl WorkingTree {
         if let Some(repository) = canonical
             .ancestors()
             .skip(1)
-            .find(|ancestor| ancestor.join(".git").exists())
+            .find(|ancestor| ancestor.join(".git").exists() || is_bare_repository(ancestor))
         {
             return Some(format!(
                 "it is inside the git repository {}, where an agent may work",
@@ -230,9 +230,29 @@ impl WorkingTree {
             {
                 return Some("other users may write it (group or world writable)".to_owned());
             }
+            // A directory anyone may write lets anyone put the file there
+            // or replace it, whatever the file's own mode (`/run/lock`).
+            // (Group-writable homes are the norm with per-user groups.)
+            if let Some(directory) = canonical.ancestors().skip(1).find(|ancestor| {
+                std::fs::metadata(ancestor)
+                    .is_ok_and(|metadata| metadata.permissions().mode() & 0o002 != 0)
+            }) {
+                return Some(format!(
+                    "any user may write its directory {} (world writable)",
+                    directory.display()
+                ));
+            }
         }
         None
     }
+}
+
+/// A bare git repository (`git init --bare`, a server's `project.git`):
+/// its files are a repository's as much as a work tree's are.
+fn is_bare_repository(directory: &Path) -> bool {
+    directory.join("HEAD").is_file()
+        && directory.join("objects").is_dir()
+        && directory.join("refs").is_dir()
 }
 
 /// The nearest `blastwall.toml` at or above `start`, as ruff and tflint look:
@@ -494,6 +514,25 @@ trusted = [".blastwall/approvals"]
             "{in_repository}"
         );
         assert_eq!(tree.why_untrusted(&outside.path().join("user.toml")), None);
+        // A bare repository is a repository; a world-writable directory
+        // (sticky or not) lets anyone put a file there.
+        let bare = outside.path().join("infra.git");
+        std::fs::create_dir_all(bare.join("objects")).unwrap();
+        std::fs::create_dir_all(bare.join("refs")).unwrap();
+        std::fs::write(bare.join("HEAD"), "ref: refs/heads/main\n").unwrap();
+        std::fs::write(bare.join("loose.toml"), "").unwrap();
+        let in_bare = tree.why_untrusted(&bare.join("loose.toml")).unwrap();
+        assert!(in_bare.contains("git repository"), "{in_bare}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let open = outside.path().join("open");
+            std::fs::create_dir(&open).unwrap();
+            std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o1777)).unwrap();
+            std::fs::write(open.join("loose.toml"), "").unwrap();
+            let in_open = tree.why_untrusted(&open.join("loose.toml")).unwrap();
+            assert!(in_open.contains("world writable"), "{in_open}");
+        }
     }
 
     #[test]
