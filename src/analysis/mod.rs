@@ -7,6 +7,7 @@ use crate::blast::{self, BlastRadius, Destruction};
 use crate::graph::ResourceGraph;
 use crate::model::plan::StateModule;
 use crate::model::prior_objects::PriorObjects;
+use crate::model::retention::Retention;
 use crate::model::{ActionReason, Actions, Plan, ResourceChange};
 use crate::rules::kinds::Targets;
 use crate::rules::{Finding, RuleInput, RuleSet};
@@ -118,8 +119,16 @@ pub fn analyse_with(
         sensitive_values: &sensitive_values,
     };
     crate::util::progress::phase("applying the rules");
-    let findings = rules.evaluate(&context);
+    let mut findings = rules.evaluate(&context);
     inspect(&context);
+    let secrets = crate::rules::redact::Secrets::of(plan, resource_changes);
+    secrets.redact_findings(&mut findings);
+    let mut blast = blast;
+    for verdict in &mut blast.data {
+        let (Retention::Lost(why) | Retention::Kept(why) | Retention::DestroyFails(why)) =
+            &mut verdict.retention;
+        secrets.redact(&verdict.address, why);
+    }
     PlanAnalysis {
         findings,
         gaps: graph.gaps().iter().map(|gap| gap.describe()).collect(),

@@ -351,3 +351,42 @@ fn points_from_an_added_rule_never_wrap_the_score_around() {
     assert_eq!(verdict_with_note.as_deref(), Some("fail"));
     assert_eq!(score, Some(100));
 }
+
+/// A rule's sentence quotes values too (`skip_final_snapshot = true`, a
+/// policy ARN, an account): one the change's masks mark is redacted there
+/// as in the evidence, in every format, whichever rule wrote it.
+#[test]
+fn a_marked_value_is_never_quoted_in_a_finding_s_message() {
+    let text = std::fs::read_to_string(root().join("testdata/plans/db-deleted/plan.json")).unwrap();
+    let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for change in plan["resource_changes"].as_array_mut().unwrap() {
+        if change["type"] == "aws_db_instance" {
+            change["change"]["before_sensitive"] = serde_json::json!({"skip_final_snapshot": true});
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.json");
+    std::fs::write(&path, plan.to_string()).unwrap();
+    for format in [
+        "human", "json", "markdown", "sarif", "agent", "github", "junit",
+    ] {
+        let output = crate::common::blastwall()
+            .args(["check", "--format", format])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(3), "{format}");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        // (The rule's own documentation, in SARIF, has an example with
+        // `skip_final_snapshot = true`: the sentence about this object is
+        // what must not say it.)
+        assert!(
+            !stdout.contains("skip_final_snapshot = true: no final snapshot"),
+            "{format}: {stdout}"
+        );
+        assert!(
+            stdout.contains("skip_final_snapshot = (sensitive): no final snapshot"),
+            "{format}: {stdout}"
+        );
+    }
+}

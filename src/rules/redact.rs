@@ -1,0 +1,190 @@
+//! The last guard on what a report says of an object: a value Terraform
+//! marks sensitive in its change (`before_sensitive`, `after_sensitive`, in
+//! `resource_changes` or `resource_drift`) is never written about it,
+//! whichever rule or verdict wrote the sentence. Evidence lines are
+//! redacted where they are made; sentences quote values too
+//! (`skip_final_snapshot = true`, a policy ARN, an account taken from an
+//! ARN), and one that forgets a mask must not print it.
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::finding::Finding;
+use super::payload;
+use crate::model::{Plan, ResourceChange};
+
+/// What replaces a sensitive value in a finding's text.
+const REDACTED: &str = "(sensitive)";
+
+/// The values each object's change masks mark, longest first, by address.
+#[derive(Default)]
+pub struct Secrets<'p> {
+    by_address: HashMap<&'p str, Vec<String>>,
+}
+
+impl<'p> Secrets<'p> {
+    pub fn of(plan: &'p Plan<'_>, changes: &'p [ResourceChange<'_>]) -> Self {
+        // Masks are `{}` or `false` for almost every object: only objects
+        // with a `true` somewhere in a mask are parsed.
+        let mut sets: HashMap<&'p str, HashSet<String>> = HashMap::default();
+        for change in changes.iter().chain(&plan.resource_drift) {
+            let masks = [
+                change.change.before_sensitive,
+                change.change.after_sensitive,
+            ];
+            let marks_something = masks
+                .into_iter()
+                .flatten()
+                .any(|mask| memchr::memmem::find(mask.get().as_bytes(), b"true").is_some());
+            if !marks_something {
+                continue;
+            }
+            let values = sets.entry(&change.address).or_default();
+            for (payload, mask) in [
+                (change.change.before, change.change.before_sensitive),
+                (change.change.after, change.change.after_sensitive),
+            ] {
+                collect(payload, mask, values);
+            }
+        }
+        let by_address = sets
+            .into_iter()
+            .map(|(address, values)| {
+                let mut ordered: Vec<String> = values.into_iter().collect();
+                // Longest first: a value inside a longer one goes after it.
+                ordered.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+                (address, ordered)
+            })
+            .collect();
+        Self { by_address }
+    }
+
+    /// Every finding, its message and its evidence, without its object's
+    /// marked values.
+    pub fn redact_findings(&self, findings: &mut [Finding]) {
+        if self.by_address.is_empty() {
+            return;
+        }
+        for finding in findings {
+            let Some(values) = self.by_address.get(finding.address.as_str()) else {
+                continue;
+            };
+            finding.message = redacted(&finding.message, values);
+            for evidence in &mut finding.evidence {
+                for text in [&mut evidence.before, &mut evidence.after]
+                    .into_iter()
+                    .flatten()
+                {
+                    *text = redacted(text, values);
+                }
+            }
+        }
+    }
+
+    /// `text`, said of the object at `address`, without its marked values.
+    pub fn redact(&self, address: &str, text: &mut String) {
+        if let Some(values) = self.by_address.get(address) {
+            *text = redacted(text, values);
+        }
+    }
+}
+
+/// The scalar values of `payload` that `mask` marks, as text.
+fn collect(payload: Option<&RawValue>, mask: Option<&RawValue>, into: &mut HashSet<String>) {
+    let (Some(payload), Some(mask)) = (payload::parse(payload), payload::parse(mask)) else {
+        return;
+    };
+    marked(&payload, &mask, into);
+}
+
+fn marked(value: &Value, mask: &Value, into: &mut HashSet<String>) {
+    match (mask, value) {
+        (Value::Bool(true), _) => leaves(value, into),
+        (Value::Object(masks), Value::Object(members)) => {
+            for (key, mask) in masks {
+                if let Some(member) = members.get(key) {
+                    marked(member, mask, into);
+                }
+            }
+        }
+        (Value::Array(masks), Value::Array(items)) => {
+            for (mask, item) in masks.iter().zip(items) {
+                marked(item, mask, into);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn leaves(value: &Value, into: &mut HashSet<String>) {
+    match value {
+        Value::Null => {}
+        Value::String(text) => {
+            if !text.is_empty() {
+                into.insert(text.clone());
+            }
+        }
+        Value::Bool(_) | Value::Number(_) => {
+            into.insert(value.to_string());
+        }
+        Value::Array(items) => items.iter().for_each(|item| leaves(item, into)),
+        Value::Object(members) => members.values().for_each(|member| leaves(member, into)),
+    }
+}
+
+/// `text` with every whole-word occurrence of each of `values` replaced:
+/// `true` in `= true:` goes, the `true` in `untrue` stays.
+fn redacted(text: &str, values: &[String]) -> String {
+    let mut text = text.to_owned();
+    for value in values {
+        let mut from = 0;
+        while let Some(found) = text[from..].find(value.as_str()) {
+            let start = from + found;
+            let end = start + value.len();
+            let is_word = |c: char| c.is_alphanumeric() || c == '_';
+            let before = text[..start].chars().next_back();
+            let after = text[end..].chars().next();
+            let bounded_before = !value.starts_with(is_word) || !before.is_some_and(is_word);
+            let bounded_after = !value.ends_with(is_word) || !after.is_some_and(is_word);
+            if bounded_before && bounded_after {
+                text.replace_range(start..end, REDACTED);
+                from = start + REDACTED.len();
+            } else {
+                from = end;
+            }
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_values_are_replaced_and_parts_of_words_are_not() {
+        let values = [
+            "arn:aws:iam::aws:policy/AdministratorAccess".to_owned(),
+            "true".to_owned(),
+        ];
+        assert_eq!(
+            redacted(
+                "skip_final_snapshot = true: untrue; policy arn:aws:iam::aws:policy/AdministratorAccess.",
+                &values
+            ),
+            "skip_final_snapshot = (sensitive): untrue; policy (sensitive)."
+        );
+    }
+
+    #[test]
+    fn only_marked_values_are_collected() {
+        let value = serde_json::json!({"a": "keep", "b": {"c": "hide", "d": 1}, "e": [true, "x"]});
+        let mask = serde_json::json!({"b": {"c": true}, "e": [true, false]});
+        let mut found = HashSet::default();
+        marked(&value, &mask, &mut found);
+        let mut found: Vec<String> = found.into_iter().collect();
+        found.sort();
+        assert_eq!(found, ["hide", "true"]);
+    }
+}
