@@ -121,7 +121,12 @@ pub fn analyse_with(
     crate::util::progress::phase("applying the rules");
     let mut findings = rules.evaluate(&context);
     inspect(&context);
-    let secrets = crate::rules::redact::Secrets::of(plan, resource_changes);
+    let reported: rustc_hash::FxHashSet<&str> = findings
+        .iter()
+        .map(|finding| finding.address.as_str())
+        .chain(blast.data.iter().map(|verdict| verdict.address.as_str()))
+        .collect();
+    let secrets = crate::rules::redact::Secrets::of(plan, resource_changes, &reported);
     secrets.redact_findings(&mut findings);
     let mut blast = blast;
     for verdict in &mut blast.data {

@@ -24,29 +24,49 @@ pub struct Secrets<'p> {
 }
 
 impl<'p> Secrets<'p> {
-    pub fn of(plan: &'p Plan<'_>, changes: &'p [ResourceChange<'_>]) -> Self {
+    /// The marked values of the objects at `addresses` (those a report
+    /// says something about): only their changes' masks are read.
+    pub fn of(
+        plan: &'p Plan<'_>,
+        changes: &'p [ResourceChange<'_>],
+        addresses: &HashSet<&str>,
+    ) -> Self {
+        use rayon::prelude::*;
+        if addresses.is_empty() {
+            return Self::default();
+        }
         // Masks are `{}` or `false` for almost every object: only objects
-        // with a `true` somewhere in a mask are parsed.
+        // with a `true` somewhere in a mask are parsed, on every core.
+        let masked: Vec<&'p ResourceChange<'_>> = changes
+            .iter()
+            .chain(&plan.resource_drift)
+            .filter(|change| {
+                addresses.contains(&*change.address)
+                    && [
+                        change.change.before_sensitive,
+                        change.change.after_sensitive,
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .any(|mask| memchr::memmem::find(mask.get().as_bytes(), b"true").is_some())
+            })
+            .collect();
+        let found: Vec<(&'p str, HashSet<String>)> = masked
+            .par_iter()
+            .map(|change| {
+                let mut values = HashSet::default();
+                for (payload, mask) in [
+                    (change.change.before, change.change.before_sensitive),
+                    (change.change.after, change.change.after_sensitive),
+                ] {
+                    collect(payload, mask, &mut values);
+                }
+                (&*change.address, values)
+            })
+            .collect();
         let mut sets: HashMap<&'p str, HashSet<String>> = HashMap::default();
-        for change in changes.iter().chain(&plan.resource_drift) {
-            let masks = [
-                change.change.before_sensitive,
-                change.change.after_sensitive,
-            ];
-            let marks_something = masks
-                .into_iter()
-                .flatten()
-                .any(|mask| memchr::memmem::find(mask.get().as_bytes(), b"true").is_some());
-            if !marks_something {
-                continue;
-            }
-            let values = sets.entry(&change.address).or_default();
-            for (payload, mask) in [
-                (change.change.before, change.change.before_sensitive),
-                (change.change.after, change.change.after_sensitive),
-            ] {
-                collect(payload, mask, values);
-            }
+        for (address, values) in found {
+            sets.entry(address).or_default().extend(values);
         }
         let by_address = sets
             .into_iter()
