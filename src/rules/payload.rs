@@ -134,8 +134,9 @@ pub fn is_sensitive(mask: Option<&Value>, path: &str) -> bool {
     marks_any(current)
 }
 
-/// Whether a mask marks anything in it sensitive.
-fn marks_any(mask: &Value) -> bool {
+/// Whether a Terraform mask (`after_unknown`, `before_sensitive`,
+/// `after_sensitive`) marks anything in it.
+pub fn marks_any(mask: &Value) -> bool {
     match mask {
         Value::Bool(marked) => *marked,
         Value::Array(items) => items.iter().any(marks_any),

@@ -79,15 +79,6 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     drafts
 }
 
-fn contains_unknown(mask: &Value) -> bool {
-    match mask {
-        Value::Bool(flag) => *flag,
-        Value::Array(items) => items.iter().any(contains_unknown),
-        Value::Object(map) => map.values().any(contains_unknown),
-        _ => false,
-    }
-}
-
 /// Whether `mask` (the part of `after_unknown` at a value) says the new
 /// value is known only after apply. Terraform writes such a value as null
 /// in `after` with `true` here. A `true` over a value `after` spells out
@@ -154,7 +145,7 @@ fn removals(
                 // A list's length is known even where some of its entries'
                 // values are not; those entries cannot be matched by value,
                 // so only the shortfall counts as gone.
-                let gone = if mask.is_some_and(contains_unknown) {
+                let gone = if mask.is_some_and(payload::marks_any) {
                     old_items.len().saturating_sub(new_items.len())
                 } else {
                     old_items
