@@ -187,8 +187,9 @@ impl WorkingTree {
 
     /// Why a file at `path` may have been written by an agent working here
     /// (so it may tighten the gate of an agent's run, never loosen it), or
-    /// `None` when it lies outside the working tree and the temporary
-    /// directories and only its owner may write it.
+    /// `None` when it lies outside the working tree, every git repository,
+    /// the temporary directories and every world-writable directory, and
+    /// only its owner may write it.
     pub fn why_untrusted(&self, path: &Path) -> Option<String> {
         let Ok(canonical) = std::fs::canonicalize(path) else {
             return Some(format!("{} cannot be resolved", path.display()));
