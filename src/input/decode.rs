@@ -217,6 +217,36 @@ fn sniff(bytes: &[u8]) -> Encoding {
     }
 }
 
+/// Whether `bytes` start as a JSON object or array does (after a
+/// byte-order mark and white space), read in the encoding [`decode`] would
+/// read them in: a directory's `tfplan` or `prod.log` may be a JSON plan,
+/// in UTF-16 with or without its mark too.
+pub fn starts_like_json(bytes: &[u8]) -> bool {
+    let encoding = sniff(bytes);
+    let mut units: Box<dyn Iterator<Item = u16> + '_> = match encoding {
+        Encoding::Utf8 => Box::new(bytes.iter().map(|&byte| u16::from(byte))),
+        Encoding::Utf8Bom => Box::new(bytes[3..].iter().map(|&byte| u16::from(byte))),
+        Encoding::Utf16Le | Encoding::Utf16Be => {
+            let body = bytes
+                .strip_prefix(&[0xFF, 0xFE])
+                .or_else(|| bytes.strip_prefix(&[0xFE, 0xFF]))
+                .unwrap_or(bytes);
+            let little = encoding == Encoding::Utf16Le;
+            Box::new(body.chunks_exact(2).map(move |unit| {
+                let pair = [unit[0], unit[1]];
+                if little {
+                    u16::from_le_bytes(pair)
+                } else {
+                    u16::from_be_bytes(pair)
+                }
+            }))
+        }
+    };
+    units
+        .find(|&unit| !matches!(unit, 0x20 | 0x09 | 0x0A | 0x0D))
+        .is_some_and(|unit| unit == u16::from(b'{') || unit == u16::from(b'['))
+}
+
 fn is_ascii_unit(byte: u8) -> bool {
     byte.is_ascii() && byte != 0
 }
@@ -336,6 +366,45 @@ mod tests {
         let mut bytes = vec![0xFF, 0xFE];
         bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
         bytes
+    }
+
+    #[test]
+    fn json_is_recognised_by_its_start_in_every_encoding() {
+        let utf16 = |text: &str, little: bool, mark: bool| {
+            let mut bytes: Vec<u8> = Vec::new();
+            if mark {
+                bytes.extend(if little { [0xFF, 0xFE] } else { [0xFE, 0xFF] });
+            }
+            for unit in text.encode_utf16() {
+                bytes.extend(if little {
+                    unit.to_le_bytes()
+                } else {
+                    unit.to_be_bytes()
+                });
+            }
+            bytes
+        };
+        for text in [" \r\n{\"format_version\":\"1.2\"}", "[1]"] {
+            assert!(starts_like_json(text.as_bytes()), "{text}");
+            assert!(starts_like_json(
+                &[b"\xEF\xBB\xBF", text.as_bytes()].concat()
+            ));
+            for (little, mark) in [(true, true), (false, true), (true, false), (false, false)] {
+                assert!(
+                    starts_like_json(&utf16(text, little, mark)),
+                    "{little} {mark}"
+                );
+            }
+        }
+        for text in [
+            "resource \"x\" \"y\" {}",
+            "Terraform will perform",
+            "",
+            "  ",
+        ] {
+            assert!(!starts_like_json(text.as_bytes()), "{text}");
+            assert!(!starts_like_json(&utf16(text, true, true)), "{text}");
+        }
     }
 
     #[test]

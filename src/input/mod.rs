@@ -116,19 +116,6 @@ fn label_of(path: &Path) -> String {
 }
 
 /// Directories that never hold a user's plans: provider and module caches.
-/// Whether `bytes` begin, after a byte-order mark and white space, as a
-/// JSON object or array does.
-fn bytes_start_like_json(bytes: &[u8]) -> bool {
-    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let utf16 = text.starts_with(b"\xFF\xFE") || text.starts_with(b"\xFE\xFF");
-    if utf16 {
-        return true;
-    }
-    text.iter()
-        .find(|byte| !byte.is_ascii_whitespace())
-        .is_some_and(|first| matches!(first, b'{' | b'['))
-}
-
 fn is_skipped_directory(name: &str) -> bool {
     matches!(name, ".terraform" | ".git" | "node_modules")
 }
@@ -174,7 +161,7 @@ fn load_directory(root: &Path, terraform_bin: Option<&Path>, loaded: &mut Loaded
         // A plan saved as `tfplan`, `plan.out.txt` or `prod.log` is still a
         // plan: by content as well as by name (a directory of a no-op
         // `plan.json` beside a destroying `tfplan` passed).
-        if binary::looks_like_plan_zip(&bytes) || is_json || bytes_start_like_json(&bytes) {
+        if binary::looks_like_plan_zip(&bytes) || is_json || decode::starts_like_json(&bytes) {
             load_bytes(&label, Some(path), bytes, true, terraform_bin, loaded);
         }
     }
