@@ -7,7 +7,6 @@ use crate::blast::{self, BlastRadius, Destruction};
 use crate::graph::ResourceGraph;
 use crate::model::plan::StateModule;
 use crate::model::prior_objects::PriorObjects;
-use crate::model::retention::Retention;
 use crate::model::{ActionReason, Actions, Plan, ResourceChange};
 use crate::rules::kinds::Targets;
 use crate::rules::{Finding, RuleInput, RuleSet};
@@ -121,19 +120,8 @@ pub fn analyse_with(
     crate::util::progress::phase("applying the rules");
     let mut findings = rules.evaluate(&context);
     inspect(&context);
-    let reported: rustc_hash::FxHashSet<&str> = findings
-        .iter()
-        .map(|finding| finding.address.as_str())
-        .chain(blast.data.iter().map(|verdict| verdict.address.as_str()))
-        .collect();
-    let secrets = crate::rules::redact::Secrets::of(plan, resource_changes, &reported);
-    secrets.redact_findings(&mut findings);
     let mut blast = blast;
-    for verdict in &mut blast.data {
-        let (Retention::Lost(why) | Retention::Kept(why) | Retention::DestroyFails(why)) =
-            &mut verdict.retention;
-        secrets.redact(&verdict.address, why);
-    }
+    crate::rules::redact::redact_report(plan, resource_changes, &mut findings, &mut blast.data);
     PlanAnalysis {
         findings,
         gaps: graph.gaps().iter().map(|gap| gap.describe()).collect(),

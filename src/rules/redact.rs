@@ -12,6 +12,8 @@ use serde_json::value::RawValue;
 
 use super::finding::Finding;
 use super::payload;
+use crate::blast::DataVerdict;
+use crate::model::retention::Retention;
 use crate::model::{Plan, ResourceChange};
 
 /// What replaces a sensitive value in a finding's text.
@@ -19,14 +21,14 @@ const REDACTED: &str = "(sensitive)";
 
 /// The values each object's change masks mark, longest first, by address.
 #[derive(Default)]
-pub struct Secrets<'p> {
+struct Secrets<'p> {
     by_address: HashMap<&'p str, Vec<String>>,
 }
 
 impl<'p> Secrets<'p> {
     /// The marked values of the objects at `addresses` (those a report
     /// says something about): only their changes' masks are read.
-    pub fn of(
+    fn of(
         plan: &'p Plan<'_>,
         changes: &'p [ResourceChange<'_>],
         addresses: &HashSet<&str>,
@@ -82,7 +84,7 @@ impl<'p> Secrets<'p> {
 
     /// Every finding, its message and its evidence, without its object's
     /// marked values.
-    pub fn redact_findings(&self, findings: &mut [Finding]) {
+    fn redact_findings(&self, findings: &mut [Finding]) {
         if self.by_address.is_empty() {
             return;
         }
@@ -102,12 +104,34 @@ impl<'p> Secrets<'p> {
         }
     }
 
-    /// `text`, said of the object at `address`, without its marked values.
-    pub fn redact(&self, address: &str, text: &mut String) {
-        if let Some(values) = self.by_address.get(address) {
-            *text = redacted(text, values);
+    /// Every data verdict's reason, without its object's marked values.
+    fn redact_verdicts(&self, verdicts: &mut [DataVerdict]) {
+        for verdict in verdicts {
+            let (Retention::Lost(why) | Retention::Kept(why) | Retention::DestroyFails(why)) =
+                &mut verdict.retention;
+            if let Some(values) = self.by_address.get(verdict.address.as_str()) {
+                *why = redacted(why, values);
+            }
         }
     }
+}
+
+/// What a plan's report says of its objects (findings and data verdicts),
+/// without the values their changes mark.
+pub fn redact_report(
+    plan: &Plan<'_>,
+    changes: &[ResourceChange<'_>],
+    findings: &mut [Finding],
+    verdicts: &mut [DataVerdict],
+) {
+    let reported: HashSet<&str> = findings
+        .iter()
+        .map(|finding| finding.address.as_str())
+        .chain(verdicts.iter().map(|verdict| verdict.address.as_str()))
+        .collect();
+    let secrets = Secrets::of(plan, changes, &reported);
+    secrets.redact_findings(findings);
+    secrets.redact_verdicts(verdicts);
 }
 
 /// The scalar values of `payload` that `mask` marks, as text.
