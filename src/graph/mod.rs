@@ -2,6 +2,7 @@
 //! on A": a change to A can affect B. petgraph stays private to this module.
 
 mod references;
+mod resolution;
 mod strings;
 mod traversal;
 mod values;

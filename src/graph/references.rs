@@ -8,6 +8,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use serde_json::value::RawValue;
 
+use super::resolution::Resolutions;
 use super::traversal::{self, Reference};
 use crate::model::address::InstanceKey;
 use crate::model::plan::{ConfigModule, ConfigResource, Configuration};
@@ -44,37 +45,17 @@ pub struct ConfigDependencies {
     pub keyed: BTreeSet<Target>,
 }
 
-/// Bounds following `var` → module argument → `module.x.out` chains (the
-/// stack), which cannot loop in valid configuration but could in a
-/// hand-made file.
-const MAX_RESOLUTION_DEPTH: usize = 256;
-
-/// Where one resolution has been: the (module, reference) pairs it has
-/// followed, and how deep it is. A hand-made cycle whose argument names two
-/// references (`module.a.out` → `var.v` → `module.a.out`, `module.a`)
-/// branched twice a level, 2^256 paths under the depth bound, and the
-/// check never ended: each pair is followed once.
-#[derive(Default)]
-struct Trail {
-    followed: HashSet<(Vec<String>, String)>,
-    depth: usize,
-}
-
 pub fn dependencies(
     configuration: &Configuration<'_>,
 ) -> (Vec<ConfigDependencies>, Vec<Unresolved>) {
     let modules = modules_by_path(&configuration.root_module);
-    let resolver = Resolver { modules: &modules };
-    let mut unresolved = BTreeSet::new();
     let mut paths: Vec<&Vec<String>> = modules.keys().collect();
     paths.sort();
     // Module-level depends_on, count and for_each apply to everything inside.
-    let inherited: Vec<BTreeSet<Target>> = paths
+    let calls_above: Vec<Vec<CallAbove<'_>>> = paths
         .iter()
-        .map(|path| resolver.inherited(path, &mut unresolved))
+        .map(|path| calls_above(&modules, path))
         .collect();
-    // Resources resolve independently: on every core, merged in module
-    // and resource order, so the result is a sequential run's.
     let resources: Vec<(usize, &ConfigResource<'_>)> = paths
         .iter()
         .enumerate()
@@ -85,14 +66,10 @@ pub fn dependencies(
                 .map(move |resource| (scope, resource))
         })
         .collect();
-    let resolved: Vec<(ConfigDependencies, BTreeSet<Unresolved>)> = resources
+    // Reading the expressions is most of the work: on every core.
+    let references: Vec<(Vec<String>, usize)> = resources
         .par_iter()
-        .map(|&(scope, resource)| {
-            let path = paths[scope];
-            let mut unresolved = BTreeSet::new();
-            // Its address is its mode, type and name (checked when read).
-            let resource_name = resource.address.clone();
-            let from = config_address(path, &resource_name);
+        .map(|&(_, resource)| {
             let mut references = Vec::new();
             for raw in [
                 resource.expressions,
@@ -104,23 +81,73 @@ pub fn dependencies(
             {
                 collect_references(raw, &mut references);
             }
-            let depends_on = references.len();
+            let from_expressions = references.len();
             references.extend(resource.depends_on.iter().cloned());
+            (references, from_expressions)
+        })
+        .collect();
+    let mut resolutions = Resolutions::new(&modules, &paths);
+    let from_calls = calls_above.iter().flatten().flat_map(|call| {
+        let parent = resolutions.scope_of(call.parent);
+        call.references
+            .iter()
+            .filter_map(move |text| Some((parent?, text.as_str())))
+    });
+    let from_resources = resources
+        .iter()
+        .zip(&references)
+        .flat_map(|(&(scope, _), (texts, _))| texts.iter().map(move |text| (scope, text.as_str())));
+    let roots: Vec<(usize, &str)> = from_calls.chain(from_resources).collect();
+    resolutions.add_all(roots);
+    resolutions.solve();
+    let mut unresolved = BTreeSet::new();
+    let inherited: Vec<BTreeSet<Target>> = calls_above
+        .iter()
+        .map(|calls| {
+            let mut targets = BTreeSet::new();
+            for call in calls {
+                let Some(parent) = resolutions.scope_of(call.parent) else {
+                    continue;
+                };
+                for text in &call.references {
+                    resolve(
+                        &resolutions,
+                        parent,
+                        text,
+                        &call.address,
+                        &mut targets,
+                        &mut unresolved,
+                    );
+                }
+            }
+            targets
+        })
+        .collect();
+    // Merged in module and resource order, so the result is a sequential run's.
+    let resolved: Vec<(ConfigDependencies, BTreeSet<Unresolved>)> = resources
+        .par_iter()
+        .zip(&references)
+        .map(|(&(scope, resource), (texts, from_expressions))| {
+            let path = paths[scope];
+            let mut unresolved = BTreeSet::new();
+            // Its address is its mode, type and name (checked when read).
+            let resource_name = resource.address.clone();
+            let from = config_address(path, &resource_name);
             let mut targets = inherited[scope].clone();
-            for text in &references {
-                resolver.resolve(
-                    path,
+            for text in texts {
+                resolve(
+                    &resolutions,
+                    scope,
                     text,
                     &from,
                     &mut targets,
                     &mut unresolved,
-                    &mut Trail::default(),
                 );
             }
             targets.retain(|target| !(target.module == *path && target.resource == resource_name));
             let keyed = resource
                 .expressions
-                .map(|raw| keyed_targets(raw, &references[depends_on..], path, &targets))
+                .map(|raw| keyed_targets(raw, &texts[*from_expressions..], path, &targets))
                 .unwrap_or_default();
             let dependencies = ConfigDependencies {
                 module: path.clone(),
@@ -137,6 +164,72 @@ pub fn dependencies(
         unresolved.extend(more);
     }
     (all, unresolved.into_iter().collect())
+}
+
+/// Adds what `text` (read in `scope`, held by `from`) resolves to.
+fn resolve(
+    resolutions: &Resolutions<'_, '_, '_>,
+    scope: usize,
+    text: &str,
+    from: &str,
+    targets: &mut BTreeSet<Target>,
+    unresolved: &mut BTreeSet<Unresolved>,
+) {
+    let Some(resolved) = resolutions.of(scope, text) else {
+        return;
+    };
+    targets.extend(resolved.targets.iter().cloned());
+    unresolved.extend(resolved.gaps.iter().map(|reference| Unresolved {
+        from: from.to_owned(),
+        reference: reference.clone(),
+    }));
+}
+
+/// A module call on the way from the root to a module.
+struct CallAbove<'p> {
+    /// `module.a.module.b`
+    address: String,
+    /// The module the call is made in.
+    parent: &'p [String],
+    /// What its `count`, `for_each` and `depends_on` reference: it applies
+    /// to everything inside the module.
+    references: Vec<String>,
+}
+
+/// The module calls on the way from the root to the module at `path`.
+fn calls_above<'p>(
+    modules: &HashMap<Vec<String>, &ConfigModule<'_>>,
+    path: &'p [String],
+) -> Vec<CallAbove<'p>> {
+    let mut calls = Vec::new();
+    for depth in 1..=path.len() {
+        let parent = &path[..depth - 1];
+        let call_name = &path[depth - 1];
+        let Some(call) = modules
+            .get(parent)
+            .and_then(|module| module.module_calls.get(call_name))
+        else {
+            continue;
+        };
+        let from = format!(
+            "{}module.{call_name}",
+            config_address(parent, "").trim_end_matches('.')
+        );
+        let mut references = Vec::new();
+        for raw in [call.count_expression, call.for_each_expression]
+            .into_iter()
+            .flatten()
+        {
+            collect_references(raw, &mut references);
+        }
+        references.extend(call.depends_on.iter().cloned());
+        calls.push(CallAbove {
+            address: from,
+            parent,
+            references,
+        });
+    }
+    calls
 }
 
 /// For each configuration resource (by configuration address), the
@@ -188,143 +281,12 @@ fn modules_by_path<'c, 'a>(
     modules
 }
 
-struct Resolver<'m, 'c, 'a> {
-    modules: &'m HashMap<Vec<String>, &'c ConfigModule<'a>>,
-}
-
-impl Resolver<'_, '_, '_> {
-    /// Dependencies every resource of the module at `path` has through the
-    /// module calls that contain it.
-    fn inherited(
-        &self,
-        path: &[String],
-        unresolved: &mut BTreeSet<Unresolved>,
-    ) -> BTreeSet<Target> {
-        let mut targets = BTreeSet::new();
-        for depth in 1..=path.len() {
-            let parent = &path[..depth - 1];
-            let call_name = &path[depth - 1];
-            let Some(call) = self
-                .modules
-                .get(parent)
-                .and_then(|module| module.module_calls.get(call_name))
-            else {
-                continue;
-            };
-            let from = format!(
-                "{}module.{call_name}",
-                config_address(parent, "").trim_end_matches('.')
-            );
-            let mut references = Vec::new();
-            for raw in [call.count_expression, call.for_each_expression]
-                .into_iter()
-                .flatten()
-            {
-                collect_references(raw, &mut references);
-            }
-            references.extend(call.depends_on.iter().cloned());
-            for text in &references {
-                self.resolve(
-                    parent,
-                    text,
-                    &from,
-                    &mut targets,
-                    unresolved,
-                    &mut Trail::default(),
-                );
-            }
-        }
-        targets
-    }
-
-    fn resolve(
-        &self,
-        scope: &[String],
-        text: &str,
-        from: &str,
-        targets: &mut BTreeSet<Target>,
-        unresolved: &mut BTreeSet<Unresolved>,
-        trail: &mut Trail,
-    ) {
-        let mut gap = || {
-            unresolved.insert(Unresolved {
-                from: from.to_owned(),
-                reference: text.to_owned(),
-            });
-        };
-        // Past the bound the chain is not followed: a gap, never silence
-        // (129 modules passing a value through dropped six dependents).
-        if trail.depth > MAX_RESOLUTION_DEPTH {
-            return gap();
-        }
-        match traversal::parse(text) {
-            None => gap(),
-            Some(Reference::Builtin) => {}
-            Some(Reference::Local(_)) => gap(),
-            Some(Reference::Resource { resource, key }) => {
-                targets.insert(Target {
-                    module: scope.to_vec(),
-                    resource,
-                    key,
-                });
-            }
-            Some(Reference::Variable(name)) => {
-                let Some((call_name, parent)) = scope.split_last() else {
-                    return; // a root variable is an input, not a resource
-                };
-                let Some(call) = self
-                    .modules
-                    .get(parent)
-                    .and_then(|module| module.module_calls.get(call_name))
-                else {
-                    return gap();
-                };
-                let mut references = Vec::new();
-                if let Some(expressions) = call.expressions {
-                    collect_argument_references(expressions, &name, &mut references);
-                }
-                trail.depth += 1;
-                for inner in references {
-                    if trail.followed.insert((parent.to_vec(), inner.clone())) {
-                        self.resolve(parent, &inner, from, targets, unresolved, trail);
-                    }
-                }
-                trail.depth -= 1;
-            }
-            Some(Reference::ModuleOutput { call, output }) => {
-                let mut child = scope.to_vec();
-                child.push(call);
-                let Some(module) = self.modules.get(&child) else {
-                    return gap();
-                };
-                let outputs: Vec<_> = match &output {
-                    Some(name) => module.outputs.get(name).into_iter().collect(),
-                    None => module.outputs.values().collect(),
-                };
-                if outputs.is_empty() {
-                    return gap();
-                }
-                for output in outputs {
-                    let mut references = Vec::new();
-                    if let Some(expression) = output.expression {
-                        collect_references(expression, &mut references);
-                    }
-                    references.extend(output.depends_on.iter().cloned());
-                    trail.depth += 1;
-                    for inner in references {
-                        if trail.followed.insert((child.clone(), inner.clone())) {
-                            self.resolve(&child, &inner, from, targets, unresolved, trail);
-                        }
-                    }
-                    trail.depth -= 1;
-                }
-            }
-        }
-    }
-}
-
 /// The `references` of one argument of a module call's `expressions`.
-fn collect_argument_references(expressions: &RawValue, argument: &str, out: &mut Vec<String>) {
+pub(super) fn collect_argument_references(
+    expressions: &RawValue,
+    argument: &str,
+    out: &mut Vec<String>,
+) {
     let Ok(map) = serde_json::from_str::<HashMap<String, &RawValue>>(expressions.get()) else {
         return;
     };
@@ -490,11 +452,10 @@ mod tests {
         );
     }
 
-    /// A value passed through more modules than the resolution follows is
-    /// a gap, never silence: past 128 chained modules the dependents of
-    /// the first resource were dropped without a word.
+    /// A value passed through any number of modules is followed to its
+    /// resource: a bound on the walk once cut it at 128 modules.
     #[test]
-    fn a_chain_past_the_depth_bound_is_a_gap() {
+    fn a_value_passed_through_200_modules_reaches_its_resource() {
         let calls: Vec<String> = (0..200)
             .map(|index| {
                 let argument = if index == 0 {
@@ -526,17 +487,54 @@ mod tests {
                 .map(|entry| entry.targets.len())
         };
         assert_eq!(targets_of("aws_ssm_parameter.near"), Some(1));
-        assert!(
-            unresolved
-                .iter()
-                .any(|gap| gap.from == "aws_ssm_parameter.far"),
-            "{unresolved:?}"
+        assert_eq!(targets_of("aws_ssm_parameter.far"), Some(1));
+        assert_eq!(unresolved, []);
+    }
+
+    /// Hand-made module calls that all pass each other's outputs on
+    /// (Terraform refuses the cycle) resolve to every resource they can
+    /// reach. Resolving from each resource again took time as the fourth
+    /// power of the calls: this configuration did not end in minutes.
+    #[test]
+    fn module_calls_that_all_name_each_other_resolve_to_every_resource_they_reach() {
+        let count = 100;
+        let calls: Vec<String> = (0..count)
+            .map(|index| {
+                let others: Vec<String> = (0..count)
+                    .filter(|other| *other != index)
+                    .map(|other| format!(r#""module.m{other}""#))
+                    .collect();
+                format!(
+                    r#""m{index}":{{"source":"./m","expressions":{{"v":{{"references":[{0}]}}}},"depends_on":[{0}],"module":{{"outputs":{{"o":{{"expression":{{"references":["var.v","aws_s3_bucket.b"]}}}}}},"variables":{{"v":{{}}}},"resources":[{{"address":"aws_s3_bucket.b","type":"aws_s3_bucket","name":"b","mode":"managed","expressions":{{"bucket":{{"references":["var.v"]}}}}}}]}}}}"#,
+                    others.join(",")
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"root_module":{{"resources":[
+              {{"address":"aws_ssm_parameter.p","type":"aws_ssm_parameter","name":"p","mode":"managed",
+               "expressions":{{"value":{{"references":["module.m0.o","local.x"]}}}}}}],
+              "module_calls":{{{}}}}}}}"#,
+            calls.join(",")
         );
-        assert!(
-            !unresolved
+        let configuration: Configuration<'_> = serde_json::from_str(&text).unwrap();
+        let (dependencies, unresolved) = dependencies(&configuration);
+        let targets_of = |address: &str| {
+            dependencies
                 .iter()
-                .any(|gap| gap.from == "aws_ssm_parameter.near"),
-            "{unresolved:?}"
+                .find(|entry| config_address(&entry.module, &entry.resource) == address)
+                .map(|entry| entry.targets.len())
+        };
+        // Every module's bucket, through m0's output and the outputs it names.
+        assert_eq!(targets_of("aws_ssm_parameter.p"), Some(count));
+        // A bucket depends on every other module's bucket, not on itself.
+        assert_eq!(targets_of("module.m7.aws_s3_bucket.b"), Some(count - 1));
+        assert_eq!(
+            unresolved,
+            [Unresolved {
+                from: "aws_ssm_parameter.p".into(),
+                reference: "local.x".into()
+            }]
         );
     }
 }
