@@ -533,6 +533,12 @@ pub fn json_error(label: &str, text: &str, start: usize, failure: &JsonFailure) 
 /// What a parsed JSON document is.
 pub fn recognise(label: &str, document: &Document<'_>) -> Result<(), InputError> {
     let input = label.to_owned();
+    if let Some(kind) = document.not_an_object {
+        return Err(InputError::OtherJson {
+            input,
+            what: format!("{kind}, where a plan is an object"),
+        });
+    }
     if document.ui_level.is_some() || document.ui_message.is_some() {
         return Err(InputError::PlanLog { input });
     }

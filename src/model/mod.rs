@@ -45,6 +45,17 @@ pub fn parse_document(text: &str) -> Result<Document<'_>, JsonFailure> {
 }
 
 fn parse_fast(text: &str) -> Result<Document<'_>, serde_json::Error> {
+    // A plan is an object. serde reads a struct from an array as well, one
+    // field after another in order, so `["1.2", …]` could be read as a plan;
+    // any other JSON is simply not one (a directory skips it). The grammar
+    // is still checked first.
+    if let Some(kind) = not_an_object(text) {
+        serde_json::from_str::<serde::de::IgnoredAny>(text)?;
+        return Ok(Document {
+            not_an_object: Some(kind),
+            ..Document::default()
+        });
+    }
     // Plans nest far less than serde_json's recursion limit (128 levels,
     // whose frames fit any thread's stack): read that way, the stack is not
     // checked on every value (serde_stacker cost ~5 % of the parse). A
@@ -57,6 +68,23 @@ fn parse_fast(text: &str) -> Result<Document<'_>, serde_json::Error> {
     document.fill_missing_addresses();
     document.read_auxiliary_and_shrink_lists();
     Ok(document)
+}
+
+/// What the JSON value in `text` is, by its first character, when that is
+/// a value other than an object; `None` for an object or for text that is
+/// not JSON (the parse reports it).
+fn not_an_object(text: &str) -> Option<&'static str> {
+    let first = text
+        .bytes()
+        .find(|byte| !matches!(byte, b' ' | b'\t' | b'\n' | b'\r'))?;
+    Some(match first {
+        b'[' => "an array",
+        b'"' => "a string",
+        b'-' | b'0'..=b'9' => "a number",
+        b't' | b'f' => "a boolean",
+        b'n' => "null",
+        _ => return None,
+    })
 }
 
 fn parse_within_recursion_limit(text: &str) -> Result<Document<'_>, serde_json::Error> {

@@ -53,6 +53,10 @@ pub struct Document<'a> {
     /// The deepest nesting of objects and arrays in the document.
     #[serde(skip)]
     pub deepest: usize,
+    /// What the document is when it is not an object (`an array`, `a
+    /// string`…): JSON, but not a plan.
+    #[serde(skip)]
+    pub not_an_object: Option<&'static str>,
     #[serde(borrow)]
     pub deferred_changes: Vec<DeferredChange<'a>>,
     pub errored: Option<bool>,

@@ -304,6 +304,12 @@ fn directory_skips_non_plans_and_terraform_caches() {
         "{\"Modules\":[]}",
     );
     write(dir.path(), "package.json", "{\"name\":\"x\"}");
+    // JSON that is not an object stopped the whole directory with exit 1.
+    write(
+        dir.path(),
+        "services.json",
+        "[{\"name\":\"web\",\"port\":443}]",
+    );
     write(
         dir.path(),
         "state.json",
@@ -320,10 +326,42 @@ fn directory_skips_non_plans_and_terraform_caches() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
     assert!(
-        stdout.contains("skipped 2 file(s) that are not plans"),
+        stdout.contains("skipped 3 file(s) that are not plans"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "services.json: JSON that is not a plan (an array, where a plan is an object)"
+        ),
         "{stdout}"
     );
     assert!(!stdout.contains("modules.json"), "{stdout}");
+}
+
+/// serde reads a struct from an array too, field after field, so a plan
+/// written as `["1.2", "1.11.4", {}, {...}, [changes]]` was analysed as
+/// one. No tool writes that, and no other reader takes it for a plan.
+#[test]
+fn a_plan_written_as_an_array_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let change = r#"{"address":"aws_db_instance.main","mode":"managed","type":"aws_db_instance","name":"main","provider_name":"registry.terraform.io/hashicorp/aws","change":{"actions":["delete"],"before":{"id":"db-1"},"after":null,"after_unknown":{},"before_sensitive":{},"after_sensitive":false},"action_reason":"delete_because_no_resource_config"}"#;
+    write(
+        dir.path(),
+        "plan.json",
+        format!(r#"["1.2","1.11.4",{{}},{{"root_module":{{}}}},[{change}]]"#),
+    );
+    let output = blastwall()
+        .arg("check")
+        .arg(dir.path().join("plan.json"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("not a Terraform plan (an array, where a plan is an object)"),
+        "{}",
+        transcript(&output)
+    );
 }
 
 /// `terraform plan -out tfplan` then `terraform show -json tfplan > tfplan`
