@@ -729,24 +729,23 @@ impl<'p> Builder<'p> {
             // leaves a gap for resources that have no such record.
             let state_records_dependencies =
                 state_resources(plan).any(|resource| !resource.depends_on.is_empty());
-            // The prefixes depend only on the configuration address: built
-            // once for each, not for each of its (maybe thousands of) instances.
+            // By configuration address: once for each, not for each of its
+            // (maybe thousands of) instances.
             let recorded_configs: HashSet<u32> = state_resources(plan)
                 .filter(|_| state_records_dependencies)
                 .filter_map(|resource| self.by_address.get(&*resource.address))
                 .filter_map(|node| self.placements[node.index()].as_ref())
                 .map(|placement| placement.config)
                 .collect();
-            let recorded: HashSet<String> = recorded_configs
+            let mut recorded: Vec<&str> = recorded_configs
                 .into_iter()
-                .flat_map(|config| {
-                    address_and_module_calls(&self.config_addresses[config as usize])
-                })
+                .map(|config| self.config_addresses[config as usize].as_str())
                 .collect();
+            recorded.sort_unstable();
             gaps.extend(
                 unresolved
                     .into_iter()
-                    .filter(|gap| !recorded.contains(&gap.from))
+                    .filter(|gap| !is_or_contains_any(&recorded, &gap.from))
                     .map(Gap::Unresolved),
             );
         }
@@ -983,22 +982,38 @@ impl<'p> Builder<'p> {
     }
 }
 
-/// A configuration address (`module.a.module.b.aws_x.y`) and the address of
-/// each module call around it (`module.a`, `module.a.module.b`).
-fn address_and_module_calls(address: &str) -> Vec<String> {
-    let mut prefixes = vec![address.to_owned()];
-    // Module names are identifiers (no dots) and `module` is no resource
-    // type, so the calls are the leading `module.NAME` pairs.
-    let mut rest = address;
-    let mut end = 0;
-    while let Some(after) = rest.strip_prefix("module.") {
-        let name_length = after.find('.').unwrap_or(after.len());
-        end += "module.".len() + name_length;
-        prefixes.push(address[..end].to_owned());
-        rest = after[name_length..].strip_prefix('.').unwrap_or("");
-        end += 1;
+/// Whether `from` (a configuration address, or a module call such as
+/// `module.a.module.b`) is one of the `sorted` configuration addresses or a
+/// module call around one. Found by binary search: listing every call
+/// around every address took memory as the square of the module depth (a
+/// 5 MB plan nested 100,000 modules deep used 24 GB).
+fn is_or_contains_any(sorted: &[&str], from: &str) -> bool {
+    if sorted.binary_search(&from).is_ok() {
+        return true;
     }
-    prefixes
+    if !is_module_call_path(from) {
+        return false;
+    }
+    // Module names are identifiers (no dots): the addresses inside the
+    // call are exactly those that start with it and a dot, and sort together.
+    let inside = format!("{from}.");
+    let first = sorted.partition_point(|address| *address < inside.as_str());
+    sorted
+        .get(first)
+        .is_some_and(|address| address.starts_with(&inside))
+}
+
+/// `module.NAME` pairs only, at least one.
+fn is_module_call_path(text: &str) -> bool {
+    let mut parts = text.split('.');
+    let mut calls = 0;
+    while let Some(part) = parts.next() {
+        if part != "module" || parts.next().is_none_or(str::is_empty) {
+            return false;
+        }
+        calls += 1;
+    }
+    calls > 0
 }
 
 /// `edges` as compressed sparse rows over `node_count` nodes.
@@ -1219,16 +1234,31 @@ mod tests {
     }
 
     #[test]
-    fn module_calls_around_a_configuration_address() {
-        assert_eq!(
-            address_and_module_calls("module.a.module.b-c.data.aws_x.y"),
-            [
-                "module.a.module.b-c.data.aws_x.y",
-                "module.a",
-                "module.a.module.b-c"
-            ]
-        );
-        assert_eq!(address_and_module_calls("aws_x.y"), ["aws_x.y"]);
+    fn a_module_call_contains_the_addresses_inside_it() {
+        let sorted = [
+            "aws_x.top",
+            "module.a.module.b-c.data.aws_x.y",
+            "module.ab.aws_x.z",
+        ];
+        for from in [
+            "aws_x.top",
+            "module.a",
+            "module.a.module.b-c",
+            "module.a.module.b-c.data.aws_x.y",
+            "module.ab",
+        ] {
+            assert!(is_or_contains_any(&sorted, from), "{from}");
+        }
+        for from in [
+            "aws_x",
+            "module.a.module.b",
+            "module.x",
+            "module",
+            "module.a.aws_x.y",
+            "aws_x.top.more",
+        ] {
+            assert!(!is_or_contains_any(&sorted, from), "{from}");
+        }
     }
 
     #[test]

@@ -1030,3 +1030,31 @@ fn check_edited(
         path.to_str().unwrap(),
     ])
 }
+
+/// A resource 100,000 modules deep (a 5 MB plan): listing every module
+/// call around every configuration address took memory as the square of
+/// the depth, 24 GB, until the kernel killed the check.
+#[test]
+fn a_resource_nested_100000_modules_deep_is_checked_in_linear_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = std::fs::read_to_string(crate::common::root().join(scenario("db-deleted"))).unwrap();
+    let calls = vec!["module.m"; 100_000].join(".");
+    let deep = plan.replace(
+        r#""address":"aws_db_instance.orders""#,
+        &format!(r#""address":"{calls}.aws_db_instance.orders","module_address":"{calls}""#),
+    );
+    assert_ne!(deep, plan);
+    write(dir.path(), "plan.json", deep);
+    let output = blastwall()
+        .args(["check", "--format", "agent"])
+        .arg(dir.path().join("plan.json"))
+        .output()
+        .unwrap();
+    // The database is still deleted, with its data.
+    assert_eq!(output.status.code(), Some(3), "{}", transcript(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("data_loss=1"),
+        "{}",
+        transcript(&output)
+    );
+}
