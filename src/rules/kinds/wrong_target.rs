@@ -2,7 +2,7 @@
 //! region outside the allow-list. An agent deploying to the wrong account
 //! must be stopped before apply. Without an allow-list nothing fires.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -30,12 +30,24 @@ impl Targets {
     }
 }
 
+/// Each target found → whether every place it was found is marked
+/// sensitive: such a target is still judged, but never printed (an
+/// account read out of a sensitive ARN is a piece of a secret).
+type Found = BTreeMap<String, bool>;
+
 #[derive(Debug, Default)]
 struct Seen {
-    accounts: BTreeSet<String>,
-    regions: BTreeSet<String>,
-    projects: BTreeSet<String>,
-    subscriptions: BTreeSet<String>,
+    accounts: Found,
+    regions: Found,
+    projects: Found,
+    subscriptions: Found,
+}
+
+fn insert(found: &mut Found, target: &str, sensitive: bool) {
+    found
+        .entry(target.to_owned())
+        .and_modify(|only_sensitive| *only_sensitive &= sensitive)
+        .or_insert(sensitive);
 }
 
 pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
@@ -49,9 +61,13 @@ pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
             continue;
         }
         let mut seen = Seen::default();
-        for payload in [change.change.before, change.change.after] {
+        for (payload, mask) in [
+            (change.change.before, change.change.before_sensitive),
+            (change.change.after, change.change.after_sensitive),
+        ] {
             if let Some(value) = payload::parse(payload) {
-                collect(&value, None, &mut seen);
+                let mask = payload::parse(mask);
+                collect(&value, None, mask.as_ref(), &mut seen);
             }
         }
         for (kind, found, allowed) in [
@@ -63,9 +79,16 @@ pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
             if allowed.is_empty() {
                 continue;
             }
-            let outside: Vec<&String> = found
+            let outside: BTreeSet<&str> = found
                 .iter()
-                .filter(|item| !allowed.contains(item))
+                .filter(|(item, _)| !allowed.contains(item))
+                .map(|(item, only_sensitive)| {
+                    if *only_sensitive {
+                        "(a sensitive value)"
+                    } else {
+                        item.as_str()
+                    }
+                })
                 .collect();
             if outside.is_empty() {
                 continue;
@@ -75,11 +98,7 @@ pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
                 format!(
                     "{} is in {kind} {} — not in the allowed {kind}s ({})",
                     change.address,
-                    outside
-                        .iter()
-                        .map(|item| item.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    outside.into_iter().collect::<Vec<_>>().join(", "),
                     allowed.join(", ")
                 ),
             ));
@@ -101,17 +120,19 @@ pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
 }
 
 /// Accounts and regions in ARNs, GCP projects, Azure subscriptions.
-fn collect(value: &Value, key: Option<&str>, seen: &mut Seen) {
+/// `mask` is the part of the change's sensitivity mask beside `value`.
+fn collect(value: &Value, key: Option<&str>, mask: Option<&Value>, seen: &mut Seen) {
+    let sensitive = mask == Some(&Value::Bool(true));
     match value {
         Value::String(text) => {
             if let Some(rest) = text.strip_prefix("arn:") {
                 let parts: Vec<&str> = rest.splitn(5, ':').collect();
                 if parts.len() == 5 {
                     if parts[2].len() > 1 {
-                        seen.regions.insert(parts[2].to_owned());
+                        insert(&mut seen.regions, parts[2], sensitive);
                     }
                     if parts[3].len() == 12 && parts[3].chars().all(|c| c.is_ascii_digit()) {
-                        seen.accounts.insert(parts[3].to_owned());
+                        insert(&mut seen.accounts, parts[3], sensitive);
                     }
                 }
             }
@@ -120,27 +141,39 @@ fn collect(value: &Value, key: Option<&str>, seen: &mut Seen) {
                 .and_then(|rest| rest.split('/').next())
                 .filter(|id| id.len() == 36)
             {
-                seen.subscriptions.insert(id.to_owned());
+                insert(&mut seen.subscriptions, id, sensitive);
             }
             match key {
                 Some("project") if !text.is_empty() => {
-                    seen.projects.insert(text.clone());
+                    insert(&mut seen.projects, text, sensitive);
                 }
                 Some("region") if !text.is_empty() => {
-                    seen.regions.insert(text.clone());
+                    insert(&mut seen.regions, text, sensitive);
                 }
                 Some("account_id" | "owner_id")
                     if text.len() == 12 && text.chars().all(|c| c.is_ascii_digit()) =>
                 {
-                    seen.accounts.insert(text.clone());
+                    insert(&mut seen.accounts, text, sensitive);
                 }
                 _ => {}
             }
         }
-        Value::Array(items) => items.iter().for_each(|item| collect(item, key, seen)),
-        Value::Object(map) => map
-            .iter()
-            .for_each(|(child_key, child)| collect(child, Some(child_key), seen)),
+        Value::Array(items) => items.iter().enumerate().for_each(|(index, item)| {
+            let inner = if sensitive {
+                mask
+            } else {
+                mask.and_then(|mask| mask.get(index))
+            };
+            collect(item, key, inner, seen);
+        }),
+        Value::Object(map) => map.iter().for_each(|(child_key, child)| {
+            let inner = if sensitive {
+                mask
+            } else {
+                mask.and_then(|mask| mask.get(child_key))
+            };
+            collect(child, Some(child_key), inner, seen);
+        }),
         _ => {}
     }
 }
@@ -203,5 +236,27 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    /// An account read out of a value the change marks sensitive still
+    /// fails the check, but is not printed: it is a piece of a secret,
+    /// which the report's redaction (whole values only) did not see.
+    #[test]
+    fn a_target_inside_a_sensitive_value_is_judged_but_not_shown() {
+        let plan = r#"{"format_version":"1.2","resource_changes":[{"address":"aws_ssm_parameter.p","type":"aws_ssm_parameter","name":"p","change":{"actions":["update"],"before":{"value":"arn:aws:iam::555544443333:role/a","tags":{"owner":"arn:aws:iam::777766665555:role/b"}},"after":{"value":"arn:aws:iam::555544443333:role/a","tags":{"owner":"x"},"owner_id":"123456789012"},"before_sensitive":{"value":true,"tags":{"owner":true}},"after_sensitive":{"value":true}}}]}"#;
+        let targets = Targets {
+            accounts: vec!["999999999999".into()],
+            ..Targets::default()
+        };
+        let found = drafts_with(&crate::rules::RuleKind::WrongTarget, plan, &targets);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0]
+                .message
+                .contains("account (a sensitive value), 123456789012 — not in"),
+            "{}",
+            found[0].message
+        );
+        assert!(!found[0].message.contains("5555"), "{}", found[0].message);
     }
 }
