@@ -163,6 +163,22 @@ fn load_directory(root: &Path, terraform_bin: Option<&Path>, loaded: &mut Loaded
         // `plan.json` beside a destroying `tfplan` passed).
         if binary::looks_like_plan_zip(&bytes) || is_json || decode::starts_like_json(&bytes) {
             load_bytes(&label, Some(path), bytes, true, terraform_bin, loaded);
+        } else if mentions_plan_keys(&bytes) {
+            // A plan after a log line or colour codes (`prod.log`, saved CI
+            // output) is read as `check FILE` reads it; it was passed over
+            // without a word while the directory passed. Something that only
+            // mentions a plan's sections (notes, a README) is listed as
+            // skipped, never passed over in silence.
+            if memchr::memmem::find(&bytes, b"\"format_version\"").is_some() {
+                load_bytes(&label, Some(path), bytes, true, terraform_bin, loaded);
+            } else {
+                loaded.skipped.push(Skipped {
+                    input: label,
+                    reason:
+                        "mentions a plan's sections but holds no plan JSON (no `format_version`)"
+                            .to_owned(),
+                });
+            }
         }
     }
     if loaded.texts.len() + loaded.errors.len() == before {

@@ -1058,3 +1058,40 @@ fn a_resource_nested_100000_modules_deep_is_checked_in_linear_memory() {
         transcript(&output)
     );
 }
+
+/// A destroying plan after a log line (saved CI output, `prod.log`) or
+/// colour codes was passed over in a directory, without a word, while
+/// `check FILE` read it and failed it: the directory passed on its no-op
+/// neighbour. Notes that only mention a plan's sections are listed as
+/// skipped.
+#[test]
+fn in_a_directory_a_plan_after_a_log_line_is_checked_and_notes_are_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = crate::common::root();
+    std::fs::copy(
+        root.join(scenario("no-changes")),
+        dir.path().join("plan.json"),
+    )
+    .unwrap();
+    let destroying = std::fs::read_to_string(root.join(scenario("db-deleted"))).unwrap();
+    write(
+        dir.path(),
+        "prod.log",
+        format!(
+            "[terragrunt] 2026/12/06 08:00:00 Running command: terraform show -json tfplan\n{destroying}"
+        ),
+    );
+    write(
+        dir.path(),
+        "NOTES.md",
+        "Look for `\"resource_changes\": [` in the plan before applying.\n",
+    );
+    let output = blastwall().arg("check").arg(dir.path()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{}", transcript(&output));
+    assert!(stdout.contains("2 plans"), "{stdout}");
+    assert!(
+        stdout.contains("NOTES.md: mentions a plan's sections but holds no plan JSON"),
+        "{stdout}"
+    );
+}
