@@ -266,6 +266,12 @@ pub struct BlastRadius {
     pub roots: Vec<Root>,
     pub destroyed: Vec<Arc<str>>,
     pub disrupted: Vec<Arc<str>>,
+    /// Of `disrupted`, those the plan updates in place while what they
+    /// depend on is replaced create-first (through in-place updates only):
+    /// an instance moved to a security group's replacement before the old
+    /// group goes. They explain chains but are no outage, so the size and
+    /// share of the blast radius leave them out (see [`BlastRadius::affected`]).
+    pub kept_working: usize,
     pub data_loss: Vec<String>,
     /// Every destroyed data-bearing resource with what happens to its data.
     pub data: Vec<DataVerdict>,
@@ -274,6 +280,12 @@ pub struct BlastRadius {
 impl BlastRadius {
     pub fn is_empty(&self) -> bool {
         self.destroyed.is_empty()
+    }
+
+    /// Destroyed and disrupted resources, less those that keep working:
+    /// what the blast-radius and share-of-state limits count.
+    pub fn affected(&self) -> usize {
+        self.destroyed.len() + self.disrupted.len() - self.kept_working
     }
 }
 
@@ -330,6 +342,7 @@ pub fn compute(
     let mut parent: PerNode<(NodeId, EdgeSources)> = PerNode::new(graph);
     let mut root_of: PerNode<u32> = PerNode::new(graph);
     let mut disruption: PerNode<Disruption> = PerNode::new(graph);
+    let mut kept_working: PerNode<bool> = PerNode::new(graph);
     let mut order: Vec<NodeId> = Vec::new();
     let mut next_root = 0;
     loop {
@@ -351,6 +364,7 @@ pub fn compute(
             parent: &mut parent,
             root_of: &mut root_of,
             disruption: &mut disruption,
+            kept_working: &mut kept_working,
             order: &mut order,
         };
         search.run(queue, |sources| {
@@ -368,6 +382,28 @@ pub fn compute(
         {
             Some(unvisited) => roots.push(*unvisited),
             None => break,
+        }
+    }
+
+    // A member keeps working only if nothing it depends on is lost: the
+    // search claims each member by the first path that reaches it, and an
+    // update that also depends on something deleted is disrupted. Each
+    // member loses the mark at most once: linear in the edges.
+    let mut lost: Vec<NodeId> =
+        destroyed_nodes
+            .iter()
+            .copied()
+            .filter(|node| by_node[node].actions != Actions::CreateThenDelete)
+            .chain(order.iter().copied().filter(|node| {
+                !by_node.contains_key(node) && kept_working.get(*node) != Some(true)
+            }))
+            .collect();
+    while let Some(node) = lost.pop() {
+        for (dependent, _) in graph.dependents(node) {
+            if kept_working.get(dependent) == Some(true) {
+                kept_working.insert(dependent, false);
+                lost.push(dependent);
+            }
         }
     }
 
@@ -459,7 +495,12 @@ pub fn compute(
         let created = || changed.get(member_node.address) == Some(&Actions::Create);
         match role {
             Role::Disrupted if member_node.is_data || created() => continue,
-            Role::Disrupted => radius.disrupted.push(Arc::clone(&address)),
+            Role::Disrupted => {
+                radius.disrupted.push(Arc::clone(&address));
+                if kept_working.get(node) == Some(true) {
+                    radius.kept_working += 1;
+                }
+            }
             _ => radius.destroyed.push(Arc::clone(&address)),
         }
         root.steps[step_index as usize].listed = true;
@@ -524,6 +565,7 @@ struct Search<'g, 's> {
     parent: &'s mut PerNode<(NodeId, EdgeSources)>,
     root_of: &'s mut PerNode<u32>,
     disruption: &'s mut PerNode<Disruption>,
+    kept_working: &'s mut PerNode<bool>,
     order: &'s mut Vec<NodeId>,
 }
 
@@ -539,6 +581,16 @@ impl Search<'_, '_> {
                 Actions::Delete | Actions::DeleteThenCreate
             ),
             None => self.disruption.get(node) == Some(Disruption::RefersTo),
+        }
+    }
+
+    /// Whether `node` still exists, working, when its dependents are
+    /// updated: replaced create-first, or itself only updated in place
+    /// because of such a replacement.
+    fn replaced_first_or_kept_working(&self, node: NodeId) -> bool {
+        match self.by_node.get(&node) {
+            Some(destruction) => destruction.actions == Actions::CreateThenDelete,
+            None => self.kept_working.get(node) == Some(true),
         }
     }
 
@@ -564,6 +616,11 @@ impl Search<'_, '_> {
                         continue;
                     }
                     self.disruption.insert(dependent, kind);
+                    if self.changed.get(address) == Some(&Actions::Update)
+                        && self.replaced_first_or_kept_working(node)
+                    {
+                        self.kept_working.insert(dependent, true);
+                    }
                 }
                 self.root_of.insert(dependent, root);
                 self.parent.insert(dependent, (node, sources));

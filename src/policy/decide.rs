@@ -308,10 +308,7 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
         .filter(|(index, _)| !covered.contains(index))
         .map(|(_, plan)| plan)
         .collect();
-    let radius: usize = uncovered
-        .iter()
-        .map(|plan| plan.blast.destroyed.len() + plan.blast.disrupted.len())
-        .sum();
+    let radius: usize = uncovered.iter().map(|plan| plan.blast.affected()).sum();
     let data_loss: usize = uncovered
         .iter()
         .map(|plan| plan.blast.data_loss.len())
@@ -338,7 +335,7 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
         .enumerate()
         .filter(|(index, _)| !covered.contains(index))
         .map(|(index, plan)| {
-            let radius = plan.blast.destroyed.len() + plan.blast.disrupted.len();
+            let radius = plan.blast.affected();
             (index, radius, plan.summary.resources_in_state)
         })
         .filter(|&(_, radius, in_state)| in_state > 0 && radius >= MIN_SHARE_COUNT)

@@ -16,13 +16,13 @@ pub const THRESHOLD_RULES: &[ThresholdRule] = &[
     ThresholdRule {
         id: "threshold/max-blast-radius",
         summary: "More resources destroyed or disrupted than the profile allows",
-        what: "The profile's `max_blast_radius`: resources destroyed plus disrupted, all plans together.",
+        what: "The profile's `max_blast_radius`: resources destroyed plus disrupted (less those updated in place onto a replacement created first), all plans together.",
         fix: "Split the change so each plan destroys or disrupts fewer resources, or have a person approve this exact plan.",
     },
     ThresholdRule {
         id: "threshold/max-share-of-state",
         summary: "A larger share of the state destroyed or disrupted than the profile allows",
-        what: "The profile's `max_share_of_state`: destroyed plus disrupted over the resources in state (from 3 resources), for each plan and its own state; the plan with the largest share decides.",
+        what: "The profile's `max_share_of_state`: destroyed plus disrupted (less those updated in place onto a replacement created first) over the resources in state (from 3 resources), for each plan and its own state; the plan with the largest share decides.",
         fix: "Split the change so each plan touches a smaller share of the state, or have a person approve this exact plan.",
     },
     ThresholdRule {
