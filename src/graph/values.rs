@@ -62,13 +62,29 @@ const MIN_IDENTITY_LENGTH: usize = 8;
 /// A value that identifies more objects than this is not an identity.
 const MAX_OWNERS: usize = 2;
 
+/// Types whose `id` is unique only inside a parent object: an S3 object's
+/// is its key (`config/app.json` in every bucket), a Lambda permission's
+/// its statement id. Equal to another object's value, it names no
+/// dependency: an object was read as disrupted by the delete of another
+/// bucket's object with the same key.
+const SCOPED_IDS: &[&str] = &[
+    "aws_s3_object",
+    "aws_s3_bucket_object",
+    "aws_lambda_permission",
+];
+
 pub fn identity_attributes(resource_type: &str) -> impl Iterator<Item = &'static str> + '_ {
-    IDENTITY_ATTRIBUTES.iter().copied().chain(
-        NAMED_IDENTITIES
-            .iter()
-            .filter(move |(prefix, _)| resource_type.starts_with(prefix))
-            .map(|(_, attribute)| *attribute),
-    )
+    let scoped_id = SCOPED_IDS.contains(&resource_type);
+    IDENTITY_ATTRIBUTES
+        .iter()
+        .copied()
+        .filter(move |attribute| !(scoped_id && *attribute == "id"))
+        .chain(
+            NAMED_IDENTITIES
+                .iter()
+                .filter(move |(prefix, _)| resource_type.starts_with(prefix))
+                .map(|(_, attribute)| *attribute),
+        )
 }
 
 /// The values of `values` that identify its resource (its id, ARN, …):
@@ -344,5 +360,21 @@ mod tests {
         let mut found = Vec::new();
         index.scan(1, "aws_subnet", &b, None, &mut |owner| found.push(owner));
         assert!(found.is_empty());
+    }
+
+    #[test]
+    fn an_id_unique_only_inside_its_bucket_names_no_dependency() {
+        let plain =
+            raw(r#"{"id":"config/app.json","bucket":"acme-plain-19","key":"config/app.json"}"#);
+        let versioned =
+            raw(r#"{"id":"config/app.json","bucket":"acme-versioned-19","key":"config/app.json"}"#);
+        let mut index = IdentityIndex::default();
+        index.add(0, "aws_s3_object", &plain);
+        index.add(1, "aws_s3_object", &versioned);
+        let mut found = Vec::new();
+        index.scan(1, "aws_s3_object", &versioned, None, &mut |owner| {
+            found.push(owner)
+        });
+        assert!(found.is_empty(), "{found:?}");
     }
 }
