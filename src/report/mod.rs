@@ -50,6 +50,9 @@ pub struct BlastCounts {
     pub disrupted: usize,
     pub data_loss: usize,
     pub in_state: usize,
+    /// Of `disrupted`, those updated in place onto a replacement created
+    /// first, which the limits do not count (see `BlastRadius::affected`).
+    pub kept_working: usize,
 }
 
 impl BlastCounts {
@@ -59,6 +62,7 @@ impl BlastCounts {
             disrupted: plan.blast.disrupted.len(),
             data_loss: plan.blast.data_loss.len(),
             in_state: plan.summary.resources_in_state,
+            kept_working: plan.blast.kept_working,
         }
     }
 
@@ -67,17 +71,26 @@ impl BlastCounts {
         self.disrupted += other.disrupted;
         self.data_loss += other.data_loss;
         self.in_state += other.in_state;
+        self.kept_working += other.kept_working;
     }
 
-    /// The share of the state destroyed, 0..=1; `None` for an empty state.
+    /// Destroyed and disrupted, less those that keep working: what the
+    /// environment-teardown rule and the profiles' limits count.
+    pub fn affected(&self) -> usize {
+        self.destroyed + self.disrupted - self.kept_working
+    }
+
+    /// The share of the state destroyed or disrupted, 0..=1, as the limits
+    /// measure it (a report that gave the destroyed share beside a limit on
+    /// this one showed two figures for one plan); `None` for an empty state.
     pub fn share_of_state(&self) -> Option<f64> {
-        (self.in_state > 0).then(|| self.destroyed as f64 / self.in_state as f64)
+        (self.in_state > 0).then(|| self.affected() as f64 / self.in_state as f64)
     }
 
     /// The same share in percent (computed as percent, so rounding it to a
     /// whole number is exact where the share is).
     pub fn percent_of_state(&self) -> Option<f64> {
-        (self.in_state > 0).then(|| self.destroyed as f64 * 100.0 / self.in_state as f64)
+        (self.in_state > 0).then(|| self.affected() as f64 * 100.0 / self.in_state as f64)
     }
 }
 

@@ -173,7 +173,7 @@ fn header(report: &Report) -> String {
         0 => String::new(),
         in_state => format!(
             " ({:.0}% of the {in_state} resources in state)",
-            destroyed as f64 * 100.0 / in_state as f64
+            report.blast.affected() as f64 * 100.0 / in_state as f64
         ),
     };
     let plans = match report.plans.len() {
