@@ -395,6 +395,14 @@ pub fn collect_references(raw: &RawValue, out: &mut Vec<String>) {
 mod tests {
     use super::*;
 
+    /// How many configuration resources `address` depends on.
+    fn target_count(dependencies: &[ConfigDependencies], address: &str) -> Option<usize> {
+        dependencies
+            .iter()
+            .find(|entry| config_address(&entry.module, &entry.resource) == address)
+            .map(|entry| entry.targets.len())
+    }
+
     #[test]
     fn references_are_collected_from_nested_blocks_and_skip_constants() {
         let raw: Box<RawValue> = serde_json::from_str(
@@ -480,12 +488,7 @@ mod tests {
         );
         let configuration: Configuration<'_> = serde_json::from_str(&text).unwrap();
         let (dependencies, unresolved) = dependencies(&configuration);
-        let targets_of = |address: &str| {
-            dependencies
-                .iter()
-                .find(|entry| config_address(&entry.module, &entry.resource) == address)
-                .map(|entry| entry.targets.len())
-        };
+        let targets_of = |address: &str| target_count(&dependencies, address);
         assert_eq!(targets_of("aws_ssm_parameter.near"), Some(1));
         assert_eq!(targets_of("aws_ssm_parameter.far"), Some(1));
         assert_eq!(unresolved, []);
@@ -519,12 +522,7 @@ mod tests {
         );
         let configuration: Configuration<'_> = serde_json::from_str(&text).unwrap();
         let (dependencies, unresolved) = dependencies(&configuration);
-        let targets_of = |address: &str| {
-            dependencies
-                .iter()
-                .find(|entry| config_address(&entry.module, &entry.resource) == address)
-                .map(|entry| entry.targets.len())
-        };
+        let targets_of = |address: &str| target_count(&dependencies, address);
         // Every module's bucket, through m0's output and the outputs it names.
         assert_eq!(targets_of("aws_ssm_parameter.p"), Some(count));
         // A bucket depends on every other module's bucket, not on itself.
