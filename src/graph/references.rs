@@ -8,7 +8,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use serde_json::value::RawValue;
 
-use super::resolution::Resolutions;
+use super::resolution::{Direct, Resolutions, direct};
 use super::traversal::{self, Reference};
 use crate::model::address::InstanceKey;
 use crate::model::plan::{ConfigModule, ConfigResource, Configuration};
@@ -93,10 +93,19 @@ pub fn dependencies(
             .iter()
             .filter_map(move |text| Some((parent?, text.as_str())))
     });
-    let from_resources = resources
-        .iter()
+    // Only references that lead on (variables, module outputs) enter the
+    // shared table; the rest are answered where they are read (`resolve`).
+    let from_resources: Vec<(usize, &str)> = resources
+        .par_iter()
         .zip(&references)
-        .flat_map(|(&(scope, _), (texts, _))| texts.iter().map(move |text| (scope, text.as_str())));
+        .flat_map_iter(|(&(scope, _), (texts, _))| {
+            let path = paths[scope].as_slice();
+            texts
+                .iter()
+                .filter(move |text| direct(path, text).is_err())
+                .map(move |text| (scope, text.as_str()))
+        })
+        .collect();
     let roots: Vec<(usize, &str)> = from_calls.chain(from_resources).collect();
     resolutions.add_all(roots);
     resolutions.solve();
@@ -175,6 +184,21 @@ fn resolve(
     targets: &mut BTreeSet<Target>,
     unresolved: &mut BTreeSet<Unresolved>,
 ) {
+    match direct(resolutions.path(scope), text) {
+        Ok(Direct::Target(target)) => {
+            targets.insert(target);
+            return;
+        }
+        Ok(Direct::Gap) => {
+            unresolved.insert(Unresolved {
+                from: from.to_owned(),
+                reference: text.to_owned(),
+            });
+            return;
+        }
+        Ok(Direct::Nothing) => return,
+        Err(_) => {}
+    }
     let Some(resolved) = resolutions.of(scope, text) else {
         return;
     };

@@ -112,6 +112,11 @@ impl<'m, 'c, 'a> Resolutions<'m, 'c, 'a> {
         }
     }
 
+    /// The module path of `scope`.
+    pub fn path(&self, scope: usize) -> &'m [String] {
+        self.paths[scope].as_slice()
+    }
+
     fn id(&self, scope: usize, text: &str) -> Option<NodeIndex> {
         self.ids.get(scope)?.get(text).copied()
     }
@@ -192,18 +197,19 @@ impl<'m, 'c, 'a> Resolutions<'m, 'c, 'a> {
             ..Expansion::default()
         };
         let path = self.paths[scope].as_slice();
-        match traversal::parse(text) {
-            None | Some(Reference::Local(_)) => gap(),
-            Some(Reference::Builtin) => Expansion::default(),
-            Some(Reference::Resource { resource, key }) => Expansion {
-                targets: vec![Target {
-                    module: path.to_vec(),
-                    resource,
-                    key,
-                }],
-                ..Expansion::default()
-            },
-            Some(Reference::Variable(name)) => {
+        let reference = match direct(path, text) {
+            Ok(Direct::Target(target)) => {
+                return Expansion {
+                    targets: vec![target],
+                    ..Expansion::default()
+                };
+            }
+            Ok(Direct::Gap) => return gap(),
+            Ok(Direct::Nothing) => return Expansion::default(),
+            Err(reference) => reference,
+        };
+        match reference {
+            Reference::Variable(name) => {
                 let Some((call_name, parent)) = path.split_last() else {
                     return Expansion::default(); // a root variable is an input
                 };
@@ -227,7 +233,7 @@ impl<'m, 'c, 'a> Resolutions<'m, 'c, 'a> {
                     ..Expansion::default()
                 }
             }
-            Some(Reference::ModuleOutput { call, output }) => {
+            Reference::ModuleOutput { call, output } => {
                 let mut child = path.to_vec();
                 child.push(call);
                 let (Some(module), Some(child_scope)) =
@@ -257,6 +263,36 @@ impl<'m, 'c, 'a> Resolutions<'m, 'c, 'a> {
                     ..Expansion::default()
                 }
             }
+            // `direct` answers every other reference.
+            _ => Expansion::default(),
         }
+    }
+}
+
+/// What a reference gives without following it further.
+pub enum Direct {
+    Target(Target),
+    /// A local (the JSON omits its expression), or text that is no reference.
+    Gap,
+    /// `each.*`, `count.*`, `path.*`…, or a root module's variable (an input).
+    Nothing,
+}
+
+/// `text`, read in the module at `path`, when it leads nowhere further;
+/// otherwise the variable or module output it leads on through. Most
+/// references name a resource: answered here, on the caller's core, they
+/// never enter the resolution's shared table (at 300k resources, putting
+/// all 200k of them there cost 4 % of the check).
+pub fn direct(path: &[String], text: &str) -> Result<Direct, Reference> {
+    match traversal::parse(text) {
+        None | Some(Reference::Local(_)) => Ok(Direct::Gap),
+        Some(Reference::Builtin) => Ok(Direct::Nothing),
+        Some(Reference::Variable(_)) if path.is_empty() => Ok(Direct::Nothing),
+        Some(Reference::Resource { resource, key }) => Ok(Direct::Target(Target {
+            module: path.to_vec(),
+            resource,
+            key,
+        })),
+        Some(reference) => Err(reference),
     }
 }
