@@ -166,17 +166,17 @@ fn load_directory(root: &Path, terraform_bin: Option<&Path>, loaded: &mut Loaded
         } else if mentions_plan_keys(&bytes) {
             // A plan after a log line or colour codes (`prod.log`, saved CI
             // output) is read as `check FILE` reads it; it was passed over
-            // without a word while the directory passed. Something that only
-            // mentions a plan's sections (notes, a README) is listed as
-            // skipped, never passed over in silence.
-            if memchr::memmem::find(&bytes, b"\"format_version\"").is_some() {
+            // without a word while the directory passed. With any JSON key
+            // separator it is read, so that a failure is an error, not a
+            // skip (as for `.json` files); something that only names a
+            // plan's sections (notes) is listed as skipped, never passed
+            // over in silence.
+            if split::holds_key_separator(&bytes) {
                 load_bytes(&label, Some(path), bytes, true, terraform_bin, loaded);
             } else {
                 loaded.skipped.push(Skipped {
                     input: label,
-                    reason:
-                        "mentions a plan's sections but holds no plan JSON (no `format_version`)"
-                            .to_owned(),
+                    reason: "mentions a plan's sections but holds no JSON".to_owned(),
                 });
             }
         }
