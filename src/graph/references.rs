@@ -235,10 +235,7 @@ fn calls_above<'p>(
         else {
             continue;
         };
-        let from = format!(
-            "{}module.{call_name}",
-            config_address(parent, "").trim_end_matches('.')
-        );
+        let from = config_address(parent, &format!("module.{call_name}"));
         let mut references = Vec::new();
         for raw in [call.count_expression, call.for_each_expression]
             .into_iter()
@@ -418,6 +415,21 @@ pub fn collect_references(raw: &RawValue, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A nested call's address names both calls: it was written
+    /// `module.amodule.b`, so its gaps matched nothing recorded in state.
+    #[test]
+    fn a_nested_module_call_is_addressed_through_its_parent() {
+        let configuration: Configuration<'_> = serde_json::from_str(
+            r#"{"root_module":{"module_calls":{"a":{"source":"./a","module":{"module_calls":{"b":{"source":"./b","depends_on":["local.x"],"module":{}}}}}}}}"#,
+        )
+        .unwrap();
+        let modules = modules_by_path(&configuration.root_module);
+        let path = ["a".to_owned(), "b".to_owned()];
+        let calls = calls_above(&modules, &path);
+        let addresses: Vec<&str> = calls.iter().map(|call| call.address.as_str()).collect();
+        assert_eq!(addresses, ["module.a", "module.a.module.b"]);
+    }
 
     /// How many configuration resources `address` depends on.
     fn target_count(dependencies: &[ConfigDependencies], address: &str) -> Option<usize> {

@@ -120,6 +120,7 @@ impl<'m, 'c, 'a> Resolutions<'m, 'c, 'a> {
     fn id(&self, scope: usize, text: &str) -> Option<NodeIndex> {
         self.ids.get(scope)?.get(text).copied()
     }
+
     /// Resolves every reference added: once a set of references that reach
     /// each other is resolved, so is everything that leads into it.
     pub fn solve(&mut self) {
@@ -184,8 +185,8 @@ impl<'m, 'c, 'a> Resolutions<'m, 'c, 'a> {
             .collect();
     }
 
-    /// What `text`, read in module `scope`, resolves to; empty for a
-    /// reference not added or before [`Resolutions::solve`].
+    /// What `text`, read in module `scope`, resolves to; `None` for a
+    /// reference not added, or before [`Resolutions::solve`].
     pub fn of(&self, scope: usize, text: &str) -> Option<&Resolved> {
         let id = self.id(scope, text)?;
         self.resolved.get(id.index()).map(|resolved| &**resolved)
@@ -209,9 +210,10 @@ impl<'m, 'c, 'a> Resolutions<'m, 'c, 'a> {
             Err(reference) => reference,
         };
         match reference {
+            // A root variable is an input: `direct` answered it.
             Reference::Variable(name) => {
                 let Some((call_name, parent)) = path.split_last() else {
-                    return Expansion::default(); // a root variable is an input
+                    return Expansion::default();
                 };
                 let (Some(call), Some(parent_scope)) = (
                     self.modules
@@ -225,13 +227,7 @@ impl<'m, 'c, 'a> Resolutions<'m, 'c, 'a> {
                 if let Some(expressions) = call.expressions {
                     collect_argument_references(expressions, &name, &mut references);
                 }
-                Expansion {
-                    leads_to: references
-                        .into_iter()
-                        .map(|inner| (parent_scope, inner))
-                        .collect(),
-                    ..Expansion::default()
-                }
+                leading_to(parent_scope, references)
             }
             Reference::ModuleOutput { call, output } => {
                 let mut child = path.to_vec();
@@ -255,17 +251,19 @@ impl<'m, 'c, 'a> Resolutions<'m, 'c, 'a> {
                     }
                     references.extend(output.depends_on.iter().cloned());
                 }
-                Expansion {
-                    leads_to: references
-                        .into_iter()
-                        .map(|inner| (child_scope, inner))
-                        .collect(),
-                    ..Expansion::default()
-                }
+                leading_to(child_scope, references)
             }
             // `direct` answers every other reference.
             _ => Expansion::default(),
         }
+    }
+}
+
+/// An expansion that only leads on, to `references` read in `scope`.
+fn leading_to(scope: usize, references: Vec<String>) -> Expansion {
+    Expansion {
+        leads_to: references.into_iter().map(|inner| (scope, inner)).collect(),
+        ..Expansion::default()
     }
 }
 
