@@ -2,9 +2,12 @@
 # Wall time and peak memory of `blastwall check` on one long dependency
 # chain (scripts/gen-chain-plan.py), against the file size, and the same for
 # the floor (../shared/bench/floor, serde-raw: typed parse + graph + BFS) on
-# the same plan, so the ratio has its yardstick. Builds release.
+# the same plan, so the ratio has its yardstick. Builds release. GENERATOR
+# names another generator of the same interface (N on the command line, the
+# plan on stdout), such as scripts/gen-wide-dependency-plan.py.
 #   scripts/bench-chain.sh                 # 1k, 10k, 100k resources
 #   scripts/bench-chain.sh 100000 200000   # chosen sizes
+#   GENERATOR=scripts/gen-wide-dependency-plan.py scripts/bench-chain.sh 1000 10000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -23,8 +26,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 printf '%-10s %-8s %12s %10s %12s %8s %s\n' resources run file_bytes wall_s peak_rss_kb rss/file exit
 for n in "${sizes[@]}"; do
-  plan="$work/chain-$n.json"
-  python3 scripts/gen-chain-plan.py "$n" > "$plan"
+  plan="$work/plan-$n.json"
+  python3 "${GENERATOR:-scripts/gen-chain-plan.py}" "$n" > "$plan"
   bytes=$(stat -c %s "$plan")
   runs=(json human)
   [ -n "$floor" ] && runs+=(floor)

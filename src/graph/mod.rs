@@ -9,6 +9,7 @@ mod values;
 
 use petgraph::csr::Csr;
 use petgraph::graph::NodeIndex;
+use rayon::iter::Either;
 use rayon::prelude::*;
 // FxHash: keys here are our own addresses and indices, not attacker-chosen
 // in a way that matters for a one-shot CLI run, and SipHash was ~6 % of a
@@ -112,6 +113,13 @@ pub struct ResourceGraph<'p> {
 
 impl<'p> ResourceGraph<'p> {
     pub fn build(plan: &'p Plan<'_>) -> Self {
+        Self::build_grouping(plan, WIDE_RESOURCE)
+    }
+
+    /// [`ResourceGraph::build`] with the edges from every instance of a
+    /// resource of at least `wide` instances kept as one group edge (see
+    /// [`GroupEdge`]); the graph's answers do not depend on `wide`.
+    fn build_grouping(plan: &'p Plan<'_>, wide: usize) -> Self {
         let mut builder = Builder {
             nodes: Vec::new(),
             by_address: HashMap::default(),
@@ -119,6 +127,8 @@ impl<'p> ResourceGraph<'p> {
             module_paths: Vec::new(),
             config_addresses: ConfigAddresses::default(),
             instances: Instances::default(),
+            wide_module: Vec::new(),
+            wide,
             gaps: Vec::new(),
         };
         builder.add_nodes(plan);
@@ -126,23 +136,22 @@ impl<'p> ResourceGraph<'p> {
         // sorted and merged once; value edges need them to decide direction.
         let (state, config) =
             rayon::join(|| builder.state_edges(plan), || builder.config_edges(plan));
-        let ((mut state, state_gaps), (config, config_gaps, direct)) = (state, config);
+        let ((state, state_groups, state_gaps), (config, config_groups, config_gaps, direct)) =
+            (state, config);
         builder
             .gaps
             .extend(state_gaps.into_iter().chain(config_gaps));
-        state.extend(config);
         let mut edges = EdgeSet::default();
-        edges.extend(state);
+        edges.extend(state, state_groups);
+        edges.extend(config, config_groups);
         let value = builder.value_edges(plan, &edges);
-        edges.extend(value);
+        edges.extend(value, Vec::new());
         builder.prefer_exact_instances(&mut edges);
         builder.drop_transitive_state_edges(&mut edges, &direct);
+        let edges = rows_of(builder.nodes.len(), edges, &builder.instances);
         let Builder {
             nodes, mut gaps, ..
         } = builder;
-        // The builder's lookups (placements, address maps) are
-        // dropped before the graph is made, so they do not sit beside it.
-        let edges = rows_of(nodes.len(), edges);
         gaps.sort();
         gaps.dedup();
         ResourceGraph { nodes, edges, gaps }
@@ -166,23 +175,61 @@ impl<'p> ResourceGraph<'p> {
     /// What depends on `id`, sorted by address: a row lists its targets in
     /// index order, and indices are in address order.
     pub fn dependents(&self, id: NodeId) -> Vec<(NodeId, EdgeSources)> {
-        self.edges
-            .neighbors_slice(id.0)
+        let row = self.edges.neighbors_slice(id.0);
+        let sources = self.edges.edges_slice(id.0);
+        // Hubs are numbered after the resources, so they end a row.
+        let hubs = row.partition_point(|&node| (node as usize) < self.nodes.len());
+        let mut dependents: Vec<(NodeId, EdgeSources)> = row[..hubs]
             .iter()
-            .zip(self.edges.edges_slice(id.0))
+            .zip(&sources[..hubs])
             .map(|(dependent, sources)| (NodeId(*dependent), *sources))
-            .collect()
+            .collect();
+        if hubs < row.len() {
+            for &hub in &row[hubs..] {
+                dependents.extend(
+                    self.edges
+                        .neighbors_slice(hub)
+                        .iter()
+                        .zip(self.edges.edges_slice(hub))
+                        .filter(|(dependent, _)| **dependent != id.0)
+                        .map(|(dependent, sources)| (NodeId(*dependent), *sources)),
+                );
+            }
+            // A dependent reached both directly and through a hub has one
+            // edge, with the sources of both.
+            dependents.sort_unstable_by_key(|(dependent, _)| *dependent);
+            dependents.dedup_by(|later, earlier| {
+                let same = later.0 == earlier.0;
+                if same {
+                    earlier.1.insert(later.1);
+                }
+                same
+            });
+        }
+        dependents
     }
 
     /// Everything that depends on `id`, directly or through others, in
     /// breadth-first order; at most `limit` resources.
     pub fn reach(&self, id: NodeId, limit: usize) -> Vec<NodeId> {
+        let has_hubs = self.edges.node_count() > self.nodes.len();
         let mut seen = HashSet::default();
         seen.insert(id.0);
         let mut queue = std::collections::VecDeque::from([id.0]);
         let mut reached = Vec::new();
         while let Some(node) = queue.pop_front() {
-            for &dependent in self.edges.neighbors_slice(node) {
+            let grouped;
+            let next: &[u32] = if has_hubs {
+                grouped = self
+                    .dependents(NodeId(node))
+                    .into_iter()
+                    .map(|(dependent, _)| dependent.0)
+                    .collect::<Vec<_>>();
+                &grouped
+            } else {
+                self.edges.neighbors_slice(node)
+            };
+            for &dependent in next {
                 if reached.len() == limit {
                     return reached;
                 }
@@ -200,15 +247,13 @@ impl<'p> ResourceGraph<'p> {
     pub fn edges(&self) -> Vec<(&'p str, &'p str, EdgeSources)> {
         (0..self.nodes.len() as u32)
             .flat_map(|from| {
-                self.edges
-                    .neighbors_slice(from)
-                    .iter()
-                    .zip(self.edges.edges_slice(from))
+                self.dependents(NodeId(from))
+                    .into_iter()
                     .map(move |(to, sources)| {
                         (
                             self.nodes[from as usize].address,
-                            self.nodes[*to as usize].address,
-                            *sources,
+                            self.nodes[to.index()].address,
+                            sources,
                         )
                     })
             })
@@ -220,6 +265,11 @@ impl<'p> ResourceGraph<'p> {
     }
 }
 
+/// A resource with at least this many instances, all in one module
+/// instance, is a dependency of its dependents as a whole (see
+/// [`GroupEdge`]). Below it, an edge per instance costs less than a hub.
+const WIDE_RESOURCE: usize = 32;
+
 /// Edges as (dependency, dependent) → where they were learnt, sorted by
 /// pair. Lists gathered on every core are sorted and merged here in one
 /// go, instead of a hash-map insert per edge (a plan of 100k resources has
@@ -227,54 +277,125 @@ impl<'p> ResourceGraph<'p> {
 #[derive(Default)]
 struct EdgeSet {
     sorted: Vec<Edge>,
+    /// Sorted by (resource, dependent) like `sorted`.
+    groups: Vec<GroupEdge>,
 }
 
 /// (dependency, dependent) and where the edge was learnt.
 type Edge = ((NodeIndex, NodeIndex), EdgeSources);
+
+/// An edge from every instance of a wide configuration resource (by id:
+/// see [`Builder::wide_module`]) to a dependent. A reference or a state
+/// `depends_on` names a resource, not an instance, so each of N dependents
+/// depends on all N instances of what it names: N² edges, which took 3.7 GB
+/// and 56 s at N = 10,000. The finished graph keeps such a resource as one
+/// hub, N edges in and N out; [`ResourceGraph::dependents`] answers as if
+/// every edge were there.
+type GroupEdge = ((u32, NodeIndex), EdgeSources);
 
 /// Configuration resource id → the configuration resource ids it names,
 /// and whether all its references resolved (see [`Builder::direct_targets`]).
 type DirectTargets = HashMap<usize, (HashSet<usize>, bool)>;
 
 impl EdgeSet {
-    fn extend(&mut self, mut more: Vec<Edge>) {
-        more.par_sort_unstable_by_key(|(pair, _)| *pair);
-        if self.sorted.is_empty() {
-            self.sorted = more;
-        } else {
-            // The set is sorted already: merged, not sorted again with the
-            // (usually few) new edges. Exact room: doubling a list of 800k
-            // edges would leave it half empty.
-            let mut merged = Vec::with_capacity(self.sorted.len() + more.len());
-            let mut more = more.into_iter().peekable();
-            for edge in std::mem::take(&mut self.sorted) {
-                while let Some(next) = more.next_if(|next| next.0 < edge.0) {
-                    merged.push(next);
-                }
-                merged.push(edge);
-            }
-            merged.extend(more);
-            self.sorted = merged;
-        }
-        self.sorted.dedup_by(|later, earlier| {
-            let same = later.0 == earlier.0;
-            if same {
-                earlier.1.insert(later.1);
-            }
-            same
-        });
+    fn extend(&mut self, pairs: Vec<Edge>, groups: Vec<GroupEdge>) {
+        merge_sorted(&mut self.sorted, pairs);
+        merge_sorted(&mut self.groups, groups);
     }
 
-    fn get(&self, pair: (NodeIndex, NodeIndex)) -> Option<EdgeSources> {
-        self.sorted
+    /// Where the edge `pair` was learnt, itself or as part of a group edge:
+    /// `resource` is the dependency's configuration resource when that is
+    /// wide (see [`Builder::wide_module`]).
+    fn get(&self, pair: (NodeIndex, NodeIndex), resource: Option<u32>) -> Option<EdgeSources> {
+        let single = self
+            .sorted
             .binary_search_by_key(&pair, |(pair, _)| *pair)
             .ok()
-            .map(|found| self.sorted[found].1)
+            .map(|found| self.sorted[found].1);
+        let grouped = resource.and_then(|resource| {
+            self.groups
+                .binary_search_by_key(&(resource, pair.1), |(key, _)| *key)
+                .ok()
+                .map(|found| self.groups[found].1)
+        });
+        match (single, grouped) {
+            (Some(mut sources), Some(more)) => {
+                sources.insert(more);
+                Some(sources)
+            }
+            (sources, more) => sources.or(more),
+        }
     }
 
     fn iter(&self) -> impl Iterator<Item = &Edge> {
         self.sorted.iter()
     }
+
+    /// Removes the `removed` group edges. What they gave an edge that stays
+    /// on its own (a value edge to one of the group's instances) stays with
+    /// it, as it would have were every edge listed apart: `resource_of`
+    /// gives a node's wide configuration resource.
+    fn remove_groups(
+        &mut self,
+        removed: &HashSet<(u32, NodeIndex)>,
+        resource_of: impl Fn(NodeIndex) -> Option<u32> + Sync,
+    ) {
+        if removed.is_empty() {
+            return;
+        }
+        let sources: HashMap<(u32, NodeIndex), EdgeSources> = self
+            .groups
+            .iter()
+            .filter(|(key, _)| removed.contains(key))
+            .copied()
+            .collect();
+        self.groups.retain(|(key, _)| !removed.contains(key));
+        self.sorted
+            .par_iter_mut()
+            .for_each(|((dependency, dependent), edge_sources)| {
+                if let Some(more) = resource_of(*dependency)
+                    .and_then(|resource| sources.get(&(resource, *dependent)))
+                {
+                    edge_sources.insert(*more);
+                }
+            });
+    }
+}
+
+/// Merges `more` into the sorted, repeat-free `sorted`; an edge learnt
+/// twice has the sources of both.
+fn merge_sorted<K: Ord + Copy + Send>(
+    sorted: &mut Vec<(K, EdgeSources)>,
+    mut more: Vec<(K, EdgeSources)>,
+) {
+    if more.is_empty() {
+        return;
+    }
+    more.par_sort_unstable_by_key(|(key, _)| *key);
+    if sorted.is_empty() {
+        *sorted = more;
+    } else {
+        // The set is sorted already: merged, not sorted again with the
+        // (usually few) new edges. Exact room: doubling a list of 800k
+        // edges would leave it half empty.
+        let mut merged = Vec::with_capacity(sorted.len() + more.len());
+        let mut more = more.into_iter().peekable();
+        for edge in std::mem::take(sorted) {
+            while let Some(next) = more.next_if(|next| next.0 < edge.0) {
+                merged.push(next);
+            }
+            merged.push(edge);
+        }
+        merged.extend(more);
+        *sorted = merged;
+    }
+    sorted.dedup_by(|later, earlier| {
+        let same = later.0 == earlier.0;
+        if same {
+            earlier.1.insert(later.1);
+        }
+        same
+    });
 }
 
 /// What resolving edges needs of a node's address: its module instance
@@ -304,6 +425,12 @@ struct Builder<'p> {
     config_addresses: ConfigAddresses,
     /// The instances of each configuration address, by id.
     instances: Instances,
+    /// By configuration address id: the module instance of all its
+    /// instances when it has at least `wide` of them, all keyed and in that
+    /// one module instance. Such a resource is a dependency as a whole, in
+    /// group edges.
+    wide_module: Vec<Option<u32>>,
+    wide: usize,
     gaps: Vec<Gap>,
 }
 
@@ -453,6 +580,25 @@ impl<'p> Builder<'p> {
             }));
         }
         self.instances = Instances::of(self.config_addresses.len(), &self.placements);
+        self.wide_module = (0..self.config_addresses.len())
+            .map(|config| {
+                let instances = self.instances.of_config(config);
+                if instances.len() < self.wide.max(2) {
+                    return None;
+                }
+                // `instances` lists only nodes with a placement.
+                let placement = |node: &NodeIndex| self.placements[node.index()].as_ref();
+                let module = placement(&instances[0])?.module;
+                instances
+                    .iter()
+                    .all(|node| {
+                        placement(node).is_some_and(|placement| {
+                            placement.module == module && placement.key.is_some()
+                        })
+                    })
+                    .then_some(module)
+            })
+            .collect();
         self.module_paths = vec![Vec::new(); module_ids.len()];
         let mut name_ids: HashMap<String, u32> = HashMap::default();
         let mut step_ids: HashMap<ModuleStep, u32> = HashMap::default();
@@ -495,9 +641,7 @@ impl<'p> Builder<'p> {
         key: Option<&'s InstanceKey>,
     ) -> impl Iterator<Item = NodeIndex> + 's {
         let candidates = self.instances.of_config(config);
-        let dependent_module = self.placements[dependent.index()]
-            .as_ref()
-            .map(|placement| placement.module);
+        let dependent_module = self.module_of(dependent);
         candidates.iter().copied().filter(move |candidate| {
             // `instances` lists only nodes with a placement.
             let Some(candidate) = self.placements[candidate.index()].as_ref() else {
@@ -506,16 +650,61 @@ impl<'p> Builder<'p> {
             if key.is_some() && candidate.key.as_ref() != key {
                 return false;
             }
-            match dependent_module {
-                None => true,
-                Some(module) if module == candidate.module => true,
-                Some(module) => self.module_paths[module as usize]
-                    .iter()
-                    .zip(&self.module_paths[candidate.module as usize])
-                    .take_while(|(a, b)| a.name == b.name)
-                    .all(|(a, b)| a.step == b.step),
-            }
+            self.can_depend(dependent_module, candidate.module)
         })
+    }
+
+    fn module_of(&self, node: NodeIndex) -> Option<u32> {
+        self.placements[node.index()]
+            .as_ref()
+            .map(|placement| placement.module)
+    }
+
+    /// Whether a resource in module instance `dependent_module` (`None`
+    /// when its address did not parse) can depend on one in `module`: the
+    /// module instances they share are the same instances.
+    fn can_depend(&self, dependent_module: Option<u32>, module: u32) -> bool {
+        match dependent_module {
+            None => true,
+            Some(dependent_module) if dependent_module == module => true,
+            Some(dependent_module) => self.module_paths[dependent_module as usize]
+                .iter()
+                .zip(&self.module_paths[module as usize])
+                .take_while(|(a, b)| a.name == b.name)
+                .all(|(a, b)| a.step == b.step),
+        }
+    }
+
+    /// The edges from the instances of configuration resource `config` that
+    /// `dependent` can depend on (see [`Builder::instances_of`]): one group
+    /// edge when the resource is wide and no key is named, else an edge per
+    /// instance.
+    fn links_to<'s>(
+        &'s self,
+        dependent: NodeIndex,
+        config: usize,
+        key: Option<&'s InstanceKey>,
+        sources: EdgeSources,
+    ) -> impl Iterator<Item = Either<Edge, GroupEdge>> + 's {
+        let group = self.wide_module[config]
+            .filter(|module| key.is_none() && self.can_depend(self.module_of(dependent), *module))
+            .map(|_| Either::Right(((config as u32, dependent), sources)));
+        // Not one instance is looked at for a group: N dependents of N
+        // instances would look at N² of them.
+        let each = if group.is_some() { 0 } else { usize::MAX };
+        group.into_iter().chain(
+            self.instances_of(dependent, config, key)
+                .take(each)
+                .filter_map(move |dependency| edge(dependency, dependent, sources))
+                .map(Either::Left),
+        )
+    }
+
+    /// A node's configuration resource when that is wide (see
+    /// [`Builder::wide_module`]).
+    fn wide_resource_of(&self, node: NodeIndex) -> Option<u32> {
+        let config = self.placements[node.index()].as_ref()?.config;
+        self.wide_module[config as usize].map(|_| config)
     }
 
     /// The instances of configuration resource `target` that `dependent`
@@ -605,17 +794,31 @@ impl<'p> Builder<'p> {
                     .map(|key| (key, (pair, sources)))
             })
             .collect();
-        let mut groups: HashMap<(Resource, Resource), Vec<Edge>> = HashMap::default();
+        let mut groups: HashMap<(Resource, Resource), (Vec<Edge>, Vec<GroupEdge>)> =
+            HashMap::default();
         for (key, edge) in candidate_edges {
-            groups.entry(key).or_default().push(edge);
+            groups.entry(key).or_default().0.push(edge);
+        }
+        // A group edge stands for an edge from each of its resource's
+        // instances (two or more), none of them confirmed.
+        for &group in &edges.groups {
+            let ((config, dependent), _) = group;
+            let resource = self.wide_module[config as usize].map(|module| (module, config));
+            if let (Some(from), Some(to)) = (resource, resource_of[dependent.index()])
+                && from != to
+                && candidates.contains(&(from, to))
+            {
+                groups.entry((from, to)).or_default().1.push(group);
+            }
         }
         let mut narrowed = HashSet::default();
-        for edges in groups.values() {
+        let mut narrowed_groups = HashSet::default();
+        for (edges, group_edges) in groups.values() {
             let dependencies: HashSet<NodeIndex> = edges
                 .iter()
                 .map(|((dependency, _), _)| *dependency)
                 .collect();
-            if dependencies.len() < 2 {
+            if dependencies.len() < 2 && group_edges.is_empty() {
                 continue;
             }
             let by_value: HashSet<NodeIndex> = edges
@@ -623,8 +826,11 @@ impl<'p> Builder<'p> {
                 .filter(|(_, sources)| confirmed(sources))
                 .map(|((_, dependent), _)| *dependent)
                 .collect();
-            let dependents: HashSet<NodeIndex> =
-                edges.iter().map(|((_, dependent), _)| *dependent).collect();
+            let dependents: HashSet<NodeIndex> = edges
+                .iter()
+                .map(|((_, dependent), _)| *dependent)
+                .chain(group_edges.iter().map(|((_, dependent), _)| *dependent))
+                .collect();
             if by_value == dependents {
                 narrowed.extend(
                     edges
@@ -632,6 +838,7 @@ impl<'p> Builder<'p> {
                         .filter(|(_, sources)| !confirmed(sources))
                         .map(|(pair, _)| *pair),
                 );
+                narrowed_groups.extend(group_edges.iter().map(|(key, _)| *key));
             }
         }
         if !narrowed.is_empty() {
@@ -643,9 +850,10 @@ impl<'p> Builder<'p> {
                 .collect();
             edges.sorted = kept;
         }
+        edges.remove_groups(&narrowed_groups, |node| self.wide_resource_of(node));
     }
 
-    fn state_edges(&self, plan: &Plan<'_>) -> (Vec<Edge>, Vec<Gap>) {
+    fn state_edges(&self, plan: &Plan<'_>) -> (Vec<Edge>, Vec<GroupEdge>, Vec<Gap>) {
         // `depends_on` repeats the same few configuration addresses across
         // every instance of a module: parse each distinct one once.
         // (configuration address id, when a node has it; instance key)
@@ -690,7 +898,7 @@ impl<'p> Builder<'p> {
             .filter(|(_, parsed)| parsed.is_none())
             .map(|(dependency, _)| Gap::UnparsableAddress((*dependency).to_owned()))
             .collect();
-        let edges = dependents
+        let (edges, groups) = dependents
             .par_iter()
             .flat_map_iter(|&(dependent, depends_on)| {
                 let parsed_dependencies = &parsed_dependencies;
@@ -700,21 +908,22 @@ impl<'p> Builder<'p> {
                         .into_iter()
                         .flat_map(move |(config, key)| {
                             config.iter().flat_map(move |config| {
-                                self.instances_of(dependent, *config, key.as_ref())
-                                    .filter_map(move |target| {
-                                        edge(target, dependent, EdgeSources::STATE)
-                                    })
+                                self.links_to(dependent, *config, key.as_ref(), EdgeSources::STATE)
                             })
                         })
                 })
             })
-            .collect();
-        (edges, gaps)
+            .partition_map(|link| link);
+        (edges, groups, gaps)
     }
 
-    fn config_edges(&self, plan: &Plan<'_>) -> (Vec<Edge>, Vec<Gap>, DirectTargets) {
+    fn config_edges(
+        &self,
+        plan: &Plan<'_>,
+    ) -> (Vec<Edge>, Vec<GroupEdge>, Vec<Gap>, DirectTargets) {
         let Some(configuration) = &plan.configuration else {
             return (
+                Vec::new(),
                 Vec::new(),
                 vec![Gap::NoConfiguration],
                 DirectTargets::default(),
@@ -749,7 +958,7 @@ impl<'p> Builder<'p> {
                     .map(Gap::Unresolved),
             );
         }
-        let edges = dependencies
+        let (edges, groups) = dependencies
             .par_iter()
             .flat_map_iter(|entry| {
                 let address = references::config_address(&entry.module, &entry.resource);
@@ -797,19 +1006,18 @@ impl<'p> Builder<'p> {
                             if let Some(dependency) = same_key {
                                 let mut sources = EdgeSources::CONFIG;
                                 sources.insert(EdgeSources::KEYED);
-                                edges.extend(edge(dependency, dependent, sources));
+                                edges
+                                    .extend(edge(dependency, dependent, sources).map(Either::Left));
                                 continue;
                             }
                         }
-                        edges.extend(self.instances_of(dependent, *target, *key).filter_map(
-                            |dependency| edge(dependency, dependent, EdgeSources::CONFIG),
-                        ));
+                        edges.extend(self.links_to(dependent, *target, *key, EdgeSources::CONFIG));
                     }
                 }
                 edges
             })
-            .collect();
-        (edges, gaps, direct)
+            .partition_map(|link| link);
+        (edges, groups, gaps, direct)
     }
 
     /// For each configuration resource, the configuration resources it
@@ -866,7 +1074,27 @@ impl<'p> Builder<'p> {
                 .is_some_and(|(named, resolved)| *resolved && !named.contains(&pair.0));
             (from.key.is_some() && unnamed).then_some(pair)
         };
-        let pairs: HashSet<(usize, usize)> = edges.sorted.par_iter().filter_map(unnamed).collect();
+        // A group edge is such a record for each instance of its resource
+        // (all keyed) when it is one.
+        let unnamed_group = |&((config, dependent), sources): &GroupEdge| {
+            if sources != EdgeSources::STATE {
+                return None;
+            }
+            let pair = (
+                config as usize,
+                self.placements[dependent.index()].as_ref()?.config as usize,
+            );
+            direct
+                .get(&pair.1)
+                .is_some_and(|(named, resolved)| *resolved && !named.contains(&pair.0))
+                .then_some(pair)
+        };
+        let pairs: HashSet<(usize, usize)> = edges
+            .sorted
+            .par_iter()
+            .filter_map(unnamed)
+            .chain(edges.groups.par_iter().filter_map(unnamed_group))
+            .collect();
         if pairs.is_empty() {
             return;
         }
@@ -887,6 +1115,13 @@ impl<'p> Builder<'p> {
             .copied()
             .collect();
         edges.sorted = kept;
+        let dropped_groups: HashSet<(u32, NodeIndex)> = edges
+            .groups
+            .iter()
+            .filter(|edge| unnamed_group(edge).is_some_and(|pair| through_others.contains(&pair)))
+            .map(|(key, _)| *key)
+            .collect();
+        edges.remove_groups(&dropped_groups, |node| self.wide_resource_of(node));
     }
 
     /// Edges from values, given the state and configuration `edges`.
@@ -971,9 +1206,12 @@ impl<'p> Builder<'p> {
                 // state records: an edge the other way round is an echo (a
                 // role's computed `inline_policy` naming its own policy),
                 // not a dependency.
-                let recorded_opposite = edges.get((dependent, dependency)).is_some_and(|sources| {
-                    sources.contains(EdgeSources::STATE) || sources.contains(EdgeSources::CONFIG)
-                });
+                let recorded_opposite = edges
+                    .get((dependent, dependency), self.wide_resource_of(dependent))
+                    .is_some_and(|sources| {
+                        sources.contains(EdgeSources::STATE)
+                            || sources.contains(EdgeSources::CONFIG)
+                    });
                 (!recorded_opposite)
                     .then(|| edge(dependency, dependent, EdgeSources::VALUE))
                     .flatten()
@@ -1016,19 +1254,61 @@ fn is_module_call_path(text: &str) -> bool {
     calls > 0
 }
 
-/// `edges` as compressed sparse rows over `node_count` nodes.
-fn rows_of(node_count: usize, edges: EdgeSet) -> Csr<(), EdgeSources, petgraph::Directed, u32> {
+/// `edges` as compressed sparse rows over `node_count` nodes, and a hub
+/// after them for each wide resource in a group edge: an edge from each
+/// of its `instances` into the hub, and one from the hub to each dependent.
+fn rows_of(
+    node_count: usize,
+    edges: EdgeSet,
+    instances: &Instances,
+) -> Csr<(), EdgeSources, petgraph::Directed, u32> {
+    let EdgeSet { sorted, groups } = edges;
+    let mut hubs: Vec<u32> = groups.iter().map(|((config, _), _)| *config).collect();
+    hubs.dedup();
+    let hub_of = |config: u32| node_count as u32 + hubs.partition_point(|hub| *hub < config) as u32;
     // Same size and alignment: collected in place, not copied beside.
-    let edges: Vec<(u32, u32, EdgeSources)> = edges
-        .sorted
+    let mut edges: Vec<(u32, u32, EdgeSources)> = sorted
         .into_iter()
         .map(|((from, to), sources)| (from.index() as u32, to.index() as u32, sources))
         .collect();
+    if !hubs.is_empty() {
+        let mut into_hubs: Vec<(u32, u32, EdgeSources)> = hubs
+            .iter()
+            .flat_map(|&config| {
+                instances
+                    .of_config(config as usize)
+                    .iter()
+                    .map(move |instance| {
+                        (
+                            instance.index() as u32,
+                            hub_of(config),
+                            EdgeSources::default(),
+                        )
+                    })
+            })
+            .collect();
+        into_hubs.par_sort_unstable_by_key(|(from, to, _)| (*from, *to));
+        // Hubs number after every resource: their rows follow, in order.
+        let out_of_hubs = groups.iter().map(|((config, dependent), sources)| {
+            (hub_of(*config), dependent.index() as u32, *sources)
+        });
+        let mut merged = Vec::with_capacity(edges.len() + into_hubs.len() + groups.len());
+        let mut into_hubs = into_hubs.into_iter().peekable();
+        for edge in edges {
+            while let Some(next) = into_hubs.next_if(|next| (next.0, next.1) < (edge.0, edge.1)) {
+                merged.push(next);
+            }
+            merged.push(edge);
+        }
+        merged.extend(into_hubs);
+        merged.extend(out_of_hubs);
+        edges = merged;
+    }
     let mut rows = Csr::from_sorted_edges(&edges)
         .expect("an edge set is sorted by (dependency, dependent) and has no repeats");
     drop(edges);
     // Rows stop at the last node with an edge; the others have empty rows.
-    while rows.node_count() < node_count {
+    while rows.node_count() < node_count + hubs.len() {
         rows.add_node(());
     }
     rows
@@ -1265,5 +1545,140 @@ mod tests {
     fn without_values_for_every_dependent_all_instances_stay() {
         let edges = edges_of(&plan_with_attachments(["i-0000000000", "elsewhere"]));
         assert_eq!(edges.len(), 4, "{edges:?}");
+    }
+
+    /// Every plan in `testdata/` and in `../shared/corpus` when present.
+    fn real_plans() -> Vec<std::path::PathBuf> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut plans: Vec<std::path::PathBuf> = ["testdata", "../shared/corpus"]
+            .iter()
+            .flat_map(|dir| walkdir::WalkDir::new(root.join(dir)))
+            .filter_map(Result::ok)
+            .map(walkdir::DirEntry::into_path)
+            .filter(|path| {
+                path.extension()
+                    .is_some_and(|extension| extension == "json")
+            })
+            .collect();
+        plans.sort();
+        plans
+    }
+
+    #[test]
+    fn group_edges_answer_as_an_edge_per_instance_would() {
+        let mut compared = 0;
+        let mut grouped = 0;
+        for path in real_plans() {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let Ok(plan) = crate::model::parse_document(&text) else {
+                continue;
+            };
+            let apart = ResourceGraph::build_grouping(&plan, usize::MAX);
+            let together = ResourceGraph::build_grouping(&plan, 2);
+            let name = path.display();
+            assert_eq!(apart.edges(), together.edges(), "{name}");
+            assert_eq!(apart.node_count(), together.node_count(), "{name}");
+            for node in (0..apart.node_count() as u32).map(NodeId) {
+                assert_eq!(apart.dependents(node), together.dependents(node), "{name}");
+                for limit in [1, 3, usize::MAX] {
+                    assert_eq!(
+                        apart.reach(node, limit),
+                        together.reach(node, limit),
+                        "{name}"
+                    );
+                }
+            }
+            compared += 1;
+            grouped += usize::from(together.edges.node_count() > together.node_count());
+        }
+        assert!(compared >= 100, "only {compared} plans read");
+        assert!(grouped >= 10, "only {grouped} plans had a group edge");
+    }
+
+    /// `dependents` instances that each depend on every one of `dependencies`
+    /// instances, by reference and by state record; the first dependency is
+    /// replaced.
+    fn every_instance_of_every_instance(dependencies: usize, dependents: usize) -> String {
+        let resource = |kind: &str, name: &str, index: usize, depends: &str| {
+            format!(
+                r#"{{"address":"{kind}.{name}[{index}]","mode":"managed","type":"{kind}","name":"{name}","index":{index},"values":{{"id":"{name}-{index}"}}{depends}}}"#
+            )
+        };
+        let state: Vec<String> = (0..dependencies)
+            .map(|index| resource("aws_subnet", "s", index, ""))
+            .chain((0..dependents).map(|index| {
+                resource(
+                    "aws_instance",
+                    "w",
+                    index,
+                    r#","depends_on":["aws_subnet.s"]"#,
+                )
+            }))
+            .collect();
+        format!(
+            r#"{{"format_version":"1.2","prior_state":{{"values":{{"root_module":{{"resources":[{}]}}}}}},"configuration":{{"root_module":{{"resources":[{{"address":"aws_subnet.s","mode":"managed","type":"aws_subnet","name":"s","count_expression":{{"constant_value":{dependencies}}}}},{{"address":"aws_instance.w","mode":"managed","type":"aws_instance","name":"w","expressions":{{"subnet_ids":{{"references":["aws_subnet.s"]}}}},"count_expression":{{"constant_value":{dependents}}}}}]}}}},"resource_changes":[]}}"#,
+            state.join(",")
+        )
+    }
+
+    #[test]
+    fn a_resource_named_whole_by_every_instance_of_another_is_one_hub() {
+        let text = every_instance_of_every_instance(400, 500);
+        let plan = crate::model::parse_document(&text).unwrap();
+        let graph = ResourceGraph::build(&plan);
+        // 400 × 500 = 200,000 edges, were each listed.
+        assert_eq!(graph.edges.edge_count(), 400 + 500);
+        let subnet = graph.find("aws_subnet.s[7]").unwrap();
+        let dependents = graph.dependents(subnet);
+        assert_eq!(dependents.len(), 500);
+        let mut both = EdgeSources::STATE;
+        both.insert(EdgeSources::CONFIG);
+        assert!(dependents.iter().all(|(_, sources)| *sources == both));
+        assert_eq!(graph.node(dependents[0].0).address, "aws_instance.w[0]");
+        assert_eq!(graph.reach(subnet, usize::MAX).len(), 500);
+        assert_eq!(graph.reach(subnet, 20).len(), 20);
+        assert_eq!(graph.edges().len(), 400 * 500);
+    }
+
+    #[test]
+    fn a_value_against_a_group_edge_is_an_echo_not_a_dependency() {
+        // Each function's values name its role, and each role's state
+        // records that it depends on the functions: the record decides.
+        let resource = |kind: &str, name: &str, index: usize, values: String, depends: &str| {
+            format!(
+                r#"{{"address":"{kind}.{name}[{index}]","mode":"managed","type":"{kind}","name":"{name}","index":{index},"values":{values}{depends}}}"#
+            )
+        };
+        let role_arn = |index: usize| format!("arn:aws:iam::123456789012:role/app-{index}");
+        let state: Vec<String> = (0..3)
+            .map(|index| {
+                let values = format!(
+                    r#"{{"arn":"arn:aws:lambda:us-east-1:123456789012:function:f{index}","role":"{}"}}"#,
+                    role_arn(index)
+                );
+                resource("aws_lambda_function", "f", index, values, "")
+            })
+            .chain((0..3).map(|index| {
+                let values = format!(r#"{{"arn":"{}","id":"app-role-{index}"}}"#, role_arn(index));
+                resource(
+                    "aws_iam_role",
+                    "r",
+                    index,
+                    values,
+                    r#","depends_on":["aws_lambda_function.f"]"#,
+                )
+            }))
+            .collect();
+        let text = format!(
+            r#"{{"format_version":"1.2","prior_state":{{"values":{{"root_module":{{"resources":[{}]}}}}}},"resource_changes":[]}}"#,
+            state.join(",")
+        );
+        let plan = crate::model::parse_document(&text).unwrap();
+        let apart = ResourceGraph::build_grouping(&plan, usize::MAX);
+        let together = ResourceGraph::build_grouping(&plan, 2);
+        assert_eq!(apart.edges().len(), 9);
+        assert_eq!(apart.edges(), together.edges());
     }
 }
