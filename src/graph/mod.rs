@@ -127,7 +127,7 @@ impl<'p> ResourceGraph<'p> {
             module_paths: Vec::new(),
             config_addresses: ConfigAddresses::default(),
             instances: Instances::default(),
-            wide_module: Vec::new(),
+            wide_resources: Vec::new(),
             wide,
             gaps: Vec::new(),
         };
@@ -285,7 +285,7 @@ struct EdgeSet {
 type Edge = ((NodeIndex, NodeIndex), EdgeSources);
 
 /// An edge from every instance of a wide configuration resource (by id:
-/// see [`Builder::wide_module`]) to a dependent. A reference or a state
+/// see [`Builder::wide_resources`]) to a dependent. A reference or a state
 /// `depends_on` names a resource, not an instance, so each of N dependents
 /// depends on all N instances of what it names: N² edges, which took 3.7 GB
 /// and 56 s at N = 10,000. The finished graph keeps such a resource as one
@@ -305,7 +305,7 @@ impl EdgeSet {
 
     /// Where the edge `pair` was learnt, itself or as part of a group edge:
     /// `resource` is the dependency's configuration resource when that is
-    /// wide (see [`Builder::wide_module`]).
+    /// wide (see [`Builder::wide_resources`]).
     fn get(&self, pair: (NodeIndex, NodeIndex), resource: Option<u32>) -> Option<EdgeSources> {
         let single = self
             .sorted
@@ -329,6 +329,28 @@ impl EdgeSet {
 
     fn iter(&self) -> impl Iterator<Item = &Edge> {
         self.sorted.iter()
+    }
+
+    /// Replaces the `listed` group edges by the edges they stand for: from
+    /// every instance of their resource (`instances`) but the dependent.
+    fn list_apart(&mut self, listed: &HashSet<(u32, NodeIndex)>, instances: &Instances) {
+        if listed.is_empty() {
+            return;
+        }
+        let mut apart = Vec::new();
+        self.groups.retain(|&((config, dependent), sources)| {
+            if !listed.contains(&(config, dependent)) {
+                return true;
+            }
+            apart.extend(
+                instances
+                    .of_config(config as usize)
+                    .iter()
+                    .filter_map(|&dependency| edge(dependency, dependent, sources)),
+            );
+            false
+        });
+        merge_sorted(&mut self.sorted, apart);
     }
 
     /// Removes the `removed` group edges. What they gave an edge that stays
@@ -425,13 +447,24 @@ struct Builder<'p> {
     config_addresses: ConfigAddresses,
     /// The instances of each configuration address, by id.
     instances: Instances,
-    /// By configuration address id: the module instance of all its
-    /// instances when it has at least `wide` of them, all keyed and in that
-    /// one module instance. Such a resource is a dependency as a whole, in
-    /// group edges.
-    wide_module: Vec<Option<u32>>,
+    /// By configuration address id, when it has at least `wide` instances:
+    /// how they lie. Such a resource is a dependency as a whole, in group
+    /// edges.
+    wide_resources: Vec<Option<Wide>>,
     wide: usize,
     gaps: Vec<Gap>,
+}
+
+/// Where the instances of a wide configuration resource lie.
+#[derive(Clone, Copy)]
+enum Wide {
+    /// All in this one module instance, each with its key: a resource of
+    /// `count` or `for_each` in one module instance.
+    One(u32),
+    /// In several module instances (a resource in a module of `count` or
+    /// `for_each`); this is one of them. Passes that judge instance by
+    /// instance list a group edge of such a resource apart first.
+    Spread(u32),
 }
 
 /// A module step (`module.a["x"]`) as ids: its name's, and its own (name
@@ -580,7 +613,7 @@ impl<'p> Builder<'p> {
             }));
         }
         self.instances = Instances::of(self.config_addresses.len(), &self.placements);
-        self.wide_module = (0..self.config_addresses.len())
+        self.wide_resources = (0..self.config_addresses.len())
             .map(|config| {
                 let instances = self.instances.of_config(config);
                 if instances.len() < self.wide.max(2) {
@@ -589,14 +622,18 @@ impl<'p> Builder<'p> {
                 // `instances` lists only nodes with a placement.
                 let placement = |node: &NodeIndex| self.placements[node.index()].as_ref();
                 let module = placement(&instances[0])?.module;
-                instances
-                    .iter()
-                    .all(|node| {
-                        placement(node).is_some_and(|placement| {
-                            placement.module == module && placement.key.is_some()
-                        })
-                    })
-                    .then_some(module)
+                let mut one_module = true;
+                let mut keyed = true;
+                for placement in instances.iter().filter_map(placement) {
+                    one_module &= placement.module == module;
+                    keyed &= placement.key.is_some();
+                }
+                match (one_module, keyed) {
+                    (true, true) => Some(Wide::One(module)),
+                    (false, _) => Some(Wide::Spread(module)),
+                    // The same address with and without a key: left apart.
+                    (true, false) => None,
+                }
             })
             .collect();
         self.module_paths = vec![Vec::new(); module_ids.len()];
@@ -686,9 +723,25 @@ impl<'p> Builder<'p> {
         key: Option<&'s InstanceKey>,
         sources: EdgeSources,
     ) -> impl Iterator<Item = Either<Edge, GroupEdge>> + 's {
-        let group = self.wide_module[config]
-            .filter(|module| key.is_none() && self.can_depend(self.module_of(dependent), *module))
-            .map(|_| Either::Right(((config as u32, dependent), sources)));
+        let dependent_module = self.module_of(dependent);
+        let grouped =
+            key.is_none()
+                && match self.wide_resources[config] {
+                    Some(Wide::One(module)) => self.can_depend(dependent_module, module),
+                    // Every instance, in whichever module instance, when the
+                    // dependent is outside the module around them.
+                    Some(Wide::Spread(module)) => dependent_module.is_none_or(|dependent_module| {
+                        match (
+                            self.module_paths[dependent_module as usize].first(),
+                            self.module_paths[module as usize].first(),
+                        ) {
+                            (Some(outer), Some(inner)) => outer.name != inner.name,
+                            _ => true,
+                        }
+                    }),
+                    None => false,
+                };
+        let group = grouped.then_some(Either::Right(((config as u32, dependent), sources)));
         // Not one instance is looked at for a group: N dependents of N
         // instances would look at N² of them.
         let each = if group.is_some() { 0 } else { usize::MAX };
@@ -701,10 +754,16 @@ impl<'p> Builder<'p> {
     }
 
     /// A node's configuration resource when that is wide (see
-    /// [`Builder::wide_module`]).
+    /// [`Builder::wide_resources`]).
     fn wide_resource_of(&self, node: NodeIndex) -> Option<u32> {
         let config = self.placements[node.index()].as_ref()?.config;
-        self.wide_module[config as usize].map(|_| config)
+        self.wide_resources[config as usize].map(|_| config)
+    }
+
+    /// Whether configuration resource `config` lies in several module
+    /// instances (see [`Wide::Spread`]).
+    fn is_spread(&self, config: u32) -> bool {
+        matches!(self.wide_resources[config as usize], Some(Wide::Spread(_)))
     }
 
     /// The instances of configuration resource `target` that `dependent`
@@ -783,6 +842,23 @@ impl<'p> Builder<'p> {
             .filter(|(_, sources)| confirmed(sources))
             .filter_map(|(pair, _)| resources(*pair))
             .collect();
+        // A group edge of a resource spread over module instances into a
+        // candidate is listed apart, then judged as the others are.
+        let candidate_targets: HashSet<(u32, Resource)> = candidates
+            .iter()
+            .map(|((_, config), to)| (*config, *to))
+            .collect();
+        let spread_candidates: HashSet<(u32, NodeIndex)> = edges
+            .groups
+            .iter()
+            .map(|(key, _)| *key)
+            .filter(|&(config, dependent)| {
+                self.is_spread(config)
+                    && resource_of[dependent.index()]
+                        .is_some_and(|to| candidate_targets.contains(&(config, to)))
+            })
+            .collect();
+        edges.list_apart(&spread_candidates, &self.instances);
         // (dependency resource, dependent resource) → its instance edges.
         // Every edge is looked at (800k in a 100k plan): on every core, in order.
         let candidate_edges: Vec<((Resource, Resource), Edge)> = edges
@@ -803,7 +879,10 @@ impl<'p> Builder<'p> {
         // instances (two or more), none of them confirmed.
         for &group in &edges.groups {
             let ((config, dependent), _) = group;
-            let resource = self.wide_module[config as usize].map(|module| (module, config));
+            let resource = match self.wide_resources[config as usize] {
+                Some(Wide::One(module)) => Some((module, config)),
+                _ => None,
+            };
             if let (Some(from), Some(to)) = (resource, resource_of[dependent.index()])
                 && from != to
                 && candidates.contains(&(from, to))
@@ -1108,6 +1187,17 @@ impl<'p> Builder<'p> {
         if through_others.is_empty() {
             return;
         }
+        let dropped = |edge: &GroupEdge| {
+            unnamed_group(edge).is_some_and(|pair| through_others.contains(&pair))
+        };
+        // A spread resource's instances are judged one by one, by their keys.
+        let spread: HashSet<(u32, NodeIndex)> = edges
+            .groups
+            .iter()
+            .filter(|edge| self.is_spread(edge.0.0) && dropped(edge))
+            .map(|(key, _)| *key)
+            .collect();
+        edges.list_apart(&spread, &self.instances);
         let kept: Vec<Edge> = edges
             .sorted
             .par_iter()
@@ -1118,7 +1208,7 @@ impl<'p> Builder<'p> {
         let dropped_groups: HashSet<(u32, NodeIndex)> = edges
             .groups
             .iter()
-            .filter(|edge| unnamed_group(edge).is_some_and(|pair| through_others.contains(&pair)))
+            .filter(|edge| dropped(edge))
             .map(|(key, _)| *key)
             .collect();
         edges.remove_groups(&dropped_groups, |node| self.wide_resource_of(node));
@@ -1680,5 +1770,156 @@ mod tests {
         let together = ResourceGraph::build_grouping(&plan, 2);
         assert_eq!(apart.edges().len(), 9);
         assert_eq!(apart.edges(), together.edges());
+    }
+
+    #[test]
+    fn a_resource_in_every_instance_of_a_module_named_whole_is_one_hub() {
+        // `module.m` has 300 instances of one subnet each; every one of 200
+        // root instances depends on all of them.
+        let subnets: Vec<String> = (0..300)
+            .map(|key| {
+                format!(
+                    r#"{{"address":"module.m[\"k{key}\"]","resources":[{{"address":"module.m[\"k{key}\"].aws_subnet.s","mode":"managed","type":"aws_subnet","name":"s","values":{{"id":"subnet-{key}"}}}}]}}"#
+                )
+            })
+            .collect();
+        let instances: Vec<String> = (0..200)
+            .map(|index| {
+                format!(
+                    r#"{{"address":"aws_instance.w[{index}]","mode":"managed","type":"aws_instance","name":"w","index":{index},"values":{{"id":"i-{index}"}},"depends_on":["module.m.aws_subnet.s"]}}"#
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"format_version":"1.2","prior_state":{{"values":{{"root_module":{{"resources":[{}],"child_modules":[{}]}}}}}},"resource_changes":[]}}"#,
+            instances.join(","),
+            subnets.join(",")
+        );
+        let plan = crate::model::parse_document(&text).unwrap();
+        let graph = ResourceGraph::build(&plan);
+        assert_eq!(graph.edges.edge_count(), 300 + 200);
+        let subnet = graph.find(r#"module.m["k7"].aws_subnet.s"#).unwrap();
+        assert_eq!(graph.dependents(subnet).len(), 200);
+        assert_eq!(
+            graph.edges(),
+            ResourceGraph::build_grouping(&plan, usize::MAX).edges()
+        );
+    }
+
+    /// `module.m["a"]` and `module.m["b"]`, each holding `webs` (a count of
+    /// `count` when given, else one), the root's `objects`, and the
+    /// configuration's root resource blocks `blocks`.
+    fn module_spread_plan(count: Option<usize>, objects: &[String], blocks: &[String]) -> String {
+        let web = |module: &str, index: Option<usize>| {
+            let (suffix, key) = match index {
+                Some(index) => (format!("[{index}]"), format!(r#","index":{index}"#)),
+                None => (String::new(), String::new()),
+            };
+            let id = format!("web-{module}-{}", index.unwrap_or(0));
+            format!(
+                r#"{{"address":"module.m[\"{module}\"].terraform_data.web{suffix}","mode":"managed","type":"terraform_data","name":"web"{key},"values":{{"id":"{id}-identity"}}}}"#
+            )
+        };
+        let modules: Vec<String> = ["a", "b"]
+            .iter()
+            .map(|module| {
+                let webs: Vec<String> = match count {
+                    Some(count) => (0..count).map(|index| web(module, Some(index))).collect(),
+                    None => vec![web(module, None)],
+                };
+                format!(
+                    r#"{{"address":"module.m[\"{module}\"]","resources":[{}]}}"#,
+                    webs.join(",")
+                )
+            })
+            .collect();
+        let count_expression = match count {
+            Some(count) => format!(r#","count_expression":{{"constant_value":{count}}}"#),
+            None => String::new(),
+        };
+        format!(
+            r#"{{"format_version":"1.2","resource_changes":[],"prior_state":{{"values":{{"root_module":{{"resources":[{}],"child_modules":[{}]}}}}}},"configuration":{{"root_module":{{"resources":[{}],"module_calls":{{"m":{{"for_each_expression":{{"references":["var.m"]}},"module":{{"outputs":{{"ids":{{"expression":{{"references":["terraform_data.web"]}}}}}},"resources":[{{"address":"terraform_data.web","mode":"managed","type":"terraform_data","name":"web"{count_expression}}}]}}}}}}}}}}}}"#,
+            objects.join(","),
+            modules.join(","),
+            blocks.join(",")
+        )
+    }
+
+    fn root_object(name: &str, index: usize, values: &str, depends_on: &str) -> String {
+        format!(
+            r#"{{"address":"terraform_data.{name}[{index}]","mode":"managed","type":"terraform_data","name":"{name}","index":{index},"values":{{"id":"{name}-{index}-identity"{values}}},"depends_on":[{depends_on}]}}"#
+        )
+    }
+
+    fn root_block(name: &str, references: &str) -> String {
+        format!(
+            r#"{{"address":"terraform_data.{name}","mode":"managed","type":"terraform_data","name":"{name}","count_expression":{{"constant_value":2}},"expressions":{{"input":{{"references":[{references}]}}}}}}"#
+        )
+    }
+
+    fn edges_both_ways(text: &str) -> Vec<(String, String, EdgeSources)> {
+        let plan = crate::model::parse_document(text).unwrap();
+        let apart = ResourceGraph::build_grouping(&plan, usize::MAX).edges();
+        assert_eq!(apart, ResourceGraph::build_grouping(&plan, 2).edges());
+        apart
+            .into_iter()
+            .map(|(from, to, sources)| (from.to_owned(), to.to_owned(), sources))
+            .collect()
+    }
+
+    #[test]
+    fn values_narrow_a_group_edge_of_a_resource_in_every_module_instance() {
+        // Each attachment names one web of each module instance by value,
+        // and records that it depends on all four.
+        let objects: Vec<String> = (0..2)
+            .map(|index| {
+                let values =
+                    format!(r#","a":"web-a-{index}-identity","b":"web-b-{index}-identity""#);
+                root_object(
+                    "attachment",
+                    index,
+                    &values,
+                    r#""module.m.terraform_data.web""#,
+                )
+            })
+            .collect();
+        let edges = edges_both_ways(&module_spread_plan(Some(2), &objects, &[]));
+        assert_eq!(edges.len(), 4, "{edges:?}");
+        assert!(
+            edges
+                .iter()
+                .all(|(from, to, _)| from.ends_with(&to[to.len() - 3..])),
+            "{edges:?}"
+        );
+    }
+
+    #[test]
+    fn a_state_record_through_others_keeps_an_unkeyed_instance_of_every_module_instance() {
+        // `dns` names only `eip`, which names the module's output; state
+        // records that `dns` depends on the webs too. The webs have no key,
+        // so those records stay, as instance-level edges.
+        let objects: Vec<String> = (0..2)
+            .flat_map(|index| {
+                [
+                    root_object("eip", index, "", r#""module.m.terraform_data.web""#),
+                    root_object(
+                        "dns",
+                        index,
+                        "",
+                        r#""terraform_data.eip","module.m.terraform_data.web""#,
+                    ),
+                ]
+            })
+            .collect();
+        let blocks = [
+            root_block("eip", r#""module.m.ids","module.m""#),
+            root_block("dns", r#""terraform_data.eip""#),
+        ];
+        let edges = edges_both_ways(&module_spread_plan(None, &objects, &blocks));
+        let from_webs_to_dns = edges
+            .iter()
+            .filter(|(from, to, _)| from.contains(".web") && to.contains(".dns"))
+            .count();
+        assert_eq!(from_webs_to_dns, 4, "{edges:?}");
     }
 }
