@@ -138,7 +138,8 @@ pub struct Decision {
     /// For each failing rule or threshold, its "how to fix".
     pub fixes: Vec<Fix>,
     /// The plan-wide thresholds crossed (blast radius, share of state, data
-    /// loss, score): the reasons that are not one finding, failing first.
+    /// loss, score) that make the verdict: the failing ones of a failure,
+    /// the warning ones of a warning.
     pub limits: Vec<String>,
     pub score: u32,
     /// (plan, rule, address) → index into `accepted`: a finding's lookup is
@@ -425,8 +426,6 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
 
     fail.extend(limit_fail.iter().cloned());
     warn.extend(limit_warn.iter().cloned());
-    limit_fail.extend(limit_warn);
-    decision.limits = limit_fail.into_iter().map(|(text, _)| text).collect();
     decision.verdict = if !fail.is_empty() {
         Verdict::Fail
     } else if !warn.is_empty() {
@@ -434,6 +433,13 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
     } else {
         Verdict::Pass
     };
+    // The limits that made the verdict: a warning limit beside a failure
+    // ("score 25 ≥ 1" under FAIL) read as the reason it failed.
+    let crossed = match decision.verdict {
+        Verdict::Fail => limit_fail,
+        Verdict::Warn | Verdict::Pass => limit_warn,
+    };
+    decision.limits = crossed.into_iter().map(|(text, _)| text).collect();
     fail.extend(warn);
     (decision.reasons, decision.verdict_reasons) = fail.into_iter().unzip();
     decision

@@ -56,8 +56,19 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             }
         }
     }
-    for reason in &report.decision.reasons {
-        writeln!(out, "threshold text={}", quoted(reason))?;
+    // `effect=warn` beside a failure: a warning limit is no reason to fail.
+    for (reason, why) in report
+        .decision
+        .reasons
+        .iter()
+        .zip(&report.decision.verdict_reasons)
+    {
+        writeln!(
+            out,
+            "threshold text={} effect={}",
+            quoted(reason),
+            why.effect
+        )?;
     }
     // A limit crossed is no finding, and has no fix line of its own: a
     // plan failing only on its share of state said "fix the findings" and

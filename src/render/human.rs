@@ -468,11 +468,20 @@ fn summary(report: &Report, page: &mut Page<'_>) -> io::Result<()> {
                 )
             })
             .collect();
+        // Which of them make the verdict: a plan failing on a finding alone
+        // showed no reason but a warning limit ("score 25 ≥ 1").
+        let deciding = match (report.deciding_findings(), report.decision.verdict) {
+            (Some((_, severity)), Verdict::Fail) => {
+                format!(" · {} and above fail", severity.label())
+            }
+            (Some((_, severity)), _) => format!(" · {} and above warn", severity.label()),
+            (None, _) => String::new(),
+        };
         page.line(
             "",
             "  ",
             &format!(
-                "{} {} (above, each with its help)",
+                "{} {} (above, each with its help){deciding}",
                 page.paint("findings:", Style::new().bold()),
                 counts.join(", ")
             ),

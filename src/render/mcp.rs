@@ -240,7 +240,7 @@ pub fn check_answer(report: &Report, limit: usize) -> CheckAnswer {
         profile: report.profile.clone(),
         profile_reason: for_terminal(&report.profile_reason).into_owned(),
         next: next_step(report.decision.verdict).to_owned(),
-        reasons: reasons(report, counts.failing),
+        reasons: reasons(report),
         counts,
         plans: report
             .plans
@@ -265,12 +265,16 @@ pub fn check_answer(report: &Report, limit: usize) -> CheckAnswer {
     }
 }
 
-fn reasons(report: &Report, failing: usize) -> Vec<String> {
+fn reasons(report: &Report) -> Vec<String> {
     let mut reasons = Vec::new();
-    if failing > 0 {
-        let severity = report.fail_severity.map_or("", |severity| severity.label());
+    if let Some((count, severity)) = report.deciding_findings() {
+        let effect = match report.decision.verdict {
+            crate::policy::Verdict::Fail => "fail",
+            _ => "warn about",
+        };
         reasons.push(format!(
-            "{failing} finding(s) at or above {severity} fail the plan"
+            "{count} finding(s) at or above {} {effect} the plan",
+            severity.label()
         ));
     }
     reasons.extend(

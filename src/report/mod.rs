@@ -179,6 +179,24 @@ pub struct CheckedWith {
 }
 
 impl Report {
+    /// The findings that make a failing or warning verdict: how many, and
+    /// the profile's severity limit they reach (`high` for "at or above
+    /// high"). `None` when no finding does.
+    pub fn deciding_findings(&self) -> Option<(usize, Severity)> {
+        let limit = match self.decision.verdict {
+            crate::policy::Verdict::Fail => self.fail_severity?,
+            crate::policy::Verdict::Warn => self.warn_severity?,
+            crate::policy::Verdict::Pass => return None,
+        };
+        let count: usize = self
+            .groups
+            .iter()
+            .filter(|group| group.severity >= limit)
+            .map(|group| group.open)
+            .sum();
+        (count > 0).then_some((count, limit))
+    }
+
     /// Where each finding is: its block in the `.tf` configuration beside
     /// its plan, else the plan file. Reading the configuration is file I/O
     /// that only the formats showing places (sarif, github) need, so it is

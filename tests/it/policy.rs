@@ -33,6 +33,47 @@ fn same_plan_fails_for_an_agent_and_warns_for_a_person() {
 }
 
 #[test]
+fn a_plan_failing_on_a_finding_says_so_and_not_a_warning_limit() {
+    // Score 10: under the agent's failing score (30), over its warning
+    // score (1). The high finding fails the plan, and the summary said only
+    // "limits crossed: score 10 ≥ 1", as if that had.
+    let human = blastwall()
+        .args(["check", DOWNTIME, "--author", "agent", "--format", "human"])
+        .output()
+        .unwrap();
+    assert_eq!(human.status.code(), Some(3), "{}", transcript(&human));
+    let stdout = String::from_utf8_lossy(&human.stdout);
+    assert!(!stdout.contains("limits crossed"), "{stdout}");
+    assert!(
+        stdout.contains("findings: 1 high (above, each with its help) · high and above fail"),
+        "{stdout}"
+    );
+    let json = blastwall()
+        .args(["check", DOWNTIME, "--author", "agent", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let effects: Vec<(&str, &str)> = report["verdict_reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|reason| {
+            (
+                reason["rule"].as_str().unwrap(),
+                reason["effect"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        effects,
+        [
+            ("replace-downtime", "fail"),
+            ("threshold/warn-score", "warn")
+        ]
+    );
+}
+
+#[test]
 fn auto_detection_picks_the_profile_and_says_why() {
     let claude = blastwall()
         .args(["check", NO_CHANGES, "--format", "human"])
