@@ -308,7 +308,8 @@ fn count(summary: &mut Summary, change: &ResourceChange<'_>) {
 /// plan has it, else the changes that act on an existing object.
 /// The drift Terraform shows: in a normal plan, only changes to attributes
 /// the planned changes depend on (`relevant_attributes`); in a refresh-only
-/// plan, or one without that list, all of it. A deletion always shows.
+/// plan, or one from before Terraform 1.2 wrote that list, all of it. A
+/// deletion always shows.
 struct RelevantDrift {
     /// (resource or instance address, first attribute step; `None` = all).
     /// Indexed by that address: a drift entry looks up only its own
@@ -326,6 +327,24 @@ struct RelevantAttribute {
 
 impl RelevantDrift {
     fn of(plan: &Plan<'_>) -> Self {
+        // Terraform 1.2 and later leave the list out when it is empty, and
+        // then show no drift of a normal plan (an RDS instance's
+        // `latest_restorable_time` moves between any two plans). A
+        // refresh-only plan has no `resource_changes`.
+        let none_relevant = plan.relevant_attributes.is_none()
+            && plan
+                .resource_changes
+                .as_ref()
+                .is_some_and(|changes| !changes.is_empty())
+            && crate::model::validate::written_by_at_least(
+                plan.terraform_version.as_deref(),
+                (1, 2),
+            );
+        if none_relevant {
+            return Self {
+                relevant: Some(HashMap::default()),
+            };
+        }
         let relevant = plan
             .relevant_attributes
             .filter(|_| plan.resource_changes.is_some())

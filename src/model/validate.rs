@@ -1379,7 +1379,10 @@ fn sized_set<T: std::hash::Hash + Eq>(capacity: usize) -> HashSet<T> {
 
 /// Whether `terraform_version` (`1.11.4`, `1.8.0-dev`) is at least
 /// `major.minor`; an unreadable or missing version is not.
-fn written_by_at_least(terraform_version: Option<&str>, (major, minor): (u64, u64)) -> bool {
+pub(crate) fn written_by_at_least(
+    terraform_version: Option<&str>,
+    (major, minor): (u64, u64),
+) -> bool {
     let Some(version) = terraform_version else {
         return false;
     };

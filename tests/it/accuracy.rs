@@ -318,6 +318,30 @@ fn provider_normalisation_is_not_drift() {
     assert!(!text.contains("drift:"), "{text}");
 }
 
+/// An RDS instance's `latest_restorable_time` moves between any two plans.
+/// Terraform 1.2 and later show a normal plan's drift only where the changes
+/// depend on it (`relevant_attributes`, left out when empty): the database
+/// delete's plan showed "drift: 1 changed outside Terraform" that Terraform
+/// itself does not. A refresh-only plan still shows all of it.
+#[test]
+fn drift_no_change_depends_on_is_not_reported() {
+    let delete = report(&root().join("testdata/plans/db-deleted/plan.json"), "human");
+    assert_eq!(
+        delete["plans"][0]["drift"],
+        serde_json::json!([]),
+        "{delete}"
+    );
+    let refresh = report(
+        &root().join("testdata/plans/refresh-only/plan.json"),
+        "human",
+    );
+    assert_eq!(
+        refresh["plans"][0]["drift"].as_array().map(Vec::len),
+        Some(3),
+        "{refresh}"
+    );
+}
+
 /// Defect 8: each type's own fix, never a final snapshot for a bucket or a table.
 #[test]
 fn the_data_loss_fix_is_the_types_own() {
