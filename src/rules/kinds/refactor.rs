@@ -166,7 +166,8 @@ fn kind_of<'a>(change: &'a crate::model::ResourceChange<'_>) -> Identity<'a> {
     (&*change.resource_type, change.provider_name.as_deref())
 }
 
-/// The attributes [`same_object`] compares, with their new values.
+/// The attributes whose whole value the new object knows, with it: the
+/// candidates are looked up by their exact value (see `index_by_value`).
 fn compared<'v>(
     after: &'v Value,
     unknown: Option<&'v Value>,
@@ -177,13 +178,79 @@ fn compared<'v>(
         .into_iter()
         .flatten()
         .filter(move |(key, new)| {
-            !(ignore.iter().any(|ignored| ignored == *key)
-                || new.is_null()
-                || unknown
-                    .and_then(|unknown| unknown.get(key.as_str()))
-                    .is_some_and(|flag| flag == &Value::Bool(true)))
+            !ignore.iter().any(|ignored| ignored == *key)
+                && !is_empty_list(new)
+                && fully_known(new, unknown.and_then(|unknown| unknown.get(key.as_str())))
         })
         .map(|(key, new)| (key.as_str(), new))
+}
+
+/// Whether `value` has no null in it and `unknown` (its `after_unknown`
+/// part) marks nothing in it unknown.
+fn fully_known(value: &Value, unknown: Option<&Value>) -> bool {
+    !unknown.is_some_and(marks_unknown) && !holds_null(value)
+}
+
+fn marks_unknown(unknown: &Value) -> bool {
+    match unknown {
+        Value::Bool(flag) => *flag,
+        Value::Array(items) => items.iter().any(marks_unknown),
+        Value::Object(map) => map.values().any(marks_unknown),
+        _ => false,
+    }
+}
+
+fn holds_null(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Array(items) => items.iter().any(holds_null),
+        Value::Object(map) => map.values().any(holds_null),
+        _ => false,
+    }
+}
+
+fn is_empty_list(value: &Value) -> bool {
+    value.as_array().is_some_and(Vec::is_empty)
+}
+
+/// Whether the old value agrees with what the new object knows of its
+/// own. What the provider fills in when it creates the object agrees with
+/// anything: a part `after_unknown` marks (left out of `after`), a null
+/// (a table's `table_class`), a block the configuration leaves out (an
+/// instance's `credit_specification`, `[]` in `after`).
+fn agrees(before: Option<&Value>, after: &Value, unknown: Option<&Value>) -> bool {
+    if after.is_null() || unknown == Some(&Value::Bool(true)) {
+        return true;
+    }
+    let Some(before) = before else {
+        return false;
+    };
+    let unknown_at = |key: &str| unknown.and_then(|unknown| unknown.get(key));
+    match (before, after) {
+        // A map's keys are data: one the old object has and the new one
+        // neither has nor leaves unknown is a difference.
+        (Value::Object(old), Value::Object(new)) => {
+            old.keys()
+                .all(|key| new.contains_key(key) || unknown_at(key).is_some_and(marks_unknown))
+                && new
+                    .iter()
+                    .all(|(key, value)| agrees(old.get(key), value, unknown_at(key)))
+        }
+        (Value::Array(old), Value::Array(new)) if new.is_empty() => {
+            old.is_empty() || old.iter().all(Value::is_object)
+        }
+        (Value::Array(old), Value::Array(new)) => {
+            old.len() == new.len()
+                && new.iter().enumerate().all(|(index, value)| {
+                    agrees(
+                        old.get(index),
+                        value,
+                        unknown.and_then(|unknown| unknown.get(index)),
+                    )
+                })
+        }
+        _ => before == after,
+    }
 }
 
 /// A text equal for two values exactly when they are `==`: scalars as JSON
@@ -247,16 +314,14 @@ fn same_object(before: &Value, after: &Value, unknown: Option<&Value>, ignore: &
     };
     let mut compared = 0;
     for (key, new) in after {
-        if ignore.iter().any(|ignored| ignored == key) || new.is_null() {
-            continue;
-        }
-        if unknown
-            .and_then(|unknown| unknown.get(key))
-            .is_some_and(|flag| flag == &Value::Bool(true))
+        let unknown = unknown.and_then(|unknown| unknown.get(key));
+        if ignore.iter().any(|ignored| ignored == key)
+            || new.is_null()
+            || unknown == Some(&Value::Bool(true))
         {
             continue;
         }
-        if before.get(key) != Some(new) {
+        if !agrees(before.get(key), new, unknown) {
             return false;
         }
         compared += 1;
@@ -323,5 +388,29 @@ mod tests {
         );
         let swapped = with_old_input(r#"{"a":[{"x":3,"y":2},1],"b":1}"#);
         assert!(drafts("refactor", "[params]\nignore = []", &swapped).is_empty());
+    }
+
+    /// A table renamed without `moved`, as Terraform 1.11 and the AWS
+    /// provider plan it: the new table leaves to the provider what the old
+    /// one has from it (`table_class` null, the recovery block's period
+    /// unknown and left out of `after`, no `ttl` block). `tags` and
+    /// `new_tags` are the two objects' tags.
+    fn table_rename(tags: &str, new_tags: &str) -> String {
+        format!(
+            r#"{{"format_version":"1.2","resource_changes":[
+            {{"address":"aws_dynamodb_table.users","type":"aws_dynamodb_table","name":"users","provider_name":"registry.terraform.io/hashicorp/aws","change":{{"actions":["delete"],"before":{{"name":"users","hash_key":"id","table_class":"STANDARD","point_in_time_recovery":[{{"enabled":true,"recovery_period_in_days":35}}],"ttl":[{{"attribute_name":"","enabled":false}}],"tags":{tags}}},"after":null}}}},
+            {{"address":"aws_dynamodb_table.user_profiles","type":"aws_dynamodb_table","name":"user_profiles","provider_name":"registry.terraform.io/hashicorp/aws","change":{{"actions":["create"],"before":null,"after":{{"name":"users","hash_key":"id","table_class":null,"point_in_time_recovery":[{{"enabled":true}}],"ttl":[],"tags":{new_tags}}},"after_unknown":{{"id":true,"point_in_time_recovery":[{{"recovery_period_in_days":true}}],"ttl":[]}}}}}}]}}"#
+        )
+    }
+
+    #[test]
+    fn what_the_provider_fills_in_does_not_hide_a_rename() {
+        let renamed = table_rename(r#"{"team":"a"}"#, r#"{"team":"a"}"#);
+        let found = drafts("refactor", "[params]\nignore = []", &renamed);
+        assert_eq!(found.len(), 1, "{found:?}");
+        // A tag the new table lacks is a difference, not something the
+        // provider fills in.
+        let retagged = table_rename(r#"{"team":"a","env":"prod"}"#, r#"{"team":"a"}"#);
+        assert!(drafts("refactor", "[params]\nignore = []", &retagged).is_empty());
     }
 }
