@@ -1922,4 +1922,166 @@ mod tests {
             .count();
         assert_eq!(from_webs_to_dns, 4, "{edges:?}");
     }
+
+    /// A small random plan from `seed`: resources of `count` 1 to 4 (or
+    /// none) at the root and in a module of 1 to 3 instances, state records
+    /// naming resources whole or by instance, configuration references
+    /// (whole, by `count.index`, through the module's output) and values
+    /// that name other instances' ids.
+    fn random_plan(seed: u64) -> String {
+        let mut state = seed | 1;
+        let mut next = |below: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % below
+        };
+        let module_keys: Vec<String> = (0..1 + next(3)).map(|key| format!("k{key}")).collect();
+        // (in the module, count)
+        let resources: Vec<(bool, Option<u64>)> = (0..2 + next(4))
+            .map(|_| {
+                (
+                    next(2) == 0,
+                    [None, Some(1), Some(2), Some(4)][next(4) as usize],
+                )
+            })
+            .collect();
+        let address = |index: usize, module: Option<&str>, key: Option<u64>| {
+            let prefix = module.map_or(String::new(), |module| {
+                format!("module.m[\\\"{module}\\\"].")
+            });
+            let suffix = key.map_or(String::new(), |key| format!("[{key}]"));
+            format!("{prefix}terraform_data.r{index}{suffix}")
+        };
+        let whole = |index: usize| {
+            let in_module = resources[index].0;
+            format!(
+                "{}terraform_data.r{index}",
+                if in_module { "module.m." } else { "" }
+            )
+        };
+        let mut instances: Vec<(usize, Option<String>, Option<u64>)> = Vec::new();
+        for (index, (in_module, count)) in resources.iter().enumerate() {
+            let modules: Vec<Option<String>> = if *in_module {
+                module_keys.iter().cloned().map(Some).collect()
+            } else {
+                vec![None]
+            };
+            for module in modules {
+                match count {
+                    Some(count) => {
+                        for key in 0..*count {
+                            instances.push((index, module.clone(), Some(key)));
+                        }
+                    }
+                    None => instances.push((index, module.clone(), None)),
+                }
+            }
+        }
+        let id = |(index, module, key): &(usize, Option<String>, Option<u64>)| {
+            format!("id-{}", address(*index, module.as_deref(), *key))
+                .replace(['[', ']', '"', '\\'], "_")
+        };
+        let mut root_state = Vec::new();
+        let mut module_state: Vec<Vec<String>> = vec![Vec::new(); module_keys.len()];
+        for instance in &instances {
+            let (index, module, key) = instance;
+            let mut depends_on = Vec::new();
+            for (other, (_, count)) in resources.iter().enumerate() {
+                if other != *index && next(3) == 0 {
+                    let keyed = count.filter(|_| next(2) == 0).map(&mut next);
+                    depends_on.push(match keyed {
+                        Some(key) => format!("\"{}[{key}]\"", whole(other)),
+                        None => format!("\"{}\"", whole(other)),
+                    });
+                }
+            }
+            let named = &instances[next(instances.len() as u64) as usize];
+            let values = format!(r#"{{"id":"{}","ref":"{}"}}"#, id(instance), id(named));
+            let key_field = key.map_or(String::new(), |key| format!(r#","index":{key}"#));
+            let entry = format!(
+                r#"{{"address":"{}","mode":"managed","type":"terraform_data","name":"r{index}"{key_field},"values":{values},"depends_on":[{}]}}"#,
+                address(*index, module.as_deref(), *key),
+                depends_on.join(",")
+            );
+            match module {
+                Some(module) => {
+                    let at = module_keys.iter().position(|key| key == module).unwrap();
+                    module_state[at].push(entry);
+                }
+                None => root_state.push(entry),
+            }
+        }
+        let block = |index: usize, in_module: bool, next: &mut dyn FnMut(u64) -> u64| {
+            let mut references = Vec::new();
+            for (other, (other_in_module, _)) in resources.iter().enumerate() {
+                if other == index || next(3) != 0 {
+                    continue;
+                }
+                match (in_module, *other_in_module) {
+                    (false, false) | (true, true) => {
+                        references.push(format!("\"terraform_data.r{other}\""));
+                        if next(2) == 0 {
+                            references.push("\"count.index\"".to_owned());
+                        }
+                    }
+                    (false, true) => references.push("\"module.m.out\"".to_owned()),
+                    (true, false) => {}
+                }
+            }
+            let count = resources[index].1.map_or(String::new(), |count| {
+                format!(r#","count_expression":{{"constant_value":{count}}}"#)
+            });
+            format!(
+                r#"{{"address":"terraform_data.r{index}","mode":"managed","type":"terraform_data","name":"r{index}"{count},"expressions":{{"input":{{"references":[{}]}}}}}}"#,
+                references.join(",")
+            )
+        };
+        let mut root_blocks = Vec::new();
+        let mut module_blocks = Vec::new();
+        let mut output = Vec::new();
+        for (index, (in_module, _)) in resources.iter().enumerate() {
+            if *in_module {
+                module_blocks.push(block(index, true, &mut next));
+                output.push(format!("\"terraform_data.r{index}\""));
+            } else {
+                root_blocks.push(block(index, false, &mut next));
+            }
+        }
+        let children: Vec<String> = module_keys
+            .iter()
+            .zip(&module_state)
+            .map(|(key, entries)| {
+                format!(
+                    r#"{{"address":"module.m[\"{key}\"]","resources":[{}]}}"#,
+                    entries.join(",")
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"format_version":"1.2","resource_changes":[],"prior_state":{{"values":{{"root_module":{{"resources":[{}],"child_modules":[{}]}}}}}},"configuration":{{"root_module":{{"resources":[{}],"module_calls":{{"m":{{"for_each_expression":{{"references":["var.keys"]}},"module":{{"outputs":{{"out":{{"expression":{{"references":[{}]}}}}}},"resources":[{}]}}}}}}}}}}}}"#,
+            root_state.join(","),
+            children.join(","),
+            root_blocks.join(","),
+            output.join(","),
+            module_blocks.join(",")
+        )
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+        #[test]
+        fn group_edges_answer_as_an_edge_per_instance_would_on_random_plans(seed in proptest::prelude::any::<u64>()) {
+            let text = random_plan(seed);
+            let plan = crate::model::parse_document(&text).unwrap();
+            let apart = ResourceGraph::build_grouping(&plan, usize::MAX);
+            let together = ResourceGraph::build_grouping(&plan, 2);
+            proptest::prop_assert_eq!(apart.edges(), together.edges(), "{}", text);
+            for node in (0..apart.node_count() as u32).map(NodeId) {
+                for limit in [1, 2, usize::MAX] {
+                    proptest::prop_assert_eq!(apart.reach(node, limit), together.reach(node, limit));
+                }
+            }
+        }
+    }
 }
