@@ -136,14 +136,17 @@ impl<'p> ResourceGraph<'p> {
         // sorted and merged once; value edges need them to decide direction.
         let (state, config) =
             rayon::join(|| builder.state_edges(plan), || builder.config_edges(plan));
-        let ((state, state_groups, state_gaps), (config, config_groups, config_gaps, direct)) =
-            (state, config);
+        let (
+            (state, state_groups, state_gaps),
+            (config, config_groups, config_into, config_gaps, direct),
+        ) = (state, config);
         builder
             .gaps
             .extend(state_gaps.into_iter().chain(config_gaps));
         let mut edges = EdgeSet::default();
         edges.extend(state, state_groups);
         edges.extend(config, config_groups);
+        merge_sorted(&mut edges.into, config_into);
         let value = builder.value_edges(plan, &edges);
         edges.extend(value, Vec::new());
         builder.prefer_exact_instances(&mut edges);
@@ -279,6 +282,8 @@ struct EdgeSet {
     sorted: Vec<Edge>,
     /// Sorted by (resource, dependent) like `sorted`.
     groups: Vec<GroupEdge>,
+    /// Sorted by (dependency, resource).
+    into: Vec<IntoEdge>,
 }
 
 /// (dependency, dependent) and where the edge was learnt.
@@ -293,6 +298,18 @@ type Edge = ((NodeIndex, NodeIndex), EdgeSources);
 /// every edge were there.
 type GroupEdge = ((u32, NodeIndex), EdgeSources);
 
+/// An edge from a dependency to every instance of a wide configuration
+/// resource (by id) that names it: N instances of a `count` that all name
+/// what a module's output lists (M resources) took N × M edges from a
+/// plan that lists N + M. The finished graph keeps them as a hub too.
+type IntoEdge = ((NodeIndex, u32), EdgeSources);
+
+/// A configuration edge kept for a group of instances.
+enum Grouped {
+    From(GroupEdge),
+    Into(IntoEdge),
+}
+
 /// Configuration resource id → the configuration resource ids it names,
 /// and whether all its references resolved (see [`Builder::direct_targets`]).
 type DirectTargets = HashMap<usize, (HashSet<usize>, bool)>;
@@ -303,28 +320,39 @@ impl EdgeSet {
         merge_sorted(&mut self.groups, groups);
     }
 
-    /// Where the edge `pair` was learnt, itself or as part of a group edge:
-    /// `resource` is the dependency's configuration resource when that is
-    /// wide (see [`Builder::wide_resources`]).
-    fn get(&self, pair: (NodeIndex, NodeIndex), resource: Option<u32>) -> Option<EdgeSources> {
+    /// Where the edge `pair` was learnt, itself or as part of a group
+    /// edge: `resources` are the configuration resources of its dependency
+    /// and of its dependent when they are wide (see
+    /// [`Builder::wide_resources`]).
+    fn get(
+        &self,
+        pair: (NodeIndex, NodeIndex),
+        resources: (Option<u32>, Option<u32>),
+    ) -> Option<EdgeSources> {
         let single = self
             .sorted
             .binary_search_by_key(&pair, |(pair, _)| *pair)
             .ok()
             .map(|found| self.sorted[found].1);
-        let grouped = resource.and_then(|resource| {
+        let from_group = resources.0.and_then(|resource| {
             self.groups
                 .binary_search_by_key(&(resource, pair.1), |(key, _)| *key)
                 .ok()
                 .map(|found| self.groups[found].1)
         });
-        match (single, grouped) {
-            (Some(mut sources), Some(more)) => {
+        let into_group = resources.1.and_then(|resource| {
+            self.into
+                .binary_search_by_key(&(pair.0, resource), |(key, _)| *key)
+                .ok()
+                .map(|found| self.into[found].1)
+        });
+        [single, from_group, into_group]
+            .into_iter()
+            .flatten()
+            .reduce(|mut sources, more| {
                 sources.insert(more);
-                Some(sources)
-            }
-            (sources, more) => sources.or(more),
-        }
+                sources
+            })
     }
 
     fn iter(&self) -> impl Iterator<Item = &Edge> {
@@ -377,6 +405,37 @@ impl EdgeSet {
             .for_each(|((dependency, dependent), edge_sources)| {
                 if let Some(more) = resource_of(*dependency)
                     .and_then(|resource| sources.get(&(resource, *dependent)))
+                {
+                    edge_sources.insert(*more);
+                }
+            });
+    }
+}
+
+impl EdgeSet {
+    /// Removes the `removed` edges into groups, keeping what they gave an
+    /// edge that stays on its own, as [`EdgeSet::remove_groups`] does:
+    /// `resource_of` gives a node's wide configuration resource.
+    fn remove_into(
+        &mut self,
+        removed: &HashSet<(NodeIndex, u32)>,
+        resource_of: impl Fn(NodeIndex) -> Option<u32> + Sync,
+    ) {
+        if removed.is_empty() {
+            return;
+        }
+        let sources: HashMap<(NodeIndex, u32), EdgeSources> = self
+            .into
+            .iter()
+            .filter(|(key, _)| removed.contains(key))
+            .copied()
+            .collect();
+        self.into.retain(|(key, _)| !removed.contains(key));
+        self.sorted
+            .par_iter_mut()
+            .for_each(|((dependency, dependent), edge_sources)| {
+                if let Some(more) = resource_of(*dependent)
+                    .and_then(|resource| sources.get(&(*dependency, resource)))
                 {
                     edge_sources.insert(*more);
                 }
@@ -870,8 +929,8 @@ impl<'p> Builder<'p> {
                     .map(|key| (key, (pair, sources)))
             })
             .collect();
-        let mut groups: HashMap<(Resource, Resource), (Vec<Edge>, Vec<GroupEdge>)> =
-            HashMap::default();
+        type Grouped = (Vec<Edge>, Vec<GroupEdge>, Vec<IntoEdge>);
+        let mut groups: HashMap<(Resource, Resource), Grouped> = HashMap::default();
         for (key, edge) in candidate_edges {
             groups.entry(key).or_default().0.push(edge);
         }
@@ -890,12 +949,29 @@ impl<'p> Builder<'p> {
                 groups.entry((from, to)).or_default().1.push(group);
             }
         }
+        // An edge into a group stands for one into each of its resource's
+        // instances, none of them confirmed.
+        for &into in &edges.into {
+            let ((dependency, config), _) = into;
+            let resource = match self.wide_resources[config as usize] {
+                Some(Wide::One(module)) => Some((module, config)),
+                _ => None,
+            };
+            if let (Some(from), Some(to)) = (resource_of[dependency.index()], resource)
+                && from != to
+                && candidates.contains(&(from, to))
+            {
+                groups.entry((from, to)).or_default().2.push(into);
+            }
+        }
         let mut narrowed = HashSet::default();
         let mut narrowed_groups = HashSet::default();
-        for (edges, group_edges) in groups.values() {
+        let mut narrowed_into = HashSet::default();
+        for (edges, group_edges, into_edges) in groups.values() {
             let dependencies: HashSet<NodeIndex> = edges
                 .iter()
                 .map(|((dependency, _), _)| *dependency)
+                .chain(into_edges.iter().map(|((dependency, _), _)| *dependency))
                 .collect();
             if dependencies.len() < 2 && group_edges.is_empty() {
                 continue;
@@ -909,6 +985,9 @@ impl<'p> Builder<'p> {
                 .iter()
                 .map(|((_, dependent), _)| *dependent)
                 .chain(group_edges.iter().map(|((_, dependent), _)| *dependent))
+                .chain(into_edges.iter().flat_map(|((_, config), _)| {
+                    self.instances.of_config(*config as usize).iter().copied()
+                }))
                 .collect();
             if by_value == dependents {
                 narrowed.extend(
@@ -918,6 +997,7 @@ impl<'p> Builder<'p> {
                         .map(|(pair, _)| *pair),
                 );
                 narrowed_groups.extend(group_edges.iter().map(|(key, _)| *key));
+                narrowed_into.extend(into_edges.iter().map(|(key, _)| *key));
             }
         }
         if !narrowed.is_empty() {
@@ -930,6 +1010,7 @@ impl<'p> Builder<'p> {
             edges.sorted = kept;
         }
         edges.remove_groups(&narrowed_groups, |node| self.wide_resource_of(node));
+        edges.remove_into(&narrowed_into, |node| self.wide_resource_of(node));
     }
 
     fn state_edges(&self, plan: &Plan<'_>) -> (Vec<Edge>, Vec<GroupEdge>, Vec<Gap>) {
@@ -999,9 +1080,16 @@ impl<'p> Builder<'p> {
     fn config_edges(
         &self,
         plan: &Plan<'_>,
-    ) -> (Vec<Edge>, Vec<GroupEdge>, Vec<Gap>, DirectTargets) {
+    ) -> (
+        Vec<Edge>,
+        Vec<GroupEdge>,
+        Vec<IntoEdge>,
+        Vec<Gap>,
+        DirectTargets,
+    ) {
         let Some(configuration) = &plan.configuration else {
             return (
+                Vec::new(),
                 Vec::new(),
                 Vec::new(),
                 vec![Gap::NoConfiguration],
@@ -1037,14 +1125,26 @@ impl<'p> Builder<'p> {
                     .map(Gap::Unresolved),
             );
         }
-        let (edges, groups) = dependencies
+        let (edges, grouped): (Vec<Edge>, Vec<Grouped>) = dependencies
             .par_iter()
             .flat_map_iter(|entry| {
                 let address = references::config_address(&entry.module, &entry.resource);
-                let dependents = self
-                    .config_addresses
-                    .get_index_of(&address)
-                    .map_or(&[][..], |config| self.instances.of_config(config));
+                let config = self.config_addresses.get_index_of(&address);
+                let dependents = config.map_or(&[][..], |config| self.instances.of_config(config));
+                let keyed: HashSet<usize> = entry
+                    .keyed
+                    .iter()
+                    .filter_map(|target| self.target_id(target))
+                    .collect();
+                // A wide resource in one module instance: what all its
+                // instances name alike is named once, into the group.
+                let as_group = config
+                    .filter(|config| matches!(self.wide_resources[*config], Some(Wide::One(_))));
+                let grouped = |target: usize, key: Option<&InstanceKey>| {
+                    as_group.is_some()
+                        && !(key.is_none()
+                            && (keyed.contains(&target) || self.wide_resources[target].is_some()))
+                };
                 // Resolved once for all the dependents.
                 let targets: Vec<(usize, Option<&InstanceKey>)> = if dependents.is_empty() {
                     Vec::new()
@@ -1055,19 +1155,31 @@ impl<'p> Builder<'p> {
                         .filter_map(|target| Some((self.target_id(target)?, target.key.as_ref())))
                         .collect()
                 };
-                let keyed: HashSet<usize> = entry
-                    .keyed
-                    .iter()
-                    .filter_map(|target| self.target_id(target))
-                    .collect();
                 // (module instance of the dependent, target) → the target's
                 // instances by key, when they pair one to one with the
                 // dependent resource's instances there.
                 let mut paired: HashMap<(u32, usize), Option<HashMap<&InstanceKey, NodeIndex>>> =
                     HashMap::default();
                 let mut edges = Vec::new();
+                if let (Some(config), Some(&first)) = (as_group, dependents.first()) {
+                    for (target, key) in &targets {
+                        if grouped(*target, *key) {
+                            edges.extend(self.instances_of(first, *target, *key).map(
+                                |dependency| {
+                                    Either::Right(Grouped::Into((
+                                        (dependency, config as u32),
+                                        EdgeSources::CONFIG,
+                                    )))
+                                },
+                            ));
+                        }
+                    }
+                }
                 for &dependent in dependents {
                     for (target, key) in &targets {
+                        if grouped(*target, *key) {
+                            continue;
+                        }
                         if key.is_none() && keyed.contains(target) {
                             let same_key =
                                 self.placements[dependent.index()]
@@ -1090,13 +1202,24 @@ impl<'p> Builder<'p> {
                                 continue;
                             }
                         }
-                        edges.extend(self.links_to(dependent, *target, *key, EdgeSources::CONFIG));
+                        edges.extend(
+                            self.links_to(dependent, *target, *key, EdgeSources::CONFIG)
+                                .map(|link| link.map_right(Grouped::From)),
+                        );
                     }
                 }
                 edges
             })
             .partition_map(|link| link);
-        (edges, groups, gaps, direct)
+        let mut groups = Vec::new();
+        let mut into = Vec::new();
+        for link in grouped {
+            match link {
+                Grouped::From(edge) => groups.push(edge),
+                Grouped::Into(edge) => into.push(edge),
+            }
+        }
+        (edges, groups, into, gaps, direct)
     }
 
     /// For each configuration resource, the configuration resources it
@@ -1297,7 +1420,13 @@ impl<'p> Builder<'p> {
                 // role's computed `inline_policy` naming its own policy),
                 // not a dependency.
                 let recorded_opposite = edges
-                    .get((dependent, dependency), self.wide_resource_of(dependent))
+                    .get(
+                        (dependent, dependency),
+                        (
+                            self.wide_resource_of(dependent),
+                            self.wide_resource_of(dependency),
+                        ),
+                    )
                     .is_some_and(|sources| {
                         sources.contains(EdgeSources::STATE)
                             || sources.contains(EdgeSources::CONFIG)
@@ -1344,25 +1473,46 @@ fn is_module_call_path(text: &str) -> bool {
     calls > 0
 }
 
-/// `edges` as compressed sparse rows over `node_count` nodes, and a hub
-/// after them for each wide resource in a group edge: an edge from each
-/// of its `instances` into the hub, and one from the hub to each dependent.
+/// `edges` as compressed sparse rows over `node_count` nodes, then a hub
+/// for each wide resource in a group edge (an edge from each of its
+/// `instances` into the hub, one from the hub to each dependent), then one
+/// for each wide resource and sources of the edges into it (an edge from
+/// each dependency into the hub, one from the hub to each of its instances).
 fn rows_of(
     node_count: usize,
     edges: EdgeSet,
     instances: &Instances,
 ) -> Csr<(), EdgeSources, petgraph::Directed, u32> {
-    let EdgeSet { sorted, groups } = edges;
-    let mut hubs: Vec<u32> = groups.iter().map(|((config, _), _)| *config).collect();
-    hubs.dedup();
-    let hub_of = |config: u32| node_count as u32 + hubs.partition_point(|hub| *hub < config) as u32;
+    let EdgeSet {
+        sorted,
+        groups,
+        mut into,
+    } = edges;
+    let mut from_hubs: Vec<u32> = groups.iter().map(|((config, _), _)| *config).collect();
+    from_hubs.dedup();
+    into.sort_unstable_by_key(|((dependency, config), sources)| (*config, sources.0, *dependency));
+    let mut into_hubs: Vec<(u32, EdgeSources)> = into
+        .iter()
+        .map(|((_, config), sources)| (*config, *sources))
+        .collect();
+    into_hubs.dedup();
+    let from_hub =
+        |config: u32| (node_count + from_hubs.partition_point(|hub| *hub < config)) as u32;
+    let into_hub = |key: (u32, EdgeSources)| {
+        (node_count
+            + from_hubs.len()
+            + into_hubs.partition_point(|hub| (hub.0, hub.1.0) < (key.0, key.1.0))) as u32
+    };
+    let hub_count = from_hubs.len() + into_hubs.len();
     // Same size and alignment: collected in place, not copied beside.
     let mut edges: Vec<(u32, u32, EdgeSources)> = sorted
         .into_iter()
         .map(|((from, to), sources)| (from.index() as u32, to.index() as u32, sources))
         .collect();
-    if !hubs.is_empty() {
-        let mut into_hubs: Vec<(u32, u32, EdgeSources)> = hubs
+    if hub_count > 0 {
+        // Resources' edges into hubs, which number after every resource:
+        // each row's last.
+        let mut to_hubs: Vec<(u32, u32, EdgeSources)> = from_hubs
             .iter()
             .flat_map(|&config| {
                 instances
@@ -1371,34 +1521,54 @@ fn rows_of(
                     .map(move |instance| {
                         (
                             instance.index() as u32,
-                            hub_of(config),
+                            from_hub(config),
                             EdgeSources::default(),
                         )
                     })
             })
+            .chain(into.iter().map(|&((dependency, config), sources)| {
+                (
+                    dependency.index() as u32,
+                    into_hub((config, sources)),
+                    EdgeSources::default(),
+                )
+            }))
             .collect();
-        into_hubs.par_sort_unstable_by_key(|(from, to, _)| (*from, *to));
-        // Hubs number after every resource: their rows follow, in order.
-        let out_of_hubs = groups.iter().map(|((config, dependent), sources)| {
-            (hub_of(*config), dependent.index() as u32, *sources)
+        to_hubs.par_sort_unstable_by_key(|(from, to, _)| (*from, *to));
+        // The hubs' own rows follow, in hub order.
+        let out_of_from_hubs = groups.iter().map(|((config, dependent), sources)| {
+            (from_hub(*config), dependent.index() as u32, *sources)
         });
-        let mut merged = Vec::with_capacity(edges.len() + into_hubs.len() + groups.len());
-        let mut into_hubs = into_hubs.into_iter().peekable();
+        let out_of_into_hubs = into_hubs.iter().flat_map(|&(config, sources)| {
+            instances
+                .of_config(config as usize)
+                .iter()
+                .map(move |instance| {
+                    (
+                        into_hub((config, sources)),
+                        instance.index() as u32,
+                        sources,
+                    )
+                })
+        });
+        let mut merged = Vec::with_capacity(edges.len() + to_hubs.len() + groups.len());
+        let mut to_hubs = to_hubs.into_iter().peekable();
         for edge in edges {
-            while let Some(next) = into_hubs.next_if(|next| (next.0, next.1) < (edge.0, edge.1)) {
+            while let Some(next) = to_hubs.next_if(|next| (next.0, next.1) < (edge.0, edge.1)) {
                 merged.push(next);
             }
             merged.push(edge);
         }
-        merged.extend(into_hubs);
-        merged.extend(out_of_hubs);
+        merged.extend(to_hubs);
+        merged.extend(out_of_from_hubs);
+        merged.extend(out_of_into_hubs);
         edges = merged;
     }
     let mut rows = Csr::from_sorted_edges(&edges)
         .expect("an edge set is sorted by (dependency, dependent) and has no repeats");
     drop(edges);
     // Rows stop at the last node with an edge; the others have empty rows.
-    while rows.node_count() < node_count + hubs.len() {
+    while rows.node_count() < node_count + hub_count {
         rows.add_node(());
     }
     rows
@@ -2066,6 +2236,130 @@ mod tests {
             output.join(","),
             module_blocks.join(",")
         )
+    }
+
+    /// `web` (two instances) and `att` (two instances) at the root, with
+    /// `att`'s configuration naming `att_references` and each object's
+    /// extra values.
+    fn named_by_a_count(
+        att_references: &str,
+        web_values: [&str; 2],
+        att_values: [&str; 2],
+    ) -> String {
+        let objects: Vec<String> = (0..2)
+            .flat_map(|index| {
+                [
+                    root_object("web", index, web_values[index], ""),
+                    root_object("att", index, att_values[index], ""),
+                ]
+            })
+            .collect();
+        let blocks = [root_block("web", ""), root_block("att", att_references)];
+        format!(
+            r#"{{"format_version":"1.2","resource_changes":[],"prior_state":{{"values":{{"root_module":{{"resources":[{}]}}}}}},"configuration":{{"root_module":{{"resources":[{}]}}}}}}"#,
+            objects.join(","),
+            blocks.join(",")
+        )
+    }
+
+    #[test]
+    fn values_narrow_edges_into_every_instance_of_a_count() {
+        // Each `att` names both `web` instances by key in its configuration,
+        // and one of them by value: the value decides.
+        let text = named_by_a_count(
+            r#""terraform_data.web[0]","terraform_data.web[1]""#,
+            ["", ""],
+            [
+                r#","input":"web-0-identity""#,
+                r#","input":"web-1-identity""#,
+            ],
+        );
+        let edges = edges_both_ways(&text);
+        let pairs: Vec<(&str, &str)> = edges
+            .iter()
+            .map(|(from, to, _)| (from.as_str(), to.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("terraform_data.web[0]", "terraform_data.att[0]"),
+                ("terraform_data.web[1]", "terraform_data.att[1]")
+            ]
+        );
+    }
+
+    #[test]
+    fn values_naming_one_instance_for_all_narrow_edges_into_a_count_to_it() {
+        let text = named_by_a_count(
+            r#""terraform_data.web[0]","terraform_data.web[1]""#,
+            ["", ""],
+            [
+                r#","input":"web-0-identity""#,
+                r#","input":"web-0-identity""#,
+            ],
+        );
+        let edges = edges_both_ways(&text);
+        assert_eq!(edges.len(), 2, "{edges:?}");
+        assert!(
+            edges
+                .iter()
+                .all(|(from, _, _)| from == "terraform_data.web[0]"),
+            "{edges:?}"
+        );
+    }
+
+    #[test]
+    fn a_value_against_an_edge_into_a_count_is_an_echo() {
+        // `att` names `web[0]` in its configuration; `web[0]`'s values name
+        // both `att` instances back.
+        let text = named_by_a_count(
+            r#""terraform_data.web[0]""#,
+            [r#","input":["att-0-identity","att-1-identity"]"#, ""],
+            ["", ""],
+        );
+        let edges = edges_both_ways(&text);
+        assert_eq!(edges.len(), 2, "{edges:?}");
+        assert!(
+            edges
+                .iter()
+                .all(|(from, _, _)| from == "terraform_data.web[0]"),
+            "{edges:?}"
+        );
+    }
+
+    #[test]
+    fn what_every_instance_of_a_count_names_is_named_once_through_a_hub() {
+        // 200 instances that each name the same 300 resources.
+        let named: Vec<String> = (0..300)
+            .map(|index| {
+                format!(
+                    r#"{{"address":"terraform_data.b{index}","mode":"managed","type":"terraform_data","name":"b{index}","values":{{"id":"b-{index}"}}}}"#
+                )
+            })
+            .collect();
+        let counted: Vec<String> = (0..200)
+            .map(|index| root_object("d", index, "", ""))
+            .collect();
+        let references: Vec<String> = (0..300)
+            .map(|index| format!(r#""terraform_data.b{index}""#))
+            .collect();
+        let text = format!(
+            r#"{{"format_version":"1.2","resource_changes":[],"prior_state":{{"values":{{"root_module":{{"resources":[{},{}]}}}}}},"configuration":{{"root_module":{{"resources":[{}]}}}}}}"#,
+            named.join(","),
+            counted.join(","),
+            root_block("d", &references.join(","))
+                .replace(r#""constant_value":2"#, r#""constant_value":200"#)
+        );
+        let plan = crate::model::parse_document(&text).unwrap();
+        let graph = ResourceGraph::build(&plan);
+        // 300 × 200 = 60,000 edges, were each listed.
+        assert_eq!(graph.edges.edge_count(), 300 + 200);
+        let named = graph.find("terraform_data.b7").unwrap();
+        assert_eq!(graph.dependents(named).len(), 200);
+        assert_eq!(
+            graph.edges(),
+            ResourceGraph::build_grouping(&plan, usize::MAX).edges()
+        );
     }
 
     proptest::proptest! {
