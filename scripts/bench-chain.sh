@@ -10,6 +10,7 @@
 #   GENERATOR=scripts/gen-wide-dependency-plan.py scripts/bench-chain.sh 1000 10000
 #   GENERATOR=scripts/gen-module-spread-plan.py scripts/bench-chain.sh 1000 10000
 #   GENERATOR=scripts/gen-fan-in-plan.py scripts/bench-chain.sh 1000 10000
+#   GENERATOR=scripts/gen-module-fan-in-plan.py scripts/bench-chain.sh 1000 10000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD

@@ -359,6 +359,28 @@ impl EdgeSet {
         self.sorted.iter()
     }
 
+    /// Replaces the `listed` edges into groups by the edges they stand for:
+    /// to every instance of their resource (`instances`) but the dependency.
+    fn list_into_apart(&mut self, listed: &HashSet<(NodeIndex, u32)>, instances: &Instances) {
+        if listed.is_empty() {
+            return;
+        }
+        let mut apart = Vec::new();
+        self.into.retain(|&((dependency, config), sources)| {
+            if !listed.contains(&(dependency, config)) {
+                return true;
+            }
+            apart.extend(
+                instances
+                    .of_config(config as usize)
+                    .iter()
+                    .filter_map(|&dependent| edge(dependency, dependent, sources)),
+            );
+            false
+        });
+        merge_sorted(&mut self.sorted, apart);
+    }
+
     /// Replaces the `listed` group edges by the edges they stand for: from
     /// every instance of their resource (`instances`) but the dependent.
     fn list_apart(&mut self, listed: &HashSet<(u32, NodeIndex)>, instances: &Instances) {
@@ -918,6 +940,21 @@ impl<'p> Builder<'p> {
             })
             .collect();
         edges.list_apart(&spread_candidates, &self.instances);
+        let candidate_sources: HashSet<(Resource, u32)> = candidates
+            .iter()
+            .map(|(from, (_, config))| (*from, *config))
+            .collect();
+        let spread_into: HashSet<(NodeIndex, u32)> = edges
+            .into
+            .iter()
+            .map(|(key, _)| *key)
+            .filter(|&(dependency, config)| {
+                self.is_spread(config)
+                    && resource_of[dependency.index()]
+                        .is_some_and(|from| candidate_sources.contains(&(from, config)))
+            })
+            .collect();
+        edges.list_into_apart(&spread_into, &self.instances);
         // (dependency resource, dependent resource) → its instance edges.
         // Every edge is looked at (800k in a 100k plan): on every core, in order.
         let candidate_edges: Vec<((Resource, Resource), Edge)> = edges
@@ -1136,12 +1173,33 @@ impl<'p> Builder<'p> {
                     .iter()
                     .filter_map(|target| self.target_id(target))
                     .collect();
-                // A wide resource in one module instance: what all its
-                // instances name alike is named once, into the group.
-                let as_group = config
-                    .filter(|config| matches!(self.wide_resources[*config], Some(Wide::One(_))));
+                // A wide resource: what all its instances name alike is
+                // named once, into the group. Instances in one module
+                // instance name alike; spread over several, only what lies
+                // outside the module around them.
+                let as_group = config.filter(|config| self.wide_resources[*config].is_some());
                 let grouped = |target: usize, key: Option<&InstanceKey>| {
-                    as_group.is_some()
+                    let Some(config) = as_group else {
+                        return false;
+                    };
+                    let alike = match self.wide_resources[config] {
+                        Some(Wide::Spread(module)) => self
+                            .instances
+                            .of_config(target)
+                            .first()
+                            .and_then(|instance| self.module_of(*instance))
+                            .is_none_or(|target_module| {
+                                match (
+                                    self.module_paths[target_module as usize].first(),
+                                    self.module_paths[module as usize].first(),
+                                ) {
+                                    (Some(outer), Some(inner)) => outer.name != inner.name,
+                                    _ => true,
+                                }
+                            }),
+                        _ => true,
+                    };
+                    alike
                         && !(key.is_none()
                             && (keyed.contains(&target) || self.wide_resources[target].is_some()))
                 };
@@ -2196,7 +2254,8 @@ mod tests {
                         }
                     }
                     (false, true) => references.push("\"module.m.out\"".to_owned()),
-                    (true, false) => {}
+                    // Through a variable the module call passes in.
+                    (true, false) => references.push(format!("\"var.v{other}\"")),
                 }
             }
             let count = resources[index].1.map_or(String::new(), |count| {
@@ -2229,10 +2288,18 @@ mod tests {
             })
             .collect();
         format!(
-            r#"{{"format_version":"1.2","resource_changes":[],"prior_state":{{"values":{{"root_module":{{"resources":[{}],"child_modules":[{}]}}}}}},"configuration":{{"root_module":{{"resources":[{}],"module_calls":{{"m":{{"for_each_expression":{{"references":["var.keys"]}},"module":{{"outputs":{{"out":{{"expression":{{"references":[{}]}}}}}},"resources":[{}]}}}}}}}}}}}}"#,
+            r#"{{"format_version":"1.2","resource_changes":[],"prior_state":{{"values":{{"root_module":{{"resources":[{}],"child_modules":[{}]}}}}}},"configuration":{{"root_module":{{"resources":[{}],"module_calls":{{"m":{{"for_each_expression":{{"references":["var.keys"]}},"expressions":{{{}}},"module":{{"variables":{{{}}},"outputs":{{"out":{{"expression":{{"references":[{}]}}}}}},"resources":[{}]}}}}}}}}}}}}"#,
             root_state.join(","),
             children.join(","),
             root_blocks.join(","),
+            (0..resources.len())
+                .map(|other| format!(r#""v{other}":{{"references":["terraform_data.r{other}"]}}"#))
+                .collect::<Vec<_>>()
+                .join(","),
+            (0..resources.len())
+                .map(|other| format!(r#""v{other}":{{}}"#))
+                .collect::<Vec<_>>()
+                .join(","),
             output.join(","),
             module_blocks.join(",")
         )
@@ -2359,6 +2426,42 @@ mod tests {
         assert_eq!(
             graph.edges(),
             ResourceGraph::build_grouping(&plan, usize::MAX).edges()
+        );
+    }
+
+    #[test]
+    fn values_narrow_edges_into_a_resource_in_every_module_instance() {
+        // `module.m["a"]` and `["b"]` each hold `d`, which names both `web`
+        // instances through a variable, and one of them by value.
+        let webs: Vec<String> = (0..2)
+            .map(|index| root_object("web", index, "", ""))
+            .collect();
+        let modules: Vec<String> = ["a", "b"]
+            .iter()
+            .enumerate()
+            .map(|(index, module)| {
+                format!(
+                    r#"{{"address":"module.m[\"{module}\"]","resources":[{{"address":"module.m[\"{module}\"].terraform_data.d","mode":"managed","type":"terraform_data","name":"d","values":{{"id":"d-{module}-identity","input":"web-{index}-identity"}}}}]}}"#
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"format_version":"1.2","resource_changes":[],"prior_state":{{"values":{{"root_module":{{"resources":[{}],"child_modules":[{}]}}}}}},"configuration":{{"root_module":{{"resources":[{}],"module_calls":{{"m":{{"for_each_expression":{{"references":["var.m"]}},"expressions":{{"webs":{{"references":["terraform_data.web[0]","terraform_data.web[1]"]}}}},"module":{{"variables":{{"webs":{{}}}},"resources":[{{"address":"terraform_data.d","mode":"managed","type":"terraform_data","name":"d","expressions":{{"input":{{"references":["var.webs"]}}}}}}]}}}}}}}}}}}}"#,
+            webs.join(","),
+            modules.join(","),
+            root_block("web", "")
+        );
+        let edges = edges_both_ways(&text);
+        let pairs: Vec<(&str, &str)> = edges
+            .iter()
+            .map(|(from, to, _)| (from.as_str(), to.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("terraform_data.web[0]", r#"module.m["a"].terraform_data.d"#),
+                ("terraform_data.web[1]", r#"module.m["b"].terraform_data.d"#)
+            ]
         );
     }
 
