@@ -3,12 +3,23 @@
 //! at apply. Nothing is lost for good, but a replacement starts empty:
 //! restoring is manual and whatever uses the store has no data meanwhile.
 
+use serde::Deserialize;
+
 use super::RuleInput;
 use crate::model::Actions;
 use crate::model::retention::Retention;
 use crate::rules::Draft;
 
-pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// The fix of a destroy that will fail at apply. Each type's own fix
+    /// says how to keep its data (turn deletion protection on), which is
+    /// already so when the destroy fails because of it.
+    pub destroy_fails_fix: Option<String>,
+}
+
+pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let model = context.classes.retention();
     context
         .blast
@@ -36,7 +47,10 @@ pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
             };
             let mut draft = Draft::new(address.clone(), message);
             draft.at_most = verdict.at_most;
-            draft.fix = model.fix(&verdict.resource_type).map(str::to_owned);
+            draft.fix = match (&verdict.retention, &params.destroy_fails_fix) {
+                (Retention::DestroyFails(_), Some(fix)) => Some(fix.clone()),
+                _ => model.fix(&verdict.resource_type).map(str::to_owned),
+            };
             Some(draft)
         })
         .collect()
@@ -95,5 +109,30 @@ mod tests {
     fn configuration_values_are_not_data_stores() {
         let plan = r#"{"format_version":"1.2","resource_changes":[{"address":"aws_ssm_parameter.p","type":"aws_ssm_parameter","name":"p","change":{"actions":["delete","create"],"before":{"value":"a"},"after":{"value":"b"}}}]}"#;
         assert!(drafts("data-store-destroyed", "", plan).is_empty());
+    }
+
+    #[test]
+    fn a_destroy_that_will_fail_has_its_own_fix_not_the_types_retention_fix() {
+        let protected = r#"{"skip_final_snapshot":true,"deletion_protection":true}"#;
+        let params = "[params]\ndestroy_fails_fix = \"put its resource block back\"";
+        let found = drafts(
+            "data-store-destroyed",
+            params,
+            &db(protected, r#"["delete"]"#),
+        );
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.contains("will fail"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(found[0].fix.as_deref(), Some("put its resource block back"));
+        // A destroy that keeps the data has the type's own fix.
+        let kept = drafts(
+            "data-store-destroyed",
+            params,
+            &db(SNAPSHOT, r#"["delete"]"#),
+        );
+        assert_ne!(kept[0].fix.as_deref(), Some("put its resource block back"));
     }
 }

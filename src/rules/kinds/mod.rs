@@ -120,7 +120,7 @@ rule_kinds! {
     "blast-radius-exceeds" => blast_radius_exceeds::BlastRadiusExceeds(params);
     "change-matches" => change_matches::ChangeMatches(params);
     "data-loss" => data_loss::DataLoss;
-    "data-store-destroyed" => data_store_destroyed::DataStoreDestroyed;
+    "data-store-destroyed" => data_store_destroyed::DataStoreDestroyed(optional_params);
     "deleted-outside" => deleted_outside::DeletedOutside(optional_params);
     "destroy-of-class" => destroy_of_class::DestroyOfClass(params);
     "destructive-update" => destructive_update::DestructiveUpdate(params);
