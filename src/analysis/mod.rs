@@ -83,7 +83,7 @@ pub fn analyse_with(
                     Listing::of(plan, resource_changes, rules),
                     fingerprint(resource_changes),
                     reported_drift(plan),
-                    sensitive_variable_values(plan),
+                    crate::rules::payload::KnownSecrets::new(&sensitive_variable_values(plan)),
                 )
             },
             || {

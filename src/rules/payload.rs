@@ -200,8 +200,57 @@ const SECRET_NAME_PARTS: &[&str] = &[
     "credential",
 ];
 
+/// The values of the plan's sensitive variables, looked for in a text in
+/// one pass over it: looking for each of them in each value a report shows
+/// took their product (100,000 values and 100,000 shown: 43 s).
+#[derive(Default)]
+pub struct KnownSecrets {
+    matcher: Option<aho_corasick::AhoCorasick>,
+    /// When no matcher could be built (too large), each is looked for.
+    values: Vec<String>,
+}
+
+impl KnownSecrets {
+    pub fn new(values: &[String]) -> Self {
+        let values: Vec<String> = values
+            .iter()
+            .filter(|value| !value.is_empty())
+            .cloned()
+            .collect();
+        if values.is_empty() {
+            return Self::default();
+        }
+        match aho_corasick::AhoCorasick::new(&values) {
+            Ok(matcher) => Self {
+                matcher: Some(matcher),
+                values: Vec::new(),
+            },
+            Err(_) => Self {
+                matcher: None,
+                values,
+            },
+        }
+    }
+
+    /// Whether `text` holds any of the values.
+    pub fn any_in(&self, text: &str) -> bool {
+        match &self.matcher {
+            Some(matcher) => matcher.is_match(text),
+            None => self
+                .values
+                .iter()
+                .any(|value| text.contains(value.as_str())),
+        }
+    }
+}
+
 /// How a value may appear in a report.
-pub fn shown(value: &Value, path: &str, sensitive: bool, sensitive_values: &[String]) -> String {
+pub fn shown(
+    value: &Value,
+    path: &str,
+    sensitive: bool,
+    sensitive_values: &KnownSecrets,
+) -> String {
     if sensitive {
         return "(sensitive)".to_owned();
     }
@@ -213,11 +262,7 @@ pub fn shown(value: &Value, path: &str, sensitive: bool, sensitive_values: &[Str
         Value::String(text) => text.clone(),
         other => other.to_string(),
     };
-    if looks_like_credential(&text)
-        || sensitive_values
-            .iter()
-            .any(|secret| !secret.is_empty() && text.contains(secret.as_str()))
-    {
+    if looks_like_credential(&text) || sensitive_values.any_in(&text) {
         return "(redacted: looks like a secret)".to_owned();
     }
     let rendered = match value {
@@ -312,20 +357,32 @@ mod tests {
 
     #[test]
     fn secrets_are_never_shown() {
-        assert_eq!(shown(&json!("hunter2"), "x", true, &[]), "(sensitive)");
-        assert!(shown(&json!("hunter2"), "db_password", false, &[]).starts_with("(redacted"));
-        assert!(shown(&json!("AKIAIOSFODNN7EXAMPLE"), "note", false, &[]).starts_with("(redacted"));
+        let none = KnownSecrets::default();
+        assert_eq!(shown(&json!("hunter2"), "x", true, &none), "(sensitive)");
+        assert!(shown(&json!("hunter2"), "db_password", false, &none).starts_with("(redacted"));
+        assert!(
+            shown(&json!("AKIAIOSFODNN7EXAMPLE"), "note", false, &none).starts_with("(redacted")
+        );
+        // Any of many sensitive variables' values, found in one pass.
+        let many: Vec<String> = (0..100_000)
+            .map(|index| format!("secret-{index:06}"))
+            .collect();
+        let known = KnownSecrets::new(&many);
         assert!(
             shown(
-                &json!("prefix-s3cr3t-suffix"),
+                &json!("prefix-secret-099999-suffix"),
                 "input",
                 false,
-                &["s3cr3t".into()]
+                &known
             )
             .starts_with("(redacted")
         );
         assert_eq!(
-            shown(&json!(true), "deletion_protection", false, &[]),
+            shown(&json!("prefix-public-suffix"), "input", false, &known),
+            "\"prefix-public-suffix\""
+        );
+        assert_eq!(
+            shown(&json!(true), "deletion_protection", false, &none),
             "true"
         );
     }

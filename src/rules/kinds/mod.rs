@@ -48,7 +48,7 @@ pub struct RuleInput<'c, 'a> {
     pub targets: &'c Targets,
     /// Values of variables the configuration marks sensitive: never shown,
     /// even where they were copied into an attribute without a mask.
-    pub sensitive_values: &'c [String],
+    pub sensitive_values: &'c crate::rules::payload::KnownSecrets,
     /// The prior state's current objects, by address (see [`PriorObjects::if_edited`]).
     pub prior_objects: &'c PriorObjects<'c>,
 }
