@@ -348,6 +348,53 @@ fn a_long_chain_keeps_one_parent_per_member_and_prints_bounded_paths() {
     );
 }
 
+/// Destroyed pairs that depend on each other reach no one else: each pair
+/// is a root of its own, found in turn (the search for the next one resumes
+/// where the last stopped).
+#[test]
+fn every_destroyed_cycle_is_a_root() {
+    // `a{i}` and `b{i}` depend on each other: the two of a pair lie far
+    // apart in address order.
+    let pairs = 200;
+    let name = |index: usize| format!("{}{}", if index < pairs { "a" } else { "b" }, index % pairs);
+    let partner = |index: usize| (index + pairs) % (2 * pairs);
+    let resource = |index: usize| {
+        serde_json::json!({
+            "address": format!("terraform_data.{}", name(index)), "mode": "managed",
+            "type": "terraform_data", "name": name(index),
+            "values": {"id": format!("id-{index}")},
+            "depends_on": [format!("terraform_data.{}", name(partner(index)))]
+        })
+    };
+    let changes: Vec<serde_json::Value> = (0..2 * pairs)
+        .map(|index| {
+            serde_json::json!({
+                "address": format!("terraform_data.{}", name(index)), "mode": "managed",
+                "type": "terraform_data", "name": name(index),
+                "change": {"actions": ["delete"], "before": {"id": format!("id-{index}")}, "after": null}
+            })
+        })
+        .collect();
+    let text = serde_json::json!({
+        "format_version": "1.2",
+        "resource_changes": changes,
+        "prior_state": {"values": {"root_module": {"resources": (0..2 * pairs).map(resource).collect::<Vec<_>>()}}}
+    })
+    .to_string();
+    let plan = blastwall::model::parse_document(&text).unwrap();
+    let rules = blastwall::CheckOptions::builtin().unwrap().rules;
+    let analysis = blastwall::analysis::analyse("cycles", &plan, &rules, &Default::default());
+    assert_eq!(analysis.blast.roots.len(), pairs);
+    assert_eq!(analysis.blast.destroyed.len(), 2 * pairs);
+    assert!(
+        analysis
+            .blast
+            .roots
+            .iter()
+            .all(|root| root.members.len() == 1)
+    );
+}
+
 /// Module arguments and outputs that feed each other cannot come from
 /// Terraform (it refuses the cycle), but a hand-made plan had one branch
 /// twice a level and the check never ended. Each is checked in seconds,
