@@ -187,6 +187,19 @@ impl<'p> ResourceGraph<'p> {
             .zip(&sources[..hubs])
             .map(|(dependent, sources)| (NodeId(*dependent), *sources))
             .collect();
+        // A row of one hub alone (an instance of a wide resource) is that
+        // hub's row, already in order and without repeats.
+        if hubs == 0 && row.len() == 1 {
+            let hub = row[0];
+            return self
+                .edges
+                .neighbors_slice(hub)
+                .iter()
+                .zip(self.edges.edges_slice(hub))
+                .filter(|(dependent, _)| **dependent != id.0)
+                .map(|(dependent, sources)| (NodeId(*dependent), *sources))
+                .collect();
+        }
         if hubs < row.len() {
             for &hub in &row[hubs..] {
                 dependents.extend(
@@ -216,8 +229,16 @@ impl<'p> ResourceGraph<'p> {
     /// breadth-first order; at most `limit` resources.
     pub fn reach(&self, id: NodeId, limit: usize) -> Vec<NodeId> {
         let has_hubs = self.edges.node_count() > self.nodes.len();
-        let mut seen = HashSet::default();
-        seen.insert(id.0);
+        // One bit a resource: a hash set grown for each of many destroyed
+        // resources that each reach thousands was most of such a check.
+        let mut seen = vec![0_u64; self.nodes.len().div_ceil(64)];
+        let mut first_sight = |node: u32| {
+            let (word, bit) = (node as usize / 64, 1_u64 << (node % 64));
+            let new = seen[word] & bit == 0;
+            seen[word] |= bit;
+            new
+        };
+        first_sight(id.0);
         let mut queue = std::collections::VecDeque::from([id.0]);
         let mut reached = Vec::new();
         while let Some(node) = queue.pop_front() {
@@ -236,7 +257,7 @@ impl<'p> ResourceGraph<'p> {
                 if reached.len() == limit {
                     return reached;
                 }
-                if seen.insert(dependent) {
+                if first_sight(dependent) {
                     reached.push(NodeId(dependent));
                     queue.push_back(dependent);
                 }
