@@ -380,110 +380,80 @@ impl EdgeSet {
         self.sorted.iter()
     }
 
-    /// Replaces the `listed` edges into groups by the edges they stand for:
-    /// to every instance of their resource (`instances`) but the dependency.
-    fn list_into_apart(&mut self, listed: &HashSet<(NodeIndex, u32)>, instances: &Instances) {
-        if listed.is_empty() {
-            return;
-        }
+    /// Replaces the group edges in `from` and the edges into groups in
+    /// `into` by the edges they stand for: between every instance of their
+    /// resource (`instances`) and the node at their other end.
+    fn list_apart(
+        &mut self,
+        from: &HashSet<(u32, NodeIndex)>,
+        into: &HashSet<(NodeIndex, u32)>,
+        instances: &Instances,
+    ) {
         let mut apart = Vec::new();
-        self.into.retain(|&((dependency, config), sources)| {
-            if !listed.contains(&(dependency, config)) {
-                return true;
-            }
-            apart.extend(
-                instances
-                    .of_config(config as usize)
-                    .iter()
-                    .filter_map(|&dependent| edge(dependency, dependent, sources)),
-            );
-            false
-        });
-        merge_sorted(&mut self.sorted, apart);
-    }
-
-    /// Replaces the `listed` group edges by the edges they stand for: from
-    /// every instance of their resource (`instances`) but the dependent.
-    fn list_apart(&mut self, listed: &HashSet<(u32, NodeIndex)>, instances: &Instances) {
-        if listed.is_empty() {
-            return;
-        }
-        let mut apart = Vec::new();
-        self.groups.retain(|&((config, dependent), sources)| {
-            if !listed.contains(&(config, dependent)) {
-                return true;
-            }
+        for ((config, dependent), sources) in take(&mut self.groups, from) {
             apart.extend(
                 instances
                     .of_config(config as usize)
                     .iter()
                     .filter_map(|&dependency| edge(dependency, dependent, sources)),
             );
-            false
-        });
+        }
+        for ((dependency, config), sources) in take(&mut self.into, into) {
+            apart.extend(
+                instances
+                    .of_config(config as usize)
+                    .iter()
+                    .filter_map(|&dependent| edge(dependency, dependent, sources)),
+            );
+        }
         merge_sorted(&mut self.sorted, apart);
     }
 
-    /// Removes the `removed` group edges. What they gave an edge that stays
-    /// on its own (a value edge to one of the group's instances) stays with
-    /// it, as it would have were every edge listed apart: `resource_of`
-    /// gives a node's wide configuration resource.
-    fn remove_groups(
+    /// Removes the group edges in `from` and the edges into groups in
+    /// `into`. What they gave an edge that stays on its own (a value edge
+    /// to one of the group's instances) stays with it, as it would have
+    /// were every edge listed apart: `resource_of` gives a node's wide
+    /// configuration resource.
+    fn remove(
         &mut self,
-        removed: &HashSet<(u32, NodeIndex)>,
+        from: &HashSet<(u32, NodeIndex)>,
+        into: &HashSet<(NodeIndex, u32)>,
         resource_of: impl Fn(NodeIndex) -> Option<u32> + Sync,
     ) {
-        if removed.is_empty() {
+        let from: HashMap<(u32, NodeIndex), EdgeSources> =
+            take(&mut self.groups, from).into_iter().collect();
+        let into: HashMap<(NodeIndex, u32), EdgeSources> =
+            take(&mut self.into, into).into_iter().collect();
+        if from.is_empty() && into.is_empty() {
             return;
         }
-        let sources: HashMap<(u32, NodeIndex), EdgeSources> = self
-            .groups
-            .iter()
-            .filter(|(key, _)| removed.contains(key))
-            .copied()
-            .collect();
-        self.groups.retain(|(key, _)| !removed.contains(key));
         self.sorted
             .par_iter_mut()
-            .for_each(|((dependency, dependent), edge_sources)| {
-                if let Some(more) = resource_of(*dependency)
-                    .and_then(|resource| sources.get(&(resource, *dependent)))
-                {
-                    edge_sources.insert(*more);
+            .for_each(|((dependency, dependent), sources)| {
+                let grouped = [
+                    resource_of(*dependency).and_then(|resource| from.get(&(resource, *dependent))),
+                    resource_of(*dependent).and_then(|resource| into.get(&(*dependency, resource))),
+                ];
+                for more in grouped.into_iter().flatten() {
+                    sources.insert(*more);
                 }
             });
     }
 }
 
-impl EdgeSet {
-    /// Removes the `removed` edges into groups, keeping what they gave an
-    /// edge that stays on its own, as [`EdgeSet::remove_groups`] does:
-    /// `resource_of` gives a node's wide configuration resource.
-    fn remove_into(
-        &mut self,
-        removed: &HashSet<(NodeIndex, u32)>,
-        resource_of: impl Fn(NodeIndex) -> Option<u32> + Sync,
-    ) {
-        if removed.is_empty() {
-            return;
-        }
-        let sources: HashMap<(NodeIndex, u32), EdgeSources> = self
-            .into
-            .iter()
-            .filter(|(key, _)| removed.contains(key))
-            .copied()
-            .collect();
-        self.into.retain(|(key, _)| !removed.contains(key));
-        self.sorted
-            .par_iter_mut()
-            .for_each(|((dependency, dependent), edge_sources)| {
-                if let Some(more) = resource_of(*dependent)
-                    .and_then(|resource| sources.get(&(*dependency, resource)))
-                {
-                    edge_sources.insert(*more);
-                }
-            });
+/// The edges of `list` whose keys are `taken`, taken out of it.
+fn take<K: Copy + Eq + std::hash::Hash>(
+    list: &mut Vec<(K, EdgeSources)>,
+    taken: &HashSet<K>,
+) -> Vec<(K, EdgeSources)> {
+    if taken.is_empty() {
+        return Vec::new();
     }
+    let (out, kept): (Vec<_>, Vec<_>) = std::mem::take(list)
+        .into_iter()
+        .partition(|(key, _)| taken.contains(key));
+    *list = kept;
+    out
 }
 
 /// Merges `more` into the sorted, repeat-free `sorted`; an edge learnt
@@ -814,6 +784,19 @@ impl<'p> Builder<'p> {
         }
     }
 
+    /// Whether module instances `one` and `other` lie in no common module
+    /// call (one of them at the root, or their outermost calls differ), so
+    /// a resource in one can depend on every instance in the other alike.
+    fn apart(&self, one: u32, other: u32) -> bool {
+        match (
+            self.module_paths[one as usize].first(),
+            self.module_paths[other as usize].first(),
+        ) {
+            (Some(outer), Some(inner)) => outer.name != inner.name,
+            _ => true,
+        }
+    }
+
     /// The edges from the instances of configuration resource `config` that
     /// `dependent` can depend on (see [`Builder::instances_of`]): one group
     /// edge when the resource is wide and no key is named, else an edge per
@@ -826,23 +809,15 @@ impl<'p> Builder<'p> {
         sources: EdgeSources,
     ) -> impl Iterator<Item = Either<Edge, GroupEdge>> + 's {
         let dependent_module = self.module_of(dependent);
-        let grouped =
-            key.is_none()
-                && match self.wide_resources[config] {
-                    Some(Wide::One(module)) => self.can_depend(dependent_module, module),
-                    // Every instance, in whichever module instance, when the
-                    // dependent is outside the module around them.
-                    Some(Wide::Spread(module)) => dependent_module.is_none_or(|dependent_module| {
-                        match (
-                            self.module_paths[dependent_module as usize].first(),
-                            self.module_paths[module as usize].first(),
-                        ) {
-                            (Some(outer), Some(inner)) => outer.name != inner.name,
-                            _ => true,
-                        }
-                    }),
-                    None => false,
-                };
+        let grouped = key.is_none()
+            && match self.wide_resources[config] {
+                Some(Wide::One(module)) => self.can_depend(dependent_module, module),
+                // Every instance, in whichever module instance, when the
+                // dependent is outside the module around them.
+                Some(Wide::Spread(module)) => dependent_module
+                    .is_none_or(|dependent_module| self.apart(dependent_module, module)),
+                None => false,
+            };
         let group = grouped.then_some(Either::Right(((config as u32, dependent), sources)));
         // Not one instance is looked at for a group: N dependents of N
         // instances would look at N² of them.
@@ -960,7 +935,6 @@ impl<'p> Builder<'p> {
                         .is_some_and(|to| candidate_targets.contains(&(config, to)))
             })
             .collect();
-        edges.list_apart(&spread_candidates, &self.instances);
         let candidate_sources: HashSet<(Resource, u32)> = candidates
             .iter()
             .map(|(from, (_, config))| (*from, *config))
@@ -975,7 +949,7 @@ impl<'p> Builder<'p> {
                         .is_some_and(|from| candidate_sources.contains(&(from, config)))
             })
             .collect();
-        edges.list_into_apart(&spread_into, &self.instances);
+        edges.list_apart(&spread_candidates, &spread_into, &self.instances);
         // (dependency resource, dependent resource) → its instance edges.
         // Every edge is looked at (800k in a 100k plan): on every core, in order.
         let candidate_edges: Vec<((Resource, Resource), Edge)> = edges
@@ -1067,8 +1041,9 @@ impl<'p> Builder<'p> {
                 .collect();
             edges.sorted = kept;
         }
-        edges.remove_groups(&narrowed_groups, |node| self.wide_resource_of(node));
-        edges.remove_into(&narrowed_into, |node| self.wide_resource_of(node));
+        edges.remove(&narrowed_groups, &narrowed_into, |node| {
+            self.wide_resource_of(node)
+        });
     }
 
     fn state_edges(&self, plan: &Plan<'_>) -> (Vec<Edge>, Vec<GroupEdge>, Vec<Gap>) {
@@ -1209,15 +1184,7 @@ impl<'p> Builder<'p> {
                             .of_config(target)
                             .first()
                             .and_then(|instance| self.module_of(*instance))
-                            .is_none_or(|target_module| {
-                                match (
-                                    self.module_paths[target_module as usize].first(),
-                                    self.module_paths[module as usize].first(),
-                                ) {
-                                    (Some(outer), Some(inner)) => outer.name != inner.name,
-                                    _ => true,
-                                }
-                            }),
+                            .is_none_or(|target_module| self.apart(target_module, module)),
                         _ => true,
                     };
                     alike
@@ -1399,7 +1366,7 @@ impl<'p> Builder<'p> {
             .filter(|edge| self.is_spread(edge.0.0) && dropped(edge))
             .map(|(key, _)| *key)
             .collect();
-        edges.list_apart(&spread, &self.instances);
+        edges.list_apart(&spread, &HashSet::default(), &self.instances);
         let kept: Vec<Edge> = edges
             .sorted
             .par_iter()
@@ -1413,7 +1380,9 @@ impl<'p> Builder<'p> {
             .filter(|edge| dropped(edge))
             .map(|(key, _)| *key)
             .collect();
-        edges.remove_groups(&dropped_groups, |node| self.wide_resource_of(node));
+        edges.remove(&dropped_groups, &HashSet::default(), |node| {
+            self.wide_resource_of(node)
+        });
     }
 
     /// Edges from values, given the state and configuration `edges`.
