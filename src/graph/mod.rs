@@ -1979,10 +1979,7 @@ mod tests {
                 )
             }))
             .collect();
-        let text = format!(
-            r#"{{"format_version":"1.2","prior_state":{{"values":{{"root_module":{{"resources":[{}]}}}}}},"resource_changes":[]}}"#,
-            state.join(",")
-        );
+        let text = state_plan(&state, &[], &[]);
         let plan = crate::model::parse_document(&text).unwrap();
         let apart = ResourceGraph::build_grouping(&plan, usize::MAX);
         let together = ResourceGraph::build_grouping(&plan, 2);
@@ -2008,11 +2005,7 @@ mod tests {
                 )
             })
             .collect();
-        let text = format!(
-            r#"{{"format_version":"1.2","prior_state":{{"values":{{"root_module":{{"resources":[{}],"child_modules":[{}]}}}}}},"resource_changes":[]}}"#,
-            instances.join(","),
-            subnets.join(",")
-        );
+        let text = state_plan(&instances, &subnets, &[]);
         let plan = crate::model::parse_document(&text).unwrap();
         let graph = ResourceGraph::build(&plan);
         assert_eq!(graph.edges.edge_count(), 300 + 200);
@@ -2060,6 +2053,25 @@ mod tests {
             objects.join(","),
             modules.join(","),
             blocks.join(",")
+        )
+    }
+
+    /// A plan of no changes: `resources` and `child_modules` in its prior
+    /// state, and the configuration's root resource `blocks` (none: no
+    /// configuration).
+    fn state_plan(resources: &[String], child_modules: &[String], blocks: &[String]) -> String {
+        let configuration = if blocks.is_empty() {
+            String::new()
+        } else {
+            format!(
+                r#","configuration":{{"root_module":{{"resources":[{}]}}}}"#,
+                blocks.join(",")
+            )
+        };
+        format!(
+            r#"{{"format_version":"1.2","resource_changes":[],"prior_state":{{"values":{{"root_module":{{"resources":[{}],"child_modules":[{}]}}}}}}{configuration}}}"#,
+            resources.join(","),
+            child_modules.join(",")
         )
     }
 
@@ -2312,11 +2324,7 @@ mod tests {
             })
             .collect();
         let blocks = [root_block("web", ""), root_block("att", att_references)];
-        format!(
-            r#"{{"format_version":"1.2","resource_changes":[],"prior_state":{{"values":{{"root_module":{{"resources":[{}]}}}}}},"configuration":{{"root_module":{{"resources":[{}]}}}}}}"#,
-            objects.join(","),
-            blocks.join(",")
-        )
+        state_plan(&objects, &[], &blocks)
     }
 
     #[test]
@@ -2400,13 +2408,9 @@ mod tests {
         let references: Vec<String> = (0..300)
             .map(|index| format!(r#""terraform_data.b{index}""#))
             .collect();
-        let text = format!(
-            r#"{{"format_version":"1.2","resource_changes":[],"prior_state":{{"values":{{"root_module":{{"resources":[{},{}]}}}}}},"configuration":{{"root_module":{{"resources":[{}]}}}}}}"#,
-            named.join(","),
-            counted.join(","),
-            root_block("d", &references.join(","))
-                .replace(r#""constant_value":2"#, r#""constant_value":200"#)
-        );
+        let block = root_block("d", &references.join(","))
+            .replace(r#""constant_value":2"#, r#""constant_value":200"#);
+        let text = state_plan(&[named, counted].concat(), &[], &[block]);
         let plan = crate::model::parse_document(&text).unwrap();
         let graph = ResourceGraph::build(&plan);
         // 300 × 200 = 60,000 edges, were each listed.
