@@ -371,21 +371,30 @@ impl RelevantDrift {
         if change.change.actions != Actions::Update {
             return true;
         }
+        if relevant.is_empty() {
+            return false;
+        }
         let resource = change
             .address
             .parse::<crate::model::address::Address>()
             .map(|address| address.config_address())
             .ok();
         let null = serde_json::Value::Null;
-        let before = crate::rules::payload::parse(change.change.before);
-        let after = crate::rules::payload::parse(change.change.after);
+        // Parsed only when an entry names an attribute of this change.
+        let payloads = std::cell::OnceCell::new();
         let changed = |key: &str| {
+            let (before, after) = payloads.get_or_init(|| {
+                (
+                    crate::rules::payload::parse(change.change.before),
+                    crate::rules::payload::parse(change.change.after),
+                )
+            });
             let get = |value: &Option<serde_json::Value>| {
                 value.as_ref().and_then(|value| value.get(key)).cloned()
             };
             !crate::rules::payload::equivalent(
-                get(&before).as_ref().unwrap_or(&null),
-                get(&after).as_ref().unwrap_or(&null),
+                get(before).as_ref().unwrap_or(&null),
+                get(after).as_ref().unwrap_or(&null),
             )
         };
         // The entries that name this change: its own address, the address
