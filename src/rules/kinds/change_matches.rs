@@ -30,7 +30,9 @@ pub struct Params {
     /// list), not a count cut from its end (see [`shifted_resources`]).
     #[serde(default)]
     pub shift_only: Vec<String>,
-    /// The finding's message; `{address}`, `{action}` and `{reason}` are filled in.
+    /// The finding's message; `{address}`, `{action}` and `{reason}` are
+    /// filled in, and `{shift}` with what shifted (for a `shift_only`
+    /// reason; empty otherwise).
     pub message: String,
 }
 
@@ -62,14 +64,17 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
                     }),
                 )
         })
-        .filter(|change| {
-            !has_reason(change, &params.shift_only)
-                || resource_in(
-                    change,
-                    shifted.get_or_init(|| shifted_resources(context, &params.shift_only)),
-                )
+        .filter_map(|change| {
+            let shift = if has_reason(change, &params.shift_only) {
+                let resource = resource_of(&change.address)?;
+                let shifts = shifted.get_or_init(|| shifted_resources(context, &params.shift_only));
+                shifts.get(&resource)?.describe(&resource)
+            } else {
+                String::new()
+            };
+            Some((change, shift))
         })
-        .map(|change| {
+        .map(|(change, shift)| {
             let reason = change
                 .action_reason
                 .as_ref()
@@ -78,10 +83,35 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
                 .message
                 .replace("{address}", &change.address)
                 .replace("{action}", change.change.actions.label())
-                .replace("{reason}", reason);
+                .replace("{reason}", reason)
+                .replace("{shift}", &shift);
             Draft::new(change.address.clone(), message)
         })
         .collect()
+}
+
+/// What shows that a resource's `count` instances shifted: the kept
+/// instance that was updated or replaced, and the higher index whose
+/// value it took (unknown when its known values did not change at all).
+#[derive(Debug, Clone, Copy)]
+struct Shift {
+    kept: i64,
+    from: Option<i64>,
+}
+
+impl Shift {
+    fn describe(self, resource: &str) -> String {
+        match self.from {
+            Some(from) => format!(
+                "; the list shifted: {resource}[{}] now takes a value {resource}[{from}] held",
+                self.kept
+            ),
+            None => format!(
+                "; the list may have shifted: {resource}[{}] changes too, to values not known until apply",
+                self.kept
+            ),
+        }
+    }
 }
 
 /// The resource (address without instance key) a change belongs to.
@@ -100,12 +130,12 @@ fn resource_of(address: &str) -> Option<String> {
 /// (a new image for every instance, scaled in at once), moved no value
 /// and is no shift. An update or replace whose known values do not change
 /// cannot be told apart, and counts as a shift.
-fn shifted_resources(context: &RuleInput<'_, '_>, reasons: &[String]) -> FxHashSet<String> {
+fn shifted_resources(context: &RuleInput<'_, '_>, reasons: &[String]) -> FxHashMap<String, Shift> {
     let cut: FxHashSet<String> = managed(context)
         .filter(|change| has_reason(change, reasons))
         .filter_map(|change| resource_of(&change.address))
         .collect();
-    let mut shifted = FxHashSet::default();
+    let mut shifted: FxHashMap<String, Shift> = FxHashMap::default();
     if cut.is_empty() {
         return shifted;
     }
@@ -122,7 +152,7 @@ fn shifted_resources(context: &RuleInput<'_, '_>, reasons: &[String]) -> FxHashS
     for ((resource, index), change) in &instances {
         let index = *index;
         let actions = change.change.actions;
-        if !(actions == Actions::Update || actions.is_replace()) || shifted.contains(resource) {
+        if !(actions == Actions::Update || actions.is_replace()) || shifted.contains_key(resource) {
             continue;
         }
         // Replaced because it was tainted or asked for: no value moved.
@@ -144,7 +174,13 @@ fn shifted_resources(context: &RuleInput<'_, '_>, reasons: &[String]) -> FxHashS
             .unwrap_or_default();
         changed.retain(|leaf| !before.contains(leaf));
         if changed.is_empty() {
-            shifted.insert(resource.clone());
+            shifted.insert(
+                resource.clone(),
+                Shift {
+                    kept: index,
+                    from: None,
+                },
+            );
             continue;
         }
         for leaf in changed {
@@ -156,15 +192,19 @@ fn shifted_resources(context: &RuleInput<'_, '_>, reasons: &[String]) -> FxHashS
         return shifted;
     }
     let mut held = |resource: String, index: i64, before: Option<Value>| {
-        if shifted.contains(&resource) {
+        if shifted.contains_key(&resource) {
             return;
         }
         let Some(before) = before else { return };
         let mut key = (resource, Leaf::default());
         for leaf in known_leaves(&before) {
             key.1 = leaf;
-            if taken.get(&key).is_some_and(|lowest| *lowest < index) {
-                shifted.insert(key.0);
+            if let Some(&lowest) = taken.get(&key).filter(|lowest| **lowest < index) {
+                let shift = Shift {
+                    kept: lowest,
+                    from: Some(index),
+                };
+                shifted.insert(key.0, shift);
                 return;
             }
         }
