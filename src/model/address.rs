@@ -286,7 +286,21 @@ impl<'a> Parser<'a> {
         if !self.peek().is_some_and(|c| c.is_alphabetic() || c == '_') {
             return self.fail(self.pos, format!("expected {what}, found {}", self.found()));
         }
-        let ident = self.take_while(|c| c.is_alphanumeric() || c == '_' || c == '-');
+        // Nearly every identifier is ASCII: its bytes are its characters,
+        // with no decoding. A run that stops at a non-ASCII byte is read
+        // again by character (letters of any script are allowed).
+        let rest = self.rest().as_bytes();
+        let ascii = rest
+            .iter()
+            .position(|&byte| !(byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-'))
+            .unwrap_or(rest.len());
+        let ident = if rest.get(ascii).is_some_and(|byte| !byte.is_ascii()) {
+            self.take_while(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        } else {
+            let ident = &self.rest()[..ascii];
+            self.pos += ascii;
+            ident
+        };
         Ok(ident.to_owned())
     }
 
@@ -316,7 +330,17 @@ impl<'a> Parser<'a> {
     fn quoted_string(&mut self) -> Result<String, AddressError> {
         let open = self.pos;
         self.pos += 1;
-        let mut out = String::new();
+        // The key up to its first character that needs a look (an escape,
+        // a template sign, a line break or the closing quote) is copied
+        // whole: in most keys that is all of it. None of these is a byte of
+        // a multi-byte character, so the cut falls between characters.
+        let plain = self
+            .rest()
+            .bytes()
+            .position(|byte| matches!(byte, b'"' | b'\\' | b'$' | b'%' | b'\n' | b'\r'))
+            .unwrap_or(self.rest().len());
+        let mut out = self.rest()[..plain].to_owned();
+        self.pos += plain;
         loop {
             let at = self.pos;
             let Some(c) = self.peek() else {

@@ -237,6 +237,11 @@ type Leaf = (String, String);
 
 /// A `count` instance's resource and index.
 fn count_instance(address: &str) -> Option<(String, i64)> {
+    // Only an address ending `<digit>]` can name one: the rest are not parsed.
+    let bytes = address.as_bytes();
+    if !(bytes.ends_with(b"]") && bytes.len() >= 2 && bytes[bytes.len() - 2].is_ascii_digit()) {
+        return None;
+    }
     let parsed = address.parse::<crate::model::Address>().ok()?;
     match parsed.key {
         Some(InstanceKey::Int(index)) => Some((parsed.resource_address(), index)),
