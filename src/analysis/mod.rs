@@ -76,30 +76,36 @@ pub fn analyse_with(
     // The prior objects are looked up beside the graph, which the blast
     // radius then needs with them; the rules then run on every core.
     // The listing joins them: on one core it held up the graph's start.
-    let ((listing, fingerprint, drift, sensitive_values), (graph, prior_objects, blast)) =
-        rayon::join(
-            || {
-                (
-                    Listing::of(plan, resource_changes, rules),
-                    fingerprint(resource_changes),
-                    reported_drift(plan),
-                    crate::rules::payload::KnownSecrets::new(&sensitive_variable_values(plan)),
-                )
-            },
-            || {
-                crate::util::progress::phase("building the dependency graph");
-                let (graph, prior_objects) = rayon::join(
-                    || ResourceGraph::build(plan),
-                    || {
-                        PriorObjects::of(plan, |change| {
-                            rules.classes.is_data_bearing(&change.resource_type)
-                        })
-                    },
-                );
-                let blast = blast_radius(&graph, &prior_objects, resource_changes, rules);
-                (graph, prior_objects, blast)
-            },
-        );
+    let (
+        (listing, fingerprint, drift, (variable_values, sensitive_values)),
+        (graph, prior_objects, blast),
+    ) = rayon::join(
+        || {
+            (
+                Listing::of(plan, resource_changes, rules),
+                fingerprint(resource_changes),
+                reported_drift(plan),
+                {
+                    let values = sensitive_variable_values(plan);
+                    let known = crate::rules::payload::KnownSecrets::new(&values);
+                    (values, known)
+                },
+            )
+        },
+        || {
+            crate::util::progress::phase("building the dependency graph");
+            let (graph, prior_objects) = rayon::join(
+                || ResourceGraph::build(plan),
+                || {
+                    PriorObjects::of(plan, |change| {
+                        rules.classes.is_data_bearing(&change.resource_type)
+                    })
+                },
+            );
+            let blast = blast_radius(&graph, &prior_objects, resource_changes, rules);
+            (graph, prior_objects, blast)
+        },
+    );
     let Listing {
         summary,
         changes,
@@ -121,7 +127,13 @@ pub fn analyse_with(
     let mut findings = rules.evaluate(&context);
     inspect(&context);
     let mut blast = blast;
-    crate::rules::redact::redact_report(plan, resource_changes, &mut findings, &mut blast.data);
+    crate::rules::redact::redact_report(
+        plan,
+        resource_changes,
+        &variable_values,
+        &mut findings,
+        &mut blast.data,
+    );
     PlanAnalysis {
         findings,
         gaps: graph.gaps().iter().map(|gap| gap.describe()).collect(),
