@@ -195,7 +195,7 @@ pub struct JsonError {
     pub help: String,
     #[source_code]
     pub excerpt: crate::input::excerpt::ExcerptSource,
-    #[label("here (excerpt; string values redacted)")]
+    #[label("here (excerpt; values redacted)")]
     pub span: SourceSpan,
 }
 

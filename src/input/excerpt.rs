@@ -2,8 +2,11 @@
 //!
 //! A plan is often one multi-megabyte line full of secrets, so a diagnostic
 //! can neither print "the offending line" nor any string value near the
-//! error: object keys are kept (they name the schema), string values become
-//! `"***"`, and the window is cut to a few dozen characters on each side.
+//! error: object keys are kept (they name the schema), values become `***`
+//! (strings, numbers and `true`/`false`/`null` alike: Terraform marks
+//! numbers and booleans sensitive too), and the window is cut to a few
+//! dozen characters on each side. Text before the document (a log line)
+//! is left out: a stray quote in it would put the lexer out of step.
 
 use crate::util::escape;
 
@@ -21,8 +24,11 @@ pub struct Excerpt {
     pub column: usize,
 }
 
-pub fn around(text: &str, offset: usize) -> Excerpt {
+/// The excerpt of `text` around `offset`, for the JSON document that
+/// starts at `document_start` (both byte offsets in `text`).
+pub fn around(text: &str, document_start: usize, offset: usize) -> Excerpt {
     let offset = floor_char_boundary(text, offset.min(text.len()));
+    let document_start = floor_char_boundary(text, document_start.min(offset));
     let line_start = text[..offset].rfind('\n').map_or(0, |index| index + 1);
     let line_end = text[offset..]
         .find('\n')
@@ -31,14 +37,15 @@ pub fn around(text: &str, offset: usize) -> Excerpt {
         .char_indices()
         .rev()
         .nth(CHARS_BEFORE - 1)
-        .map_or(line_start, |(index, _)| line_start + index);
+        .map_or(line_start, |(index, _)| line_start + index)
+        .max(document_start);
     let window_end = text[offset..line_end]
         .char_indices()
         .nth(CHARS_AFTER)
         .map_or(line_end, |(index, _)| offset + index);
 
     let mut lexer = Lexer::default();
-    for &byte in &text.as_bytes()[..window_start] {
+    for &byte in &text.as_bytes()[document_start..window_start] {
         lexer.feed(byte);
     }
 
@@ -48,14 +55,31 @@ pub fn around(text: &str, offset: usize) -> Excerpt {
         excerpt.push('…');
     }
     let mut redacting = false;
+    let mut in_scalar = false;
     for (index, character) in text[window_start..window_end].char_indices() {
         if window_start + index == offset {
             error_at = Some(excerpt.len());
         }
         let was_value_string = lexer.in_value_string();
+        let was_in_string = lexer.in_string;
         if character.is_ascii() {
             lexer.feed(character as u8);
         }
+        // Outside strings, anything but structure and spacing is a value.
+        if !was_in_string
+            && !lexer.in_string
+            && !matches!(
+                character,
+                '{' | '}' | '[' | ']' | ',' | ':' | ' ' | '\t' | '\n' | '\r'
+            )
+        {
+            if !in_scalar {
+                excerpt.push_str(REDACTED);
+                in_scalar = true;
+            }
+            continue;
+        }
+        in_scalar = false;
         let is_value_string = lexer.in_value_string();
         if was_value_string && is_value_string {
             if !redacting {
@@ -195,7 +219,7 @@ mod tests {
     fn values_are_redacted_keys_are_kept() {
         let text = r#"{"variables":{"password":{"value":"hunter2"}},"resource_changes":[{"change":{"actions":["explode"]}}]}"#;
         let offset = text.find("explode").unwrap();
-        let excerpt = around(text, offset);
+        let excerpt = around(text, 0, offset);
         assert!(!excerpt.text.contains("hunter2"), "{}", excerpt.text);
         assert!(!excerpt.text.contains("explode"), "{}", excerpt.text);
         assert!(
@@ -211,7 +235,7 @@ mod tests {
         let secret = "s".repeat(10_000);
         let text = format!(r#"{{"a":"{secret}","b":[1,2,}}"#);
         let offset = text.len() - 1;
-        let excerpt = around(&text, offset);
+        let excerpt = around(&text, 0, offset);
         assert!(excerpt.text.chars().count() <= CHARS_BEFORE + CHARS_AFTER + 8);
         assert!(!excerpt.text.contains("sss"));
         assert_eq!(&excerpt.text[excerpt.error_at..excerpt.error_at + 1], "}");
@@ -220,7 +244,32 @@ mod tests {
     #[test]
     fn error_inside_a_string_starting_before_the_window() {
         let text = format!(r#"{{"k":"{}"#, "x".repeat(500));
-        let excerpt = around(&text, text.len());
+        let excerpt = around(&text, 0, text.len());
         assert!(!excerpt.text.contains('x'), "{}", excerpt.text);
+    }
+
+    #[test]
+    fn numbers_and_literals_are_redacted_like_strings() {
+        let text = r#"{"input":{"password":"p","port":5433,"on":true,"off":null,"n":-1.5e3}"#;
+        let excerpt = around(text, 0, text.len());
+        for value in ["5433", "true", "null", "1.5e3", "\"p\""] {
+            assert!(!excerpt.text.contains(value), "{value}: {}", excerpt.text);
+        }
+        assert!(
+            excerpt.text.contains(r#""port":***,"on":***"#),
+            "{}",
+            excerpt.text
+        );
+    }
+
+    #[test]
+    fn a_stray_quote_before_the_document_does_not_put_it_out_of_step() {
+        // A log line with an odd number of quotes, then a cut-short plan.
+        let log = "2026-01-01 note: \"unterminated\n";
+        let text = format!(r#"{log}{{"variables":{{"password":{{"value":"Hunter2Secret"#);
+        let excerpt = around(&text, log.len(), text.len());
+        assert!(!excerpt.text.contains("Hunter2"), "{}", excerpt.text);
+        assert!(!excerpt.text.contains("note"), "{}", excerpt.text);
+        assert!(excerpt.text.contains(r#""password""#), "{}", excerpt.text);
     }
 }

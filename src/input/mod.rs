@@ -512,7 +512,7 @@ fn noise_warning(label: &str, noise: &[(usize, Noise)]) -> Option<InputWarning> 
 /// A JSON failure inside document text starting at `start` of `text`.
 pub fn json_error(label: &str, text: &str, start: usize, failure: &JsonFailure) -> InputError {
     let offset = start + failure.offset;
-    let excerpt = excerpt::around(text, offset);
+    let excerpt = excerpt::around(text, start, offset);
     let (problem, help) = match failure.category {
         serde_json::error::Category::Eof => (
             format!("the JSON ends early ({})", failure.message),
