@@ -259,6 +259,7 @@ fn blast_radius(
             actions: change.change.actions,
             reason: change.action_reason.as_ref(),
             before: change.change.before,
+            before_sensitive: change.change.before_sensitive,
             prior: prior_objects.of_change(change),
             unconfirmed: change.deposed.is_none(),
         })

@@ -321,6 +321,7 @@ fn reach_of(
             actions: model::Actions::Delete,
             reason: None,
             before: None,
+            before_sensitive: None,
             prior: None,
             unconfirmed: false,
         }],

@@ -36,6 +36,8 @@ pub struct Destruction<'p> {
     pub actions: Actions,
     pub reason: Option<&'p ActionReason>,
     pub before: Option<&'p RawValue>,
+    /// What of `before` Terraform marks sensitive (`before_sensitive`).
+    pub before_sensitive: Option<&'p RawValue>,
     /// The prior state's values of the same (current) object. Terraform
     /// writes `before` from that object; when the two disagree on whether
     /// the data is kept, the plan was edited and the loss counts.
@@ -664,7 +666,11 @@ fn judge_retention(
     destruction: &Destruction<'_>,
 ) -> (Retention, Option<crate::model::data_files::Severity>) {
     let retention = classes.retention();
-    let from_before = retention.judge(destruction.resource_type, destruction.before);
+    let from_before = retention.judge(
+        destruction.resource_type,
+        destruction.before,
+        destruction.before_sensitive,
+    );
     let Some(prior) = destruction.prior else {
         return match from_before {
             (Retention::Kept(why) | Retention::DestroyFails(why), at_most)
@@ -687,7 +693,13 @@ fn judge_retention(
     {
         return from_before;
     }
-    match retention.judge(destruction.resource_type, Some(prior)) {
+    // The prior-state object is the one `before` was written from: its
+    // change's mask marks it.
+    match retention.judge(
+        destruction.resource_type,
+        Some(prior),
+        destruction.before_sensitive,
+    ) {
         (Retention::Lost(why), at_most) => (
             Retention::Lost(format!(
                 "{why} (so says the prior state; the change's `before` says otherwise, so the plan was edited)"

@@ -153,10 +153,16 @@ impl RetentionModel {
     }
 
     /// What happens to the data, and the matching case's severity cap.
+    /// `marked` is the object's sensitive mask (`before_sensitive`): a
+    /// value it marks is not read, so that no sentence says what it is
+    /// (`force_destroy is off`), and the worst case is taken for it: a
+    /// case that keeps the data or fails the destroy does not count on it,
+    /// and a case that loses the data counts as met.
     pub fn judge(
         &self,
         resource_type: &str,
         before: Option<&RawValue>,
+        marked: Option<&RawValue>,
     ) -> (Retention, Option<Severity>) {
         // Prior values that are not an object prove nothing either: a
         // provider default applied to them could make a loss look refused.
@@ -179,29 +185,64 @@ impl RetentionModel {
             let found = lookup(&before, path).filter(|value| !value.is_null());
             found.or_else(|| model.defaults.get(path).map(toml_to_json))
         };
-        let first = |cases: &[Case]| {
-            cases
-                .iter()
-                .find(|case| {
-                    case.when
-                        .iter()
-                        .all(|(path, matcher)| matches(matcher, lookup(path).as_ref()))
-                })
-                .map(|case| (interpolate(&case.says, &lookup), case.at_most))
+        // Masks are `{}` for almost every object: parsed only when one marks.
+        let mask = marked
+            .filter(|mask| memchr::memmem::find(mask.get().as_bytes(), b"true").is_some())
+            .and_then(|mask| serde_json::from_str::<Value>(mask.get()).ok());
+        fn masked<'c>(mask: Option<&Value>, case: &'c Case) -> Option<&'c str> {
+            let mask = mask?;
+            case.when
+                .keys()
+                .find(|path| marks(mask, path))
+                .map(String::as_str)
+        }
+        let unread = |path: &str| {
+            format!(
+                "`{path}` is marked sensitive, so blastwall does not read it and counts {} as lost",
+                model.holds.as_deref().unwrap_or("its data")
+            )
         };
-        if let Some((says, cap)) = first(&model.fails) {
+        // The first case whose conditions all hold; a marked condition holds
+        // when `marked_holds`, and then the case's sentence is not said.
+        let first = |cases: &[Case], marked_holds: bool| {
+            cases.iter().find_map(|case| {
+                let marked_path = masked(mask.as_ref(), case);
+                if marked_path.is_some() && !marked_holds {
+                    return None;
+                }
+                let holds = case.when.iter().all(|(path, matcher)| {
+                    (marked_path.is_some() && mask.as_ref().is_some_and(|mask| marks(mask, path)))
+                        || matches(matcher, lookup(path).as_ref())
+                });
+                holds.then(|| match marked_path {
+                    Some(path) => (unread(path), None),
+                    None => (interpolate(&case.says, &lookup), case.at_most),
+                })
+            })
+        };
+        if let Some((says, cap)) = first(&model.fails, false) {
             return (Retention::DestroyFails(says), cap);
         }
-        if let Some((says, cap)) = first(&model.lost) {
+        if let Some((says, cap)) = first(&model.lost, true) {
             return (Retention::Lost(says), cap);
         }
-        if let Some((says, cap)) = first(&model.keeps) {
+        if let Some((says, cap)) = first(&model.keeps, false) {
             return (Retention::Kept(says), cap);
         }
-        let otherwise = model
-            .otherwise
-            .clone()
-            .unwrap_or_else(|| GENERIC_LOSS.to_owned());
+        // What is said when nothing keeps the data assumes the cases that
+        // would have did not hold (`with point-in-time recovery off`): not
+        // when one went unread.
+        let unread_case = [&model.fails, &model.keeps]
+            .into_iter()
+            .flatten()
+            .find_map(|case| masked(mask.as_ref(), case));
+        let otherwise = match unread_case {
+            Some(path) => unread(path),
+            None => model
+                .otherwise
+                .clone()
+                .unwrap_or_else(|| GENERIC_LOSS.to_owned()),
+        };
         (Retention::Lost(otherwise), None)
     }
 }
@@ -223,6 +264,46 @@ fn lookup(value: &Value, path: &str) -> Option<Value> {
         };
     }
     Some(current.clone())
+}
+
+/// Whether `mask` marks the value at `path` (as [`lookup`] finds it) or
+/// any part of it.
+fn marks(mask: &Value, path: &str) -> bool {
+    let mut current = mask;
+    for segment in path.split('.') {
+        current = match current {
+            Value::Bool(marked) => return *marked,
+            Value::Object(map) => match map.get(segment) {
+                Some(next) => next,
+                None => return false,
+            },
+            Value::Array(items) => match segment.parse::<usize>() {
+                Ok(index) => match items.get(index) {
+                    Some(next) => next,
+                    None => return false,
+                },
+                Err(_) if items.len() == 1 => match &items[0] {
+                    Value::Bool(marked) => return *marked,
+                    item => match item.get(segment) {
+                        Some(next) => next,
+                        None => return false,
+                    },
+                },
+                Err(_) => return false,
+            },
+            _ => return false,
+        };
+    }
+    marks_anything(current)
+}
+
+fn marks_anything(mask: &Value) -> bool {
+    match mask {
+        Value::Bool(marked) => *marked,
+        Value::Array(items) => items.iter().any(marks_anything),
+        Value::Object(members) => members.values().any(marks_anything),
+        _ => false,
+    }
 }
 
 fn toml_to_json(value: &toml::Value) -> Value {
@@ -310,7 +391,56 @@ mod tests {
     }
 
     fn judge(resource_type: &str, before: &str) -> Retention {
-        builtin().judge(resource_type, Some(&raw(before))).0
+        builtin().judge(resource_type, Some(&raw(before)), None).0
+    }
+
+    #[test]
+    fn a_marked_value_is_not_read_and_the_worst_case_is_taken() {
+        let judged = |resource_type: &str, before: &str, mask: &str| {
+            builtin()
+                .judge(resource_type, Some(&raw(before)), Some(&raw(mask)))
+                .0
+        };
+        // force_destroy = false fails the delete, PITR on keeps a backup:
+        // marked, neither counts, and no sentence says which it is.
+        for (resource_type, before, mask, path) in [
+            (
+                "aws_s3_bucket",
+                r#"{"bucket":"b","force_destroy":false}"#,
+                r#"{"force_destroy":true}"#,
+                "force_destroy",
+            ),
+            (
+                "aws_dynamodb_table",
+                r#"{"name":"t","point_in_time_recovery":[{"enabled":true}]}"#,
+                r#"{"point_in_time_recovery":[{"enabled":true}]}"#,
+                "point_in_time_recovery.0.enabled",
+            ),
+            (
+                "aws_dynamodb_table",
+                r#"{"name":"t","point_in_time_recovery":[{"enabled":true}]}"#,
+                r#"{"point_in_time_recovery":true}"#,
+                "point_in_time_recovery.0.enabled",
+            ),
+        ] {
+            let Retention::Lost(why) = judged(resource_type, before, mask) else {
+                panic!("{resource_type} {mask}: not lost");
+            };
+            assert!(
+                why.starts_with(&format!("`{path}` is marked sensitive")),
+                "{why}"
+            );
+            assert!(!why.contains(" on") && !why.contains(" off"), "{why}");
+        }
+        // A mask that marks something else changes nothing.
+        assert!(matches!(
+            judged(
+                "aws_s3_bucket",
+                r#"{"bucket":"b","force_destroy":false}"#,
+                r#"{"tags":{"owner":true}}"#,
+            ),
+            Retention::DestroyFails(_)
+        ));
     }
 
     #[test]
@@ -441,7 +571,7 @@ mod tests {
     #[test]
     fn missing_prior_values_are_not_proof_of_retention() {
         assert!(matches!(
-            builtin().judge("aws_db_instance", None).0,
+            builtin().judge("aws_db_instance", None, None).0,
             Retention::Lost(_)
         ));
     }

@@ -353,8 +353,8 @@ fn points_from_an_added_rule_never_wrap_the_score_around() {
 }
 
 /// A rule's sentence quotes values too (`skip_final_snapshot = true`, a
-/// policy ARN, an account): one the change's masks mark is redacted there
-/// as in the evidence, in every format, whichever rule wrote it.
+/// policy ARN, an account): one the change's masks mark is never read to
+/// write one (the data counts as lost) nor quoted, in every format.
 #[test]
 fn a_marked_value_is_never_quoted_in_a_finding_s_message() {
     let text = std::fs::read_to_string(root().join("testdata/plans/db-deleted/plan.json")).unwrap();
@@ -385,7 +385,8 @@ fn a_marked_value_is_never_quoted_in_a_finding_s_message() {
             "{format}: {stdout}"
         );
         assert!(
-            stdout.contains("skip_final_snapshot = (sensitive): no final snapshot"),
+            stdout.contains("skip_final_snapshot")
+                && stdout.contains("is marked sensitive, so blastwall does not read it"),
             "{format}: {stdout}"
         );
     }
