@@ -47,10 +47,21 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
             let open_prior = open_in(Some(&prior));
             open_before.retain(|what| open_prior.contains(what));
         }
+        let mask = payload::parse(change.change.after_sensitive);
         for (path, what) in exposures(params, &change.resource_type, &after) {
             if open_before.contains(&what) {
                 continue;
             }
+            // The ports a range opens, listed, would tell a marked range.
+            let marked = payload::is_sensitive(mask.as_ref(), &path)
+                || PORT_AND_SOURCE_FIELDS
+                    .iter()
+                    .any(|field| payload::is_sensitive(mask.as_ref(), field));
+            let what = if marked {
+                "an admin port to an open source (Terraform marks the rule's ports or sources sensitive)".to_owned()
+            } else {
+                what
+            };
             drafts.push(
                 Draft::new(
                     change.address.clone(),
@@ -107,6 +118,23 @@ fn exposures(params: &Params, resource_type: &str, object: &Value) -> Vec<(Strin
     }
     found
 }
+
+/// The top-level attributes of the rule types that hold its ports or its
+/// sources (a security group's own rules are `ingress[i]`, checked by path).
+const PORT_AND_SOURCE_FIELDS: &[&str] = &[
+    "from_port",
+    "to_port",
+    "cidr_blocks",
+    "ipv6_cidr_blocks",
+    "cidr_ipv4",
+    "cidr_ipv6",
+    "source_ranges",
+    "allow",
+    "destination_port_range",
+    "destination_port_ranges",
+    "source_address_prefix",
+    "source_address_prefixes",
+];
 
 /// The types [`ingresses`] reads: other payloads are not parsed at all.
 const INGRESS_TYPES: &[&str] = &[
@@ -284,6 +312,25 @@ mod tests {
         assert_eq!(drafts("open-ingress", PARAMS, &edited).len(), 1);
         let kept = update_with_prior("aws_security_group", open, open, open);
         assert!(drafts("open-ingress", PARAMS, &kept).is_empty());
+    }
+
+    #[test]
+    fn a_marked_range_is_not_listed_port_by_port() {
+        let group = r#"{"ingress":[{"from_port":20,"to_port":3400,"protocol":"tcp","cidr_blocks":["0.0.0.0/0"],"ipv6_cidr_blocks":[]}]}"#;
+        let marked = plan("aws_security_group", group).replace(
+            r#""before":null"#,
+            r#""after_sensitive":{"ingress":true},"before":null"#,
+        );
+        let found = drafts("open-ingress", PARAMS, &marked);
+        assert_eq!(found.len(), 1);
+        assert!(!found[0].message.contains("22"), "{}", found[0].message);
+        assert!(!found[0].message.contains("3389"), "{}", found[0].message);
+        let plain = drafts("open-ingress", PARAMS, &plan("aws_security_group", group));
+        assert!(
+            plain[0].message.contains("port 22, 3389"),
+            "{}",
+            plain[0].message
+        );
     }
 
     #[test]
