@@ -6,6 +6,7 @@ pub mod classes;
 pub mod data_files;
 pub mod facts;
 mod keys;
+pub mod masks;
 pub mod plan;
 pub mod planned_only;
 pub mod prior_objects;

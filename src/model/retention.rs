@@ -294,16 +294,7 @@ fn marks(mask: &Value, path: &str) -> bool {
             _ => return false,
         };
     }
-    marks_anything(current)
-}
-
-fn marks_anything(mask: &Value) -> bool {
-    match mask {
-        Value::Bool(marked) => *marked,
-        Value::Array(items) => items.iter().any(marks_anything),
-        Value::Object(members) => members.values().any(marks_anything),
-        _ => false,
-    }
+    super::masks::marks_any(current)
 }
 
 fn toml_to_json(value: &toml::Value) -> Value {

@@ -134,16 +134,7 @@ pub fn is_sensitive(mask: Option<&Value>, path: &str) -> bool {
     marks_any(current)
 }
 
-/// Whether a Terraform mask (`after_unknown`, `before_sensitive`,
-/// `after_sensitive`) marks anything in it.
-pub fn marks_any(mask: &Value) -> bool {
-    match mask {
-        Value::Bool(marked) => *marked,
-        Value::Array(items) => items.iter().any(marks_any),
-        Value::Object(members) => members.values().any(marks_any),
-        _ => false,
-    }
-}
+pub use crate::model::masks::marks_any;
 
 /// Equal, treating null, "", [] and {} as the same: providers normalise one
 /// into another between state and plan, which changes nothing real.
