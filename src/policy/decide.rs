@@ -198,6 +198,8 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
     // One fix per rule and advice: a rule whose advice depends on the
     // resource type (data-loss) lists each advice with its own addresses.
     let mut fix_of_rule: HashMap<(String, String), usize> = HashMap::default();
+    // The addresses each fix above lists, as a set (by the fix's index).
+    let mut listed: Vec<rustc_hash::FxHashSet<String>> = Vec::new();
     // Several plans (a directory, a Terragrunt stream): every reason and
     // fix names the plan it is about.
     let several = plans.len() > 1;
@@ -263,11 +265,14 @@ pub fn decide(plans: &mut [PlanAnalysis], policy: &Policy<'_>) -> Decision {
                 match fix_of_rule.get(&key) {
                     Some(&at) => {
                         let address = fix_address(&finding.address);
-                        if !decision.fixes[at].addresses.contains(&address) {
+                        // A set beside each fix's list: looking through the
+                        // list for each of 100,000 findings took 23 s.
+                        if listed[at].insert(address.clone()) {
                             decision.fixes[at].addresses.push(address);
                         }
                     }
                     None => {
+                        listed.push(std::iter::once(fix_address(&finding.address)).collect());
                         fix_of_rule.insert(key, decision.fixes.len());
                         decision.fixes.push(Fix {
                             rule: Some(finding.rule.clone()),
