@@ -14,6 +14,85 @@ const CHARS_BEFORE: usize = 60;
 const CHARS_AFTER: usize = 30;
 const REDACTED: &str = "***";
 
+/// The keys of Terraform's plan and state formats (and of the documents a
+/// plan is confused with): shown in an excerpt. Any other key is a payload's.
+const PLAN_KEYS: &[&str] = &[
+    "format_version",
+    "terraform_version",
+    "variables",
+    "value",
+    "planned_values",
+    "outputs",
+    "root_module",
+    "resources",
+    "child_modules",
+    "address",
+    "mode",
+    "type",
+    "name",
+    "index",
+    "provider_name",
+    "schema_version",
+    "values",
+    "sensitive_values",
+    "depends_on",
+    "deposed_key",
+    "resource_drift",
+    "resource_changes",
+    "module_address",
+    "previous_address",
+    "deposed",
+    "change",
+    "actions",
+    "before",
+    "after",
+    "after_unknown",
+    "before_sensitive",
+    "after_sensitive",
+    "replace_paths",
+    "importing",
+    "id",
+    "generated_config",
+    "action_reason",
+    "output_changes",
+    "prior_state",
+    "configuration",
+    "provider_config",
+    "full_name",
+    "version_constraint",
+    "expressions",
+    "references",
+    "constant_value",
+    "count_expression",
+    "for_each_expression",
+    "module_calls",
+    "source",
+    "module",
+    "description",
+    "sensitive",
+    "default",
+    "relevant_attributes",
+    "resource",
+    "attribute",
+    "checks",
+    "status",
+    "instances",
+    "problems",
+    "message",
+    "timestamp",
+    "applyable",
+    "complete",
+    "errored",
+    "deferred_changes",
+    "reason",
+    "resource_change",
+    "lineage",
+    "serial",
+    "version",
+    "@level",
+    "@message",
+];
+
 /// The excerpt text and where the error sits in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Excerpt {
@@ -56,6 +135,10 @@ pub fn around(text: &str, document_start: usize, offset: usize) -> Excerpt {
     }
     let mut redacting = false;
     let mut in_scalar = false;
+    // A key is shown once whole, and only when the plan format names it: a
+    // payload's keys can be a sensitive map's (`"customer-nightjar": …`).
+    // `None` inside a key that began before the window (never shown).
+    let mut key: Option<Option<String>> = lexer.in_key_string().then_some(None);
     for (index, character) in text[window_start..window_end].char_indices() {
         if window_start + index == offset {
             error_at = Some(excerpt.len());
@@ -64,6 +147,27 @@ pub fn around(text: &str, document_start: usize, offset: usize) -> Excerpt {
         let was_in_string = lexer.in_string;
         if character.is_ascii() {
             lexer.feed(character as u8);
+        }
+        if let Some(shown) = &mut key {
+            if lexer.in_key_string() {
+                if let Some(shown) = shown {
+                    shown.push(character);
+                }
+                continue;
+            }
+            // The closing quote.
+            match shown
+                .take()
+                .filter(|name| PLAN_KEYS.contains(&name.as_str()))
+            {
+                Some(name) => excerpt.push_str(&name),
+                None => excerpt.push_str(REDACTED),
+            }
+            key = None;
+        } else if !was_in_string && lexer.in_key_string() {
+            excerpt.push('"');
+            key = Some(Some(String::new()));
+            continue;
         }
         // Outside strings, anything but structure and spacing is a value.
         if !was_in_string
@@ -93,6 +197,9 @@ pub fn around(text: &str, document_start: usize, offset: usize) -> Excerpt {
         }
         redacting = false;
         excerpt.push_str(&escape::for_terminal(character.encode_utf8(&mut [0; 4])));
+    }
+    if key.is_some() {
+        excerpt.push_str(REDACTED);
     }
     let error_at = error_at.unwrap_or(excerpt.len());
     if window_end < line_end {
@@ -175,6 +282,10 @@ impl Lexer {
         self.in_string && !self.string_is_key
     }
 
+    fn in_key_string(&self) -> bool {
+        self.in_string && self.string_is_key
+    }
+
     fn feed(&mut self, byte: u8) {
         if self.in_string {
             if self.escaped {
@@ -249,6 +360,27 @@ mod tests {
     }
 
     #[test]
+    fn a_payloads_keys_are_redacted_and_the_plan_formats_are_not() {
+        let text = r#"{"resource_changes":[{"change":{"after":{"input":{"customer-nightjar-7781":"x","customer-osprey"#;
+        let excerpt = around(text, 0, text.len());
+        assert!(!excerpt.text.contains("nightjar"), "{}", excerpt.text);
+        assert!(!excerpt.text.contains("osprey"), "{}", excerpt.text);
+        assert!(!excerpt.text.contains("input"), "{}", excerpt.text);
+        assert!(
+            excerpt.text.ends_with(r#"{"***":{"***":"***","***"#),
+            "{}",
+            excerpt.text
+        );
+        let text = r#"{"resource_changes":[{"change":{"after":{"port":5"#;
+        let excerpt = around(text, 0, text.len());
+        assert!(
+            excerpt.text.contains(r#""change":{"after":{"***":***"#),
+            "{}",
+            excerpt.text
+        );
+    }
+
+    #[test]
     fn numbers_and_literals_are_redacted_like_strings() {
         let text = r#"{"input":{"password":"p","port":5433,"on":true,"off":null,"n":-1.5e3}"#;
         let excerpt = around(text, 0, text.len());
@@ -256,7 +388,7 @@ mod tests {
             assert!(!excerpt.text.contains(value), "{value}: {}", excerpt.text);
         }
         assert!(
-            excerpt.text.contains(r#""port":***,"on":***"#),
+            excerpt.text.contains(r#""***":***,"***":***"#),
             "{}",
             excerpt.text
         );
@@ -270,6 +402,12 @@ mod tests {
         let excerpt = around(&text, log.len(), text.len());
         assert!(!excerpt.text.contains("Hunter2"), "{}", excerpt.text);
         assert!(!excerpt.text.contains("note"), "{}", excerpt.text);
-        assert!(excerpt.text.contains(r#""password""#), "{}", excerpt.text);
+        assert!(
+            excerpt
+                .text
+                .contains(r#"{"variables":{"***":{"value":"***"#),
+            "{}",
+            excerpt.text
+        );
     }
 }

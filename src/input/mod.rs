@@ -475,12 +475,61 @@ fn looks_like_text_plan(text: &str) -> bool {
         })
 }
 
+/// The keys that hold a value (an object's attributes, a variable's
+/// value): the keys inside it are the value's own, and can be sensitive.
+const VALUE_KEYS: &[&str] = &[
+    "before",
+    "after",
+    "after_unknown",
+    "before_sensitive",
+    "after_sensitive",
+    "sensitive_values",
+    "value",
+    "default",
+    "constant_value",
+];
+
+/// `json_path` cut after the first key that holds a value
+/// (`resource_changes[0].change.before.…`): the rest names a value's keys,
+/// which may be a sensitive map's.
+fn within_values(json_path: &str) -> std::borrow::Cow<'_, str> {
+    let mut at = 0;
+    let mut previous = "";
+    for segment in json_path.split('.') {
+        let key = segment.split('[').next().unwrap_or_default();
+        at += segment.len();
+        // A state object's `values`, not a state's (`prior_state.values`).
+        let holds_value =
+            VALUE_KEYS.contains(&key) || (key == "values" && previous.starts_with("resources["));
+        if holds_value && at < json_path.len() {
+            return format!("{}.…", &json_path[..at]).into();
+        }
+        previous = segment;
+        at += 1;
+    }
+    json_path.into()
+}
+
+/// What the input starts with, by kind, never by its text: what was given
+/// instead of a plan may be a secret (`terraform output -raw db_password`),
+/// and CI logs are read by many.
 fn describe_start(text: &str) -> String {
-    let first_line = text.trim_start().lines().next().unwrap_or_default();
-    format!(
-        "`{}`",
-        escape::for_terminal(&escape::bounded(first_line, 40))
-    )
+    let trimmed = text.trim_start();
+    let words = trimmed
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .count();
+    match trimmed.chars().next() {
+        Some('"') => "a quoted string".to_owned(),
+        Some(first) if first.is_ascii_digit() || first == '-' => "a number".to_owned(),
+        Some(first) if first.is_alphabetic() => {
+            format!("text ({words} word(s) on its first line; not quoted, as it may hold a secret)")
+        }
+        Some(first) => format!("`{}`", escape::for_terminal(first.encode_utf8(&mut [0; 4]))),
+        None => "nothing".to_owned(),
+    }
 }
 
 fn noise_warning(label: &str, noise: &[(usize, Noise)]) -> Option<InputWarning> {
@@ -530,7 +579,8 @@ pub fn json_error(label: &str, text: &str, start: usize, failure: &JsonFailure) 
     let at_path = if failure.json_path.is_empty() {
         String::new()
     } else {
-        let path = escape::bounded_path(&failure.json_path, escape::MAX_PATH_CHARS);
+        let path = within_values(&failure.json_path);
+        let path = escape::bounded_path(&path, escape::MAX_PATH_CHARS);
         format!(" (at {})", escape::for_terminal(&path))
     };
     let source = excerpt::ExcerptSource::new(label.to_owned(), excerpt.clone());
@@ -626,6 +676,30 @@ fn is_supported_format_version(version: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_diagnostics_path_stops_at_a_value() {
+        assert_eq!(
+            within_values("resource_changes[3].change.before.input.customer-7781"),
+            "resource_changes[3].change.before.…"
+        );
+        assert_eq!(
+            within_values("variables.tokens.value.k"),
+            "variables.tokens.value.…"
+        );
+        assert_eq!(
+            within_values("prior_state.values.root_module.resources[2].values.tags.k"),
+            "prior_state.values.root_module.resources[2].values.…"
+        );
+        assert_eq!(
+            within_values("resource_changes[3].change.actions"),
+            "resource_changes[3].change.actions"
+        );
+        assert_eq!(
+            within_values("resource_changes[3].change.before"),
+            "resource_changes[3].change.before"
+        );
+    }
 
     #[test]
     fn format_versions() {
