@@ -27,6 +27,11 @@ pub struct Transition {
     /// Fires when a number decreases (deletion windows, retention days).
     #[serde(default)]
     pub decrease: bool,
+    /// A number that, for `decrease`, means "without end" and so is above
+    /// every other (a log group's `retention_in_days = 0` keeps events
+    /// for ever: 0 -> 1 is a decrease).
+    #[serde(default)]
+    pub unlimited: Option<f64>,
     /// What the change means, for the message.
     pub meaning: String,
 }
@@ -82,8 +87,15 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
             let fires = |old: Option<&Value>, new: &Value| {
                 let became_unsafe = unsafe_values.contains(new)
                     && old.is_some_and(|old| !unsafe_values.contains(old));
+                let rank = |value: f64| {
+                    if transition.unlimited == Some(value) {
+                        f64::INFINITY
+                    } else {
+                        value
+                    }
+                };
                 let decreased = transition.decrease
-                    && matches!((old.and_then(Value::as_f64), new.as_f64()), (Some(old), Some(new)) if new < old);
+                    && matches!((old.and_then(Value::as_f64), new.as_f64()), (Some(old), Some(new)) if rank(new) < rank(old));
                 became_unsafe || decreased
             };
             for (path, new) in payload::lookup(&after, &transition.path) {
@@ -266,6 +278,39 @@ meaning = "less time to undo"
             "aws_fsx_lustre_file_system",
             r#"{"skip_final_backup":false}"#,
             r#"{"skip_final_backup":true}"#
+        ));
+        let recovery = |on: bool| format!(r#"{{"point_in_time_recovery":[{{"enabled":{on}}}]}}"#);
+        assert!(fires(
+            "aws_dynamodb_table",
+            &recovery(true),
+            &recovery(false)
+        ));
+        assert!(!fires(
+            "aws_dynamodb_table",
+            &recovery(false),
+            &recovery(true)
+        ));
+        // Log retention: 0 keeps events for ever, so 0 -> 1 is a cut.
+        let retention = |days: u32| format!(r#"{{"retention_in_days":{days}}}"#);
+        assert!(fires(
+            "aws_cloudwatch_log_group",
+            &retention(0),
+            &retention(1)
+        ));
+        assert!(fires(
+            "aws_cloudwatch_log_group",
+            &retention(3653),
+            &retention(1)
+        ));
+        assert!(!fires(
+            "aws_cloudwatch_log_group",
+            &retention(1),
+            &retention(0)
+        ));
+        assert!(!fires(
+            "aws_cloudwatch_log_group",
+            &retention(7),
+            &retention(30)
         ));
     }
 
