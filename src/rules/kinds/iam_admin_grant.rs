@@ -108,9 +108,7 @@ fn grants(params: &Params, object: &Value) -> Vec<(String, String)> {
             if let Some((action, resource)) = allows_everything(&document) {
                 found.push((
                     path,
-                    format!(
-                        "a policy statement allowing Action \"{action}\" on Resource \"{resource}\""
-                    ),
+                    format!("a policy statement allowing {action} on Resource \"{resource}\""),
                 ));
             }
         }
@@ -147,11 +145,45 @@ fn allows_everything(document: &Value) -> Option<(String, String)> {
                 .and_then(|value| strings(value).into_iter().find(|text| wanted(text)))
                 .map(str::to_owned)
         };
-        let action = first("Action", is_admin_action)?;
         let resource = first("Resource", is_every_resource)?;
+        let action = match statement.get("NotAction") {
+            // Every action but those listed: administrator access unless
+            // they take out the IAM actions that write policies.
+            Some(excluded) if statement.get("Action").is_none() => {
+                let excluded = strings(excluded);
+                let grants_policy_writes = POLICY_WRITING_ACTIONS.iter().any(|action| {
+                    !excluded.iter().any(|pattern| {
+                        WildMatch::new(&pattern.to_ascii_lowercase()).matches(action)
+                    })
+                });
+                if !grants_policy_writes {
+                    return None;
+                }
+                let shown: Vec<String> = excluded
+                    .iter()
+                    .take(3)
+                    .map(|pattern| format!("\"{pattern}\""))
+                    .collect();
+                format!("every action but {} (NotAction)", shown.join(", "))
+            }
+            _ => format!("Action \"{}\"", first("Action", is_admin_action)?),
+        };
         allow.then_some((action, resource))
     })
 }
+
+/// IAM actions that let whoever holds them grant themselves anything (in
+/// lower case, as IAM compares actions): a `NotAction` statement that
+/// leaves one of them in is administrator access.
+const POLICY_WRITING_ACTIONS: &[&str] = &[
+    "iam:putrolepolicy",
+    "iam:attachrolepolicy",
+    "iam:putuserpolicy",
+    "iam:attachuserpolicy",
+    "iam:createpolicyversion",
+    "iam:putgrouppolicy",
+    "iam:attachgrouppolicy",
+];
 
 /// An action pattern that grants every IAM action (`*`, `*:*`, `iam:*`,
 /// and any other spelling IAM's `*` and `?` wildcards allow: `i?m:*`,
@@ -244,6 +276,22 @@ policy_document_attributes = ["policy", "inline_policy[*].policy"]
         format!(
             r#"{{"format_version":"1.2","resource_changes":[{{"address":"{resource_type}.x","type":"{resource_type}","name":"x","change":{{"actions":["create"],"before":null,"after":{after}}}}}]}}"#
         )
+    }
+
+    #[test]
+    fn every_action_but_a_few_is_administrator_access_unless_iam_is_left_out() {
+        let statement = |not_action: &str| {
+            let document = format!(
+                r#"{{"Statement":[{{"Effect":"Allow","NotAction":{not_action},"Resource":"*"}}]}}"#
+            );
+            super::allows_everything(&serde_json::from_str(&document).unwrap())
+        };
+        let (action, _) = statement(r#"["aws-portal:*"]"#).expect("admin");
+        assert_eq!(action, r#"every action but "aws-portal:*" (NotAction)"#);
+        assert!(statement(r#""s3:*""#).is_some());
+        // PowerUserAccess leaves IAM out.
+        assert!(statement(r#"["iam:*","organizations:*","account:*"]"#).is_none());
+        assert!(statement(r#"["IAM:Put*","iam:Attach*","iam:CreatePolicyVersion"]"#).is_none());
     }
 
     #[test]
