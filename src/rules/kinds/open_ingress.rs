@@ -81,11 +81,12 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
 fn exposures(params: &Params, resource_type: &str, object: &Value) -> Vec<(String, String)> {
     let mut found = Vec::new();
     for ingress in ingresses(resource_type, object) {
-        let Some(source) = ingress
+        let named = ingress
             .sources
             .iter()
             .find(|source| params.sources.contains(source))
-        else {
+            .cloned();
+        let Some(source) = named.or_else(|| most_of_the_internet(&ingress.sources)) else {
             continue;
         };
         let open: Vec<u16> = params
@@ -135,6 +136,59 @@ const PORT_AND_SOURCE_FIELDS: &[&str] = &[
     "source_address_prefix",
     "source_address_prefixes",
 ];
+
+/// The sources, described, when together they cover at least half of all
+/// IPv4 or of all IPv6 addresses: `0.0.0.0/0` split in two (`0.0.0.0/1`
+/// and `128.0.0.0/1`), or in 256 `/8`s, is as open as itself.
+fn most_of_the_internet(sources: &[String]) -> Option<String> {
+    // Address ranges as [start, end), IPv4 and IPv6 apart.
+    type Ranges = Vec<(u128, u128)>;
+    let (mut v4, mut v6): (Ranges, Ranges) = (Vec::new(), Vec::new());
+    for source in sources {
+        let Some((address, length)) = source.split_once('/') else {
+            continue;
+        };
+        let Ok(length) = length.parse::<u32>() else {
+            continue;
+        };
+        if let Ok(address) = address.parse::<std::net::Ipv4Addr>()
+            && length <= 32
+        {
+            let size = 1u128 << (32 - length);
+            let start = u128::from(u32::from(address)) & !(size - 1);
+            v4.push((start, start + size));
+        } else if let Ok(address) = address.parse::<std::net::Ipv6Addr>()
+            && (1..=128).contains(&length)
+        {
+            let size = 1u128 << (128 - length);
+            let start = u128::from(address) & !(size - 1);
+            v6.push((start, start.saturating_add(size)));
+        }
+    }
+    let covered = |mut ranges: Ranges| {
+        ranges.sort_unstable();
+        let mut total = 0u128;
+        let mut reached = 0u128;
+        for (start, end) in ranges {
+            let start = start.max(reached);
+            if end > start {
+                total += end - start;
+                reached = end;
+            }
+        }
+        total
+    };
+    let half_v4 = 1u128 << 31;
+    let half_v6 = 1u128 << 127;
+    (covered(v4) >= half_v4 || covered(v6) >= half_v6).then(|| {
+        const SHOWN: usize = 4;
+        let mut shown = sources[..sources.len().min(SHOWN)].join(", ");
+        if sources.len() > SHOWN {
+            shown.push_str(&format!(" and {} more", sources.len() - SHOWN));
+        }
+        format!("{shown} (together half or more of all addresses)")
+    })
+}
 
 /// The types [`ingresses`] reads: other payloads are not parsed at all.
 const INGRESS_TYPES: &[&str] = &[
@@ -331,6 +385,41 @@ mod tests {
             "{}",
             plain[0].message
         );
+    }
+
+    #[test]
+    fn the_whole_internet_split_in_ranges_is_open() {
+        let group = |cidrs: &str| {
+            format!(
+                r#"{{"ingress":[{{"from_port":22,"to_port":22,"protocol":"tcp","cidr_blocks":{cidrs},"ipv6_cidr_blocks":[]}}]}}"#
+            )
+        };
+        let halves = drafts(
+            "open-ingress",
+            PARAMS,
+            &plan(
+                "aws_security_group",
+                &group(r#"["0.0.0.0/1","128.0.0.0/1"]"#),
+            ),
+        );
+        assert_eq!(halves.len(), 1);
+        let eighths: Vec<String> = (0..=255)
+            .map(|first| format!(r#""{first}.0.0.0/8""#))
+            .collect();
+        let all = group(&format!("[{}]", eighths.join(",")));
+        assert_eq!(
+            drafts("open-ingress", PARAMS, &plan("aws_security_group", &all)).len(),
+            1
+        );
+        // An office range, or a quarter of the internet, is not.
+        for cidrs in [r#"["203.0.113.0/24"]"#, r#"["0.0.0.0/2","0.0.0.0/2"]"#] {
+            let quiet = drafts(
+                "open-ingress",
+                PARAMS,
+                &plan("aws_security_group", &group(cidrs)),
+            );
+            assert!(quiet.is_empty(), "{cidrs}");
+        }
     }
 
     #[test]
