@@ -119,6 +119,37 @@ fn a_blocked_plan_fails_its_case_and_the_finding_with_the_fix() {
 }
 
 #[test]
+fn each_plans_case_gives_the_reasons_about_that_plan() {
+    // Two plans: a deleted database and a teardown. The database's case
+    // does not repeat the teardown's reasons, nor the other way round (with
+    // thousands of plans every case repeating every reason ran out of memory).
+    let output = run(&[
+        "check",
+        "--format",
+        "junit",
+        &scenario("db-deleted"),
+        &scenario("teardown"),
+    ]);
+    assert_eq!(output.status.code(), Some(3));
+    let xml = String::from_utf8(output.stdout).unwrap();
+    validate(xml.as_bytes(), "two plans");
+    let suites: Vec<&str> = xml.split("<testsuite ").skip(1).collect();
+    assert_eq!(suites.len(), 2, "{xml}");
+    let verdict_case = |suite: &str| {
+        let start = suite.find("<testcase").unwrap();
+        let end = suite[start..].find("</testcase>").unwrap();
+        suite[start..start + end].to_owned()
+    };
+    let (database, teardown) = (verdict_case(suites[0]), verdict_case(suites[1]));
+    assert!(database.contains("aws_db_instance"), "{database}");
+    assert!(
+        !database.contains("aws_dynamodb_table.sessions"),
+        "{database}"
+    );
+    assert!(!teardown.contains("aws_db_instance"), "{teardown}");
+}
+
+#[test]
 fn hostile_plan_strings_stay_data_and_the_xml_stays_valid() {
     let plan = std::fs::read_to_string(root().join(scenario("db-deleted"))).unwrap();
     // Quotes escaped as Terraform's address quoting writes them: the reader
