@@ -120,6 +120,19 @@ fn is_skipped_directory(name: &str) -> bool {
     matches!(name, ".terraform" | ".git" | "node_modules")
 }
 
+/// The compression format `bytes` start with, by its magic number.
+fn compressed(bytes: &[u8]) -> Option<&'static str> {
+    [
+        (&b"\x1f\x8b"[..], "gzip"),
+        (b"\x28\xb5\x2f\xfd", "zstd"),
+        (b"BZh", "bzip2"),
+        (b"\xfd7zXZ\x00", "xz"),
+    ]
+    .into_iter()
+    .find(|(magic, _)| bytes.starts_with(magic))
+    .map(|(_, format)| format)
+}
+
 fn load_directory(root: &Path, terraform_bin: Option<&Path>, loaded: &mut Loaded) {
     let before = loaded.texts.len() + loaded.errors.len();
     let skipped_before = loaded.skipped.len();
@@ -163,6 +176,15 @@ fn load_directory(root: &Path, terraform_bin: Option<&Path>, loaded: &mut Loaded
         // `plan.json` beside a destroying `tfplan` passed).
         if binary::looks_like_plan_zip(&bytes) || is_json || decode::starts_like_json(&bytes) {
             load_bytes(&label, Some(path), bytes, true, terraform_bin, loaded);
+        } else if let Some(format) = compressed(&bytes) {
+            // Its content cannot be seen: a compressed plan that deletes a
+            // database passed beside a no-op one without a word.
+            loaded.skipped.push(Skipped {
+                input: label,
+                reason: format!(
+                    "a compressed file ({format}): blastwall does not read compressed plans; decompress it to check what it holds"
+                ),
+            });
         } else if mentions_plan_keys(&bytes) {
             // A plan after a log line or colour codes (`prod.log`, saved CI
             // output) is read as `check FILE` reads it; it was passed over

@@ -295,6 +295,28 @@ fn several_plans_name_their_plan_in_every_finding_and_fix() {
 }
 
 #[test]
+fn a_compressed_file_in_a_directory_is_listed_as_skipped() {
+    // A no-op plan beside a gzipped one: what the compressed one holds
+    // cannot be seen, and the report says so.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        crate::common::root().join(scenario("no-changes")),
+        dir.path().join("a.json"),
+    )
+    .unwrap();
+    write(dir.path(), "c.json.gz", b"\x1f\x8b\x08\x00compressed");
+    let output = blastwall().arg("check").arg(dir.path()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(
+            "c.json.gz: a compressed file (gzip): blastwall does not read compressed plans"
+        ),
+        "{}",
+        transcript(&output)
+    );
+}
+
+#[test]
 fn directory_skips_non_plans_and_terraform_caches() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join(".terraform/modules")).unwrap();
