@@ -297,8 +297,9 @@ fn spellings_of(value: &str) -> Vec<String> {
 /// (`"owner":"Kx9vQ…`) that are taken out.
 const CUT_VALUE_MIN_CHARS: usize = 4;
 /// How far back from a `…` a marked value's start is looked for: values
-/// are cut to this many characters (`escape::bounded`).
-const CUT_VALUE_LOOKBACK: usize = 80;
+/// are cut to 80 characters (`escape::bounded`), and escaping then writes
+/// each in up to ten (`\u{10ffff}`).
+const CUT_VALUE_LOOKBACK: usize = 800;
 
 /// `text` with every whole-word occurrence of each of the values replaced:
 /// `true` in `= true:` goes, the `true` in `untrue` stays. Occurrences that
@@ -494,6 +495,14 @@ mod tests {
             redacted(&shown, &redactor),
             r#"tags_all: {"env":"prod","owner":"(sensitive)…"#
         );
+        // Escaping lengthens what was cut: the start is still found.
+        let soft = format!("Zq7Hunter2Vault{}", "\u{ad}".repeat(70));
+        let redactor = Redactor::new(vec![soft.clone()]);
+        let cut = crate::util::escape::for_terminal(&crate::util::escape::bounded(&soft, 60))
+            .into_owned();
+        let shown = format!(r#"{{"owner":"{cut}"#);
+        assert!(!redacted(&shown, &redactor).contains("Zq7"), "{shown}");
+        let redactor = Redactor::new(vec![secret.to_owned()]);
         // A text cut short elsewhere, or a value's start inside a word, stays.
         let other = "tags_all: {\"env\":\"prod\",\"owner\":\"someone…";
         assert_eq!(redacted(other, &redactor), other);
