@@ -24,29 +24,23 @@ pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
             // A mask marks a value sensitive with `true`, which JSON spells
             // one way only: a mask without it marks nothing.
             if let Some(mask) = payload::parse(mask.filter(|mask| mask.get().contains("true"))) {
-                sensitive_paths("", &mask, &mut paths);
+                sensitive_paths("", &mut Vec::new(), &mask, &mut paths);
             }
         }
-        paths.sort();
-        paths.dedup();
+        paths.sort_by(|a, b| a.0.cmp(&b.0));
+        paths.dedup_by(|a, b| a.0 == b.0);
         if paths.is_empty() {
             continue;
         }
         let before = payload::parse(change.change.before).unwrap_or(Value::Null);
         let after = payload::parse(change.change.after).unwrap_or(Value::Null);
+        // Followed step by step, not by reading the path again: a key
+        // spelled like a path (`k[a1]`) read as a wildcard over a list made
+        // a 320 KB plan take 9 s.
         let changed: Vec<String> = paths
             .into_iter()
-            .filter(|path| {
-                let old = payload::lookup(&before, path)
-                    .into_iter()
-                    .next()
-                    .map(|(_, value)| value);
-                let new = payload::lookup(&after, path)
-                    .into_iter()
-                    .next()
-                    .map(|(_, value)| value);
-                old != new
-            })
+            .filter(|(_, steps)| at(&before, steps) != at(&after, steps))
+            .map(|(path, _)| path)
             .collect();
         if changed.is_empty() {
             continue;
@@ -76,13 +70,37 @@ pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
 }
 
 /// Paths the mask marks `true`.
-fn sensitive_paths(prefix: &str, mask: &Value, out: &mut Vec<String>) {
+/// One step from a value to a part of it.
+#[derive(Clone)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// The part of `value` the steps lead to.
+fn at<'v>(value: &'v Value, steps: &[Step]) -> Option<&'v Value> {
+    steps.iter().try_fold(value, |current, step| match step {
+        Step::Key(key) => current.get(key),
+        Step::Index(index) => current.get(index),
+    })
+}
+
+/// Each part a mask marks: its path as shown, and the steps to it.
+fn sensitive_paths(
+    prefix: &str,
+    steps: &mut Vec<Step>,
+    mask: &Value,
+    out: &mut Vec<(String, Vec<Step>)>,
+) {
     match mask {
-        Value::Bool(true) => out.push(if prefix.is_empty() {
-            "(whole object)".to_owned()
-        } else {
-            prefix.to_owned()
-        }),
+        Value::Bool(true) => out.push((
+            if prefix.is_empty() {
+                "(whole object)".to_owned()
+            } else {
+                prefix.to_owned()
+            },
+            steps.clone(),
+        )),
         Value::Object(map) => {
             for (key, child) in map {
                 let path = if prefix.is_empty() {
@@ -90,12 +108,16 @@ fn sensitive_paths(prefix: &str, mask: &Value, out: &mut Vec<String>) {
                 } else {
                     format!("{prefix}.{key}")
                 };
-                sensitive_paths(&path, child, out);
+                steps.push(Step::Key(key.clone()));
+                sensitive_paths(&path, steps, child, out);
+                steps.pop();
             }
         }
         Value::Array(items) => {
             for (index, child) in items.iter().enumerate() {
-                sensitive_paths(&format!("{prefix}[{index}]"), child, out);
+                steps.push(Step::Index(index));
+                sensitive_paths(&format!("{prefix}[{index}]"), steps, child, out);
+                steps.pop();
             }
         }
         _ => {}
@@ -110,6 +132,18 @@ mod tests {
         format!(
             r#"{{"format_version":"1.2","resource_changes":[{{"address":"terraform_data.c","type":"terraform_data","name":"c","change":{{"actions":["update"],"before":{{"input":"s3cr3t-old"}},"after":{{"input":"{new}"}},"before_sensitive":{{"input":true}},"after_sensitive":{{"input":true}}}}}}]}}"#
         )
+    }
+
+    #[test]
+    fn a_key_spelled_like_a_path_is_followed_as_a_key() {
+        let plan = r#"{"format_version":"1.2","resource_changes":[{"address":"aws_s3_bucket.b","type":"aws_s3_bucket","name":"b","change":{"actions":["update"],"before":{"tags":{"k[a0]":"old","k":["x"]}},"after":{"tags":{"k[a0]":"new","k":["x"]}},"before_sensitive":{"tags":{"k[a0]":true}},"after_sensitive":{"tags":{"k[a0]":true}}}}]}"#;
+        let found = drafts("sensitive-change", "", plan);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.contains("`tags.k[a0]`"),
+            "{}",
+            found[0].message
+        );
     }
 
     #[test]
