@@ -249,13 +249,17 @@ fn ingresses(resource_type: &str, object: &Value) -> Vec<Ingress> {
             });
         }
         "aws_vpc_security_group_ingress_rule" => {
-            let mut sources = list(object.get("cidr_ipv4"));
-            sources.extend(list(object.get("cidr_ipv6")));
-            found.push(Ingress {
-                path: "cidr_ipv4".to_owned(),
-                sources,
-                ports: port_range(object, "ip_protocol"),
-            });
+            // One rule holds one of the two; the path names the one it has.
+            for attribute in ["cidr_ipv4", "cidr_ipv6"] {
+                let sources = list(object.get(attribute));
+                if !sources.is_empty() {
+                    found.push(Ingress {
+                        path: attribute.to_owned(),
+                        sources,
+                        ports: port_range(object, "ip_protocol"),
+                    });
+                }
+            }
         }
         "google_compute_firewall" if text(object.get("direction")) != "EGRESS" => {
             let sources = list(object.get("source_ranges"));
@@ -430,15 +434,13 @@ mod tests {
             1
         );
         let rule = r#"{"from_port":3389,"to_port":3389,"ip_protocol":"tcp","cidr_ipv6":"::/0","cidr_ipv4":null}"#;
-        assert_eq!(
-            drafts(
-                "open-ingress",
-                PARAMS,
-                &plan("aws_vpc_security_group_ingress_rule", rule)
-            )
-            .len(),
-            1
+        let found = drafts(
+            "open-ingress",
+            PARAMS,
+            &plan("aws_vpc_security_group_ingress_rule", rule),
         );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].evidence[0].path, "cidr_ipv6");
         let firewall = r#"{"direction":"INGRESS","source_ranges":["0.0.0.0/0"],"allow":[{"protocol":"tcp","ports":["20-30"]}]}"#;
         assert_eq!(
             drafts(
