@@ -593,6 +593,71 @@ impl Instances {
 /// resources named in turn, by what `from` names (not by `from` itself).
 /// What a resource with an unresolved reference names still counts: the
 /// path it gives is real, whatever else it hides.
+/// The pairs (dependency, dependent) for which [`reaches`] holds, with one
+/// search per resource the dependent names rather than one per pair when
+/// that is less: a state listing 40,000 transitive dependencies of one
+/// resource searched the configuration 40,000 times (61 s).
+fn reached_through_others(
+    direct: &DirectTargets,
+    pairs: HashSet<(usize, usize)>,
+) -> HashSet<(usize, usize)> {
+    let mut by_dependent: HashMap<usize, Vec<usize>> = HashMap::default();
+    for (dependency, dependent) in pairs {
+        by_dependent.entry(dependent).or_default().push(dependency);
+    }
+    let mut reached = HashSet::default();
+    for (dependent, dependencies) in by_dependent {
+        let hops: Vec<usize> = direct
+            .get(&dependent)
+            .map(|(named, _)| named.iter().copied().collect())
+            .unwrap_or_default();
+        if hops.len() >= dependencies.len() {
+            reached.extend(
+                dependencies
+                    .into_iter()
+                    .filter(|&dependency| reaches(direct, dependent, dependency))
+                    .map(|dependency| (dependency, dependent)),
+            );
+            continue;
+        }
+        // What each first step's search finds named, once.
+        let named_from: Vec<(usize, HashSet<usize>)> = hops
+            .iter()
+            .map(|&hop| (hop, named_beyond(direct, hop)))
+            .collect();
+        reached.extend(
+            dependencies
+                .into_iter()
+                .filter(|dependency| {
+                    named_from
+                        .iter()
+                        .any(|(hop, named)| hop != dependency && named.contains(dependency))
+                })
+                .map(|dependency| (dependency, dependent)),
+        );
+    }
+    reached
+}
+
+/// Everything named by `start` or by what it reaches (the configurations a
+/// search from `start` finds named, as [`reaches`] looks for them).
+fn named_beyond(direct: &DirectTargets, start: usize) -> HashSet<usize> {
+    let mut seen: HashSet<usize> = HashSet::default();
+    let mut found: HashSet<usize> = HashSet::default();
+    let mut pending = vec![start];
+    while let Some(config) = pending.pop() {
+        if !seen.insert(config) {
+            continue;
+        }
+        let Some((named, _)) = direct.get(&config) else {
+            continue;
+        };
+        found.extend(named.iter().copied());
+        pending.extend(named.iter().copied());
+    }
+    found
+}
+
 fn reaches(direct: &DirectTargets, from: usize, to: usize) -> bool {
     let mut seen: HashSet<usize> = HashSet::default();
     let mut pending: Vec<usize> = direct
@@ -1349,10 +1414,7 @@ impl<'p> Builder<'p> {
         // Only a record the configuration explains by a path through the
         // resources the dependent names: one whose references were cut
         // out of the configuration keeps what the state says.
-        let through_others: HashSet<(usize, usize)> = pairs
-            .into_iter()
-            .filter(|&(dependency, dependent)| reaches(direct, dependent, dependency))
-            .collect();
+        let through_others = reached_through_others(direct, pairs);
         if through_others.is_empty() {
             return;
         }
@@ -1646,6 +1708,34 @@ fn planned_resources<'p, 'a>(plan: &'p Plan<'a>) -> impl Iterator<Item = &'p Sta
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grouped_reach_answers_as_one_search_per_pair() {
+        // Random configurations of 10 resources, each naming up to 4 others
+        // (xorshift, fixed seed): the grouped answer equals `reaches` per pair.
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |below: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % below) as usize
+        };
+        for _ in 0..500 {
+            let mut direct: DirectTargets = HashMap::default();
+            for config in 0..10 {
+                let named: HashSet<usize> = (0..next(5)).map(|_| next(10)).collect();
+                direct.insert(config, (named, true));
+            }
+            let pairs: HashSet<(usize, usize)> =
+                (0..next(30)).map(|_| (next(10), next(10))).collect();
+            let expected: HashSet<(usize, usize)> = pairs
+                .iter()
+                .copied()
+                .filter(|&(dependency, dependent)| reaches(&direct, dependent, dependency))
+                .collect();
+            assert_eq!(reached_through_others(&direct, pairs), expected);
+        }
+    }
 
     fn plan_with_attachments(target_ids: [&str; 2]) -> String {
         let instance = |index: usize| {
