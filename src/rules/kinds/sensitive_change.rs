@@ -5,7 +5,8 @@ use serde_json::Value;
 
 use super::{RuleInput, managed};
 use crate::model::Actions;
-use crate::rules::{Draft, Evidence, payload};
+use crate::rules::payload::{self, Step};
+use crate::rules::{Draft, Evidence};
 
 pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let mut drafts = Vec::new();
@@ -16,16 +17,18 @@ pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
         ) {
             continue;
         }
-        let mut paths = Vec::new();
-        for mask in [
+        // A mask marks a value sensitive with `true`, which JSON spells one
+        // way only: a mask without it marks nothing.
+        let masks: Vec<Value> = [
             change.change.before_sensitive,
             change.change.after_sensitive,
-        ] {
-            // A mask marks a value sensitive with `true`, which JSON spells
-            // one way only: a mask without it marks nothing.
-            if let Some(mask) = payload::parse(mask.filter(|mask| mask.get().contains("true"))) {
-                sensitive_paths("", &mut Vec::new(), &mask, &mut paths);
-            }
+        ]
+        .into_iter()
+        .filter_map(|mask| payload::parse(mask.filter(|mask| mask.get().contains("true"))))
+        .collect();
+        let mut paths = Vec::new();
+        for mask in &masks {
+            sensitive_paths("", &mut Vec::new(), mask, &mut paths);
         }
         paths.sort_by(|a, b| a.0.cmp(&b.0));
         paths.dedup_by(|a, b| a.0 == b.0);
@@ -70,27 +73,22 @@ pub fn check(context: &RuleInput<'_, '_>) -> Vec<Draft> {
 }
 
 /// Paths the mask marks `true`.
-/// One step from a value to a part of it.
-#[derive(Clone)]
-enum Step {
-    Key(String),
-    Index(usize),
-}
-
 /// The part of `value` the steps lead to.
-fn at<'v>(value: &'v Value, steps: &[Step]) -> Option<&'v Value> {
+fn at<'v>(value: &'v Value, steps: &[Step<'_>]) -> Option<&'v Value> {
     steps.iter().try_fold(value, |current, step| match step {
-        Step::Key(key) => current.get(key),
-        Step::Index(index) => current.get(index),
+        Step::Key(key) => current.get(*key),
+        Step::Index(index) => current.get(*index),
+        // A mask names parts one by one: it is never a wildcard.
+        Step::Each => None,
     })
 }
 
 /// Each part a mask marks: its path as shown, and the steps to it.
-fn sensitive_paths(
+fn sensitive_paths<'m>(
     prefix: &str,
-    steps: &mut Vec<Step>,
-    mask: &Value,
-    out: &mut Vec<(String, Vec<Step>)>,
+    steps: &mut Vec<Step<'m>>,
+    mask: &'m Value,
+    out: &mut Vec<(String, Vec<Step<'m>>)>,
 ) {
     match mask {
         Value::Bool(true) => out.push((
@@ -108,7 +106,7 @@ fn sensitive_paths(
                 } else {
                     format!("{prefix}.{key}")
                 };
-                steps.push(Step::Key(key.clone()));
+                steps.push(Step::Key(key));
                 sensitive_paths(&path, steps, child, out);
                 steps.pop();
             }
