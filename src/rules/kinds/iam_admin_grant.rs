@@ -108,7 +108,7 @@ fn grants(params: &Params, object: &Value) -> Vec<(String, String)> {
             if let Some((action, resource)) = allows_everything(&document) {
                 found.push((
                     path,
-                    format!("a policy statement allowing {action} on Resource \"{resource}\""),
+                    format!("a policy statement allowing {action} on {resource}"),
                 ));
             }
         }
@@ -145,7 +145,23 @@ fn allows_everything(document: &Value) -> Option<(String, String)> {
                 .and_then(|value| strings(value).into_iter().find(|text| wanted(text)))
                 .map(str::to_owned)
         };
-        let resource = first("Resource", is_every_resource)?;
+        let resource = match statement.get("NotResource") {
+            // Every resource but those listed is every resource that
+            // matters, unless a listed pattern takes out everything.
+            Some(excluded) if statement.get("Resource").is_none() => {
+                let excluded = strings(excluded);
+                if excluded.iter().any(|pattern| is_every_resource(pattern)) {
+                    return None;
+                }
+                let shown: Vec<String> = excluded
+                    .iter()
+                    .take(3)
+                    .map(|pattern| format!("\"{pattern}\""))
+                    .collect();
+                format!("every resource but {} (NotResource)", shown.join(", "))
+            }
+            _ => format!("Resource \"{}\"", first("Resource", is_every_resource)?),
+        };
         let action = match statement.get("NotAction") {
             // Every action but those listed: administrator access unless
             // they take out the IAM actions that write policies.
@@ -292,6 +308,19 @@ policy_document_attributes = ["policy", "inline_policy[*].policy"]
         // PowerUserAccess leaves IAM out.
         assert!(statement(r#"["iam:*","organizations:*","account:*"]"#).is_none());
         assert!(statement(r#"["IAM:Put*","iam:Attach*","iam:CreatePolicyVersion"]"#).is_none());
+        // Every resource but a few is every resource.
+        let not_resource = |excluded: &str| {
+            let document = format!(
+                r#"{{"Statement":[{{"Effect":"Allow","Action":"*","NotResource":{excluded}}}]}}"#
+            );
+            super::allows_everything(&serde_json::from_str(&document).unwrap())
+        };
+        let (_, resource) = not_resource(r#""arn:aws:s3:::logs""#).expect("admin");
+        assert_eq!(
+            resource,
+            r#"every resource but "arn:aws:s3:::logs" (NotResource)"#
+        );
+        assert!(not_resource(r#""*""#).is_none());
     }
 
     #[test]
