@@ -80,15 +80,11 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
 
 fn exposures(params: &Params, resource_type: &str, object: &Value) -> Vec<(String, String)> {
     let mut found = Vec::new();
+    // Per admin port, the first rule that opens it and every source those
+    // rules open it to, of the rules no source of their own makes open.
+    let mut by_port: std::collections::BTreeMap<u16, (String, Vec<String>)> =
+        std::collections::BTreeMap::new();
     for ingress in ingresses(resource_type, object) {
-        let named = ingress
-            .sources
-            .iter()
-            .find(|source| params.sources.contains(source))
-            .cloned();
-        let Some(source) = named.or_else(|| most_of_the_internet(&ingress.sources)) else {
-            continue;
-        };
         let open: Vec<u16> = params
             .ports
             .iter()
@@ -104,6 +100,20 @@ fn exposures(params: &Params, resource_type: &str, object: &Value) -> Vec<(Strin
         if open.is_empty() {
             continue;
         }
+        let named = ingress
+            .sources
+            .iter()
+            .find(|source| params.sources.contains(source))
+            .cloned();
+        let Some(source) = named.or_else(|| most_of_the_internet(&ingress.sources)) else {
+            for port in open {
+                let (_, sources) = by_port
+                    .entry(port)
+                    .or_insert_with(|| (ingress.path.clone(), Vec::new()));
+                sources.extend(ingress.sources.iter().cloned());
+            }
+            continue;
+        };
         let ports = if ingress.ports.is_empty() {
             "every port".to_owned()
         } else {
@@ -116,6 +126,15 @@ fn exposures(params: &Params, resource_type: &str, object: &Value) -> Vec<(Strin
             )
         };
         found.push((ingress.path, format!("{ports} to {source}")));
+    }
+    // Rules that each open a port to part of the internet can together
+    // open it to most of it (four rules of a quarter each).
+    for (port, (path, mut sources)) in by_port {
+        sources.sort();
+        sources.dedup();
+        if let Some(source) = most_of_the_internet(&sources) {
+            found.push((path, format!("port {port} to {source}")));
+        }
     }
     found
 }
@@ -415,6 +434,22 @@ mod tests {
             drafts("open-ingress", PARAMS, &plan("aws_security_group", &all)).len(),
             1
         );
+        // Four rules of a quarter each open it together.
+        let quarters: Vec<String> = (0..4)
+            .map(|quarter| {
+                format!(
+                    r#"{{"from_port":22,"to_port":22,"protocol":"tcp","cidr_blocks":["{}.0.0.0/2"],"ipv6_cidr_blocks":[]}}"#,
+                    quarter * 64
+                )
+            })
+            .collect();
+        let split = format!(r#"{{"ingress":[{}]}}"#, quarters.join(","));
+        assert_eq!(
+            drafts("open-ingress", PARAMS, &plan("aws_security_group", &split)).len(),
+            1
+        );
+        let one = format!(r#"{{"ingress":[{}]}}"#, quarters[..1].join(","));
+        assert!(drafts("open-ingress", PARAMS, &plan("aws_security_group", &one)).is_empty());
         // An office range, or a quarter of the internet, is not.
         for cidrs in [r#"["203.0.113.0/24"]"#, r#"["0.0.0.0/2","0.0.0.0/2"]"#] {
             let quiet = drafts(
