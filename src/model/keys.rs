@@ -37,7 +37,7 @@ const STACK_SEGMENT: usize = 2 * 1024 * 1024;
 /// The rules and the value-edge walk read payloads with serde_json's
 /// default recursion limit (128), so a deeper payload would read as
 /// unreadable and be skipped: padding one with a deep array could switch a
-/// rule off. The plan's own structure (modules in modules) has no limit.
+/// rule off. The whole document has its own bound, [`MAX_DOCUMENT_NESTING`].
 pub const MAX_PAYLOAD_NESTING: usize = 120;
 
 /// Objects with more keys than this are checked with a hash set.
@@ -56,13 +56,49 @@ enum Segment<'de> {
     Index(usize),
 }
 
+/// The deepest a whole document may nest. Real plans nest about 20 levels
+/// (the deepest of ~370 public plans: 22); modules in modules add two levels
+/// each, payloads at most [`MAX_PAYLOAD_NESTING`]. The bound is there for
+/// time, not stack: when a read fails, serde_json works out the line and
+/// column once per open level on the way out, each a scan back through the
+/// text, so a malformed document nested 200,000 deep took minutes to refuse.
+pub const MAX_DOCUMENT_NESTING: usize = 512;
+
+/// Why [`find_duplicate`] refuses a document.
+#[derive(Debug)]
+pub enum Refused {
+    /// Nested deeper than [`MAX_DOCUMENT_NESTING`]: no other read should
+    /// start on it.
+    TooDeep(JsonFailure),
+    /// A duplicate key, or a string whose escapes do not decode.
+    Duplicate(JsonFailure),
+}
+
+impl Refused {
+    pub fn into_failure(self) -> JsonFailure {
+        match self {
+            Refused::TooDeep(failure) | Refused::Duplicate(failure) => failure,
+        }
+    }
+}
+
 /// The first duplicate key in `text` (a JSON document that parses), as a
 /// failure at that key with its JSON path; without one, the deepest
 /// nesting in `text` (a top-level object or array is 1).
-pub fn find_duplicate(text: &str) -> Result<usize, JsonFailure> {
+pub fn find_duplicate(text: &str) -> Result<usize, Refused> {
     let quick = quick_scan(text.as_bytes());
+    if let Some(offset) = quick.too_deep {
+        return Err(Refused::TooDeep(JsonFailure {
+            message: format!(
+                "the document nests more than {MAX_DOCUMENT_NESTING} levels deep here; Terraform writes nothing this deep (real plans nest about 20 levels)"
+            ),
+            offset,
+            json_path: String::new(),
+            category: serde_json::error::Category::Data,
+        }));
+    }
     if quick.suspicious {
-        explain_duplicate(text)?;
+        explain_duplicate(text).map_err(Refused::Duplicate)?;
         // The quick scan stopped early, so its depth is only a lower bound:
         // report the deepest possible, and every payload gets measured.
         return Ok(usize::MAX);
@@ -77,6 +113,9 @@ pub struct Quick {
     /// The deepest nesting of objects and arrays (up to where the scan
     /// stopped, when it stopped early on something suspicious).
     pub deepest: usize,
+    /// Where the text first nests deeper than [`MAX_DOCUMENT_NESTING`]: the
+    /// scan stops there.
+    pub too_deep: Option<usize>,
 }
 
 #[cfg(test)]
@@ -118,6 +157,7 @@ pub fn quick_scan(text: &[u8]) -> Quick {
     let suspicious = |deepest| Quick {
         suspicious: true,
         deepest,
+        too_deep: None,
     };
     let mut deepest = 0;
     // `None` marks an array; an object keeps where its keys start.
@@ -145,6 +185,7 @@ pub fn quick_scan(text: &[u8]) -> Quick {
                             return Quick {
                                 suspicious: false,
                                 deepest,
+                                too_deep: None,
                             };
                         }
                     }
@@ -203,12 +244,26 @@ pub fn quick_scan(text: &[u8]) -> Quick {
                     hashed: None,
                 }));
                 deepest = deepest.max(open.len());
+                if open.len() > MAX_DOCUMENT_NESTING {
+                    return Quick {
+                        suspicious: false,
+                        deepest,
+                        too_deep: Some(index),
+                    };
+                }
                 expecting_key = true;
                 index += 1;
             }
             b'[' => {
                 open.push(None);
                 deepest = deepest.max(open.len());
+                if open.len() > MAX_DOCUMENT_NESTING {
+                    return Quick {
+                        suspicious: false,
+                        deepest,
+                        too_deep: Some(index),
+                    };
+                }
                 expecting_key = false;
                 index += 1;
             }
@@ -229,6 +284,7 @@ pub fn quick_scan(text: &[u8]) -> Quick {
     Quick {
         suspicious: false,
         deepest,
+        too_deep: None,
     }
 }
 
@@ -459,7 +515,7 @@ mod tests {
     #[test]
     fn duplicate_key_in_a_payload_is_found_with_its_path() {
         let text = r#"{"a":[{"x":1},{"change":{"after":{"k":false,"k":true}}}]}"#;
-        let failure = find_duplicate(text).unwrap_err();
+        let failure = find_duplicate(text).unwrap_err().into_failure();
         assert_eq!(failure.json_path, "a[1].change.after.k");
         assert!(failure.message.contains("duplicate object key"));
     }
@@ -476,7 +532,10 @@ mod tests {
             text.push_str(&format!("\"k{index}\":{index},"));
         }
         text.push_str("\"k7\":0}");
-        assert_eq!(find_duplicate(&text).unwrap_err().json_path, "k7");
+        assert_eq!(
+            find_duplicate(&text).unwrap_err().into_failure().json_path,
+            "k7"
+        );
         assert!(find_duplicate(r#"{"a":{"a":{"a":[1,{"b":2}]}},"b":null}"#).is_ok());
     }
 
@@ -558,7 +617,7 @@ mod tests {
             r#"{"after":{"\udc00":1}}"#,
         ] {
             assert!(has_duplicate(text.as_bytes()), "{text}");
-            let failure = find_duplicate(text).unwrap_err();
+            let failure = find_duplicate(text).unwrap_err().into_failure();
             let message = &failure.message;
             assert!(
                 message.contains("surrogate") || message.contains("hex escape"),
@@ -569,10 +628,41 @@ mod tests {
     }
 
     #[test]
-    fn deep_nesting_is_measured_without_overflow() {
+    fn deep_nesting_is_measured_up_to_the_document_bound() {
         let nested = |depth: usize| "[".repeat(depth) + &"]".repeat(depth);
-        assert_eq!(find_duplicate(&nested(20_000)).ok(), Some(20_000));
+        assert_eq!(
+            find_duplicate(&nested(MAX_DOCUMENT_NESTING)).ok(),
+            Some(MAX_DOCUMENT_NESTING)
+        );
         assert_eq!(deepest(r#"{"a":"[[[{{","b":[{"c":[]}]}"#), 4);
         assert_eq!(deepest("1"), 0);
+    }
+
+    #[test]
+    fn nesting_past_the_bound_is_refused_at_the_bracket_that_crosses_it() {
+        // Objects and arrays both count; brackets inside strings do not.
+        let text = r#"{"s":"[[[[","a":"#.to_owned()
+            + &r#"[{"b":"#.repeat(MAX_DOCUMENT_NESTING)
+            + "1"
+            + &"}]".repeat(MAX_DOCUMENT_NESTING)
+            + "}";
+        let Err(Refused::TooDeep(failure)) = find_duplicate(&text) else {
+            panic!("not refused as too deep");
+        };
+        // Level 513 is the 512th bracket after the outer object: the `{` of
+        // the 256th `[{"b":`.
+        let crossing = r#"{"s":"[[[[","a":"#.len() + (MAX_DOCUMENT_NESTING / 2 - 1) * 6 + 1;
+        assert_eq!(failure.offset, crossing);
+        assert_eq!(&text[crossing..=crossing], "{");
+        assert!(failure.message.contains("more than 512 levels"));
+        // One level less (the outer object is the first) passes.
+        let within = "[".repeat(MAX_DOCUMENT_NESTING) + &"]".repeat(MAX_DOCUMENT_NESTING);
+        assert!(find_duplicate(&within).is_ok());
+        assert!(matches!(
+            find_duplicate(
+                &("[".repeat(MAX_DOCUMENT_NESTING + 1) + &"]".repeat(MAX_DOCUMENT_NESTING + 1))
+            ),
+            Err(Refused::TooDeep(_))
+        ));
     }
 }

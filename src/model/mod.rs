@@ -36,35 +36,55 @@ pub struct JsonFailure {
 pub fn parse_document(text: &str) -> Result<Document<'_>, JsonFailure> {
     // Two independent passes over the same text, so they run side by side;
     // a parse failure is reported first, as it would be if they ran in turn.
-    let (document, duplicate) = rayon::join(
-        || parse_fast(text).map_err(|error| failure_with_path(text, &error)),
+    let (document, scanned) = rayon::join(
+        || parse_fast(text, Depth::WithinRecursionLimit),
         || keys::find_duplicate(text),
     );
-    let mut document = document?;
-    document.deepest = duplicate?;
+    let mut document = match document {
+        Ok(document) => document,
+        // Plans nest far less than serde_json's recursion limit (128 levels,
+        // whose frames fit any thread's stack): read that way, the stack is
+        // not checked on every value (serde_stacker cost ~5 % of the parse).
+        // Only a document that nests deeper is read again without the limit,
+        // and only once the scan has bounded how deep it goes.
+        Err(error) if is_recursion_limit(&error) => {
+            if let Err(keys::Refused::TooDeep(failure)) = &scanned {
+                return Err(failure.clone());
+            }
+            parse_fast(text, Depth::Any).map_err(|error| failure_with_path(text, &error))?
+        }
+        Err(error) => return Err(failure_with_path(text, &error)),
+    };
+    document.deepest = scanned.map_err(keys::Refused::into_failure)?;
     Ok(document)
 }
 
-fn parse_fast(text: &str) -> Result<Document<'_>, serde_json::Error> {
+#[derive(Clone, Copy)]
+enum Depth {
+    WithinRecursionLimit,
+    Any,
+}
+
+fn is_recursion_limit(error: &serde_json::Error) -> bool {
+    error.to_string().starts_with("recursion limit exceeded")
+}
+
+fn parse_fast(text: &str, depth: Depth) -> Result<Document<'_>, serde_json::Error> {
     // A plan is an object. serde reads a struct from an array as well, one
     // field after another in order, so `["1.2", …]` could be read as a plan;
     // any other JSON is simply not one (a directory skips it). The grammar
     // is still checked first.
     if let Some(kind) = not_an_object(text) {
+        // Skipping a value is iterative in serde_json: no depth limit.
         serde_json::from_str::<serde::de::IgnoredAny>(text)?;
         return Ok(Document {
             not_an_object: Some(kind),
             ..Document::default()
         });
     }
-    // Plans nest far less than serde_json's recursion limit (128 levels,
-    // whose frames fit any thread's stack): read that way, the stack is not
-    // checked on every value (serde_stacker cost ~5 % of the parse). A
-    // document that fails so, deep or malformed, is read again without the
-    // limit, and that read decides.
-    let mut document = match parse_within_recursion_limit(text) {
-        Ok(document) => document,
-        Err(_) => parse_at_any_depth(text)?,
+    let mut document = match depth {
+        Depth::WithinRecursionLimit => parse_within_recursion_limit(text)?,
+        Depth::Any => parse_at_any_depth(text)?,
     };
     document.fill_missing_addresses();
     document.read_auxiliary_and_shrink_lists();

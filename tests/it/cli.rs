@@ -619,11 +619,20 @@ fn check_with_section(section: &str, replacement: &str) -> std::process::Output 
 }
 
 #[test]
-fn modules_nested_fifty_thousand_deep_are_analysed_and_freed() {
-    // Module nesting has no limit: the reader, the checks and freeing the
-    // plan all walk it without recursing per level (freeing it recursed,
-    // and overflowed the stack after the verdict).
-    let depth = 50_000;
+fn modules_nested_two_hundred_deep_are_analysed_and_deeper_refused() {
+    // 200 modules nest 400 levels: analysed, as far past any real module
+    // tree as the document bound (512 levels) allows. 300 nest past it.
+    for (depth, exit) in [(200, 3), (300, 1)] {
+        assert_eq!(
+            modules_nested(depth).status.code(),
+            Some(exit),
+            "{depth} deep: {}",
+            transcript(&modules_nested(depth))
+        );
+    }
+}
+
+fn modules_nested(depth: usize) -> std::process::Output {
     // The plan's own planned resources stay in the root module.
     let plan: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string("testdata/plans/db-deleted/plan.json").unwrap(),
@@ -634,23 +643,23 @@ fn modules_nested_fifty_thousand_deep_are_analysed_and_freed() {
         + &r#"{"resources":[],"child_modules":["#.repeat(depth - 1)
         + r#"{"address":"module.m","resources":[]}"#
         + &"]}".repeat(depth);
-    let output = check_with_section("planned_values", &format!(r#"{{"root_module":{module}}}"#));
-    assert_eq!(output.status.code(), Some(3), "{}", transcript(&output));
+    check_with_section("planned_values", &format!(r#"{{"root_module":{module}}}"#))
 }
 
 #[test]
 fn configuration_module_calls_nested_past_the_limit_are_reported_not_followed() {
     // References are followed through every enclosing call: 2,000 levels
-    // took over a minute. Past the limit the section is unreadable, and the
-    // verdict can only be stricter.
+    // took over a minute. Past the limit (100 calls) the section is
+    // unreadable, and the verdict can only be stricter; 150 calls nest 450
+    // JSON levels, within the document bound.
     let mut module = "{}".to_owned();
-    for _ in 0..2_000 {
+    for _ in 0..150 {
         module = format!(r#"{{"module_calls":{{"m":{{"source":"./m","module":{module}}}}}}}"#);
     }
     let output = check_with_section("configuration", &format!(r#"{{"root_module":{module}}}"#));
     assert_eq!(output.status.code(), Some(3), "{}", transcript(&output));
     assert!(
-        String::from_utf8_lossy(&output.stdout).contains("module calls nest 2000 levels deep"),
+        String::from_utf8_lossy(&output.stdout).contains("module calls nest 150 levels deep"),
         "{}",
         transcript(&output)
     );
