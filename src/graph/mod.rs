@@ -1194,8 +1194,17 @@ impl<'p> Builder<'p> {
                 DirectTargets::default(),
             );
         };
-        let (dependencies, unresolved) = references::dependencies(configuration);
-        let direct = self.direct_targets(&dependencies, &unresolved);
+        let references::Dependencies {
+            resources: dependencies,
+            targets: named,
+            unresolved,
+        } = references::dependencies(configuration);
+        // Each target's configuration id, once for every resource naming it.
+        let config_of: Vec<Option<usize>> = named
+            .par_iter()
+            .map(|target| self.target_id(target))
+            .collect();
+        let direct = self.direct_targets(&dependencies, &config_of, &unresolved);
         let mut gaps = Vec::new();
         if !unresolved.is_empty() {
             // Terraform records in state `depends_on` every dependency,
@@ -1232,7 +1241,7 @@ impl<'p> Builder<'p> {
                 let keyed: HashSet<usize> = entry
                     .keyed
                     .iter()
-                    .filter_map(|target| self.target_id(target))
+                    .filter_map(|id| config_of[*id as usize])
                     .collect();
                 // A wide resource: what all its instances name alike is
                 // named once, into the group. Instances in one module
@@ -1263,7 +1272,10 @@ impl<'p> Builder<'p> {
                     entry
                         .targets
                         .iter()
-                        .filter_map(|target| Some((self.target_id(target)?, target.key.as_ref())))
+                        .filter_map(|id| {
+                            let id = *id as usize;
+                            Some((config_of[id]?, named[id].key.as_ref()))
+                        })
                         .collect()
                 };
                 // (module instance of the dependent, target) → the target's
@@ -1339,6 +1351,7 @@ impl<'p> Builder<'p> {
     fn direct_targets(
         &self,
         dependencies: &[references::ConfigDependencies],
+        config_of: &[Option<usize>],
         unresolved: &[Unresolved],
     ) -> DirectTargets {
         let with_gaps: HashSet<&str> = unresolved.iter().map(|gap| gap.from.as_str()).collect();
@@ -1350,7 +1363,7 @@ impl<'p> Builder<'p> {
                 let targets = entry
                     .targets
                     .iter()
-                    .filter_map(|target| self.target_id(target))
+                    .filter_map(|id| config_of[*id as usize])
                     .collect();
                 Some((self.config_id(&address)?, (targets, resolved)))
             })

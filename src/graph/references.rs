@@ -8,7 +8,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use serde_json::value::RawValue;
 
-use super::resolution::{Direct, Resolutions, direct};
+use super::resolution::{Direct, Resolutions, TargetId, direct};
 use super::traversal::{self, Reference};
 use crate::model::address::InstanceKey;
 use crate::model::plan::{ConfigModule, ConfigResource, Configuration};
@@ -37,17 +37,35 @@ pub struct Unresolved {
 pub struct ConfigDependencies {
     pub module: Vec<String>,
     pub resource: String,
-    pub targets: BTreeSet<Target>,
+    /// Ids in [`Dependencies::targets`], sorted, each once.
+    pub targets: Vec<TargetId>,
     /// Targets among `targets` named only beside the instance's own key
     /// (`aws_x.y[count.index]`, `aws_x.y[each.key]`): the JSON gives the
     /// reference without its key, yet each instance uses the one with its
     /// own key (see `graph::Builder::config_edges`).
-    pub keyed: BTreeSet<Target>,
+    pub keyed: Vec<TargetId>,
 }
 
-pub fn dependencies(
-    configuration: &Configuration<'_>,
-) -> (Vec<ConfigDependencies>, Vec<Unresolved>) {
+/// What every configuration resource depends on.
+#[derive(Debug)]
+pub struct Dependencies {
+    pub resources: Vec<ConfigDependencies>,
+    /// Every target named, by id: a target named by many resources (a
+    /// module pipeline names each later one from every earlier one) is
+    /// held once.
+    pub targets: Vec<Target>,
+    pub unresolved: Vec<Unresolved>,
+}
+
+/// What a resource's (or a module call's) references give, before the
+/// targets named directly have ids.
+#[derive(Default)]
+struct Named {
+    direct: Vec<Target>,
+    resolved: Vec<TargetId>,
+}
+
+pub fn dependencies(configuration: &Configuration<'_>) -> Dependencies {
     let modules = modules_by_path(&configuration.root_module);
     let mut paths: Vec<&Vec<String>> = modules.keys().collect();
     paths.sort();
@@ -110,10 +128,10 @@ pub fn dependencies(
     resolutions.add_all(roots);
     resolutions.solve();
     let mut unresolved = BTreeSet::new();
-    let inherited: Vec<BTreeSet<Target>> = calls_above
+    let inherited: Vec<Named> = calls_above
         .iter()
         .map(|calls| {
-            let mut targets = BTreeSet::new();
+            let mut named = Named::default();
             for call in calls {
                 let Some(parent) = resolutions.scope_of(call.parent) else {
                     continue;
@@ -124,55 +142,102 @@ pub fn dependencies(
                         parent,
                         text,
                         &call.address,
-                        &mut targets,
+                        &mut named,
                         &mut unresolved,
                     );
                 }
             }
-            targets
+            named
         })
         .collect();
-    // Merged in module and resource order, so the result is a sequential run's.
-    let resolved: Vec<(ConfigDependencies, BTreeSet<Unresolved>)> = resources
+    let named: Vec<(Named, BTreeSet<Unresolved>)> = resources
         .par_iter()
         .zip(&references)
-        .map(|(&(scope, resource), (texts, from_expressions))| {
-            let path = paths[scope];
+        .map(|(&(scope, resource), (texts, _))| {
+            let from = config_address(paths[scope], &resource.address);
+            let mut named = Named::default();
             let mut unresolved = BTreeSet::new();
-            // Its address is its mode, type and name (checked when read).
-            let resource_name = resource.address.clone();
-            let from = config_address(path, &resource_name);
-            let mut targets = inherited[scope].clone();
             for text in texts {
                 resolve(
                     &resolutions,
                     scope,
                     text,
                     &from,
-                    &mut targets,
+                    &mut named,
                     &mut unresolved,
                 );
             }
-            targets.retain(|target| !(target.module == *path && target.resource == resource_name));
-            let keyed = resource
-                .expressions
-                .map(|raw| keyed_targets(raw, &texts[*from_expressions..], path, &targets))
-                .unwrap_or_default();
-            let dependencies = ConfigDependencies {
-                module: path.clone(),
-                resource: resource_name,
-                targets,
-                keyed,
-            };
-            (dependencies, unresolved)
+            (named, unresolved)
         })
         .collect();
-    let mut all = Vec::with_capacity(resolved.len());
-    for (dependencies, more) in resolved {
-        all.push(dependencies);
+    // Targets named directly get their ids here, in module and resource
+    // order (one table for all; linear in the references read).
+    let inherited: Vec<Vec<TargetId>> = inherited
+        .into_iter()
+        .map(|named| ids_of(&mut resolutions, named))
+        .collect();
+    let mut own: Vec<Vec<TargetId>> = Vec::with_capacity(named.len());
+    for (named, more) in named {
+        own.push(ids_of(&mut resolutions, named));
         unresolved.extend(more);
     }
-    (all, unresolved.into_iter().collect())
+    let table = resolutions.targets();
+    let all: Vec<ConfigDependencies> = resources
+        .par_iter()
+        .zip(&references)
+        .zip(own)
+        .map(
+            |((&(scope, resource), (texts, from_expressions)), mut targets)| {
+                let path = paths[scope];
+                // Its address is its mode, type and name (checked when read).
+                let resource_name = resource.address.clone();
+                targets.extend_from_slice(&inherited[scope]);
+                targets.sort_unstable();
+                targets.dedup();
+                targets.retain(|id| {
+                    let target = &table[*id as usize];
+                    !(target.module == *path && target.resource == resource_name)
+                });
+                let keyed = resource
+                    .expressions
+                    .map(|raw| {
+                        keyed_targets(
+                            raw,
+                            &texts[*from_expressions..],
+                            path,
+                            &targets,
+                            &resolutions,
+                        )
+                    })
+                    .unwrap_or_default();
+                ConfigDependencies {
+                    module: path.clone(),
+                    resource: resource_name,
+                    targets,
+                    keyed,
+                }
+            },
+        )
+        .collect();
+    Dependencies {
+        resources: all,
+        targets: resolutions.into_targets(),
+        unresolved: unresolved.into_iter().collect(),
+    }
+}
+
+/// `named` with every target as an id, sorted, each once.
+fn ids_of(resolutions: &mut Resolutions<'_, '_, '_>, named: Named) -> Vec<TargetId> {
+    let mut ids = named.resolved;
+    ids.extend(
+        named
+            .direct
+            .into_iter()
+            .map(|target| resolutions.intern(target)),
+    );
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// Adds what `text` (read in `scope`, held by `from`) resolves to.
@@ -181,12 +246,12 @@ fn resolve(
     scope: usize,
     text: &str,
     from: &str,
-    targets: &mut BTreeSet<Target>,
+    named: &mut Named,
     unresolved: &mut BTreeSet<Unresolved>,
 ) {
     match direct(resolutions.path(scope), text) {
         Ok(Direct::Target(target)) => {
-            targets.insert(target);
+            named.direct.push(target);
             return;
         }
         Ok(Direct::Gap) => {
@@ -202,7 +267,7 @@ fn resolve(
     let Some(resolved) = resolutions.of(scope, text) else {
         return;
     };
-    targets.extend(resolved.targets.iter().cloned());
+    named.resolved.extend_from_slice(&resolved.targets);
     unresolved.extend(resolved.gaps.iter().map(|reference| Unresolved {
         from: from.to_owned(),
         reference: reference.clone(),
@@ -328,12 +393,13 @@ fn keyed_targets(
     expressions: &RawValue,
     other_references: &[String],
     module: &[String],
-    targets: &BTreeSet<Target>,
-) -> BTreeSet<Target> {
+    targets: &[TargetId],
+    resolutions: &Resolutions<'_, '_, '_>,
+) -> Vec<TargetId> {
     // Most blocks read neither: their text says so without a parse.
     let text = expressions.get();
     if !text.contains("count.index") && !text.contains("each.key") {
-        return BTreeSet::new();
+        return Vec::new();
     }
     let mut keyed: BTreeSet<String> = BTreeSet::new();
     let mut elsewhere: BTreeSet<String> = other_references
@@ -344,7 +410,7 @@ fn keyed_targets(
         })
         .collect();
     let Ok(expressions) = serde_json::from_str::<serde_json::Value>(text) else {
-        return BTreeSet::new();
+        return Vec::new();
     };
     let mut pending = vec![&expressions];
     while let Some(value) = pending.pop() {
@@ -384,22 +450,28 @@ fn keyed_targets(
     }
     // Named elsewhere too: by a reference this walk does not see through
     // (a variable, a module output), or through every instance.
+    let table = resolutions.targets();
     let named_otherwise = |resource: &String| {
         elsewhere.contains(resource)
-            || targets
-                .iter()
-                .any(|target| target.resource == *resource && target.module != module)
+            || targets.iter().any(|id| {
+                let target = &table[*id as usize];
+                target.resource == *resource && target.module != module
+            })
     };
-    keyed
+    let mut ids: Vec<TargetId> = keyed
         .into_iter()
         .filter(|resource| !named_otherwise(resource))
-        .map(|resource| Target {
-            module: module.to_vec(),
-            resource,
-            key: None,
+        .filter_map(|resource| {
+            resolutions.id_of(&Target {
+                module: module.to_vec(),
+                resource,
+                key: None,
+            })
         })
-        .filter(|target| targets.contains(target))
-        .collect()
+        .filter(|id| targets.binary_search(id).is_ok())
+        .collect();
+    ids.sort_unstable();
+    ids
 }
 
 /// Every string inside every `references` array below `raw`, at any depth
@@ -466,7 +538,11 @@ mod tests {
                       "expressions":{"vpc_id":{"references":["var.vpc_id"]},"tags":{"references":["var.tags"]}}}]}}}}}"#,
         )
         .unwrap();
-        let (dependencies, unresolved) = dependencies(&configuration);
+        let Dependencies {
+            resources: dependencies,
+            targets: table,
+            unresolved,
+        } = dependencies(&configuration);
         let by_resource: HashMap<String, &ConfigDependencies> = dependencies
             .iter()
             .map(|entry| (config_address(&entry.module, &entry.resource), entry))
@@ -475,6 +551,7 @@ mod tests {
         assert_eq!(
             subnet
                 .iter()
+                .map(|id| &table[*id as usize])
                 .map(|t| config_address(&t.module, &t.resource))
                 .collect::<Vec<_>>(),
             ["aws_vpc.main"]
@@ -483,6 +560,7 @@ mod tests {
         assert_eq!(
             parameter
                 .iter()
+                .map(|id| &table[*id as usize])
                 .map(|t| config_address(&t.module, &t.resource))
                 .collect::<Vec<_>>(),
             ["module.net.aws_subnet.s"]
@@ -523,11 +601,56 @@ mod tests {
             calls.join(",")
         );
         let configuration: Configuration<'_> = serde_json::from_str(&text).unwrap();
-        let (dependencies, unresolved) = dependencies(&configuration);
+        let Dependencies {
+            resources: dependencies,
+            unresolved,
+            ..
+        } = dependencies(&configuration);
         let targets_of = |address: &str| target_count(&dependencies, address);
         assert_eq!(targets_of("aws_ssm_parameter.near"), Some(1));
         assert_eq!(targets_of("aws_ssm_parameter.far"), Some(1));
         assert_eq!(unresolved, []);
+    }
+
+    /// A pipeline of module calls, each handing on what the one after it
+    /// gave plus its own resource: the resources name the square of the
+    /// calls between them, and each target is held once (every answer held
+    /// its own copies: 1.7 GB for 2,000 calls).
+    #[test]
+    fn a_module_pipeline_names_each_target_once_however_many_resources_name_it() {
+        let count = 300;
+        let calls: Vec<String> = (0..count)
+            .map(|index| {
+                let argument = if index + 1 < count {
+                    format!(r#"{{"in":{{"references":["module.m{0}.o","module.m{0}"]}}}}"#, index + 1)
+                } else {
+                    "{}".to_owned()
+                };
+                format!(
+                    r#""m{index}":{{"source":"./m","expressions":{argument},"module":{{"outputs":{{"o":{{"expression":{{"references":["terraform_data.r.id","terraform_data.r","var.in"]}}}}}},"resources":[{{"address":"terraform_data.r","mode":"managed","type":"terraform_data","name":"r","expressions":{{"input":{{"references":["var.in"]}}}}}}],"variables":{{"in":{{}}}}}}}}"#
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"root_module":{{"module_calls":{{{}}}}}}}"#,
+            calls.join(",")
+        );
+        let configuration: Configuration<'_> = serde_json::from_str(&text).unwrap();
+        let Dependencies {
+            resources,
+            targets,
+            unresolved,
+        } = dependencies(&configuration);
+        assert_eq!(unresolved, []);
+        // Every resource but the first is named, each held once.
+        assert_eq!(targets.len(), count - 1);
+        // m0's resource depends on every later one, m1's on all after it…
+        let named: usize = resources.iter().map(|entry| entry.targets.len()).sum();
+        assert_eq!(named, count * (count - 1) / 2);
+        assert_eq!(
+            target_count(&resources, "module.m0.terraform_data.r"),
+            Some(count - 1)
+        );
     }
 
     /// Hand-made module calls that all pass each other's outputs on
@@ -557,7 +680,11 @@ mod tests {
             calls.join(",")
         );
         let configuration: Configuration<'_> = serde_json::from_str(&text).unwrap();
-        let (dependencies, unresolved) = dependencies(&configuration);
+        let Dependencies {
+            resources: dependencies,
+            unresolved,
+            ..
+        } = dependencies(&configuration);
         let targets_of = |address: &str| target_count(&dependencies, address);
         // Every module's bucket, through m0's output and the outputs it names.
         assert_eq!(targets_of("aws_ssm_parameter.p"), Some(count));

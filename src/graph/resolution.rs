@@ -11,6 +11,11 @@
 //! Here each reference is expanded once, and references that reach each
 //! other (a cycle, which Terraform refuses but a hand-made file can hold)
 //! share one answer, so nothing bounds how far a value is followed.
+//!
+//! Answers name targets by [`TargetId`]: a pipeline of modules each handing
+//! on what it got gives answers that total the square of the calls, and
+//! each answer holding its own copy of every target took 1.7 GB for 2,000
+//! calls.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -23,11 +28,14 @@ use super::references::{Target, collect_argument_references, collect_references}
 use super::traversal::{self, Reference};
 use crate::model::plan::ConfigModule;
 
+/// A target's index in [`Resolutions::targets`].
+pub type TargetId = u32;
+
 /// Everything a reference resolves to.
 #[derive(Debug, Default)]
 pub struct Resolved {
-    /// The configuration resources it names.
-    pub targets: BTreeSet<Target>,
+    /// The configuration resources it names, sorted, each once.
+    pub targets: Vec<TargetId>,
     /// The references on its way that could not be followed (a local, a
     /// missing module or output, text that is not a reference).
     pub gaps: BTreeSet<String>,
@@ -44,6 +52,13 @@ struct Expansion {
     leads_to: Vec<Key>,
 }
 
+/// An [`Expansion`] with its targets interned.
+struct Lead {
+    targets: Vec<TargetId>,
+    gaps: Vec<String>,
+    leads_to: Vec<Key>,
+}
+
 pub struct Resolutions<'m, 'c, 'a> {
     modules: &'m HashMap<Vec<String>, &'c ConfigModule<'a>>,
     /// The module paths; a scope is an index into them.
@@ -52,8 +67,11 @@ pub struct Resolutions<'m, 'c, 'a> {
     /// For each scope, reference text → node.
     ids: Vec<HashMap<String, NodeIndex>>,
     /// Edge `a → b`: reference `a` leads to reference `b`.
-    leads: DiGraph<Expansion, ()>,
+    leads: DiGraph<Lead, ()>,
     resolved: Vec<Arc<Resolved>>,
+    /// Every target named, once.
+    targets: Vec<Target>,
+    target_ids: HashMap<Target, TargetId>,
 }
 
 impl<'m, 'c, 'a> Resolutions<'m, 'c, 'a> {
@@ -73,7 +91,35 @@ impl<'m, 'c, 'a> Resolutions<'m, 'c, 'a> {
             ids: vec![HashMap::default(); paths.len()],
             leads: DiGraph::new(),
             resolved: Vec::new(),
+            targets: Vec::new(),
+            target_ids: HashMap::default(),
         }
+    }
+
+    /// The id of `target`, given one if it has none yet.
+    pub fn intern(&mut self, target: Target) -> TargetId {
+        if let Some(id) = self.target_ids.get(&target) {
+            return *id;
+        }
+        let id = TargetId::try_from(self.targets.len()).unwrap_or(TargetId::MAX);
+        self.targets.push(target.clone());
+        self.target_ids.insert(target, id);
+        id
+    }
+
+    /// The id `target` was given, if any.
+    pub fn id_of(&self, target: &Target) -> Option<TargetId> {
+        self.target_ids.get(target).copied()
+    }
+
+    /// Every target interned, by id.
+    pub fn targets(&self) -> &[Target] {
+        &self.targets
+    }
+
+    /// The table of targets, once nothing more is interned.
+    pub fn into_targets(self) -> Vec<Target> {
+        self.targets
     }
 
     /// The scope of the module at `path`, when the configuration has one.
@@ -102,7 +148,16 @@ impl<'m, 'c, 'a> Resolutions<'m, 'c, 'a> {
             let mut next: HashSet<Key> = HashSet::default();
             for ((scope, text), expansion) in frontier.into_iter().zip(expansions) {
                 next.extend(expansion.leads_to.iter().cloned());
-                let id = self.leads.add_node(expansion);
+                let lead = Lead {
+                    targets: expansion
+                        .targets
+                        .into_iter()
+                        .map(|target| self.intern(target))
+                        .collect(),
+                    gaps: expansion.gaps,
+                    leads_to: expansion.leads_to,
+                };
+                let id = self.leads.add_node(lead);
                 self.ids[scope].insert(text, id);
             }
             frontier = next
@@ -149,7 +204,7 @@ impl<'m, 'c, 'a> Resolutions<'m, 'c, 'a> {
             let mut own_targets = Vec::new();
             let mut own_gaps = Vec::new();
             for member in &members {
-                own_targets.extend(self.leads[*member].targets.iter().cloned());
+                own_targets.extend_from_slice(&self.leads[*member].targets);
                 own_gaps.extend(self.leads[*member].gaps.iter().cloned());
                 onward.extend(
                     self.leads
@@ -165,16 +220,16 @@ impl<'m, 'c, 'a> Resolutions<'m, 'c, 'a> {
                 None if passes_through => Arc::new(Resolved::default()),
                 Some(&next) if passes_through && onward.len() == 1 => Arc::clone(&answers[next]),
                 _ => {
-                    let mut resolved = Resolved {
-                        targets: own_targets.into_iter().collect(),
-                        gaps: own_gaps.into_iter().collect(),
-                    };
+                    let mut targets = own_targets;
+                    let mut gaps: BTreeSet<String> = own_gaps.into_iter().collect();
                     for component in onward {
                         let more = &answers[component];
-                        resolved.targets.extend(more.targets.iter().cloned());
-                        resolved.gaps.extend(more.gaps.iter().cloned());
+                        targets.extend_from_slice(&more.targets);
+                        gaps.extend(more.gaps.iter().cloned());
                     }
-                    Arc::new(resolved)
+                    targets.sort_unstable();
+                    targets.dedup();
+                    Arc::new(Resolved { targets, gaps })
                 }
             };
             answers.push(answer);
