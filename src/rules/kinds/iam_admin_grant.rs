@@ -125,8 +125,9 @@ fn strings(value: &Value) -> Vec<&str> {
 }
 
 /// The first statement that allows administrator access: every action
-/// (`*`, `*:*`) or every IAM action (`iam:*`, which grants the rest by
-/// writing a policy), on every resource (`*`, or an ARN pattern that names
+/// (`*`, `*:*`), every IAM action (`iam:*`, which grants the rest by
+/// writing a policy) or one that writes policies (`iam:PutRolePolicy`), on
+/// every resource (`*`, or an ARN pattern that names
 /// no service: `arn:*`, `arn:aws:*`). Returns its action and resource.
 fn allows_everything(document: &Value) -> Option<(String, String)> {
     let statements = match document.get("Statement") {
@@ -182,7 +183,7 @@ fn allows_everything(document: &Value) -> Option<(String, String)> {
                     .collect();
                 format!("every action but {} (NotAction)", shown.join(", "))
             }
-            _ => format!("Action \"{}\"", first("Action", is_admin_action)?),
+            _ => format!("Action \"{}\"", first("Action", grants_every_action)?),
         };
         allow.then_some((action, resource))
     })
@@ -200,6 +201,16 @@ const POLICY_WRITING_ACTIONS: &[&str] = &[
     "iam:putgrouppolicy",
     "iam:attachgrouppolicy",
 ];
+
+/// An action pattern that grants every action, at once or by writing a
+/// policy that grants it (`iam:AttachRolePolicy` on every resource attaches
+/// AdministratorAccess to the role that holds it).
+fn grants_every_action(action: &str) -> bool {
+    is_admin_action(action)
+        || POLICY_WRITING_ACTIONS
+            .iter()
+            .any(|writing| WildMatch::new_case_insensitive(action).matches(writing))
+}
 
 /// An action pattern that grants every IAM action (`*`, `*:*`, `iam:*`,
 /// and any other spelling IAM's `*` and `?` wildcards allow: `i?m:*`,
@@ -321,6 +332,34 @@ policy_document_attributes = ["policy", "inline_policy[*].policy"]
             r#"every resource but "arn:aws:s3:::logs" (NotResource)"#
         );
         assert!(not_resource(r#""*""#).is_none());
+    }
+
+    #[test]
+    fn an_action_that_writes_policies_on_every_resource_is_administrator_access() {
+        let statement = |action: &str, resource: &str| {
+            let document = format!(
+                r#"{{"Statement":[{{"Effect":"Allow","Action":{action},"Resource":{resource}}}]}}"#
+            );
+            super::allows_everything(&serde_json::from_str(&document).unwrap())
+        };
+        // The role attaches AdministratorAccess to itself.
+        let (action, _) = statement(
+            r#"["iam:PassRole","iam:AttachRolePolicy","s3:GetObject"]"#,
+            r#""*""#,
+        )
+        .expect("admin");
+        assert_eq!(action, r#"Action "iam:AttachRolePolicy""#);
+        assert!(statement(r#""iam:createpolicyversion""#, r#""*""#).is_some());
+        assert!(statement(r#""iam:Put*""#, r#""arn:aws:iam::123456789012:*""#).is_some());
+        // Scoped to one role, or actions that write no policy: not admin.
+        assert!(
+            statement(
+                r#""iam:PutRolePolicy""#,
+                r#""arn:aws:iam::123456789012:role/app""#
+            )
+            .is_none()
+        );
+        assert!(statement(r#"["iam:PassRole","iam:GetRole"]"#, r#""*""#).is_none());
     }
 
     #[test]
