@@ -177,8 +177,14 @@ fn most_of_the_internet(sources: &[String]) -> Option<String> {
             let start = u128::from(u32::from(address)) & !(size - 1);
             v4.push((start, start + size));
         } else if let Ok(address) = address.parse::<std::net::Ipv6Addr>()
-            && (1..=128).contains(&length)
+            && length <= 128
         {
+            // `/0` is every address however the address is spelled
+            // (`::0/0`, `2001:db8::/0`); its size does not fit a u128.
+            if length == 0 {
+                v6.push((0, u128::MAX));
+                continue;
+            }
             let size = 1u128 << (128 - length);
             let start = u128::from(address) & !(size - 1);
             v6.push((start, start.saturating_add(size)));
@@ -450,6 +456,17 @@ mod tests {
         );
         let one = format!(r#"{{"ingress":[{}]}}"#, quarters[..1].join(","));
         assert!(drafts("open-ingress", PARAMS, &plan("aws_security_group", &one)).is_empty());
+        // Every IPv6 address, spelled any way a `/0` can be.
+        for any in ["::0/0", "0:0:0:0:0:0:0:0/0", "2001:db8::/0"] {
+            let ipv6 = format!(
+                r#"{{"ingress":[{{"from_port":22,"to_port":22,"protocol":"tcp","cidr_blocks":[],"ipv6_cidr_blocks":["{any}"]}}]}}"#
+            );
+            assert_eq!(
+                drafts("open-ingress", PARAMS, &plan("aws_security_group", &ipv6)).len(),
+                1,
+                "{any}"
+            );
+        }
         // An office range, or a quarter of the internet, is not.
         for cidrs in [r#"["203.0.113.0/24"]"#, r#"["0.0.0.0/2","0.0.0.0/2"]"#] {
             let quiet = drafts(
