@@ -147,15 +147,65 @@ pub fn failure_with_path(text: &str, error: &serde_json::Error) -> JsonFailure {
 pub(crate) fn failure_from_error(text: &str, error: &serde_json::Error) -> JsonFailure {
     JsonFailure {
         offset: offset_of(text, error.line(), error.column()),
-        message: strip_position(&error.to_string()),
+        message: without_values(&strip_position(&error.to_string())),
         json_path: String::new(),
         category: error.classify(),
     }
 }
 
+/// serde's words for the kind of a value it quotes, and ours.
+const QUOTED_KINDS: [(&str, &str); 5] = [
+    ("string ", "a string"),
+    ("integer ", "an integer"),
+    ("floating point ", "a number"),
+    ("boolean ", "a boolean"),
+    ("character ", "a character"),
+];
+
+/// The longest message kept whole: a custom message can quote what it met.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// serde's message without the value it met: `invalid type: string
+/// "hunter2", expected struct Variable` becomes `invalid type: a string,
+/// expected struct Variable`; `unknown variant \`Delete\`` loses the variant.
+/// A plan's values can be secrets (a sensitive variable written flat) and
+/// megabytes long; the excerpt beside the message masks them too.
+pub(crate) fn without_values(message: &str) -> String {
+    // The expectation is serde's text, after the value; a value can itself
+    // hold ", expected", so the last one starts it.
+    let shortened = |message: &str| {
+        if message.chars().count() <= MAX_MESSAGE_CHARS {
+            return message.to_owned();
+        }
+        let cut: String = message.chars().take(MAX_MESSAGE_CHARS).collect();
+        format!("{cut}…")
+    };
+    let Some(expected) = message.rfind(", expected") else {
+        return shortened(message);
+    };
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(unexpected) = message[..expected].strip_prefix(prefix) {
+            let kind = QUOTED_KINDS
+                .iter()
+                .find(|(spelled, _)| unexpected.starts_with(spelled))
+                .map(|(_, kind)| *kind)
+                .unwrap_or(if unexpected.contains(['`', '"']) {
+                    "a value"
+                } else {
+                    unexpected
+                });
+            return shortened(&format!("{prefix}{kind}{}", &message[expected..]));
+        }
+    }
+    if message.starts_with("unknown variant ") {
+        return shortened(&format!("unknown variant ***{}", &message[expected..]));
+    }
+    shortened(message)
+}
+
 /// serde_json appends " at line L column C"; the diagnostic shows the
 /// position itself, so the message should not repeat it.
-fn strip_position(message: &str) -> String {
+pub(crate) fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(index) => message[..index].to_owned(),
         None => message.to_owned(),
@@ -180,6 +230,39 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_value_serde_met_is_not_repeated_in_the_message() {
+        let cases = [
+            (
+                r#"invalid type: string "hunter2", expected struct Variable"#,
+                "invalid type: a string, expected struct Variable",
+            ),
+            (
+                "invalid value: integer `1234`, expected a boolean",
+                "invalid value: an integer, expected a boolean",
+            ),
+            (
+                "invalid type: map, expected a string",
+                "invalid type: map, expected a string",
+            ),
+            (
+                "unknown variant `Delete`, expected `managed` or `data`",
+                "unknown variant ***, expected `managed` or `data`",
+            ),
+            // A value that itself says ", expected" is cut at the last one.
+            (
+                r#"invalid type: string "x, expected y", expected a map"#,
+                "invalid type: a string, expected a map",
+            ),
+        ];
+        for (message, redacted) in cases {
+            assert_eq!(without_values(message), redacted);
+        }
+        let long = format!("unknown action list [{}]", "\"delete\",".repeat(1000));
+        assert!(without_values(&long).chars().count() <= MAX_MESSAGE_CHARS + 1);
+    }
+
     use super::*;
 
     #[test]

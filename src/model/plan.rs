@@ -282,17 +282,6 @@ pub struct Unreadable {
     pub problem: String,
 }
 
-/// serde's `invalid type: string "…", expected a map` without the string:
-/// a configuration can hold a hard-coded secret, and the report is shared.
-fn without_quoted_value(message: &str) -> String {
-    match (message.find('"'), message.rfind("\", expected")) {
-        (Some(open), Some(close)) if open < close => {
-            format!("{}…{}", &message[..open], &message[close + 1..])
-        }
-        _ => message.to_owned(),
-    }
-}
-
 /// `mode: "data"`, or, in hand-made plans without `mode`, a `data.` address.
 fn is_data_source(mode: Option<Mode>, address: &str) -> bool {
     match mode {
@@ -550,7 +539,7 @@ fn read_configuration(raw: Option<&RawValue>) -> Option<Result<Configuration<'_>
                     format!("configuration.{inner}")
                 };
                 let message = super::strip_position(&error.into_inner().to_string());
-                let problem = without_quoted_value(&message);
+                let problem = super::without_values(&message);
                 // Module calls can nest without limit: keep the path printable.
                 let json_path =
                     escape::bounded_path(&json_path, escape::MAX_PATH_CHARS).into_owned();

@@ -863,6 +863,40 @@ fn deep_nesting_and_huge_numbers_neither_crash_nor_hang() {
     }
 }
 
+/// serde quotes the value it met: a sensitive variable written flat, or a
+/// 5 MB string where a boolean belongs, went to stderr whole.
+#[test]
+fn a_value_of_the_wrong_shape_is_not_quoted_in_the_diagnostic() {
+    let secret = "hunter2-SECRET";
+    let dir = tempfile::tempdir().unwrap();
+    for (name, plan) in [
+        (
+            "variable",
+            damaged(|plan| plan["variables"] = serde_json::json!({ "db_password": secret })),
+        ),
+        (
+            "errored",
+            damaged(|plan| plan["errored"] = serde_json::json!("A".repeat(5_000_000) + secret)),
+        ),
+    ] {
+        let path = crate::common::write(dir.path(), &format!("{name}.json"), plan);
+        let output = run(&["check", path.to_str().unwrap(), "--format", "json"]);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{name}: {}",
+            transcript(&output)
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains(secret), "{name}: {stderr}");
+        assert!(stderr.len() < 4_000, "{name}: {} bytes", stderr.len());
+        assert!(
+            stderr.contains("invalid type: a string, expected"),
+            "{name}: {stderr}"
+        );
+    }
+}
+
 /// A wrong value at the bottom of modules nested 200,000 deep: serde_json
 /// works out a position at every open level on the way out of a failed
 /// read, each a scan back through the text, and this plan had no verdict
