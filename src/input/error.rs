@@ -15,6 +15,15 @@ pub enum InputError {
         source: std::io::Error,
     },
 
+    #[error("{input}: the input does not fit in memory")]
+    #[diagnostic(
+        code(blastwall::input::too_large),
+        help(
+            "a plan is read whole: check that this is the plan you meant (a device or a runaway stream is not one), or run the check where more memory is allowed"
+        )
+    )]
+    TooLarge { input: String },
+
     #[error("{input}: no such file or directory")]
     #[diagnostic(
         code(blastwall::input::not_found),
@@ -202,10 +211,10 @@ pub struct JsonError {
 impl InputError {
     pub fn io(input: impl Into<String>, source: std::io::Error) -> Self {
         let input = input.into();
-        if source.kind() == std::io::ErrorKind::NotFound {
-            Self::NotFound { input }
-        } else {
-            Self::Io { input, source }
+        match source.kind() {
+            std::io::ErrorKind::NotFound => Self::NotFound { input },
+            std::io::ErrorKind::OutOfMemory => Self::TooLarge { input },
+            _ => Self::Io { input, source },
         }
     }
 }

@@ -60,8 +60,12 @@ fn read_into_memory(
     metadata: &std::fs::Metadata,
     path: &Path,
 ) -> io::Result<Vec<u8>> {
+    // A device or a pipe has no size to trust (`/dev/zero` never ends).
+    if !metadata.is_file() {
+        return read_stream(file);
+    }
     let positioned_reads = cfg!(any(unix, windows));
-    if !positioned_reads || !metadata.is_file() || metadata.len() < PARALLEL_FROM {
+    if !positioned_reads || metadata.len() < PARALLEL_FROM {
         let mut bytes = Vec::new();
         // The size is a hint (the file may change): read_to_end still reads
         // to the end, and grows the buffer if it must.
@@ -80,8 +84,13 @@ fn read_into_memory(
             "the file is larger than this machine can address",
         ));
     };
-    let mut bytes = vec![0_u8; length];
+    // Fallibly: a file larger than the memory allowed is refused, not an abort.
+    let mut bytes = Vec::new();
+    bytes
+        .try_reserve_exact(length)
+        .map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
     super::pages::prefer_huge_pages(&mut bytes);
+    bytes.resize(length, 0);
     let pieces_read = bytes
         .par_chunks_mut(PIECE)
         .enumerate()
@@ -123,6 +132,13 @@ fn read_stream_in_pieces(mut stream: impl Read, piece: usize) -> io::Result<Vec<
         let read = (&mut stream).take(piece as u64).read_to_end(&mut next)?;
         if pieces.is_empty() && read < piece {
             next.shrink_to_fit();
+            return Ok(next);
+        }
+        // Every plan opens an object within its first piece (a log line or
+        // two may come before it, in any encoding a plan is read in): a
+        // stream that does not is no plan, and reading on could fill the
+        // memory (`/dev/zero`). What was read says what it is.
+        if pieces.is_empty() && memchr::memchr2(b'{', b'[', &next).is_none() {
             return Ok(next);
         }
         if read > 0 {
@@ -217,5 +233,18 @@ mod tests {
                 "{length} bytes"
             );
         }
+    }
+
+    #[test]
+    fn an_endless_stream_with_no_json_in_its_first_piece_is_not_read_on() {
+        const PIECE: usize = 4096;
+        // `/dev/zero` read to the end filled 23 GB.
+        let read = read_stream_in_pieces(io::repeat(0), PIECE).unwrap();
+        assert_eq!(read.len(), PIECE);
+        // A plan after a page of log lines is read whole.
+        let mut text = b"log line\n".repeat(PIECE / 9);
+        text.extend_from_slice(br#"{"format_version":"1.2"}"#);
+        text.extend(std::iter::repeat_n(b' ', 3 * PIECE));
+        assert_eq!(read_stream_in_pieces(&text[..], PIECE).unwrap(), text);
     }
 }

@@ -1132,3 +1132,17 @@ fn a_plan_file_opened_for_writing_during_the_check_gets_no_verdict() {
         .unwrap();
     writer.write_all(b" ").unwrap();
 }
+
+/// A device that never ends was read to the end: `/dev/zero` filled 23 GB
+/// before the kernel killed the check.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_endless_device_is_refused_after_its_first_piece() {
+    let output = run(&["check", "/dev/zero"]);
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert!(
+        crate::common::flat(&output.stderr).contains("/dev/zero: not JSON"),
+        "{}",
+        transcript(&output)
+    );
+}
