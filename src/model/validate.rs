@@ -1148,16 +1148,18 @@ fn every_state_resource_accounted_for(
     document: &Document<'_>,
     current: &CurrentAddresses<'_>,
 ) -> Result<(), Invalid> {
-    let Some(prior) = document.prior_values() else {
-        return Ok(());
-    };
     let changes = document.resource_changes.as_deref().unwrap_or_default();
     if document.errored == Some(true) || document.complete == Some(false) {
         return Ok(());
     }
+    // Without changes, planned_values says whether there should be some,
+    // prior state or not.
     if changes.is_empty() {
         return refresh_only_keeps_all_or_nothing(document, current);
     }
+    let Some(prior) = document.prior_values() else {
+        return Ok(());
+    };
     // See `matching_key`.
     let loose = document.is_zero_twelve_format();
     // Terraform always writes `planned_values`: a plan without it keeps
@@ -1294,6 +1296,20 @@ fn refresh_only_keeps_all_or_nothing(
     document: &Document<'_>,
     current: &CurrentAddresses<'_>,
 ) -> Result<(), Invalid> {
+    // Terraform leaves `resource_changes` out when there are none, and lists
+    // one (a no-op included) for every object in the prior state otherwise:
+    // an empty list beside a state is a plan whose changes were cut out.
+    let holds_objects = document
+        .prior_values()
+        .into_iter()
+        .flat_map(|values| values.root_module.all_resources())
+        .any(|resource| !resource.is_data());
+    if document.resource_changes.is_some() && holds_objects {
+        return Err(Invalid {
+            json_path: "resource_changes".to_owned(),
+            problem: "resource_changes is an empty list and the prior state holds resources: Terraform leaves the key out when a plan has no changes, and otherwise lists a change (a no-op included) for every resource in state (the plan is inconsistent)".to_owned(),
+        });
+    }
     if document.planned_values.is_none() {
         return Ok(());
     }
@@ -3094,7 +3110,8 @@ mod tests {
             r#"{{"format_version":"1.2","resource_changes":[],{planned},{}}}"#,
             state(object)
         );
-        for text in [text.clone(), text.replace(r#""1.2""#, r#""0.1""#)] {
+        let dropped = text.replace(r#""resource_changes":[],"#, "");
+        for text in [dropped.clone(), dropped.replace(r#""1.2""#, r#""0.1""#)] {
             let invalid = check(&text).unwrap_err();
             assert!(
                 invalid
@@ -3103,6 +3120,7 @@ mod tests {
                 "{invalid:?}"
             );
         }
+        check(&text).unwrap_err();
         // Applyable with nothing to apply; a refresh-only plan with drift is.
         let bare =
             r#"{"format_version":"1.2","applyable":true,"planned_values":{"root_module":{}}}"#;
@@ -3401,17 +3419,31 @@ mod tests {
         );
         check(&relative).unwrap();
         // No changes, yet one resource kept and another not: the list was
-        // dropped (or its key renamed). A real refresh-only plan keeps none.
-        let invalid = check(&plan("1.2", "")).unwrap_err();
+        // dropped (or its key renamed). A real refresh-only plan keeps none,
+        // and leaves the key out.
+        let dropped = plan("1.2", "").replace(r#","resource_changes":[]"#, "");
+        let invalid = check(&dropped).unwrap_err();
         assert!(
             invalid.problem.contains("and the plan lists no changes"),
             "{invalid:?}"
         );
-        let refresh_only = plan("1.2", "").replace(
+        let refresh_only = dropped.replace(
             r#""planned_values":{"root_module":{"resources":[{"address":"a.kept","type":"a","name":"kept"}]}}"#,
             r#""planned_values":{"root_module":{}}"#,
         );
         check(&refresh_only).unwrap();
+        // An empty list beside a state: Terraform leaves the key out.
+        let emptied = plan("1.2", "").replace(
+            r#""planned_values":{"root_module":{"resources":[{"address":"a.kept","type":"a","name":"kept"}]}}"#,
+            r#""planned_values":{"root_module":{}}"#,
+        );
+        let invalid = check(&emptied).unwrap_err();
+        assert!(
+            invalid
+                .problem
+                .contains("resource_changes is an empty list"),
+            "{invalid:?}"
+        );
     }
 
     #[test]

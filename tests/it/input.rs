@@ -1146,3 +1146,52 @@ fn an_endless_device_is_refused_after_its_first_piece() {
         transcript(&output)
     );
 }
+
+/// A plan whose changes were cut out, with the sections that show there
+/// were some: each passed as "no changes" (hostile hunt). A real
+/// refresh-only plan, which has no changes either, still passes; a destroy
+/// plan with the `resource_changes` key removed reads as one, and does too.
+#[test]
+fn a_plan_whose_changes_were_cut_out_is_refused() {
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "changes and prior state cut, planned values kept",
+            damaged(|plan| {
+                let object = plan.as_object_mut().unwrap();
+                object.remove("resource_changes");
+                object.remove("prior_state");
+            }),
+        ),
+        (
+            "a destroy plan's changes emptied",
+            damaged_scenario("teardown", |plan| {
+                plan["resource_changes"] = serde_json::json!([]);
+            }),
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (index, (name, plan)) in cases.into_iter().enumerate() {
+        let path = crate::common::write(dir.path(), &format!("cut-{index}.json"), plan);
+        let output = run(&["check", path.to_str().unwrap()]);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{name}: {}",
+            transcript(&output)
+        );
+        assert!(
+            crate::common::flat(&output.stderr).contains("the plan is inconsistent"),
+            "{name}: {}",
+            transcript(&output)
+        );
+    }
+    for fixture in ["refresh-only", "refresh-only-dependency", "no-changes"] {
+        let output = run(&["check", &format!("testdata/plans/{fixture}/plan.json")]);
+        assert_ne!(
+            output.status.code(),
+            Some(1),
+            "{fixture}: {}",
+            transcript(&output)
+        );
+    }
+}
