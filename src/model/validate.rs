@@ -1813,7 +1813,11 @@ fn change_values(path: At<'_>, change: &ResourceChange<'_>) -> Result<(), Invali
         && !change.is_data()
         && matches!(
             values.actions,
-            Actions::NoOp | Actions::Read | Actions::Create | Actions::Open
+            Actions::NoOp
+                | Actions::Read
+                | Actions::Create
+                | Actions::CreateThenForget
+                | Actions::Open
         )
     {
         return Err(Invalid {
@@ -1876,9 +1880,12 @@ fn reason_fits(path: At<'_>, change: &ResourceChange<'_>) -> Result<(), Invalid>
     };
     let reason = reason.as_str();
     let actions = change.change.actions;
-    // `create`+`forget` and `open` are rare and new: any reason passes.
-    let fits_action = if matches!(actions, Actions::CreateThenForget | Actions::Open) {
+    // `open` is rare and new: any reason passes. `create`+`forget` is a
+    // replace that keeps the old object: a replace's reasons.
+    let fits_action = if actions == Actions::Open {
         true
+    } else if actions == Actions::CreateThenForget {
+        reason.starts_with("replace_")
     } else if reason.starts_with("read_because_") {
         actions == Actions::Read
     } else if reason.starts_with("replace_") {

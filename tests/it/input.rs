@@ -420,6 +420,34 @@ fn hostile_cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
             "resource_changes[0].change.after",
         ],
     ));
+    cases.push((
+        "delete-relabelled-create-forget",
+        damaged(|plan| {
+            let changes = plan["resource_changes"].as_array_mut().unwrap();
+            for change in changes {
+                if change["change"]["actions"][0] == "delete" {
+                    change["change"]["actions"] = serde_json::json!(["create", "forget"]);
+                }
+            }
+        }),
+        vec![
+            "a replace-forget whose `after` is null while `before` holds the object",
+            "resource_changes[0].change.after",
+        ],
+    ));
+    cases.push((
+        "delete-relabelled-create-forget-with-after",
+        damaged(|plan| {
+            let changes = plan["resource_changes"].as_array_mut().unwrap();
+            for change in changes {
+                if change["change"]["actions"][0] == "delete" {
+                    change["change"]["actions"] = serde_json::json!(["create", "forget"]);
+                    change["change"]["after"] = change["change"]["before"].clone();
+                }
+            }
+        }),
+        vec!["a replace-forget with `delete_because_no_resource_config`"],
+    ));
     let still_configured = vec![
         "a forget of `aws_dynamodb_table.sessions` whose resource block `aws_dynamodb_table.sessions` is still in the configuration",
         "(at resource_changes[0].change.actions)",
