@@ -15,6 +15,14 @@ pub enum InputError {
         source: std::io::Error,
     },
 
+    #[error("{input}: {what}: blastwall cannot see what it holds, so no verdict is given")]
+    #[diagnostic(code(blastwall::input::opaque), help("{help}"))]
+    Opaque {
+        input: String,
+        what: String,
+        help: String,
+    },
+
     #[error("{input}: the input does not fit in memory")]
     #[diagnostic(
         code(blastwall::input::too_large),

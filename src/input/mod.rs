@@ -120,6 +120,32 @@ fn is_skipped_directory(name: &str) -> bool {
     matches!(name, ".terraform" | ".git" | "node_modules")
 }
 
+/// Terraform's text rendering of a plan (`terraform plan` or `show`
+/// without `-json`), by the sentences it always prints.
+fn is_text_plan(bytes: &[u8]) -> bool {
+    [
+        &b"Terraform will perform the following actions"[..],
+        b"Terraform used the selected providers to generate the following execution plan",
+        b"OpenTofu will perform the following actions",
+    ]
+    .iter()
+    .any(|sentence| memchr::memmem::find(bytes, sentence).is_some())
+}
+
+/// A file name that `terraform plan -out` is commonly given.
+fn is_named_like_a_plan_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    matches!(
+        name.as_str(),
+        "tfplan" | "plan" | "plan.out" | "terraform.plan"
+    ) || [".tfplan", ".plan", ".planfile"]
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
+}
+
 /// The compression format `bytes` start with, by its magic number.
 fn compressed(bytes: &[u8]) -> Option<&'static str> {
     [
@@ -127,6 +153,9 @@ fn compressed(bytes: &[u8]) -> Option<&'static str> {
         (b"\x28\xb5\x2f\xfd", "zstd"),
         (b"BZh", "bzip2"),
         (b"\xfd7zXZ\x00", "xz"),
+        (b"\x78\x9c", "zlib"),
+        (b"\x78\xda", "zlib"),
+        (b"\x78\x01", "zlib"),
     ]
     .into_iter()
     .find(|(magic, _)| bytes.starts_with(magic))
@@ -178,12 +207,25 @@ fn load_directory(root: &Path, terraform_bin: Option<&Path>, loaded: &mut Loaded
             load_bytes(&label, Some(path), bytes, true, terraform_bin, loaded);
         } else if let Some(format) = compressed(&bytes) {
             // Its content cannot be seen: a compressed plan that deletes a
-            // database passed beside a no-op one without a word.
-            loaded.skipped.push(Skipped {
+            // database passed beside a no-op one, listed as skipped. A gate
+            // an agent passes by gzipping its plan protects nothing.
+            loaded.errors.push(InputError::Opaque {
                 input: label,
-                reason: format!(
-                    "a compressed file ({format}): blastwall does not read compressed plans; decompress it to check what it holds"
-                ),
+                what: format!("a compressed file ({format})"),
+                help: "decompress it to check the plan it holds, or move it out of the directory"
+                    .to_owned(),
+            });
+        } else if is_text_plan(&bytes) {
+            loaded.errors.push(InputError::Opaque {
+                input: label,
+                what: "a plan in Terraform's text form".to_owned(),
+                help: "pass the plan as JSON (`terraform show -json plan.out > plan.json`) or the binary plan file; the text form is for people".to_owned(),
+            });
+        } else if is_named_like_a_plan_file(path) {
+            loaded.errors.push(InputError::Opaque {
+                input: label,
+                what: "named like a plan file, yet neither a binary plan nor plan JSON".to_owned(),
+                help: "pass the binary plan file `terraform plan -out` wrote, or its JSON (`terraform show -json`); move anything else out of the directory".to_owned(),
             });
         } else if mentions_plan_keys(&bytes) {
             // A plan after a log line or colour codes (`prod.log`, saved CI

@@ -295,25 +295,36 @@ fn several_plans_name_their_plan_in_every_finding_and_fix() {
 }
 
 #[test]
-fn a_compressed_file_in_a_directory_is_listed_as_skipped() {
-    // A no-op plan beside a gzipped one: what the compressed one holds
-    // cannot be seen, and the report says so.
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        crate::common::root().join(scenario("no-changes")),
-        dir.path().join("a.json"),
-    )
-    .unwrap();
-    write(dir.path(), "c.json.gz", b"\x1f\x8b\x08\x00compressed");
-    let output = blastwall().arg("check").arg(dir.path()).output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        stdout.contains(
-            "c.json.gz: a compressed file (gzip): blastwall does not read compressed plans"
+fn a_plan_file_the_check_cannot_read_in_a_directory_gets_no_verdict() {
+    // A no-op plan beside a destroying one gzipped, saved as text, or under
+    // a plan file's name in an encoding it cannot read: what they hold
+    // cannot be seen, and the directory passed (the gzipped one listed as
+    // skipped). A gate an agent passes by gzipping its plan protects nothing.
+    for (name, bytes) in [
+        ("c.json.gz", &b"\x1f\x8b\x08\x00compressed"[..]),
+        ("c.zz", b"\x78\x9c\x03\x00"),
+        (
+            "tfplan.txt",
+            b"Terraform will perform the following actions:\n\n  # aws_db_instance.orders will be destroyed\n",
         ),
-        "{}",
-        transcript(&output)
-    );
+        ("plan.out", b"\xff\xfe\x00\x00{\x00\x00\x00"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(
+            crate::common::root().join(scenario("no-changes")),
+            dir.path().join("a.json"),
+        )
+        .unwrap();
+        write(dir.path(), name, bytes);
+        let output = blastwall().arg("check").arg(dir.path()).output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{name}: {}", transcript(&output));
+        assert!(
+            crate::common::flat(&output.stderr)
+                .contains("blastwall cannot see what it holds, so no verdict is given"),
+            "{name}: {}",
+            transcript(&output)
+        );
+    }
 }
 
 #[test]
