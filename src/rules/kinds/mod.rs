@@ -26,6 +26,7 @@ mod drift_revert;
 mod iam_admin_grant;
 mod open_ingress;
 mod plan_health;
+mod public_principal;
 mod refactor;
 mod replace_order;
 mod sensitive_change;
@@ -128,6 +129,7 @@ rule_kinds! {
     "iam-admin-grant" => iam_admin_grant::IamAdminGrant(params);
     "open-ingress" => open_ingress::OpenIngress(params);
     "plan-health" => plan_health::PlanHealth;
+    "public-principal" => public_principal::PublicPrincipal(params);
     "refactor" => refactor::Refactor(params);
     "replace-order" => replace_order::ReplaceOrder(params);
     "sensitive-change" => sensitive_change::SensitiveChange;

@@ -1,0 +1,252 @@
+//! `public-principal`: a resource policy that lets anyone in: a statement
+//! allowing `Principal "*"` (or `{"AWS": "*"}`) with no condition, on a bucket,
+//! queue, topic, key or role trust policy, or a Lambda permission for
+//! principal `*` with nothing that names the caller.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{RuleInput, writing};
+use crate::rules::{Draft, Evidence, payload};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// Attributes holding JSON resource policies (paths, `[*]` allowed).
+    pub policy_document_attributes: Vec<String>,
+    /// Types whose `principal` attribute names who may invoke or use them.
+    pub principal_types: Vec<String>,
+    /// Attributes of those types that, when set, name the caller (a source
+    /// ARN or account): with one, `*` is not anyone.
+    pub caller_attributes: Vec<String>,
+}
+
+pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
+    let mut drafts = Vec::new();
+    for change in writing(context) {
+        let by_principal = params
+            .principal_types
+            .iter()
+            .any(|principal_type| *principal_type == *change.resource_type);
+        let attributes = params.policy_document_attributes.iter().map(String::as_str);
+        if !by_principal && !payload::may_hold(change.change.after, attributes) {
+            continue;
+        }
+        let Some(after) = payload::parse(change.change.after) else {
+            continue;
+        };
+        // Open already, in `before` and in the prior state, is no news.
+        let before = payload::parse(change.change.before);
+        let prior = payload::parse(context.prior_objects.if_edited(change));
+        let open_in = |object: &Value, opening: &str| {
+            openings(params, by_principal, object)
+                .iter()
+                .any(|(_, existing)| existing == opening)
+        };
+        let already = |opening: &str| {
+            before
+                .as_ref()
+                .is_some_and(|before| open_in(before, opening))
+                && prior.as_ref().is_none_or(|prior| open_in(prior, opening))
+        };
+        for (path, opening) in openings(params, by_principal, &after) {
+            if already(&opening) {
+                continue;
+            }
+            drafts.push(
+                Draft::new(
+                    change.address.clone(),
+                    format!("{} lets anyone in: {opening}", change.address),
+                )
+                .with_evidence(Evidence {
+                    path,
+                    before: None,
+                    after: Some(opening),
+                }),
+            );
+        }
+    }
+    drafts
+}
+
+/// (path, what it opens) for every way `object` lets anyone in.
+fn openings(params: &Params, by_principal: bool, object: &Value) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    if by_principal
+        && object.get("principal").and_then(Value::as_str) == Some("*")
+        && !params
+            .caller_attributes
+            .iter()
+            .any(|attribute| is_set(object.get(attribute)))
+    {
+        found.push((
+            "principal".to_owned(),
+            "principal \"*\" with no source ARN or account".to_owned(),
+        ));
+    }
+    for attribute in &params.policy_document_attributes {
+        for (path, value) in payload::lookup(object, attribute) {
+            let Some(document) = value
+                .as_str()
+                .and_then(|text| serde_json::from_str::<Value>(text).ok())
+            else {
+                continue;
+            };
+            if let Some(actions) = allows_anyone(&document) {
+                found.push((
+                    path,
+                    format!(
+                        "a policy statement allows Principal \"*\" to {actions}, with no condition"
+                    ),
+                ));
+            }
+        }
+    }
+    found
+}
+
+fn is_set(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) => false,
+        Some(Value::String(text)) => !text.is_empty(),
+        Some(Value::Array(items)) => !items.is_empty(),
+        Some(Value::Object(members)) => !members.is_empty(),
+        Some(_) => true,
+    }
+}
+
+/// The actions of the first statement that allows everyone, without a
+/// condition (`aws:SourceArn`, `aws:PrincipalOrgID`… narrow it to callers
+/// that can be named, which this rule does not judge).
+fn allows_anyone(document: &Value) -> Option<String> {
+    let statements = match document.get("Statement") {
+        Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
+        Some(single @ Value::Object(_)) => vec![single],
+        _ => return None,
+    };
+    statements.iter().find_map(|statement| {
+        let allow = statement
+            .get("Effect")
+            .and_then(Value::as_str)
+            .is_some_and(|effect| effect == "Allow");
+        let conditioned = statement.get("Condition").is_some_and(|condition| {
+            condition
+                .as_object()
+                .is_none_or(|condition| !condition.is_empty())
+        });
+        if !allow || conditioned || !names_everyone(statement.get("Principal")?) {
+            return None;
+        }
+        let actions: Vec<&str> = match statement.get("Action") {
+            Some(Value::String(action)) => vec![action.as_str()],
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        Some(match actions.as_slice() {
+            [] => "every action but those listed (NotAction)".to_owned(),
+            [one] => format!("\"{one}\""),
+            [first, rest @ ..] => format!("\"{first}\" and {} more", rest.len()),
+        })
+    })
+}
+
+/// `"*"`, `{"AWS": "*"}` or `{"AWS": ["*", …]}`: every principal there is.
+fn names_everyone(principal: &Value) -> bool {
+    let everyone = |value: &Value| match value {
+        Value::String(text) => text == "*",
+        Value::Array(items) => items.iter().any(|item| item.as_str() == Some("*")),
+        _ => false,
+    };
+    match principal {
+        Value::Object(members) => members.get("AWS").is_some_and(everyone),
+        other => everyone(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::drafts;
+
+    const PARAMS: &str = r#"[params]
+policy_document_attributes = ["policy", "assume_role_policy"]
+principal_types = ["aws_lambda_permission"]
+caller_attributes = ["source_arn", "source_account", "principal_org_id"]
+"#;
+
+    fn plan(resource_type: &str, after: &str) -> String {
+        format!(
+            r#"{{"format_version":"1.2","resource_changes":[{{"address":"{resource_type}.x","type":"{resource_type}","name":"x","change":{{"actions":["create"],"before":null,"after":{after}}}}}]}}"#
+        )
+    }
+
+    fn policy(statement: &str) -> String {
+        let document = format!(r#"{{"Version":"2012-10-17","Statement":[{statement}]}}"#);
+        format!(
+            r#"{{"policy":{}}}"#,
+            serde_json::to_string(&document).unwrap()
+        )
+    }
+
+    #[test]
+    fn a_policy_that_lets_anyone_in_fires_and_one_for_a_service_does_not() {
+        for (statement, fires) in [
+            (
+                r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}"#,
+                true,
+            ),
+            (
+                r#"{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::1:root","*"]},"Action":["sts:AssumeRole"]}"#,
+                true,
+            ),
+            (
+                r#"{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:PutObject"}"#,
+                false,
+            ),
+            (
+                r#"{"Effect":"Allow","Principal":"*","Action":"sqs:SendMessage","Condition":{"ArnEquals":{"aws:SourceArn":"arn:aws:sns:us-east-1:1:t"}}}"#,
+                false,
+            ),
+            (
+                r#"{"Effect":"Deny","Principal":"*","Action":"s3:*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}"#,
+                false,
+            ),
+        ] {
+            let found = drafts(
+                "public-principal",
+                PARAMS,
+                &plan("aws_s3_bucket_policy", &policy(statement)),
+            );
+            assert_eq!(found.len(), usize::from(fires), "{statement}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn a_lambda_permission_for_anyone_fires_unless_the_caller_is_named() {
+        let anyone = r#"{"principal":"*","action":"lambda:InvokeFunction","source_arn":null}"#;
+        let found = drafts(
+            "public-principal",
+            PARAMS,
+            &plan("aws_lambda_permission", anyone),
+        );
+        assert_eq!(found.len(), 1);
+        assert!(found[0].message.contains("principal \"*\""), "{found:?}");
+        let named = r#"{"principal":"*","action":"lambda:InvokeFunction","source_arn":"arn:aws:execute-api:us-east-1:1:abc/*"}"#;
+        assert!(
+            drafts(
+                "public-principal",
+                PARAMS,
+                &plan("aws_lambda_permission", named)
+            )
+            .is_empty()
+        );
+        let service = r#"{"principal":"s3.amazonaws.com","action":"lambda:InvokeFunction"}"#;
+        assert!(
+            drafts(
+                "public-principal",
+                PARAMS,
+                &plan("aws_lambda_permission", service)
+            )
+            .is_empty()
+        );
+    }
+}
