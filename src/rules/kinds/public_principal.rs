@@ -116,8 +116,7 @@ fn is_set(value: Option<&Value>) -> bool {
 }
 
 /// The actions of the first statement that allows everyone, without a
-/// condition (`aws:SourceArn`, `aws:PrincipalOrgID`… narrow it to callers
-/// that can be named, which this rule does not judge).
+/// condition that narrows the caller (see [`narrows_the_caller`]).
 fn allows_anyone(document: &Value) -> Option<String> {
     let statements = match document.get("Statement") {
         Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
@@ -129,12 +128,8 @@ fn allows_anyone(document: &Value) -> Option<String> {
             .get("Effect")
             .and_then(Value::as_str)
             .is_some_and(|effect| effect == "Allow");
-        let conditioned = statement.get("Condition").is_some_and(|condition| {
-            condition
-                .as_object()
-                .is_none_or(|condition| !condition.is_empty())
-        });
-        if !allow || conditioned || !names_everyone(statement.get("Principal")?) {
+        let narrowed = statement.get("Condition").is_some_and(narrows_the_caller);
+        if !allow || narrowed || !names_everyone(statement.get("Principal")?) {
             return None;
         }
         let actions: Vec<&str> = match statement.get("Action") {
@@ -148,6 +143,51 @@ fn allows_anyone(document: &Value) -> Option<String> {
             [first, rest @ ..] => format!("\"{first}\" and {} more", rest.len()),
         })
     })
+}
+
+/// Condition keys that say who may call, or from where: with one (and a
+/// value that is not all wildcard), `*` is not anyone.
+const NARROWING_KEYS: &[&str] = &[
+    "aws:sourcearn",
+    "aws:sourceaccount",
+    "aws:sourceowner",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+    "aws:principalarn",
+    "aws:principalaccount",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:sourceip",
+    "aws:vpcsourceip",
+    "kms:calleraccount",
+];
+
+/// Whether a statement's `Condition` narrows who can use it. A condition
+/// on anything else (`aws:SecureTransport`, a date) still lets anyone in:
+/// an agent adding one to get past this rule gets nowhere.
+fn narrows_the_caller(condition: &Value) -> bool {
+    let Some(operators) = condition.as_object() else {
+        return false;
+    };
+    operators
+        .values()
+        .filter_map(Value::as_object)
+        .any(|tests| {
+            tests.iter().any(|(key, value)| {
+                let named = match value {
+                    Value::String(text) => vec![text.as_str()],
+                    Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+                    _ => Vec::new(),
+                };
+                NARROWING_KEYS.contains(&key.to_ascii_lowercase().as_str())
+                    && !named.is_empty()
+                    && named
+                        .iter()
+                        .all(|text| !text.chars().all(|c| matches!(c, '*' | '?')))
+            })
+        })
 }
 
 /// `"*"`, `{"AWS": "*"}` or `{"AWS": ["*", …]}`: every principal there is.
@@ -208,6 +248,20 @@ caller_attributes = ["source_arn", "source_account", "principal_org_id"]
             ),
             (
                 r#"{"Effect":"Deny","Principal":"*","Action":"s3:*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}"#,
+                false,
+            ),
+            // A condition that names no caller, or names every one, does
+            // not narrow `*`.
+            (
+                r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"Bool":{"aws:SecureTransport":"true"}}}"#,
+                true,
+            ),
+            (
+                r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"StringLike":{"aws:PrincipalOrgID":"*"}}}"#,
+                true,
+            ),
+            (
+                r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"StringEquals":{"aws:PrincipalOrgID":["o-abc123"]}}}"#,
                 false,
             ),
         ] {
