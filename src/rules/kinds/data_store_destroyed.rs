@@ -42,7 +42,7 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
                     "{address} is replaced: the new one starts without {holds} ({how}); restoring into it is manual"
                 ),
                 (Retention::Kept(how), _) => {
-                    format!("{address} is deleted ({action}): {holds} survive only as {how}")
+                    format!("{address} is deleted ({action}); what is kept of {holds}: {how}")
                 }
             };
             let mut draft = Draft::new(address.clone(), message);
@@ -89,6 +89,16 @@ mod tests {
             found[0].message.contains("down until"),
             "{}",
             found[0].message
+        );
+    }
+
+    #[test]
+    fn deleting_a_database_with_a_final_snapshot_says_what_is_kept() {
+        let found = drafts("data-store-destroyed", "", &db(SNAPSHOT, r#"["delete"]"#));
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].message,
+            "aws_db_instance.orders is deleted (delete); what is kept of the database's rows: a final snapshot is taken (skip_final_snapshot = false, final_snapshot_identifier set); restoring it is manual"
         );
     }
 
