@@ -6,6 +6,7 @@
 pub mod finding;
 pub mod kinds;
 pub mod payload;
+pub mod policy;
 pub mod redact;
 
 use std::path::Path;

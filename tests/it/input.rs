@@ -925,13 +925,9 @@ fn a_value_of_the_wrong_shape_is_not_quoted_in_the_diagnostic() {
     }
 }
 
-/// A wrong value at the bottom of modules nested 200,000 deep: serde_json
-/// works out a position at every open level on the way out of a failed
-/// read, each a scan back through the text, and this plan had no verdict
-/// after two minutes. The depth is refused before any read goes down.
-#[test]
-fn a_malformed_plan_nested_far_past_any_module_tree_is_refused_at_the_limit() {
-    let depth = 200_000;
+/// `check` of a plan whose prior state nests modules `depth` deep, with a
+/// wrong value (`"resources": 5`) in the innermost.
+fn check_with_a_wrong_value_in_modules_nested(depth: usize) -> std::process::Output {
     let plan = damaged(|plan| {
         plan["prior_state"]["values"]["root_module"]["child_modules"] =
             serde_json::json!(["NESTED"]);
@@ -940,7 +936,16 @@ fn a_malformed_plan_nested_far_past_any_module_tree_is_refused_at_the_limit() {
     let plan = plan.replacen(r#""NESTED""#, &nested, 1);
     let dir = tempfile::tempdir().unwrap();
     let path = crate::common::write(dir.path(), "deep-modules.json", &plan);
-    let output = run(&["check", path.to_str().unwrap()]);
+    run(&["check", path.to_str().unwrap()])
+}
+
+/// A wrong value at the bottom of modules nested 200,000 deep: serde_json
+/// works out a position at every open level on the way out of a failed
+/// read, each a scan back through the text, and this plan had no verdict
+/// after two minutes. The depth is refused before any read goes down.
+#[test]
+fn a_malformed_plan_nested_far_past_any_module_tree_is_refused_at_the_limit() {
+    let output = check_with_a_wrong_value_in_modules_nested(200_000);
     assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
     let stderr = crate::common::flat(&output.stderr);
     assert!(
@@ -955,16 +960,7 @@ fn a_malformed_plan_nested_far_past_any_module_tree_is_refused_at_the_limit() {
 /// diagnostic's first line keeps only the section and the field at fault.
 #[test]
 fn a_problem_deep_in_nested_modules_is_named_on_a_short_line() {
-    let depth = 200;
-    let plan = damaged(|plan| {
-        plan["prior_state"]["values"]["root_module"]["child_modules"] =
-            serde_json::json!(["NESTED"]);
-    });
-    let nested = r#"{"child_modules":["#.repeat(depth) + r#"{"resources":5}"# + &"]}".repeat(depth);
-    let plan = plan.replacen(r#""NESTED""#, &nested, 1);
-    let dir = tempfile::tempdir().unwrap();
-    let path = crate::common::write(dir.path(), "deep-modules.json", &plan);
-    let output = run(&["check", path.to_str().unwrap()]);
+    let output = check_with_a_wrong_value_in_modules_nested(200);
     assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
     let message = stderr.lines().next().unwrap_or_default();

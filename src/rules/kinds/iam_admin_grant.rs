@@ -7,6 +7,7 @@ use serde_json::Value;
 use wildmatch::WildMatch;
 
 use super::{RuleInput, writing};
+use crate::rules::policy::{self, strings};
 use crate::rules::{Draft, Evidence, payload};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -49,8 +50,9 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
                 .any(|(_, existing)| existing == grant)
         };
         let already = |grant: &str| {
-            before.as_ref().is_some_and(|before| holds(before, grant))
-                && prior.as_ref().is_none_or(|prior| holds(prior, grant))
+            policy::already_there(before.as_ref(), prior.as_ref(), |object| {
+                holds(object, grant)
+            })
         };
         for (path, grant) in grants(params, &after) {
             if already(&grant) {
@@ -97,31 +99,15 @@ fn grants(params: &Params, object: &Value) -> Vec<(String, String)> {
             }
         }
     }
-    for attribute in &params.policy_document_attributes {
-        for (path, value) in payload::lookup(object, attribute) {
-            let Some(document) = value
-                .as_str()
-                .and_then(|text| serde_json::from_str::<Value>(text).ok())
-            else {
-                continue;
-            };
-            if let Some((action, resource)) = allows_everything(&document) {
-                found.push((
-                    path,
-                    format!("a policy statement allowing {action} on {resource}"),
-                ));
-            }
+    for (path, document) in policy::documents(object, &params.policy_document_attributes) {
+        if let Some((action, resource)) = allows_everything(&document) {
+            found.push((
+                path,
+                format!("a policy statement allowing {action} on {resource}"),
+            ));
         }
     }
     found
-}
-
-fn strings(value: &Value) -> Vec<&str> {
-    match value {
-        Value::String(text) => vec![text.as_str()],
-        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    }
 }
 
 /// The first statement that allows administrator access: every action
@@ -130,63 +116,60 @@ fn strings(value: &Value) -> Vec<&str> {
 /// every resource (`*`, or an ARN pattern that names
 /// no service: `arn:*`, `arn:aws:*`). Returns its action and resource.
 fn allows_everything(document: &Value) -> Option<(String, String)> {
-    let statements = match document.get("Statement") {
-        Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
-        Some(single @ Value::Object(_)) => vec![single],
-        _ => return None,
-    };
-    statements.iter().find_map(|statement| {
-        let allow = statement
-            .get("Effect")
-            .and_then(Value::as_str)
-            .is_none_or(|effect| effect == "Allow");
-        let first = |key: &str, wanted: fn(&str) -> bool| {
-            statement
-                .get(key)
-                .and_then(|value| strings(value).into_iter().find(|text| wanted(text)))
-                .map(str::to_owned)
-        };
-        let resource = match statement.get("NotResource") {
-            // Every resource but those listed is every resource that
-            // matters, unless a listed pattern takes out everything.
-            Some(excluded) if statement.get("Resource").is_none() => {
-                let excluded = strings(excluded);
-                if excluded.iter().any(|pattern| is_every_resource(pattern)) {
-                    return None;
+    policy::statements(document)
+        .into_iter()
+        .find_map(|statement| {
+            let allow = statement
+                .get("Effect")
+                .and_then(Value::as_str)
+                .is_none_or(|effect| effect == "Allow");
+            let first = |key: &str, wanted: fn(&str) -> bool| {
+                statement
+                    .get(key)
+                    .and_then(|value| strings(value).into_iter().find(|text| wanted(text)))
+                    .map(str::to_owned)
+            };
+            let resource = match statement.get("NotResource") {
+                // Every resource but those listed is every resource that
+                // matters, unless a listed pattern takes out everything.
+                Some(excluded) if statement.get("Resource").is_none() => {
+                    let excluded = strings(excluded);
+                    if excluded.iter().any(|pattern| is_every_resource(pattern)) {
+                        return None;
+                    }
+                    let shown: Vec<String> = excluded
+                        .iter()
+                        .take(3)
+                        .map(|pattern| format!("\"{pattern}\""))
+                        .collect();
+                    format!("every resource but {} (NotResource)", shown.join(", "))
                 }
-                let shown: Vec<String> = excluded
-                    .iter()
-                    .take(3)
-                    .map(|pattern| format!("\"{pattern}\""))
-                    .collect();
-                format!("every resource but {} (NotResource)", shown.join(", "))
-            }
-            _ => format!("Resource \"{}\"", first("Resource", is_every_resource)?),
-        };
-        let action = match statement.get("NotAction") {
-            // Every action but those listed: administrator access unless
-            // they take out the IAM actions that write policies.
-            Some(excluded) if statement.get("Action").is_none() => {
-                let excluded = strings(excluded);
-                let grants_policy_writes = POLICY_WRITING_ACTIONS.iter().any(|action| {
-                    !excluded.iter().any(|pattern| {
-                        WildMatch::new(&pattern.to_ascii_lowercase()).matches(action)
-                    })
-                });
-                if !grants_policy_writes {
-                    return None;
+                _ => format!("Resource \"{}\"", first("Resource", is_every_resource)?),
+            };
+            let action = match statement.get("NotAction") {
+                // Every action but those listed: administrator access unless
+                // they take out the IAM actions that write policies.
+                Some(excluded) if statement.get("Action").is_none() => {
+                    let excluded = strings(excluded);
+                    let grants_policy_writes = POLICY_WRITING_ACTIONS.iter().any(|action| {
+                        !excluded.iter().any(|pattern| {
+                            WildMatch::new(&pattern.to_ascii_lowercase()).matches(action)
+                        })
+                    });
+                    if !grants_policy_writes {
+                        return None;
+                    }
+                    let shown: Vec<String> = excluded
+                        .iter()
+                        .take(3)
+                        .map(|pattern| format!("\"{pattern}\""))
+                        .collect();
+                    format!("every action but {} (NotAction)", shown.join(", "))
                 }
-                let shown: Vec<String> = excluded
-                    .iter()
-                    .take(3)
-                    .map(|pattern| format!("\"{pattern}\""))
-                    .collect();
-                format!("every action but {} (NotAction)", shown.join(", "))
-            }
-            _ => format!("Action \"{}\"", first("Action", grants_every_action)?),
-        };
-        allow.then_some((action, resource))
-    })
+                _ => format!("Action \"{}\"", first("Action", grants_every_action)?),
+            };
+            allow.then_some((action, resource))
+        })
 }
 
 /// IAM actions that let whoever holds them grant themselves anything (in

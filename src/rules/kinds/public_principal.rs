@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{RuleInput, writing};
+use crate::rules::policy::{self, strings};
 use crate::rules::{Draft, Evidence, payload};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -44,10 +45,9 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
                 .any(|(_, existing)| existing == opening)
         };
         let already = |opening: &str| {
-            before
-                .as_ref()
-                .is_some_and(|before| open_in(before, opening))
-                && prior.as_ref().is_none_or(|prior| open_in(prior, opening))
+            policy::already_there(before.as_ref(), prior.as_ref(), |object| {
+                open_in(object, opening)
+            })
         };
         for (path, opening) in openings(params, by_principal, &after) {
             if already(&opening) {
@@ -84,22 +84,14 @@ fn openings(params: &Params, by_principal: bool, object: &Value) -> Vec<(String,
             "principal \"*\" with no source ARN or account".to_owned(),
         ));
     }
-    for attribute in &params.policy_document_attributes {
-        for (path, value) in payload::lookup(object, attribute) {
-            let Some(document) = value
-                .as_str()
-                .and_then(|text| serde_json::from_str::<Value>(text).ok())
-            else {
-                continue;
-            };
-            if let Some(actions) = allows_anyone(&document) {
-                found.push((
-                    path,
-                    format!(
-                        "a policy statement allows Principal \"*\" to {actions}, with no condition"
-                    ),
-                ));
-            }
+    for (path, document) in policy::documents(object, &params.policy_document_attributes) {
+        if let Some(actions) = allows_anyone(&document) {
+            found.push((
+                path,
+                format!(
+                    "a policy statement allows Principal \"*\" to {actions}, with no condition"
+                ),
+            ));
         }
     }
     found
@@ -118,31 +110,24 @@ fn is_set(value: Option<&Value>) -> bool {
 /// The actions of the first statement that allows everyone, without a
 /// condition that narrows the caller (see [`narrows_the_caller`]).
 fn allows_anyone(document: &Value) -> Option<String> {
-    let statements = match document.get("Statement") {
-        Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
-        Some(single @ Value::Object(_)) => vec![single],
-        _ => return None,
-    };
-    statements.iter().find_map(|statement| {
-        let allow = statement
-            .get("Effect")
-            .and_then(Value::as_str)
-            .is_some_and(|effect| effect == "Allow");
-        let narrowed = statement.get("Condition").is_some_and(narrows_the_caller);
-        if !allow || narrowed || !names_everyone(statement.get("Principal")?) {
-            return None;
-        }
-        let actions: Vec<&str> = match statement.get("Action") {
-            Some(Value::String(action)) => vec![action.as_str()],
-            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
-            _ => Vec::new(),
-        };
-        Some(match actions.as_slice() {
-            [] => "every action but those listed (NotAction)".to_owned(),
-            [one] => format!("\"{one}\""),
-            [first, rest @ ..] => format!("\"{first}\" and {} more", rest.len()),
+    policy::statements(document)
+        .into_iter()
+        .find_map(|statement| {
+            let allow = statement
+                .get("Effect")
+                .and_then(Value::as_str)
+                .is_some_and(|effect| effect == "Allow");
+            let narrowed = statement.get("Condition").is_some_and(narrows_the_caller);
+            if !allow || narrowed || !names_everyone(statement.get("Principal")?) {
+                return None;
+            }
+            let actions: Vec<&str> = statement.get("Action").map(strings).unwrap_or_default();
+            Some(match actions.as_slice() {
+                [] => "every action but those listed (NotAction)".to_owned(),
+                [one] => format!("\"{one}\""),
+                [first, rest @ ..] => format!("\"{first}\" and {} more", rest.len()),
+            })
         })
-    })
 }
 
 /// Condition keys that say who may call, or from where: with one (and a
@@ -176,11 +161,7 @@ fn narrows_the_caller(condition: &Value) -> bool {
         .filter_map(Value::as_object)
         .any(|tests| {
             tests.iter().any(|(key, value)| {
-                let named = match value {
-                    Value::String(text) => vec![text.as_str()],
-                    Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
-                    _ => Vec::new(),
-                };
+                let named = strings(value);
                 NARROWING_KEYS.contains(&key.to_ascii_lowercase().as_str())
                     && !named.is_empty()
                     && named
