@@ -20,17 +20,42 @@ pub struct Params {
     /// Attributes of those types that, when set, name the caller (a source
     /// ARN or account): with one, `*` is not anyone.
     pub caller_attributes: Vec<String>,
+    /// Settings that open a resource to anyone by themselves (a function
+    /// URL without authorization).
+    #[serde(default)]
+    pub open_settings: Vec<OpenSetting>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenSetting {
+    pub types: Vec<String>,
+    /// A top-level attribute.
+    pub attribute: String,
+    /// The value that opens it.
+    pub equals: Value,
+    /// What that means.
+    pub meaning: String,
 }
 
 pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
     let mut drafts = Vec::new();
     for change in writing(context) {
+        let opened_by_setting = params.open_settings.iter().any(|setting| {
+            setting
+                .types
+                .iter()
+                .any(|open| *open == *change.resource_type)
+        });
         let by_principal = params
             .principal_types
             .iter()
             .any(|principal_type| *principal_type == *change.resource_type);
         let attributes = params.policy_document_attributes.iter().map(String::as_str);
-        if !by_principal && !payload::may_hold(change.change.after, attributes) {
+        if !by_principal
+            && !opened_by_setting
+            && !payload::may_hold(change.change.after, attributes)
+        {
             continue;
         }
         let Some(after) = payload::parse(change.change.after) else {
@@ -40,7 +65,7 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
         let before = payload::parse(change.change.before);
         let prior = payload::parse(context.prior_objects.if_edited(change));
         let open_in = |object: &Value, opening: &str| {
-            openings(params, by_principal, object)
+            openings(params, &change.resource_type, by_principal, object)
                 .iter()
                 .any(|(_, existing)| existing == opening)
         };
@@ -49,7 +74,7 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
                 open_in(object, opening)
             })
         };
-        for (path, opening) in openings(params, by_principal, &after) {
+        for (path, opening) in openings(params, &change.resource_type, by_principal, &after) {
             if already(&opening) {
                 continue;
             }
@@ -70,8 +95,26 @@ pub fn check(params: &Params, context: &RuleInput<'_, '_>) -> Vec<Draft> {
 }
 
 /// (path, what it opens) for every way `object` lets anyone in.
-fn openings(params: &Params, by_principal: bool, object: &Value) -> Vec<(String, String)> {
+fn openings(
+    params: &Params,
+    resource_type: &str,
+    by_principal: bool,
+    object: &Value,
+) -> Vec<(String, String)> {
     let mut found = Vec::new();
+    for setting in &params.open_settings {
+        if setting.types.iter().any(|open| open == resource_type)
+            && object.get(&setting.attribute) == Some(&setting.equals)
+        {
+            found.push((
+                setting.attribute.clone(),
+                format!(
+                    "{} = {}: {}",
+                    setting.attribute, setting.equals, setting.meaning
+                ),
+            ));
+        }
+    }
     if by_principal
         && object.get("principal").and_then(Value::as_str) == Some("*")
         && !params
@@ -253,6 +296,43 @@ caller_attributes = ["source_arn", "source_account", "principal_org_id"]
             );
             assert_eq!(found.len(), usize::from(fires), "{statement}: {found:?}");
         }
+    }
+
+    #[test]
+    fn a_function_url_without_authorization_fires_and_one_with_iam_does_not() {
+        let params = format!(
+            "{PARAMS}{}",
+            r#"[[params.open_settings]]
+types = ["aws_lambda_function_url"]
+attribute = "authorization_type"
+equals = "NONE"
+meaning = "anyone with the URL can invoke the function"
+"#
+        );
+        let open = drafts(
+            "public-principal",
+            &params,
+            &plan(
+                "aws_lambda_function_url",
+                r#"{"authorization_type":"NONE"}"#,
+            ),
+        );
+        assert_eq!(open.len(), 1);
+        assert!(
+            open[0]
+                .message
+                .contains(r#"authorization_type = "NONE": anyone with the URL"#),
+            "{open:?}"
+        );
+        let iam = drafts(
+            "public-principal",
+            &params,
+            &plan(
+                "aws_lambda_function_url",
+                r#"{"authorization_type":"AWS_IAM"}"#,
+            ),
+        );
+        assert!(iam.is_empty());
     }
 
     #[test]
