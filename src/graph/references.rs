@@ -226,7 +226,8 @@ pub fn dependencies(configuration: &Configuration<'_>) -> Dependencies {
     }
 }
 
-/// `named` with every target as an id, sorted, each once.
+/// `named` with every target as an id (sorted and made unique where the
+/// lists are merged).
 fn ids_of(resolutions: &mut Resolutions<'_, '_, '_>, named: Named) -> Vec<TargetId> {
     let mut ids = named.resolved;
     ids.extend(
@@ -235,8 +236,6 @@ fn ids_of(resolutions: &mut Resolutions<'_, '_, '_>, named: Named) -> Vec<Target
             .into_iter()
             .map(|target| resolutions.intern(target)),
     );
-    ids.sort_unstable();
-    ids.dedup();
     ids
 }
 

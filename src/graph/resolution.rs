@@ -69,9 +69,8 @@ pub struct Resolutions<'m, 'c, 'a> {
     /// Edge `a → b`: reference `a` leads to reference `b`.
     leads: DiGraph<Lead, ()>,
     resolved: Vec<Arc<Resolved>>,
-    /// Every target named, once.
-    targets: Vec<Target>,
-    target_ids: HashMap<Target, TargetId>,
+    /// Every target named, once; its index is its id.
+    targets: indexmap::IndexSet<Target, rustc_hash::FxBuildHasher>,
 }
 
 impl<'m, 'c, 'a> Resolutions<'m, 'c, 'a> {
@@ -91,35 +90,30 @@ impl<'m, 'c, 'a> Resolutions<'m, 'c, 'a> {
             ids: vec![HashMap::default(); paths.len()],
             leads: DiGraph::new(),
             resolved: Vec::new(),
-            targets: Vec::new(),
-            target_ids: HashMap::default(),
+            targets: indexmap::IndexSet::default(),
         }
     }
 
     /// The id of `target`, given one if it has none yet.
     pub fn intern(&mut self, target: Target) -> TargetId {
-        if let Some(id) = self.target_ids.get(&target) {
-            return *id;
-        }
-        let id = TargetId::try_from(self.targets.len()).unwrap_or(TargetId::MAX);
-        self.targets.push(target.clone());
-        self.target_ids.insert(target, id);
-        id
+        // Four billion distinct targets would take hundreds of gigabytes
+        // before the id could overflow.
+        self.targets.insert_full(target).0 as TargetId
     }
 
     /// The id `target` was given, if any.
     pub fn id_of(&self, target: &Target) -> Option<TargetId> {
-        self.target_ids.get(target).copied()
+        self.targets.get_index_of(target).map(|id| id as TargetId)
     }
 
     /// Every target interned, by id.
-    pub fn targets(&self) -> &[Target] {
-        &self.targets
+    pub fn targets(&self) -> &indexmap::set::Slice<Target> {
+        self.targets.as_slice()
     }
 
     /// The table of targets, once nothing more is interned.
     pub fn into_targets(self) -> Vec<Target> {
-        self.targets
+        self.targets.into_iter().collect()
     }
 
     /// The scope of the module at `path`, when the configuration has one.

@@ -159,6 +159,11 @@ pub fn quick_scan(text: &[u8]) -> Quick {
         deepest,
         too_deep: None,
     };
+    let too_deep = |deepest, at| Quick {
+        suspicious: false,
+        deepest,
+        too_deep: Some(at),
+    };
     let mut deepest = 0;
     // `None` marks an array; an object keeps where its keys start.
     let mut open: Vec<Option<Object<'_>>> = Vec::new();
@@ -245,11 +250,7 @@ pub fn quick_scan(text: &[u8]) -> Quick {
                 }));
                 deepest = deepest.max(open.len());
                 if open.len() > MAX_DOCUMENT_NESTING {
-                    return Quick {
-                        suspicious: false,
-                        deepest,
-                        too_deep: Some(index),
-                    };
+                    return too_deep(deepest, index);
                 }
                 expecting_key = true;
                 index += 1;
@@ -258,11 +259,7 @@ pub fn quick_scan(text: &[u8]) -> Quick {
                 open.push(None);
                 deepest = deepest.max(open.len());
                 if open.len() > MAX_DOCUMENT_NESTING {
-                    return Quick {
-                        suspicious: false,
-                        deepest,
-                        too_deep: Some(index),
-                    };
+                    return too_deep(deepest, index);
                 }
                 expecting_key = false;
                 index += 1;

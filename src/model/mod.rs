@@ -59,7 +59,6 @@ pub fn parse_document(text: &str) -> Result<Document<'_>, JsonFailure> {
     Ok(document)
 }
 
-#[derive(Clone, Copy)]
 enum Depth {
     WithinRecursionLimit,
     Any,
@@ -205,7 +204,7 @@ pub(crate) fn without_values(message: &str) -> String {
 
 /// serde_json appends " at line L column C"; the diagnostic shows the
 /// position itself, so the message should not repeat it.
-pub(crate) fn strip_position(message: &str) -> String {
+fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(index) => message[..index].to_owned(),
         None => message.to_owned(),
