@@ -159,7 +159,7 @@ const PORT_AND_SOURCE_FIELDS: &[&str] = &[
 /// The sources, described, when together they cover at least half of all
 /// IPv4 or of all IPv6 addresses: `0.0.0.0/0` split in two (`0.0.0.0/1`
 /// and `128.0.0.0/1`), or in 256 `/8`s, is as open as itself.
-fn most_of_the_internet(sources: &[String]) -> Option<String> {
+pub(super) fn most_of_the_internet(sources: &[String]) -> Option<String> {
     // Address ranges as [start, end), IPv4 and IPv6 apart.
     type Ranges = Vec<(u128, u128)>;
     let (mut v4, mut v6): (Ranges, Ranges) = (Vec::new(), Vec::new());

@@ -161,7 +161,12 @@ fn allows_anyone(document: &Value) -> Option<String> {
                 .and_then(Value::as_str)
                 .is_some_and(|effect| effect == "Allow");
             let narrowed = statement.get("Condition").is_some_and(narrows_the_caller);
-            if !allow || narrowed || !names_everyone(statement.get("Principal")?) {
+            // `NotPrincipal` with `Allow` is everyone but those listed.
+            let everyone = match (statement.get("Principal"), statement.get("NotPrincipal")) {
+                (Some(principal), _) => names_everyone(principal),
+                (None, excluded) => excluded.is_some(),
+            };
+            if !allow || narrowed || !everyone {
                 return None;
             }
             let actions: Vec<&str> = statement.get("Action").map(strings).unwrap_or_default();
@@ -194,24 +199,43 @@ const NARROWING_KEYS: &[&str] = &[
 
 /// Whether a statement's `Condition` narrows who can use it. A condition
 /// on anything else (`aws:SecureTransport`, a date) still lets anyone in:
-/// an agent adding one to get past this rule gets nowhere.
+/// an agent adding one to get past this rule gets nowhere. Nor does a test
+/// that holds for callers it does not name: a negated operator
+/// (`StringNotEquals`: everyone outside the organisation), one that holds
+/// when the key is absent (`…IfExists`, `ForAllValues:`, `Null`), a value
+/// that is all wildcards, or a source range that is most of the internet.
 fn narrows_the_caller(condition: &Value) -> bool {
     let Some(operators) = condition.as_object() else {
         return false;
     };
-    operators
-        .values()
-        .filter_map(Value::as_object)
-        .any(|tests| {
-            tests.iter().any(|(key, value)| {
-                let named = strings(value);
-                NARROWING_KEYS.contains(&key.to_ascii_lowercase().as_str())
-                    && !named.is_empty()
-                    && named
+    operators.iter().any(|(operator, tests)| {
+        let operator = operator.to_ascii_lowercase();
+        let names_whom_it_lets_in = !operator.contains("not")
+            && !operator.ends_with("ifexists")
+            && !operator.starts_with("forallvalues:")
+            && operator != "null";
+        let Some(tests) = tests.as_object().filter(|_| names_whom_it_lets_in) else {
+            return false;
+        };
+        tests.iter().any(|(key, value)| {
+            let key = key.to_ascii_lowercase();
+            let named = strings(value);
+            let internet = matches!(key.as_str(), "aws:sourceip" | "aws:vpcsourceip")
+                && super::open_ingress::most_of_the_internet(
+                    &named
                         .iter()
-                        .all(|text| !text.chars().all(|c| matches!(c, '*' | '?')))
-            })
+                        .map(|text| (*text).to_owned())
+                        .collect::<Vec<_>>(),
+                )
+                .is_some();
+            NARROWING_KEYS.contains(&key.as_str())
+                && !internet
+                && !named.is_empty()
+                && named
+                    .iter()
+                    .all(|text| !text.chars().all(|c| matches!(c, '*' | '?')))
         })
+    })
 }
 
 /// `"*"`, `{"AWS": "*"}` or `{"AWS": ["*", …]}`: every principal there is.
@@ -287,6 +311,28 @@ caller_attributes = ["source_arn", "source_account", "principal_org_id"]
             (
                 r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"StringEquals":{"aws:PrincipalOrgID":["o-abc123"]}}}"#,
                 false,
+            ),
+            // Tests that hold for callers they do not name, and everyone
+            // but one principal.
+            (
+                r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"StringNotEquals":{"aws:PrincipalOrgID":"o-abc123"}}}"#,
+                true,
+            ),
+            (
+                r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"StringEqualsIfExists":{"aws:SourceAccount":"123456789012"}}}"#,
+                true,
+            ),
+            (
+                r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"IpAddress":{"aws:SourceIp":["0.0.0.0/1","128.0.0.0/1"]}}}"#,
+                true,
+            ),
+            (
+                r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}"#,
+                false,
+            ),
+            (
+                r#"{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"s3:GetObject"}"#,
+                true,
             ),
         ] {
             let found = drafts(
